@@ -1,0 +1,188 @@
+// The `shebao` command: parses the command line, calls the modules, prints.
+//
+// Exit status: 0 success (a checked case passed), 1 a checked case failed,
+// 2 invalid input (bad flag, bad value, bad case), 3 unusable rules data,
+// 4 a file that cannot be read, 70 internal error (see core/error.h).
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/calc_forms.h"
+#include "ingest/rules_files.h"
+#include "rules/case_kinds.h"
+#include "rules/case_runner.h"
+
+namespace {
+
+namespace json = boost::json;
+using namespace shebao;
+
+std::string default_rules_dir() {
+  if (const char* env = std::getenv("SHEBAO_RULES")) return env;
+  return SHEBAO_RULES_DIR;
+}
+
+int report(const Error& error) {
+  std::cerr << "shebao: " << error.to_string() << "\n";
+  return exit_status(error.code);
+}
+
+Result<rules::ParameterStore> load_rules(const std::string& directory) {
+  return ingest::load_rules_directory(directory);
+}
+
+Result<json::value> read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::io_error, path, "cannot read the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::value value = json::parse(text.str(), ec);
+  if (ec) return fail(ErrorCode::invalid_input, path, "not valid JSON: " + ec.message());
+  return value;
+}
+
+// `shebao calc --case FILE`: prints the result line; 0 pass (or nothing to check),
+// 1 fail, 2 rejected input (unless the case expected exactly that error).
+int run_case_file(const std::string& path, const rules::ParameterStore& store, bool with_trace) {
+  auto document = read_json_file(path);
+  if (!document) {
+    json::object out;
+    out["id"] = nullptr;
+    out["error"] = rules::error_to_json(document.error());
+    std::cout << json::serialize(out) << "\n";
+    return exit_status(document.error().code);
+  }
+  auto run = rules::run_case(*document, store, with_trace);
+  if (!run) {
+    json::object out;
+    const json::value* id = document->is_object() ? document->get_object().if_contains("id") : nullptr;
+    out["id"] = id ? *id : json::value(nullptr);
+    out["error"] = rules::error_to_json(run.error());
+    std::cout << json::serialize(out) << "\n";
+    return exit_status(run.error().code);
+  }
+  std::cout << json::serialize(rules::case_output(*run, with_trace)) << "\n";
+  for (const std::string& mismatch : run->mismatches) std::cerr << run->id << ": " << mismatch << "\n";
+  switch (run->verdict) {
+    case rules::CaseVerdict::passed: return 0;
+    case rules::CaseVerdict::failed: return 1;
+    case rules::CaseVerdict::no_expectation: return run->error ? exit_status(run->error->code) : 0;
+  }
+  return 0;
+}
+
+// `shebao calc --check DIR`: every *.json under DIR; ends with "N passed, N failed".
+int check_directory(const std::string& directory, const rules::ParameterStore& store) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec)) {
+    return report(Error{ErrorCode::io_error, directory, "not a directory"});
+  }
+  std::vector<std::filesystem::path> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(directory, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file() && it->path().extension() == ".json") files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  int passed = 0;
+  int failed = 0;
+  for (const auto& file : files) {
+    auto document = read_json_file(file.string());
+    Result<rules::CaseRun> run = document ? rules::run_case(*document, store, false)
+                                          : Result<rules::CaseRun>(tl::unexpected(document.error()));
+    if (!run) {
+      ++failed;
+      std::cout << "FAIL " << file.filename().string() << ": " << run.error().to_string() << "\n";
+      continue;
+    }
+    if (run->verdict == rules::CaseVerdict::passed) {
+      ++passed;
+    } else {
+      ++failed;
+      std::cout << "FAIL " << run->id << " (" << file.filename().string() << ")";
+      if (run->verdict == rules::CaseVerdict::no_expectation) std::cout << ": no expect or expect_error";
+      std::cout << "\n";
+      for (const std::string& mismatch : run->mismatches) std::cout << "  " << mismatch << "\n";
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+int rules_check(const std::string& directory) {
+  auto files = ingest::read_rules_files(directory);
+  if (!files) return report(files.error());
+  auto store = rules::ParameterStore::load(*files);
+  if (!store) return report(store.error());
+  std::cout << "rules ok: " << files->size() << " files, " << store->series_count() << " series, "
+            << store->entry_count() << " entries\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"shebao — core system for social insurance institutions"};
+  app.require_subcommand(1);
+  std::string rules_dir = default_rules_dir();
+  app.add_option("--rules", rules_dir, "rules directory (default: $SHEBAO_RULES or the built-in path)");
+
+  // calc
+  auto* calc = app.add_subcommand("calc", "compute contributions and entitlements, with the reasons");
+  std::string case_file;
+  std::string check_dir;
+  bool no_trace = false;
+  calc->add_option("--case", case_file, "run one case file and check its expectation");
+  calc->add_option("--check", check_dir, "run every case file under a directory");
+  calc->add_flag("--no-trace", no_trace, "leave the trace out of --case output");
+  std::vector<app::CalcForm> forms = app::calc_forms();
+  std::vector<std::pair<CLI::App*, app::CalcFormInvocation>> form_commands;
+  form_commands.reserve(forms.size());
+  for (const app::CalcForm& form : forms) {
+    form_commands.emplace_back(nullptr, app::CalcFormInvocation{&form, {}, false});
+    auto& [command, invocation] = form_commands.back();
+    command = calc->add_subcommand(std::string(form.name), std::string(form.summary));
+    invocation.values.resize(form.flags.size());
+    for (std::size_t i = 0; i < form.flags.size(); ++i) {
+      const app::CalcFlag& flag = form.flags[i];
+      auto* option = command->add_option("--" + std::string(flag.name), invocation.values[i], std::string(flag.help));
+      if (flag.required) option->required();
+    }
+    command->add_flag("--json", invocation.json, "print JSON instead of text");
+  }
+
+  auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
+  auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
+  std::string check_rules_dir;
+  rules_check_command->add_option("dir", check_rules_dir, "directory (default: --rules)");
+  rules_command->require_subcommand(1);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (rules_check_command->parsed()) return rules_check(check_rules_dir.empty() ? rules_dir : check_rules_dir);
+
+  if (calc->parsed()) {
+    auto store = load_rules(rules_dir);
+    if (!store) return report(store.error());
+    if (!case_file.empty() && !check_dir.empty()) {
+      return report(Error{ErrorCode::invalid_input, "--case", "give --case or --check, not both"});
+    }
+    if (!case_file.empty()) return run_case_file(case_file, *store, !no_trace);
+    if (!check_dir.empty()) return check_directory(check_dir, *store);
+    for (auto& [command, invocation] : form_commands) {
+      if (command->parsed()) return app::run_calc_form(invocation, *store, std::cout, std::cerr);
+    }
+    std::cerr << calc->help();
+    return 2;
+  }
+  return 2;
+}
