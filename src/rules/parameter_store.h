@@ -130,7 +130,8 @@ class ParameterStore {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return std::tie(a.key, a.jurisdiction, a.variant) < std::tie(b.key, b.jurisdiction, b.variant);
+      return std::tuple<std::string_view, std::string_view, std::string_view>(a.key, a.jurisdiction, a.variant) <
+             std::tuple<std::string_view, std::string_view, std::string_view>(b.key, b.jurisdiction, b.variant);
     }
   };
   std::map<SeriesKey, std::vector<ParamEntry>, SeriesLess> series_;
