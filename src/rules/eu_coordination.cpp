@@ -295,7 +295,16 @@ Result<ProRataResult> compute_prorata_awards(const ProRataQuery& query, const Pa
   }
 
   // art. 57(2): released periods leave the other states' denominators unless kept.
-  const bool keep_released = query.art57_released_periods_in_denominator.value_or(false);
+  // The reading is configurable data (rules/eu/coordination.toml); a case may override it.
+  const ParamEntry* keep_entry = nullptr;
+  if (!query.art57_released_periods_in_denominator) {
+    auto found = query.claim_date ? store.find("eu_art57_released_periods_in_denominator", *query.claim_date, "EU")
+                                  : store.current("eu_art57_released_periods_in_denominator", "EU");
+    if (!found) return tl::unexpected(found.error());
+    keep_entry = *found;
+  }
+  const bool keep_released =
+      query.art57_released_periods_in_denominator ? *query.art57_released_periods_in_denominator : keep_entry->flag;
   const Decimal::Int denominator = keep_released ? aggregated : aggregated - released_months;
   result.denominator_months = static_cast<std::int64_t>(denominator);
   if (trace) {
@@ -304,11 +313,11 @@ Result<ProRataResult> compute_prorata_awards(const ProRataQuery& query, const Pa
                             "Σ periods of every state, less those of released states unless they are kept (art. 57(2))")
                      .in("aggregated_months", std::to_string(result.aggregated_months))
                      .in("released_months", std::to_string(static_cast<std::int64_t>(released_months)));
-    if (query.art57_released_periods_in_denominator) {
+    if (keep_entry == nullptr) {
       step.override_param("art57_released_periods_in_denominator", keep_released ? "true" : "false",
                           "case input (parameters.art57_released_periods_in_denominator)");
     } else {
-      step.in("art57_released_periods_in_denominator", "false (default reading, rules §11.4)");
+      step.param(*keep_entry);
     }
     step.out(std::to_string(result.denominator_months));
   }

@@ -92,6 +92,8 @@ const std::vector<ParamSchema>& schema_table() {
        "maximum days in a calendar year"},
       {"eu_art57_one_year", integer, by_day, "1", "400", false, false, true, {"week", "month", "quarter"}, {},
        "one year of periods in the state's own unit (883/2004 art. 57(1))"},
+      {"eu_art57_released_periods_in_denominator", boolean, by_day, "", "", false, false, true, {}, {},
+       "whether periods of a state released under art. 57(1) stay in the other states' pro-rata denominators"},
   };
   return schemas;
 }
