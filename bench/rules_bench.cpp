@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "ingest/rules_files.h"
+#include "rules/contribution.h"
 #include "rules/pension.h"
 #include "rules/retirement.h"
 
@@ -40,6 +41,28 @@ void BM_RetirementDate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RetirementDate)->Arg(0)->Arg(1)->ArgName("trace");
+
+// One person-month of an employee contribution: base clamp, rates, account
+// credit and the 2020 relief check, every parameter looked up by month.
+void BM_EmployeeContribution(benchmark::State& state) {
+  const bool with_trace = state.range(0) != 0;
+  rules::Trace trace;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    rules::EmployeeContributionQuery query;
+    query.contribution_month = YearMonth::of(2018, 1).plus_months(static_cast<int>(i % 96));
+    query.monthly_wage = Money::from_fen(300000 + (i % 3000000));
+    query.local_average_monthly_wage = Money::from_fen(800000);
+    query.employer_size = static_cast<rules::EmployerSize>(i % 4);
+    trace.clear();
+    auto result = rules::compute_employee_contribution(query, store(), with_trace ? &trace : nullptr);
+    if (!result) state.SkipWithError(result.error().to_string().c_str());
+    benchmark::DoNotOptimize(result);
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EmployeeContribution)->Arg(0)->Arg(1)->ArgName("trace");
 
 // A pension award as a month run computes it: W, Z, months, balance, age,
 // retirement month; basic + account + total, rules looked up by date.
