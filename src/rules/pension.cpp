@@ -443,8 +443,11 @@ Result<Decimal> employee_pension_divisor(AgeAtRetirement age, std::optional<Year
     auto& step = trace->step("divisor", (*month_rule)->rule_id, formula)
                      .in("retirement_age", age_text(age))
                      .in("retirement_month", month_text(retirement_month))
-                     .param(**table)
-                     .param(**month_rule);
+                     .in("D[" + std::to_string(age.years) + "]", at_years->to_string());
+    if (rule == "linear_1dp" && age.months != 0) {
+      step.in("D[" + std::to_string(age.years + 1) + "]", table_at(age.years + 1)->to_string());
+    }
+    step.param(**table).param(**month_rule);
     if (divisor_age_47) {
       step.override_param("divisor_age_47", std::to_string(*divisor_age_47),
                           "case input (parameters.divisor_age_47)");
