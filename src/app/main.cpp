@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/calc_forms.h"
+#include "app/data_commands.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
 #include "rules/case_runner.h"
@@ -155,6 +156,42 @@ int main(int argc, char** argv) {
     command->add_flag("--json", invocation.json, "print JSON instead of text");
   }
 
+  // Data commands: every one takes --db.
+  app::DataOptions data;
+  std::string today_text;
+  auto add_db = [&](CLI::App* command) {
+    command->add_option("--db", data.db_url, "database: sqlite:PATH (default sqlite:data/shebao.db)");
+    command->add_option("--today", today_text, "treat this date (YYYY-MM-DD) as today");
+  };
+  auto* migrate = app.add_subcommand("migrate", "create or upgrade the database schema");
+  add_db(migrate);
+  auto* import = app.add_subcommand("import", "import registry, declaration or payment files (CSV or JSON Lines)");
+  import->require_subcommand(1);
+  std::vector<std::string> import_files;
+  std::string feedback_path;
+  std::vector<std::pair<std::string, CLI::App*>> import_kinds;
+  for (const char* kind : {"registry", "declaration", "payment"}) {
+    auto* command = import->add_subcommand(kind, std::string("import ") + kind + " files; feedback next to each file");
+    command->add_option("FILE", import_files, "files to import")->required();
+    command->add_option("--feedback", feedback_path, "write the feedback here (one file only)");
+    add_db(command);
+    import_kinds.emplace_back(kind, command);
+  }
+  std::string run_month_text;
+  auto* run_month = app.add_subcommand("run-month", "book a month's contributions, payments and late fees");
+  run_month->add_option("MONTH", run_month_text, "contribution month YYYY-MM")->required();
+  add_db(run_month);
+  std::string run_year_text;
+  auto* run_year = app.add_subcommand("run-year", "credit a year's interest to every personal account");
+  run_year->add_option("YEAR", run_year_text, "calendar year YYYY")->required();
+  add_db(run_year);
+  auto* verify = app.add_subcommand("verify", "recompute balances and check every ledger invariant");
+  add_db(verify);
+  bool stats_json = false;
+  auto* stats = app.add_subcommand("stats", "counts and balances");
+  stats->add_flag("--json", stats_json, "print JSON");
+  add_db(stats);
+
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
   std::string check_rules_dir;
@@ -169,6 +206,21 @@ int main(int argc, char** argv) {
   }
 
   if (rules_check_command->parsed()) return rules_check(check_rules_dir.empty() ? rules_dir : check_rules_dir);
+
+  data.rules_dir = rules_dir;
+  if (!today_text.empty()) {
+    auto today = Date::parse(today_text);
+    if (!today) return report(Error{ErrorCode::invalid_input, "--today", today.error().message});
+    data.today = *today;
+  }
+  if (migrate->parsed()) return app::migrate_command(data);
+  for (const auto& [kind, command] : import_kinds) {
+    if (command->parsed()) return app::import_command(data, kind, import_files, feedback_path);
+  }
+  if (run_month->parsed()) return app::run_month_command(data, run_month_text);
+  if (run_year->parsed()) return app::run_year_command(data, run_year_text);
+  if (verify->parsed()) return app::verify_command(data);
+  if (stats->parsed()) return app::stats_command(data, stats_json);
 
   if (calc->parsed()) {
     auto store = load_rules(rules_dir);

@@ -101,23 +101,34 @@ Result<Decimal> Decimal::parse(std::string_view text) {
     pos = 1;
   }
   Int mantissa = 0;
-  int digits = 0;
+  int digits = 0;          // significant digits held in the mantissa
   int scale = 0;
+  int pending_zeros = 0;   // fraction zeros not yet applied (trailing zeros never are)
   bool seen_point = false;
   bool digit_before_point = false;
   bool digit_after_point = false;
   for (; pos < text.size(); ++pos) {
     const char c = text[pos];
     if (c >= '0' && c <= '9') {
-      if (mantissa != 0 || c != '0') ++digits;
-      if (digits > kMaxParseDigits) return bad("too many digits");
-      mantissa = mantissa * 10 + (c - '0');
       if (seen_point) {
-        ++scale;
-        if (scale > kMaxParseDigits) return bad("too many digits");
         digit_after_point = true;
+        if (c == '0') {
+          ++pending_zeros;
+          continue;
+        }
+        const int shift = pending_zeros + 1;
+        scale += shift;
+        if (mantissa != 0) digits += shift;
+        else digits = 1;
+        pending_zeros = 0;
+        if (digits > kMaxParseDigits || scale > kMaxScale) return bad("too many digits");
+        for (int i = 0; i < shift; ++i) mantissa *= 10;
+        mantissa += c - '0';
       } else {
         digit_before_point = true;
+        if (mantissa != 0 || c != '0') ++digits;
+        if (digits > kMaxParseDigits) return bad("too many digits");
+        mantissa = mantissa * 10 + (c - '0');
       }
     } else if (c == '.' && !seen_point) {
       seen_point = true;

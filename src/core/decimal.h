@@ -7,8 +7,8 @@
 // (1886.025 -> 1886.03 under half_up, always).
 //
 // Overflow (a result beyond 38 significant digits) throws DecimalOverflow;
-// parse() limits inputs to 24 significant digits, so any realistic product of
-// a few inputs stays far from it. Callers at a boundary catch it and report
+// parse() limits inputs to 34 significant digits (trailing zeros of a fraction
+// do not count); realistic products of a few inputs stay far from the limit. Callers at a boundary catch it and report
 // out_of_range.
 //
 // Money is Money: an integer number of fen (or euro cents), int64.
@@ -44,7 +44,7 @@ class Decimal {
  public:
   using Int = __int128;
   static constexpr int kMaxScale = 36;
-  static constexpr int kMaxParseDigits = 24;
+  static constexpr int kMaxParseDigits = 34;
 
   constexpr Decimal() = default;
   static Decimal from_int(std::int64_t value) { return Decimal(value, 0); }

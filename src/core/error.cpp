@@ -16,6 +16,14 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::rule_missing: return "rule_missing";
     case ErrorCode::io_error: return "io_error";
     case ErrorCode::not_found: return "not_found";
+    case ErrorCode::unknown_person: return "unknown_person";
+    case ErrorCode::unknown_employer: return "unknown_employer";
+    case ErrorCode::not_employed: return "not_employed";
+    case ErrorCode::duplicate_line: return "duplicate_line";
+    case ErrorCode::future_month: return "future_month";
+    case ErrorCode::split_declaration: return "split_declaration";
+    case ErrorCode::missing_column: return "missing_column";
+    case ErrorCode::conflict: return "conflict";
     case ErrorCode::internal: return "internal";
   }
   return "internal";
@@ -33,6 +41,14 @@ int exit_status(ErrorCode code) {
     case ErrorCode::unknown_region:
     case ErrorCode::not_found:
     case ErrorCode::rule_missing:
+    case ErrorCode::unknown_person:
+    case ErrorCode::unknown_employer:
+    case ErrorCode::not_employed:
+    case ErrorCode::duplicate_line:
+    case ErrorCode::future_month:
+    case ErrorCode::split_declaration:
+    case ErrorCode::missing_column:
+    case ErrorCode::conflict:
       return 2;
     case ErrorCode::rules_invalid: return 3;
     case ErrorCode::io_error: return 4;
@@ -54,7 +70,17 @@ int http_status(ErrorCode code) {
     case ErrorCode::out_of_range:
     case ErrorCode::rule_missing:
       return 422;
-    case ErrorCode::not_found: return 404;
+    case ErrorCode::not_found:
+    case ErrorCode::unknown_person:
+    case ErrorCode::unknown_employer:
+      return 404;
+    case ErrorCode::not_employed:
+    case ErrorCode::duplicate_line:
+    case ErrorCode::future_month:
+    case ErrorCode::split_declaration:
+    case ErrorCode::missing_column:
+      return 422;
+    case ErrorCode::conflict: return 409;
     case ErrorCode::rules_invalid:
     case ErrorCode::io_error:
     case ErrorCode::internal:

@@ -36,6 +36,16 @@ enum class ErrorCode {
   io_error,
   // A record asked for does not exist.
   not_found,
+  // Registry and declaration checks (feedback codes of docs/formats.md).
+  unknown_person,
+  unknown_employer,
+  not_employed,
+  duplicate_line,
+  future_month,
+  split_declaration,
+  missing_column,
+  // A record conflicts with what is stored (e.g. the same ID with other facts).
+  conflict,
   // Any other failure that is a bug, not a user's mistake.
   internal,
 };

@@ -62,6 +62,25 @@ INSTANTIATE_TEST_SUITE_P(AllCases, CaseFile, ::testing::ValuesIn(case_files()),
                            return name;
                          });
 
+// Further cases derived from the rules reference (tests/cases/extra), run in one test.
+TEST(CaseFiles, DerivedExtraCasesPass) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SHEBAO_TEST_DATA_DIR) + "/cases/extra")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  }
+  ASSERT_GT(files.size(), 100u);
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto run = rules::run_case(json::parse(text.str()), store(), false);
+    ASSERT_TRUE(run.has_value()) << file << ": " << run.error().to_string();
+    std::string detail;
+    for (const auto& line : run->mismatches) detail += line + "\n";
+    EXPECT_EQ(run->verdict, rules::CaseVerdict::passed) << run->id << "\n" << detail;
+  }
+}
+
 TEST(CaseFiles, AllElevenKindsAreCovered) {
   std::set<std::string> kinds;
   for (const auto& file : case_files()) {

@@ -19,7 +19,11 @@ TEST(Decimal, ParsesTheStrictForm) {
     ASSERT_FALSE(parsed) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input) << bad;
   }
-  EXPECT_FALSE(Decimal::parse("1234567890123456789012345"));  // 25 significant digits
+  EXPECT_FALSE(Decimal::parse("12345678901234567890123456789012345"));  // 35 significant digits
+  EXPECT_EQ(d("5.000000000000000000000000000000000000000000").to_string(), "5");  // trailing zeros are free
+  EXPECT_EQ(d("0.62499999999999999999999999").to_string(), "0.62499999999999999999999999");
+  EXPECT_EQ(d("0.000123").to_string(), "0.000123");
+  EXPECT_EQ(d("100.0").to_string(), "100");
 }
 
 TEST(Decimal, RoundsHalfUpExactlyWhereBinaryFloatingPointFails) {

@@ -1,0 +1,139 @@
+#include "collection/month_entries.h"
+
+#include <algorithm>
+
+#include "rules/contribution.h"
+
+namespace shebao::collection {
+namespace {
+
+using ledger::AccountKind;
+using ledger::AccountRef;
+using ledger::JournalEntry;
+using ledger::Posting;
+
+rules::EmployerSize to_rules(registry::EmployerSize size) {
+  return static_cast<rules::EmployerSize>(static_cast<int>(size));
+}
+rules::UnitType to_rules(registry::UnitType type) { return static_cast<rules::UnitType>(static_cast<int>(type)); }
+
+void add(JournalEntry& entry, AccountKind kind, std::int64_t owner, std::int64_t amount_fen) {
+  if (amount_fen != 0) entry.postings.push_back(Posting{AccountRef{kind, owner}, amount_fen});
+}
+
+}  // namespace
+
+int province_of(std::string_view region_code) {
+  return (region_code[0] - '0') * 10 + (region_code[1] - '0');
+}
+
+Result<JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
+                                        rules::Trace* trace) {
+  const std::string jurisdiction = registry::province_jurisdiction(declared.employer_region);
+  auto average = store.find("average_wage_for_base", declared.month, jurisdiction);
+  if (!average) return tl::unexpected(average.error());
+  rules::EmployeeContributionQuery query;
+  query.contribution_month = declared.month;
+  query.monthly_wage = declared.declared_wage;
+  query.local_average_monthly_wage = Money::from_decimal((*average)->number);
+  query.employer_size = to_rules(declared.employer_size);
+  query.unit_type = to_rules(declared.unit_type);
+  query.province = jurisdiction;
+  query.rate_jurisdiction = jurisdiction;
+  if (trace) {
+    trace->step("local_average_wage", (*average)->rule_id, "average wage for the base of the employer's province")
+        .in("province", jurisdiction)
+        .param(**average)
+        .out((*average)->number.to_string());
+  }
+  auto computed = rules::compute_employee_contribution(query, store, trace);
+  if (!computed) return tl::unexpected(computed.error());
+  const std::int64_t due = computed->employer_pension.fen() + computed->individual_pension.fen();
+  const std::int64_t credit = computed->account_credit.fen();
+  JournalEntry entry;
+  entry.idempotency_key =
+      "contribution/" + std::to_string(declared.declaration_id) + "/" + std::to_string(declared.person_id);
+  entry.person_id = declared.person_id;
+  entry.kind = ledger::EntryKind::contribution;
+  entry.month = declared.month;
+  entry.source_id = declared.declaration_id;
+  add(entry, AccountKind::employer_receivable, declared.employer_id, due);
+  add(entry, AccountKind::personal, declared.person_id, -credit);
+  add(entry, AccountKind::pooled_fund, province_of(declared.employer_region), -(due - credit));
+  return entry;
+}
+
+Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                    rules::Trace* trace) {
+  const std::string jurisdiction = registry::province_jurisdiction(member.scheme_region);
+  auto average = store.find("average_wage_for_base", member.month, jurisdiction);
+  if (!average) return tl::unexpected(average.error());
+  rules::FlexibleContributionQuery query;
+  query.contribution_month = member.month;
+  query.local_average_wage = Money::from_decimal((*average)->number);
+  query.base_ratio = member.base_ratio;
+  query.jurisdiction = jurisdiction;
+  auto computed = rules::compute_flexible_contribution(query, store, trace);
+  if (!computed) return tl::unexpected(computed.error());
+  const int province = province_of(member.scheme_region);
+  JournalEntry entry;
+  entry.idempotency_key = "flexible/" + std::to_string(member.person_id) + "/" + member.month.to_string();
+  entry.person_id = member.person_id;
+  entry.kind = ledger::EntryKind::flexible_contribution;
+  entry.month = member.month;
+  add(entry, AccountKind::collection_bank, province, computed->total_contribution.fen());
+  add(entry, AccountKind::personal, member.person_id, -computed->account_credit.fen());
+  add(entry, AccountKind::pooled_fund, province, -computed->pooled_fund_part.fen());
+  return entry;
+}
+
+JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
+                           std::int64_t dues_fen) {
+  JournalEntry entry;
+  entry.idempotency_key = "payment/" + std::to_string(employer_id) + "/" + month.to_string();
+  entry.person_id = -employer_id;
+  entry.kind = ledger::EntryKind::payment;
+  entry.month = month;
+  entry.source_id = employer_id;
+  add(entry, AccountKind::collection_bank, province_of(employer_region), dues_fen);
+  add(entry, AccountKind::employer_receivable, employer_id, -dues_fen);
+  return entry;
+}
+
+Date due_date(YearMonth month) {
+  const YearMonth next = month.plus_months(1);
+  return Date::of(next.year(), next.month(), 15);
+}
+
+Result<std::optional<JournalEntry>> late_fee_entry(std::int64_t employer_id, std::string_view employer_region,
+                                                   YearMonth owed_month, std::int64_t dues_fen,
+                                                   std::optional<Date> paid_on, YearMonth run_month,
+                                                   const rules::ParameterStore& store) {
+  // Overdue days: from the day after the due date up to the day before payment.
+  const Date first_overdue = due_date(owed_month).plus_days(1);
+  const Date month_start = Date::first_of(run_month);
+  const Date month_end = Date::last_of(run_month);
+  const Date from = std::max(first_overdue, month_start);
+  Date to = month_end;
+  if (paid_on) to = std::min(to, paid_on->plus_days(-1));
+  if (to < from || dues_fen <= 0) return std::optional<JournalEntry>();
+  rules::LateFeeQuery query;
+  query.principal = Money::from_fen(dues_fen);
+  query.first_overdue_date = from;
+  query.overdue_days = to.days_since(from) + 1;
+  auto fee = rules::compute_late_fee(query, store, nullptr);
+  if (!fee) return tl::unexpected(fee.error());
+  if (fee->late_fee.fen() == 0) return std::optional<JournalEntry>();
+  JournalEntry entry;
+  entry.idempotency_key =
+      "late_fee/" + std::to_string(employer_id) + "/" + owed_month.to_string() + "/" + run_month.to_string();
+  entry.person_id = -employer_id;
+  entry.kind = ledger::EntryKind::late_fee;
+  entry.month = run_month;
+  entry.source_id = employer_id;
+  add(entry, AccountKind::employer_receivable, employer_id, fee->late_fee.fen());
+  add(entry, AccountKind::pooled_fund, province_of(employer_region), -fee->late_fee.fen());
+  return std::optional<JournalEntry>(std::move(entry));
+}
+
+}  // namespace shebao::collection

@@ -1,0 +1,76 @@
+// shebao collection: the journal entries of a month, computed with the rules.
+//
+// Pure functions from registry facts, declared wages and the rules to ledger
+// entries (ledger/ledger.h). The storage layer reads the facts and books the
+// entries; nothing here does I/O or reads a clock.
+//
+// Accounts used (debit > 0):
+//   contribution (employee person-month, employer in province P):
+//     employer_receivable(employer)  + employer part + individual part
+//     personal(person)               − account credit
+//     pooled_fund(P)                 − the rest
+//   flexible contribution (paid online when declared, in the scheme province P):
+//     collection_bank(P) + total,  personal − account credit,  pooled_fund(P) − the rest
+//   payment of an employer's month: collection_bank(P) + dues, employer_receivable − dues
+//   late fee for the overdue days within a run month:
+//     employer_receivable + fee, pooled_fund(P) − fee
+//   interest: interest_expense(P) + interest, personal − interest
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/calendar.h"
+#include "core/decimal.h"
+#include "ledger/ledger.h"
+#include "registry/model.h"
+#include "rules/parameter_store.h"
+#include "rules/trace.h"
+
+namespace shebao::collection {
+
+struct DeclaredPersonMonth {
+  std::int64_t declaration_id = 0;
+  std::int64_t person_id = 0;
+  std::int64_t employer_id = 0;
+  std::string employer_region;  // six digits
+  registry::EmployerSize employer_size = registry::EmployerSize::small;
+  registry::UnitType unit_type = registry::UnitType::enterprise;
+  YearMonth month;
+  Money declared_wage;  // own previous-year average monthly wage
+};
+
+// Province number of a six-digit region ("440300" → 44).
+int province_of(std::string_view region_code);
+
+// The employee contribution entry of one person-month. Errors: the rules'
+// (out_of_range / rule_missing for a month outside the rules shipped).
+Result<ledger::JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
+                                                rules::Trace* trace);
+
+struct FlexibleMonth {
+  std::int64_t person_id = 0;
+  std::string scheme_region;
+  Decimal base_ratio;
+  YearMonth month;
+};
+
+Result<ledger::JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                            rules::Trace* trace);
+
+// Payment of `dues_fen` for an employer's month.
+ledger::JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
+                                   std::int64_t dues_fen);
+
+// Contributions of month M are due on this day (the 15th of M+1).
+Date due_date(YearMonth month);
+
+// Late fee on `dues_fen` of `owed_month` for the overdue days that fall inside
+// `run_month`, given the payment date (nullopt = unpaid). Returns nullopt when
+// nothing is overdue in that month.
+Result<std::optional<ledger::JournalEntry>> late_fee_entry(std::int64_t employer_id, std::string_view employer_region,
+                                                           YearMonth owed_month, std::int64_t dues_fen,
+                                                           std::optional<Date> paid_on, YearMonth run_month,
+                                                           const rules::ParameterStore& store);
+
+}  // namespace shebao::collection

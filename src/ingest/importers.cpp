@@ -1,0 +1,715 @@
+#include "ingest/importers.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <span>
+#include <unordered_set>
+
+#include "core/ids.h"
+#include "core/region.h"
+#include "ingest/record_reader.h"
+
+namespace shebao::ingest {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Feedback file: line,status,field,code,message
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+class Feedback {
+ public:
+  ~Feedback() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  Result<void> open(const std::filesystem::path& path) {
+    file_ = std::fopen(path.c_str(), "wb");
+    if (file_ == nullptr) return fail(ErrorCode::io_error, path.string(), "cannot write the feedback file");
+    path_ = path;
+    std::fputs("line,status,field,code,message\n", file_);
+    return {};
+  }
+  void accepted(int line) { std::fprintf(file_, "%d,accepted,,,\n", line); }
+  void rejected(int line, const Error& error) {
+    std::string row = std::to_string(line) + ",rejected," + csv_field(error.field) + "," +
+                      std::string(to_string(error.code)) + "," + csv_field(error.message) + "\n";
+    std::fputs(row.c_str(), file_);
+  }
+  Result<void> close() {
+    const bool ok = std::fflush(file_) == 0 && std::ferror(file_) == 0;
+    std::fclose(file_);
+    file_ = nullptr;
+    if (!ok) return fail(ErrorCode::io_error, path_.string(), "cannot write the feedback file");
+    return {};
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::filesystem::path path_;
+};
+
+std::filesystem::path feedback_path_for(const std::filesystem::path& file, const ImportOptions& options) {
+  if (!options.feedback_path.empty()) return options.feedback_path;
+  return std::filesystem::path(file.string() + ".feedback.csv");
+}
+
+Error with_field(Error error, std::string_view field) {
+  error.field = std::string(field);
+  return error;
+}
+
+tl::unexpected<Error> line_error(ErrorCode code, std::string_view field, std::string message) {
+  return fail(code, std::string(field), std::move(message));
+}
+
+using Columns = std::span<const std::string_view>;
+
+// Checks the header: every required column present, no unknown column.
+Result<void> check_columns(const RecordReader& reader, const std::filesystem::path& file,
+                           Columns required, Columns optional) {
+  for (std::string_view column : required) {
+    if (std::find(reader.columns().begin(), reader.columns().end(), column) == reader.columns().end()) {
+      return fail(ErrorCode::missing_column, file.string() + ":1",
+                  "required column \"" + std::string(column) + "\" is missing");
+    }
+  }
+  for (const std::string& column : reader.columns()) {
+    const bool known = std::find(required.begin(), required.end(), column) != required.end() ||
+                       std::find(optional.begin(), optional.end(), column) != optional.end();
+    if (!known) {
+      return fail(ErrorCode::invalid_input, file.string() + ":1",
+                  "unknown column \"" + column + "\" (see docs/formats.md)");
+    }
+  }
+  return {};
+}
+
+// A record's keys must be known columns (JSON Lines records may differ from the first).
+Result<void> check_record_keys(const Record& record, Columns required, Columns optional) {
+  for (const auto& [name, value] : record.fields()) {
+    if (std::find(required.begin(), required.end(), name) == required.end() &&
+        std::find(optional.begin(), optional.end(), name) == optional.end()) {
+      return line_error(ErrorCode::invalid_input, name, "unknown key");
+    }
+  }
+  return {};
+}
+
+Result<std::string_view> required_value(const Record& record, std::string_view column) {
+  auto value = record.get(column);
+  if (!value) return line_error(ErrorCode::invalid_input, column, "required value is missing");
+  return *value;
+}
+
+Result<Money> parse_money(std::string_view text, std::string_view field) {
+  auto money = Money::parse(text);
+  if (!money) return tl::unexpected(with_field(money.error(), field));
+  return *money;
+}
+
+Result<std::string> parse_region(std::string_view text, std::string_view field) {
+  auto region = RegionCode::parse(text);
+  if (!region) return tl::unexpected(with_field(region.error(), field));
+  return std::string(region->text());
+}
+
+void report_progress(const RecordReader& reader, const ImportOptions& options, std::int64_t lines) {
+  if (options.on_progress && lines % 4096 == 0) options.on_progress(reader.bytes_read(), reader.size_bytes());
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+constexpr std::string_view kPersonRequired[] = {"resident_id", "name", "hukou_region",
+                                                                     "retirement_category", "scheme"};
+constexpr std::string_view kPersonOptional[] = {"name_pinyin", "phone", "scheme_region",
+                                                                     "flexible_base_ratio"};
+constexpr std::string_view kEmployerRequired[] = {"credit_code", "name", "region", "size"};
+constexpr std::string_view kEmployerOptional[] = {"unit_type"};
+
+Result<registry::Person> person_from(const Record& record, const rules::ParameterStore& rules, Date today) {
+  if (auto ok = check_record_keys(record, kPersonRequired, kPersonOptional); !ok) return tl::unexpected(ok.error());
+  auto id_text = required_value(record, "resident_id");
+  if (!id_text) return tl::unexpected(id_text.error());
+  auto id = ResidentId::parse(*id_text);
+  if (!id) return tl::unexpected(with_field(id.error(), "resident_id"));
+  if (id->birth_date() > today) {
+    return line_error(ErrorCode::bad_birth_date, "resident_id", "birth date " + id->birth_date().to_string() +
+                                                                    " is in the future");
+  }
+  registry::Person person;
+  person.resident_id = std::string(id->text());
+  person.sex = id->is_male() ? registry::Sex::male : registry::Sex::female;
+  person.birth_date = id->birth_date();
+  auto name = required_value(record, "name");
+  if (!name) return tl::unexpected(name.error());
+  person.name = std::string(*name);
+  person.name_pinyin = std::string(record.get("name_pinyin").value_or(""));
+  person.phone = std::string(record.get("phone").value_or(""));
+  auto hukou = required_value(record, "hukou_region");
+  if (!hukou) return tl::unexpected(hukou.error());
+  auto hukou_region = parse_region(*hukou, "hukou_region");
+  if (!hukou_region) return tl::unexpected(hukou_region.error());
+  person.hukou_region = *hukou_region;
+  auto category = required_value(record, "retirement_category");
+  if (!category) return tl::unexpected(category.error());
+  if (*category != "male" && *category != "female_55" && *category != "female_50") {
+    return line_error(ErrorCode::unknown_category, "retirement_category",
+                      "\"" + std::string(*category) + "\" is not male, female_55 or female_50");
+  }
+  if ((*category == "male") != id->is_male()) {
+    return line_error(ErrorCode::invalid_input, "retirement_category",
+                      "category " + std::string(*category) + " does not match the sex in the resident ID");
+  }
+  person.retirement_category = std::string(*category);
+  auto scheme_text = required_value(record, "scheme");
+  if (!scheme_text) return tl::unexpected(scheme_text.error());
+  auto scheme = registry::parse_scheme(*scheme_text);
+  if (!scheme) return tl::unexpected(scheme.error());
+  person.scheme = *scheme;
+  const auto scheme_region = record.get("scheme_region");
+  const auto ratio = record.get("flexible_base_ratio");
+  if (person.scheme == registry::Scheme::employee) {
+    if (scheme_region) return line_error(ErrorCode::invalid_input, "scheme_region", "employees take their employer's region");
+    if (ratio) return line_error(ErrorCode::invalid_input, "flexible_base_ratio", "only for flexible workers");
+  } else {
+    if (!scheme_region) return line_error(ErrorCode::invalid_input, "scheme_region", "required for this scheme");
+    auto region = parse_region(*scheme_region, "scheme_region");
+    if (!region) return tl::unexpected(region.error());
+    person.scheme_region = *region;
+    if (person.scheme == registry::Scheme::resident && ratio) {
+      return line_error(ErrorCode::invalid_input, "flexible_base_ratio", "only for flexible workers");
+    }
+  }
+  if (person.scheme == registry::Scheme::flexible) {
+    if (!ratio) return line_error(ErrorCode::invalid_input, "flexible_base_ratio", "required for flexible workers");
+    auto value = Decimal::parse(*ratio);
+    if (!value) return tl::unexpected(with_field(value.error(), "flexible_base_ratio"));
+    const std::string jurisdiction = registry::province_jurisdiction(person.scheme_region);
+    auto low = rules.find("flexible_min_base_ratio", today, jurisdiction);
+    auto high = rules.find("flexible_max_base_ratio", today, jurisdiction);
+    if (low && high && (*value < (*low)->number || *value > (*high)->number)) {
+      return line_error(ErrorCode::out_of_range, "flexible_base_ratio",
+                        value->to_string() + " is outside the band " + (*low)->number.to_string() + " .. " +
+                            (*high)->number.to_string());
+    }
+    person.flexible_base_ratio = *value;
+  }
+  return person;
+}
+
+Result<registry::Employer> employer_from(const Record& record) {
+  if (auto ok = check_record_keys(record, kEmployerRequired, kEmployerOptional); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  auto code_text = required_value(record, "credit_code");
+  if (!code_text) return tl::unexpected(code_text.error());
+  auto code = CreditCode::parse(*code_text);
+  if (!code) return tl::unexpected(with_field(code.error(), "credit_code"));
+  registry::Employer employer;
+  employer.credit_code = std::string(code->text());
+  auto name = required_value(record, "name");
+  if (!name) return tl::unexpected(name.error());
+  employer.name = std::string(*name);
+  auto region_text = required_value(record, "region");
+  if (!region_text) return tl::unexpected(region_text.error());
+  auto region = parse_region(*region_text, "region");
+  if (!region) return tl::unexpected(region.error());
+  employer.region = *region;
+  auto size_text = required_value(record, "size");
+  if (!size_text) return tl::unexpected(size_text.error());
+  auto size = registry::parse_employer_size(*size_text);
+  if (!size) return tl::unexpected(size.error());
+  employer.size = *size;
+  auto unit_type = registry::parse_unit_type(record.get("unit_type").value_or(""));
+  if (!unit_type) return tl::unexpected(unit_type.error());
+  employer.unit_type = *unit_type;
+  return employer;
+}
+
+// Commits every `batch_lines` lines; rolls back on a storage failure.
+class Batch {
+ public:
+  Batch(storage::Database& database, std::size_t batch_lines) : database_(database), limit_(batch_lines) {}
+  ~Batch() {
+    if (open_) database_.rollback();
+  }
+  Result<void> ensure_open() {
+    if (open_) return {};
+    if (auto ok = database_.begin(); !ok) return ok;
+    open_ = true;
+    return {};
+  }
+  // Counts lines and commits once the batch is full.
+  Result<void> add(std::size_t lines) {
+    pending_ += lines;
+    if (pending_ >= limit_) return commit();
+    return {};
+  }
+  Result<void> commit() {
+    if (!open_) return {};
+    open_ = false;
+    pending_ = 0;
+    return database_.commit();
+  }
+
+ private:
+  storage::Database& database_;
+  std::size_t limit_;
+  std::size_t pending_ = 0;
+  bool open_ = false;
+};
+
+}  // namespace
+
+Result<ImportSummary> import_registry(const std::filesystem::path& file, storage::Database& database,
+                                      const rules::ParameterStore& rules, const ImportOptions& options) {
+  auto reader = RecordReader::open(file);
+  if (!reader) return tl::unexpected(reader.error());
+  const auto& columns = (*reader)->columns();
+  const auto has = [&](std::string_view c) { return std::find(columns.begin(), columns.end(), c) != columns.end(); };
+  const bool persons = has("resident_id");
+  const bool employers = has("credit_code");
+  if (persons == employers) {
+    return fail(ErrorCode::missing_column, file.string() + ":1",
+                "not a registry file: a persons file has resident_id, an employers file credit_code");
+  }
+  if (!(*reader)->is_json()) {
+    auto ok = persons ? check_columns(**reader, file, kPersonRequired, kPersonOptional)
+                      : check_columns(**reader, file, kEmployerRequired, kEmployerOptional);
+    if (!ok) return tl::unexpected(ok.error());
+  }
+  ImportSummary summary;
+  summary.feedback_path = feedback_path_for(file, options);
+  Feedback feedback;
+  if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
+  Batch batch(database, options.batch_lines);
+  Record record;
+  std::int64_t lines = 0;
+  while (true) {
+    auto got = (*reader)->next(record);
+    if (!got) {
+      // A malformed line: reject it and go on.
+      Error error = got.error();
+      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
+      error.field = "";
+      feedback.rejected(line, error);
+      ++summary.rejected;
+      continue;
+    }
+    if (!*got) break;
+    report_progress(**reader, options, ++lines);
+    Result<std::int64_t> stored = fail(ErrorCode::internal, "", "");
+    if (persons) {
+      auto person = person_from(record, rules, options.today);
+      if (!person) {
+        feedback.rejected(record.line(), person.error());
+        ++summary.rejected;
+        continue;
+      }
+      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+      stored = database.upsert_person(*person);
+    } else {
+      auto employer = employer_from(record);
+      if (!employer) {
+        feedback.rejected(record.line(), employer.error());
+        ++summary.rejected;
+        continue;
+      }
+      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+      stored = database.upsert_employer(*employer);
+    }
+    if (!stored) return tl::unexpected(stored.error());
+    feedback.accepted(record.line());
+    ++summary.accepted;
+    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
+  return summary;
+}
+
+// ---------------------------------------------------------------------------
+// Declarations
+
+namespace {
+
+constexpr std::string_view kDeclarationRequired[] = {"credit_code", "month", "resident_id",
+                                                                          "wage", "days_worked"};
+constexpr std::string_view kDeclarationOptional[] = {"event", "event_date"};
+
+struct PendingLine {
+  int line = 0;
+  std::int64_t person_id = 0;
+  storage::DeclarationLine stored;
+};
+
+struct Unit {
+  std::string credit_code;
+  std::string month_text;
+  std::optional<YearMonth> month;
+  std::optional<registry::Employer> employer;
+  std::optional<Error> unit_error;  // every line of the unit is rejected with it
+  std::vector<Record> records;
+};
+
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string content_hash(std::vector<storage::DeclarationLine> lines) {
+  std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.person_id < b.person_id; });
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (const auto& line : lines) {
+    hash = fnv1a(hash, std::to_string(line.person_id) + "|" + std::to_string(line.wage_fen) + "|" +
+                           std::to_string(line.days_worked) + "|" + line.event + "|" +
+                           (line.event_date ? line.event_date->to_string() : "") + "\n");
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+class DeclarationImport {
+ public:
+  DeclarationImport(storage::Database& database, const ImportOptions& options, Feedback& feedback,
+                    ImportSummary& summary, std::string source)
+      : database_(database), options_(options), feedback_(feedback), summary_(summary), batch_(database, options.batch_lines),
+        source_(std::move(source)) {}
+
+  Result<void> add(Record&& record) {
+    auto credit_code = record.get("credit_code").value_or("");
+    auto month = record.get("month").value_or("");
+    if (current_ && (current_->credit_code != credit_code || current_->month_text != month)) {
+      if (auto ok = flush(); !ok) return ok;
+    }
+    if (!current_) {
+      current_.emplace();
+      current_->credit_code = std::string(credit_code);
+      current_->month_text = std::string(month);
+      const std::string key = current_->credit_code + "|" + current_->month_text;
+      if (!seen_units_.insert(key).second) {
+        current_->unit_error = Error{ErrorCode::split_declaration, "credit_code",
+                                     "lines of this employer and month appeared earlier in the file, not contiguous"};
+      }
+    }
+    current_->records.push_back(std::move(record));
+    return {};
+  }
+
+  Result<void> finish() {
+    if (auto ok = flush(); !ok) return ok;
+    return batch_.commit();
+  }
+
+ private:
+  Result<void> check_unit(Unit& unit) {
+    if (unit.unit_error) return {};
+    if (unit.credit_code.empty()) {
+      unit.unit_error = Error{ErrorCode::invalid_input, "credit_code", "required value is missing"};
+      return {};
+    }
+    auto code = CreditCode::parse(unit.credit_code);
+    if (!code) {
+      unit.unit_error = with_field(code.error(), "credit_code");
+      return {};
+    }
+    if (unit.month_text.empty()) {
+      unit.unit_error = Error{ErrorCode::invalid_input, "month", "required value is missing"};
+      return {};
+    }
+    auto month = YearMonth::parse(unit.month_text);
+    if (!month) {
+      unit.unit_error = with_field(month.error(), "month");
+      return {};
+    }
+    if (*month > options_.today.year_month()) {
+      unit.unit_error = Error{ErrorCode::future_month, "month", unit.month_text + " is in the future"};
+      return {};
+    }
+    unit.month = *month;
+    auto employer = database_.find_employer(code->text());
+    if (!employer) return tl::unexpected(employer.error());
+    if (!*employer) {
+      unit.unit_error = Error{ErrorCode::unknown_employer, "credit_code", "no registered employer with this code"};
+      return {};
+    }
+    unit.employer = **employer;
+    return {};
+  }
+
+  // Validates one line of a valid unit; registers hire/leave events as it goes.
+  Result<PendingLine> check_line(const Unit& unit, const Record& record, std::set<std::int64_t>& persons_in_unit) {
+    if (auto ok = check_record_keys(record, kDeclarationRequired, kDeclarationOptional); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    auto id_text = required_value(record, "resident_id");
+    if (!id_text) return tl::unexpected(id_text.error());
+    auto id = ResidentId::parse(*id_text);
+    if (!id) return tl::unexpected(with_field(id.error(), "resident_id"));
+    auto wage_text = required_value(record, "wage");
+    if (!wage_text) return tl::unexpected(wage_text.error());
+    auto wage = parse_money(*wage_text, "wage");
+    if (!wage) return tl::unexpected(wage.error());
+    if (wage->fen() < 0) return line_error(ErrorCode::invalid_input, "wage", "a wage cannot be negative");
+    auto days_text = required_value(record, "days_worked");
+    if (!days_text) return tl::unexpected(days_text.error());
+    auto days = Decimal::parse(*days_text);
+    if (!days || !days->to_int64_exact() || *days->to_int64_exact() < 0 || *days->to_int64_exact() > 31) {
+      return line_error(ErrorCode::invalid_input, "days_worked", "days worked must be a whole number 0..31");
+    }
+    PendingLine pending;
+    pending.line = record.line();
+    pending.stored.wage_fen = wage->fen();
+    pending.stored.days_worked = static_cast<int>(*days->to_int64_exact());
+    const auto event = record.get("event");
+    const auto event_date_text = record.get("event_date");
+    if (event) {
+      if (*event != "hire" && *event != "leave") {
+        return line_error(ErrorCode::unknown_category, "event", "\"" + std::string(*event) + "\" is not hire or leave");
+      }
+      if (!event_date_text) return line_error(ErrorCode::invalid_input, "event_date", "required with an event");
+      auto event_date = Date::parse(*event_date_text);
+      if (!event_date) return tl::unexpected(with_field(event_date.error(), "event_date"));
+      if (event_date->year_month() != *unit.month) {
+        return line_error(ErrorCode::invalid_input, "event_date", "the event date must lie in the declared month");
+      }
+      pending.stored.event = std::string(*event);
+      pending.stored.event_date = *event_date;
+    } else if (event_date_text) {
+      return line_error(ErrorCode::invalid_input, "event_date", "an event date needs an event");
+    }
+    auto person = database_.find_person(id->text());
+    if (!person) return tl::unexpected(person.error());
+    if (!*person) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
+    pending.person_id = (*person)->person_id;
+    pending.stored.person_id = pending.person_id;
+    if (persons_in_unit.contains(pending.person_id)) {
+      return line_error(ErrorCode::duplicate_line, "resident_id",
+                        "this person is already declared in this employer's month");
+    }
+    if (pending.stored.event != "hire") {
+      auto employed = database_.employed_in(pending.person_id, unit.employer->employer_id, *unit.month);
+      if (!employed) return tl::unexpected(employed.error());
+      if (!*employed) {
+        return line_error(ErrorCode::not_employed, "resident_id",
+                          "not an employee of this employer in " + unit.month->to_string() + " and no hire event");
+      }
+    }
+    persons_in_unit.insert(pending.person_id);
+    return pending;
+  }
+
+  Result<void> flush() {
+    if (!current_) return {};
+    Unit unit = std::move(*current_);
+    current_.reset();
+    if (auto ok = check_unit(unit); !ok) return ok;
+    if (unit.unit_error) {
+      for (const Record& record : unit.records) {
+        feedback_.rejected(record.line(), *unit.unit_error);
+        ++summary_.rejected;
+      }
+      return {};
+    }
+    if (auto ok = batch_.ensure_open(); !ok) return ok;
+    // Hire and leave events are registry facts: they are applied with the lines
+    // in the same transaction, so a rejected line changes nothing.
+    std::vector<PendingLine> accepted;
+    std::vector<std::pair<int, Error>> rejected;
+    std::set<std::int64_t> persons_in_unit;
+    for (const Record& record : unit.records) {
+      auto line = check_line(unit, record, persons_in_unit);
+      if (!line) {
+        if (line.error().code == ErrorCode::internal || line.error().code == ErrorCode::io_error) {
+          return tl::unexpected(line.error());
+        }
+        rejected.emplace_back(record.line(), line.error());
+        continue;
+      }
+      if (line->stored.event == "hire") {
+        if (auto ok = database_.record_hire(line->person_id, unit.employer->employer_id, *line->stored.event_date); !ok) {
+          return ok;
+        }
+      } else if (line->stored.event == "leave") {
+        if (auto ok = database_.record_leave(line->person_id, unit.employer->employer_id, *line->stored.event_date);
+            !ok) {
+          return ok;
+        }
+      }
+      accepted.push_back(std::move(*line));
+    }
+    if (!accepted.empty()) {
+      std::vector<storage::DeclarationLine> lines;
+      lines.reserve(accepted.size());
+      for (const auto& line : accepted) lines.push_back(line.stored);
+      const std::string hash = content_hash(lines);
+      auto latest = database_.latest_declaration(unit.employer->employer_id, *unit.month);
+      if (!latest) return tl::unexpected(latest.error());
+      if (*latest && (*latest)->content_hash == hash) {
+        ++summary_.unchanged_declarations;
+      } else {
+        const int version = *latest ? (*latest)->version + 1 : 1;
+        auto stored = database_.insert_declaration(unit.employer->employer_id, *unit.month, version, hash, source_, lines);
+        if (!stored) return tl::unexpected(stored.error());
+        if (*latest) {
+          ++summary_.corrected_declarations;
+        } else {
+          ++summary_.new_declarations;
+        }
+      }
+    }
+    // Feedback in line order.
+    std::size_t a = 0, r = 0;
+    while (a < accepted.size() || r < rejected.size()) {
+      if (r == rejected.size() || (a < accepted.size() && accepted[a].line < rejected[r].first)) {
+        feedback_.accepted(accepted[a++].line);
+        ++summary_.accepted;
+      } else {
+        feedback_.rejected(rejected[r].first, rejected[r].second);
+        ++r;
+        ++summary_.rejected;
+      }
+    }
+    return batch_.add(unit.records.size());
+  }
+
+  storage::Database& database_;
+  const ImportOptions& options_;
+  Feedback& feedback_;
+  ImportSummary& summary_;
+  Batch batch_;
+  std::string source_;
+  std::optional<Unit> current_;
+  std::unordered_set<std::string> seen_units_;
+};
+
+}  // namespace
+
+Result<ImportSummary> import_declarations(const std::filesystem::path& file, storage::Database& database,
+                                          const ImportOptions& options) {
+  auto reader = RecordReader::open(file);
+  if (!reader) return tl::unexpected(reader.error());
+  if (!(*reader)->is_json()) {
+    if (auto ok = check_columns(**reader, file, kDeclarationRequired, kDeclarationOptional); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  ImportSummary summary;
+  summary.feedback_path = feedback_path_for(file, options);
+  Feedback feedback;
+  if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
+  DeclarationImport import(database, options, feedback, summary, file.filename().string());
+  Record record;
+  std::int64_t lines = 0;
+  while (true) {
+    auto got = (*reader)->next(record);
+    if (!got) {
+      Error error = got.error();
+      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
+      error.field = "";
+      feedback.rejected(line, error);
+      ++summary.rejected;
+      continue;
+    }
+    if (!*got) break;
+    report_progress(**reader, options, ++lines);
+    if (auto ok = import.add(std::move(record)); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = import.finish(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
+  return summary;
+}
+
+// ---------------------------------------------------------------------------
+// Payments
+
+Result<ImportSummary> import_payments(const std::filesystem::path& file, storage::Database& database,
+                                      const ImportOptions& options) {
+  constexpr std::string_view kRequired[] = {"credit_code", "month", "paid_on"};
+  constexpr std::string_view kOptional[] = {""};
+  auto reader = RecordReader::open(file);
+  if (!reader) return tl::unexpected(reader.error());
+  if (!(*reader)->is_json()) {
+    if (auto ok = check_columns(**reader, file, kRequired, kOptional); !ok) return tl::unexpected(ok.error());
+  }
+  ImportSummary summary;
+  summary.feedback_path = feedback_path_for(file, options);
+  Feedback feedback;
+  if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
+  Batch batch(database, options.batch_lines);
+  Record record;
+  std::int64_t lines = 0;
+  while (true) {
+    auto got = (*reader)->next(record);
+    if (!got) {
+      Error error = got.error();
+      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
+      error.field = "";
+      feedback.rejected(line, error);
+      ++summary.rejected;
+      continue;
+    }
+    if (!*got) break;
+    report_progress(**reader, options, ++lines);
+    auto checked = [&]() -> Result<std::pair<std::int64_t, std::pair<YearMonth, Date>>> {
+      if (auto ok = check_record_keys(record, kRequired, kOptional); !ok) return tl::unexpected(ok.error());
+      auto code_text = required_value(record, "credit_code");
+      if (!code_text) return tl::unexpected(code_text.error());
+      auto code = CreditCode::parse(*code_text);
+      if (!code) return tl::unexpected(with_field(code.error(), "credit_code"));
+      auto month_text = required_value(record, "month");
+      if (!month_text) return tl::unexpected(month_text.error());
+      auto month = YearMonth::parse(*month_text);
+      if (!month) return tl::unexpected(with_field(month.error(), "month"));
+      if (*month > options.today.year_month()) {
+        return line_error(ErrorCode::future_month, "month", month->to_string() + " is in the future");
+      }
+      auto paid_text = required_value(record, "paid_on");
+      if (!paid_text) return tl::unexpected(paid_text.error());
+      auto paid_on = Date::parse(*paid_text);
+      if (!paid_on) return tl::unexpected(with_field(paid_on.error(), "paid_on"));
+      if (*paid_on > options.today) return line_error(ErrorCode::invalid_input, "paid_on", "the date is in the future");
+      if (*paid_on < Date::first_of(*month)) {
+        return line_error(ErrorCode::invalid_input, "paid_on", "paid before the month it pays");
+      }
+      auto employer = database.find_employer(code->text());
+      if (!employer) return tl::unexpected(employer.error());
+      if (!*employer) return line_error(ErrorCode::unknown_employer, "credit_code", "no registered employer with this code");
+      return std::make_pair((*employer)->employer_id, std::make_pair(*month, *paid_on));
+    }();
+    if (!checked) {
+      if (checked.error().code == ErrorCode::internal || checked.error().code == ErrorCode::io_error) {
+        return tl::unexpected(checked.error());
+      }
+      feedback.rejected(record.line(), checked.error());
+      ++summary.rejected;
+      continue;
+    }
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    auto recorded = database.record_payment(checked->first, checked->second.first, checked->second.second);
+    if (!recorded) return tl::unexpected(recorded.error());
+    feedback.accepted(record.line());
+    ++summary.accepted;
+    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
+  return summary;
+}
+
+}  // namespace shebao::ingest

@@ -1,0 +1,227 @@
+#include "jobs/runs.h"
+
+#include "collection/month_entries.h"
+#include "rules/interest.h"
+
+namespace shebao::jobs {
+namespace {
+
+// An open transaction committed every `limit` entries.
+class Batch {
+ public:
+  Batch(storage::Database& database, std::size_t limit) : database_(database), limit_(limit) {}
+  ~Batch() {
+    if (open_) database_.rollback();
+  }
+  Result<void> ensure_open() {
+    if (open_) return {};
+    if (auto ok = database_.begin(); !ok) return ok;
+    open_ = true;
+    return {};
+  }
+  Result<void> added(std::size_t entries) {
+    pending_ += entries;
+    if (pending_ >= limit_) return commit();
+    return {};
+  }
+  Result<void> commit() {
+    if (!open_) return {};
+    open_ = false;
+    pending_ = 0;
+    return database_.commit();
+  }
+
+ private:
+  storage::Database& database_;
+  std::size_t limit_;
+  std::size_t pending_ = 0;
+  bool open_ = false;
+};
+
+std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& employer_id) {
+  std::int64_t sum = 0;
+  for (const auto& posting : entry.postings) {
+    if (posting.account.kind == ledger::AccountKind::employer_receivable) {
+      employer_id = posting.account.owner;
+      sum += posting.amount_fen;
+    }
+  }
+  return sum;
+}
+
+}  // namespace
+
+Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, const rules::ParameterStore& rules,
+                                  const RunOptions& options) {
+  MonthRunSummary summary;
+  Batch batch(database, options.batch_entries);
+
+  // 1. Reversals of replaced declarations.
+  auto to_reverse = database.entries_to_reverse(month);
+  if (!to_reverse) return tl::unexpected(to_reverse.error());
+  for (const storage::StoredEntry& stored : *to_reverse) {
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    const ledger::JournalEntry reversal = ledger::reversal_of(stored.entry, stored.entry_id);
+    if (auto booked = database.book(reversal); !booked) return tl::unexpected(booked.error());
+    std::int64_t employer_id = 0;
+    const std::int64_t delta = receivable_of(reversal, employer_id);
+    if (delta != 0) {
+      if (auto ok = database.add_employer_month(employer_id, reversal.month, delta, 0); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
+    ++summary.reversals;
+    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+  }
+
+  // 2. Contributions of the current declarations.
+  auto declarations = database.declarations_to_book(month);
+  if (!declarations) return tl::unexpected(declarations.error());
+  std::uint64_t done = 0;
+  for (const std::int64_t declaration_id : *declarations) {
+    auto rows = database.declared_person_months(declaration_id);
+    if (!rows) return tl::unexpected(rows.error());
+    std::vector<ledger::JournalEntry> entries;
+    entries.reserve(rows->size());
+    std::optional<Error> problem;
+    for (const auto& row : *rows) {
+      auto entry = collection::contribution_entry(row, rules, nullptr);
+      if (!entry) {
+        problem = entry.error();
+        break;
+      }
+      entries.push_back(std::move(*entry));
+    }
+    ++done;
+    if (problem) {
+      summary.problems.push_back("declaration " + std::to_string(declaration_id) + ": " + problem->to_string());
+      continue;
+    }
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    std::int64_t dues = 0;
+    std::int64_t employer_id = 0;
+    for (const auto& entry : entries) {
+      if (auto booked = database.book(entry); !booked) return tl::unexpected(booked.error());
+      dues += receivable_of(entry, employer_id);
+    }
+    if (!rows->empty()) {
+      if (auto ok = database.add_employer_month(rows->front().employer_id, month, dues, 0); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
+    ++summary.declarations;
+    summary.person_months += static_cast<std::int64_t>(entries.size());
+    if (auto ok = batch.added(entries.size()); !ok) return tl::unexpected(ok.error());
+    if (options.on_progress && (done % 64 == 0 || done == declarations->size())) {
+      options.on_progress(done, declarations->size());
+    }
+  }
+
+  // 3. Flexible workers.
+  auto flexible = database.flexible_months_to_book(month);
+  if (!flexible) return tl::unexpected(flexible.error());
+  for (const auto& member : *flexible) {
+    auto entry = collection::flexible_entry(member, rules, nullptr);
+    if (!entry) {
+      summary.problems.push_back("flexible worker " + std::to_string(member.person_id) + ": " +
+                                 entry.error().to_string());
+      continue;
+    }
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    if (auto booked = database.book(*entry); !booked) return tl::unexpected(booked.error());
+    ++summary.flexible_months;
+    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+
+  // 4. Payments and late fees.
+  auto dues = database.employer_dues(month);
+  if (!dues) return tl::unexpected(dues.error());
+  const Date month_end = Date::last_of(month);
+  for (const storage::EmployerMonthDues& row : *dues) {
+    const std::int64_t outstanding = row.dues_fen - row.paid_fen;
+    if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
+      ledger::JournalEntry payment = collection::payment_entry(row.employer_id, row.employer_region, row.month, outstanding);
+      payment.idempotency_key += "/" + row.paid_on->to_string() + "/" + std::to_string(row.paid_fen);
+      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+      if (auto booked = database.book(payment); !booked) return tl::unexpected(booked.error());
+      if (auto ok = database.add_employer_month(row.employer_id, row.month, 0, outstanding); !ok) {
+        return tl::unexpected(ok.error());
+      }
+      ++summary.payments;
+      if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+    }
+    if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
+    auto fee = collection::late_fee_entry(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
+                                          month, rules);
+    if (!fee) {
+      summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
+                                 row.month.to_string() + ": " + fee.error().to_string());
+      continue;
+    }
+    if (!*fee) continue;
+    auto exists = database.entry_exists((*fee)->idempotency_key);
+    if (!exists) return tl::unexpected(exists.error());
+    if (*exists) continue;
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    if (auto booked = database.book(**fee); !booked) return tl::unexpected(booked.error());
+    ++summary.late_fees;
+    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+  return summary;
+}
+
+Result<YearRunSummary> run_year(int year, storage::Database& database, const rules::ParameterStore& rules,
+                                const RunOptions& options) {
+  YearRunSummary summary;
+  if (auto rate = rules.find("account_interest_rate", Date::of(year, 1, 1)); !rate) {
+    return fail(ErrorCode::rule_missing, "year",
+                "no published account_interest_rate for " + std::to_string(year) +
+                    "; add the official rate to rules/cn/interest.toml before crediting this year");
+  }
+  auto accounts = database.personal_year_activity(year);
+  if (!accounts) return tl::unexpected(accounts.error());
+  Batch batch(database, options.batch_entries);
+  std::uint64_t done = 0;
+  for (const storage::PersonalYear& account : *accounts) {
+    ++done;
+    if (options.on_progress && (done % 4096 == 0 || done == accounts->size())) {
+      options.on_progress(done, accounts->size());
+    }
+    const std::string key = "interest/" + std::to_string(account.person_id) + "/" + std::to_string(year);
+    auto exists = database.entry_exists(key);
+    if (!exists) return tl::unexpected(exists.error());
+    if (*exists) continue;
+    rules::AccountInterestQuery query;
+    query.year = year;
+    query.opening_balance = Money::from_fen(std::max<std::int64_t>(0, account.opening_fen));
+    for (const auto& [month, fen] : account.credits) {
+      if (fen > 0) query.credits.push_back(rules::MonthlyCredit{month, Money::from_fen(fen)});
+    }
+    query.jurisdiction = account.region.empty() ? "CN" : registry::province_jurisdiction(account.region);
+    auto interest = rules::compute_account_interest(query, rules, nullptr);
+    if (!interest) {
+      summary.problems.push_back("person " + std::to_string(account.person_id) + ": " + interest.error().to_string());
+      continue;
+    }
+    if (interest->interest.fen() == 0) continue;
+    ledger::JournalEntry entry;
+    entry.idempotency_key = key;
+    entry.person_id = account.person_id;
+    entry.kind = ledger::EntryKind::interest;
+    entry.month = YearMonth::of(year, 12);
+    const int province = account.region.empty() ? 0 : collection::province_of(account.region);
+    entry.postings.push_back({{ledger::AccountKind::interest_expense, province}, interest->interest.fen()});
+    entry.postings.push_back({{ledger::AccountKind::personal, account.person_id}, -interest->interest.fen()});
+    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    if (auto booked = database.book(entry); !booked) return tl::unexpected(booked.error());
+    ++summary.accounts;
+    summary.interest_fen += interest->interest.fen();
+    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+  return summary;
+}
+
+}  // namespace shebao::jobs

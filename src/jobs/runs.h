@@ -1,0 +1,62 @@
+// shebao jobs: the month run and the year run over a database.
+//
+// run_month(M) books, in this order, each step restartable:
+//   1. reversals of contribution entries whose declaration was replaced by a
+//      correction (one reversal per entry, linked to it);
+//   2. the contribution entries of every current declaration of M not yet
+//      booked — all lines of one declaration in one transaction, so a crash
+//      leaves a declaration wholly booked or not at all;
+//   3. the month's payments of flexible workers;
+//   4. employers' payments recorded up to the end of M, and late fees for the
+//      overdue days inside M of every unpaid or late month up to M.
+// Every entry has an idempotency key, so running a month again books only
+// what is missing (a crash, a correction imported since, a late payment).
+//
+// run_year(Y) credits a year's interest to every personal account from the
+// published rate (rules account_interest_rate); a year without a published rate
+// is an error and books nothing.
+//
+// A declaration whose entries cannot be computed (e.g. a month outside the
+// rules shipped) is skipped and reported in `problems`; the rest is booked.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/error.h"
+#include "rules/parameter_store.h"
+#include "storage/database.h"
+
+namespace shebao::jobs {
+
+struct RunOptions {
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+  std::size_t batch_entries = 20000;  // entries per transaction (a declaration is never split)
+};
+
+struct MonthRunSummary {
+  std::int64_t reversals = 0;
+  std::int64_t declarations = 0;
+  std::int64_t person_months = 0;
+  std::int64_t flexible_months = 0;
+  std::int64_t payments = 0;
+  std::int64_t late_fees = 0;
+  std::vector<std::string> problems;
+};
+
+struct YearRunSummary {
+  std::int64_t accounts = 0;
+  std::int64_t interest_fen = 0;
+  std::vector<std::string> problems;
+};
+
+Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, const rules::ParameterStore& rules,
+                                  const RunOptions& options);
+
+Result<YearRunSummary> run_year(int year, storage::Database& database, const rules::ParameterStore& rules,
+                                const RunOptions& options);
+
+}  // namespace shebao::jobs

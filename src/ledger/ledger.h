@@ -1,0 +1,89 @@
+// shebao ledger: append-only double-entry journal.
+//
+// A JournalEntry is a set of postings that sums to zero (debits positive,
+// credits negative, integer fen). Every entry carries an idempotency key that
+// names what it books ("contribution/<declaration>/<person>"); the same key is
+// never booked twice, so a re-run after a crash or a resubmission books
+// nothing new. Each posting's own idempotency key is its entry's key and its
+// position ("<key>#<n>"). Nothing is updated in place: a correction is a
+// reversal entry (every posting negated, linked to the entry it corrects) plus
+// a new entry. Balances are sums of postings.
+//
+// Every entry has a distribution key `person_id`: the person it concerns, or
+// for an employer-level entry (payments, late fees) the negated employer id,
+// so that a distributed deployment keeps each entry with its postings on one
+// shard.
+//
+// Pure: no I/O. Thread safety: values only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/error.h"
+
+namespace shebao::ledger {
+
+enum class AccountKind : int {
+  personal = 1,             // a person's individual account (owner: person_id); credit-normal
+  pooled_fund = 2,          // a province's pooled fund (owner: province number); credit-normal
+  employer_receivable = 3,  // what an employer owes (owner: employer_id); debit-normal
+  collection_bank = 4,      // money collected, per province (owner: province number); debit-normal
+  interest_expense = 5,     // interest credited to accounts, per province; debit-normal
+  transfer_clearing = 6,    // funds between provinces in transit (owner: receiving province); credit-normal
+};
+
+std::string_view to_string(AccountKind kind);
+// True for accounts whose balance is shown as the negated sum (credits increase it).
+bool is_credit_normal(AccountKind kind);
+
+enum class EntryKind : int {
+  contribution = 1,           // an employee's person-month
+  flexible_contribution = 2,  // a flexible worker's month, paid online
+  payment = 3,                // an employer's payment of a month's dues
+  late_fee = 4,               // late fee for overdue days of one run month
+  interest = 5,               // yearly interest on a personal account
+  transfer_out = 6,           // funds leaving a province
+  transfer_in = 7,            // funds arriving in a province
+  reversal = 8,               // negation of an earlier entry
+};
+
+std::string_view to_string(EntryKind kind);
+
+struct AccountRef {
+  AccountKind kind = AccountKind::personal;
+  std::int64_t owner = 0;
+  friend bool operator==(const AccountRef&, const AccountRef&) = default;
+};
+
+struct Posting {
+  AccountRef account;
+  std::int64_t amount_fen = 0;  // debit > 0, credit < 0
+};
+
+struct JournalEntry {
+  std::string idempotency_key;
+  std::int64_t person_id = 0;       // distribution key (see above)
+  EntryKind kind = EntryKind::contribution;
+  YearMonth month;                  // period the entry belongs to
+  std::int64_t source_id = 0;       // declaration id, payment's employer ... (0 = none)
+  std::optional<std::int64_t> corrects_entry_id;
+  std::vector<Posting> postings;
+};
+
+// invalid_input unless the entry has a key, at least two postings, no zero
+// posting, and sums to zero.
+Result<void> check_entry(const JournalEntry& entry);
+
+// The reversal of `original` (stored as `original_id`): every posting negated,
+// key "reversal/" + original key.
+JournalEntry reversal_of(const JournalEntry& original, std::int64_t original_id);
+
+// Balance as a person reads it: credit-normal accounts show the negated sum.
+std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen);
+
+}  // namespace shebao::ledger

@@ -1,0 +1,150 @@
+// shebao storage: the repository interface every backend implements.
+//
+// Domain code never sees SQL: ingest and the month run call these methods,
+// and a backend (storage/sqlite, later storage/postgres) implements them with
+// its own statements, kept as named constants next to the implementation.
+//
+// Contract for every backend:
+// - migrate() applies the versioned migrations in order, each in its own
+//   transaction, and is idempotent; open_database() runs it at start.
+// - Writes happen inside begin()/commit(); a failure leaves nothing half
+//   applied (rollback() undoes the open transaction).
+// - book() refuses an idempotency key that is already booked (conflict), and
+//   stores an entry with all its postings or not at all.
+// - Person-keyed tables carry person_id, the distribution key (see
+//   docs/architecture.md §7).
+//
+// Thread safety: a Database is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collection/month_entries.h"
+#include "core/calendar.h"
+#include "core/error.h"
+#include "ledger/ledger.h"
+#include "registry/model.h"
+
+namespace shebao::storage {
+
+struct StoredDeclaration {
+  std::int64_t declaration_id = 0;
+  int version = 0;
+  std::string content_hash;
+};
+
+struct DeclarationLine {
+  std::int64_t person_id = 0;
+  std::int64_t wage_fen = 0;
+  int days_worked = 0;
+  std::string event;  // "", "hire", "leave"
+  std::optional<Date> event_date;
+};
+
+struct StoredEntry {
+  std::int64_t entry_id = 0;
+  ledger::JournalEntry entry;
+};
+
+// An employer-month with contributions booked, for payments and arrears.
+struct EmployerMonthDues {
+  std::int64_t employer_id = 0;
+  std::string employer_region;
+  YearMonth month;
+  std::int64_t dues_fen = 0;        // net of reversals
+  std::int64_t paid_fen = 0;        // payments booked
+  std::optional<Date> paid_on;      // recorded payment date
+};
+
+struct Stats {
+  std::int64_t persons = 0;
+  std::int64_t employers = 0;
+  std::int64_t declarations = 0;
+  std::int64_t declaration_lines = 0;
+  std::int64_t journal_entries = 0;
+  std::int64_t postings = 0;
+  std::int64_t personal_account_balance_fen = 0;  // sum of all personal account balances
+  std::int64_t pooled_fund_balance_fen = 0;
+  std::int64_t receivable_balance_fen = 0;
+};
+
+struct VerifyCheck {
+  std::string name;
+  std::int64_t checked = 0;  // items examined
+  std::int64_t failures = 0;
+  std::string first_failure;  // one example, empty when none
+};
+
+struct PersonalYear {
+  std::int64_t person_id = 0;
+  std::string region;              // where the person contributes (for the interest expense account)
+  std::int64_t opening_fen = 0;    // displayed balance at 1 January
+  std::vector<std::pair<int, std::int64_t>> credits;  // (month 1..12, fen credited)
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual std::string_view backend() const = 0;
+
+  virtual Result<int> migrate() = 0;  // returns the schema version now in place
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual void rollback() noexcept = 0;
+
+  // --- registry ---
+  // Inserts or updates (by resident ID / credit code) and returns the id.
+  virtual Result<std::int64_t> upsert_person(const registry::Person& person) = 0;
+  virtual Result<std::int64_t> upsert_employer(const registry::Employer& employer) = 0;
+  virtual Result<std::optional<registry::Person>> find_person(std::string_view resident_id) = 0;
+  virtual Result<std::optional<registry::Employer>> find_employer(std::string_view credit_code) = 0;
+  // Whether an employment spell of the person at the employer covers any day of the month.
+  virtual Result<bool> employed_in(std::int64_t person_id, std::int64_t employer_id, YearMonth month) = 0;
+  virtual Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) = 0;
+  virtual Result<void> record_leave(std::int64_t person_id, std::int64_t employer_id, Date leave_date) = 0;
+
+  // --- declarations and payments ---
+  virtual Result<std::optional<StoredDeclaration>> latest_declaration(std::int64_t employer_id, YearMonth month) = 0;
+  // Stores a new version (the previous one, if any, becomes superseded) with its lines.
+  virtual Result<std::int64_t> insert_declaration(std::int64_t employer_id, YearMonth month, int version,
+                                                  std::string_view content_hash, std::string_view source,
+                                                  const std::vector<DeclarationLine>& lines) = 0;
+  // Records (or changes) the payment date of an employer's month; true when anything changed.
+  virtual Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) = 0;
+
+  // --- month run ---
+  // Latest declarations of the month with no contribution entry booked yet.
+  virtual Result<std::vector<std::int64_t>> declarations_to_book(YearMonth month) = 0;
+  virtual Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months(std::int64_t declaration_id) = 0;
+  // Contribution entries of superseded declarations of the month that are not reversed yet.
+  virtual Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) = 0;
+  // Flexible workers enrolled in the month with no flexible entry for it yet.
+  virtual Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) = 0;
+  // Employer-months up to `month` with dues booked.
+  virtual Result<std::vector<EmployerMonthDues>> employer_dues(YearMonth up_to) = 0;
+  // Keeps the per employer-month totals the arrears run reads (in the booking's transaction).
+  virtual Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
+                                          std::int64_t paid_delta_fen) = 0;
+
+  // --- ledger ---
+  virtual Result<bool> entry_exists(std::string_view idempotency_key) = 0;
+  virtual Result<std::int64_t> book(const ledger::JournalEntry& entry) = 0;
+  // Every personal account: balance at 1 January of `year` and the credits of
+  // that year by month (for yearly interest), without the year's interest entries.
+  virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;
+
+  // --- checks ---
+  virtual Result<std::vector<VerifyCheck>> verify() = 0;
+  virtual Result<Stats> stats() = 0;
+};
+
+// Opens "sqlite:PATH" (creating the file) and applies pending migrations.
+// A "postgresql://" URL is recognised but not built into this version.
+Result<std::unique_ptr<Database>> open_database(std::string_view url);
+
+}  // namespace shebao::storage

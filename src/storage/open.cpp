@@ -1,0 +1,26 @@
+#include "storage/database.h"
+#include "storage/sqlite/sqlite_database.h"
+
+namespace shebao::storage {
+
+Result<std::unique_ptr<Database>> open_database(std::string_view url) {
+  std::unique_ptr<Database> database;
+  if (url.starts_with("sqlite:")) {
+    const std::string path(url.substr(7));
+    if (path.empty()) return fail(ErrorCode::invalid_input, "--db", "sqlite: needs a path, e.g. sqlite:data/shebao.db");
+    auto opened = open_sqlite(path);
+    if (!opened) return tl::unexpected(opened.error());
+    database = std::move(*opened);
+  } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return fail(ErrorCode::invalid_input, "--db",
+                "this build has no PostgreSQL backend yet; use sqlite:PATH (the embedded default)");
+  } else {
+    return fail(ErrorCode::invalid_input, "--db",
+                "unknown database URL \"" + std::string(url) + "\"; use sqlite:PATH or postgresql://...");
+  }
+  auto version = database->migrate();
+  if (!version) return tl::unexpected(version.error());
+  return database;
+}
+
+}  // namespace shebao::storage
