@@ -13,6 +13,7 @@
 
 #include "app/calc_forms.h"
 #include "app/data_commands.h"
+#include "app/gen_command.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
 #include "rules/case_runner.h"
@@ -191,6 +192,8 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "counts and balances");
   stats->add_flag("--json", stats_json, "print JSON");
   add_db(stats);
+  app::GenOptions gen_options;
+  auto* gen = app::add_gen_subcommand(app, gen_options);
 
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
@@ -206,6 +209,7 @@ int main(int argc, char** argv) {
   }
 
   if (rules_check_command->parsed()) return rules_check(check_rules_dir.empty() ? rules_dir : check_rules_dir);
+  if (gen->parsed()) return app::run_gen_command(gen_options, std::cerr);
 
   data.rules_dir = rules_dir;
   if (!today_text.empty()) {

@@ -27,6 +27,8 @@ const std::vector<ParamSchema>& schema_table() {
        "floor of the contribution base as a ratio of the local average wage"},
       {"contribution_base_ceiling_ratio", decimal, by_month, "0", "10", false, true, true, {}, {},
        "ceiling of the contribution base as a ratio of the local average wage"},
+      {"average_wage_for_base", decimal, by_month, "1", "1000000", true, true, true, {}, {},
+       "local average monthly wage that sets the contribution base floor and ceiling, yuan"},
       {"public_institution_scheme", boolean, by_month, "", "", false, false, true, {}, {},
        "government bodies and public institutions are in the employee scheme"},
       {"covid_employer_relief_factor", decimal, by_month, "0", "1", false, true, false,

@@ -1,0 +1,360 @@
+// Registry, declarations, month runs and the ledger on a real SQLite file.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "core/ids.h"
+#include "ingest/importers.h"
+#include "ingest/rules_files.h"
+#include "jobs/runs.h"
+#include "ledger/ledger.h"
+#include "storage/database.h"
+
+namespace {
+
+using namespace shebao;
+namespace fs = std::filesystem;
+
+const rules::ParameterStore& rules_store() {
+  static const rules::ParameterStore loaded = *ingest::load_rules_directory(SHEBAO_RULES_DIR);
+  return loaded;
+}
+
+std::string resident_id(const std::string& first17) { return first17 + resident_id_check_character(first17); }
+std::string credit_code(const std::string& first17) { return first17 + credit_code_check_character(first17); }
+
+const std::string kZhang = resident_id("44030019800101001");  // man
+const std::string kWang = resident_id("44030019850505002");   // woman
+const std::string kLi = resident_id("51010019900303003");     // man
+const std::string kLiu = resident_id("11010519750707004");    // woman, flexible worker
+const std::string kUnregistered = resident_id("44030019700101005");
+const std::string kShenzhen = credit_code("91440300MA5F00001");
+const std::string kChengdu = credit_code("91510100MA6C00002");
+
+class LedgerFlow : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("shebao-flow-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto opened = storage::open_database("sqlite:" + (dir_ / "test.db").string());
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    db_ = std::move(*opened);
+    options_.today = Date::of(2026, 11, 29);
+    write("employers.csv", "credit_code,name,region,size,unit_type\n" + kShenzhen + ",深圳示例,440300,small,enterprise\n" +
+                               kChengdu + ",成都示例,510100,large,\n");
+    write("persons.csv",
+          "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
+              kZhang + ",张伟,Zhang Wei,440300,138,male,employee,,\n" + kWang + ",王芳,,440300,,female_55,employee,,\n" +
+              kLi + ",李强,,510100,,male,employee,,\n" + kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n");
+    ASSERT_EQ(import_registry("employers.csv").accepted, 2);
+    ASSERT_EQ(import_registry("persons.csv").accepted, 4);
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  fs::path write(const std::string& name, const std::string& content) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path) << content;
+    return path;
+  }
+  std::string read(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  ingest::ImportSummary import_registry(const std::string& name) {
+    auto summary = ingest::import_registry(dir_ / name, *db_, rules_store(), options_);
+    EXPECT_TRUE(summary) << summary.error().to_string();
+    return summary ? *summary : ingest::ImportSummary{};
+  }
+  ingest::ImportSummary import_declarations(const std::string& name) {
+    auto summary = ingest::import_declarations(dir_ / name, *db_, options_);
+    EXPECT_TRUE(summary) << summary.error().to_string();
+    return summary ? *summary : ingest::ImportSummary{};
+  }
+  jobs::MonthRunSummary run(YearMonth month) {
+    auto summary = jobs::run_month(month, *db_, rules_store(), {});
+    EXPECT_TRUE(summary) << summary.error().to_string();
+    return summary ? *summary : jobs::MonthRunSummary{};
+  }
+  void expect_verified() {
+    auto checks = db_->verify();
+    ASSERT_TRUE(checks) << checks.error().to_string();
+    for (const auto& check : *checks) EXPECT_EQ(check.failures, 0) << check.name << ": " << check.first_failure;
+  }
+  storage::Stats stats() { return *db_->stats(); }
+
+  std::string september() {
+    return "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," + kZhang +
+           ",8000.00,30,hire,2026-09-01\n" + kShenzhen + ",2026-09," + kWang + ",3000.00,30,hire,2026-09-01\n" +
+           kChengdu + ",2026-09," + kLi + ",40000.00,20,hire,2026-09-10\n";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<storage::Database> db_;
+  ingest::ImportOptions options_;
+};
+
+TEST_F(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) {
+  const std::string bad_check = kZhang.substr(0, 17) + (kZhang[17] == '0' ? "1" : "0");
+  const std::string header = "credit_code,month,resident_id,wage,days_worked,event,event_date\n";
+  const std::string file = header +
+      kShenzhen + ",2026-10," + kZhang + ",8000.00,31,hire,2026-10-01\n" +         // 2 accepted
+      kShenzhen + ",2026-10," + bad_check + ",8000.00,31,,\n" +                    // 3 bad check character
+      kShenzhen + ",2026-10,4403001980010100,8000.00,31,,\n" +                     // 4 bad length
+      kShenzhen + ",2026-10," + kUnregistered + ",8000.00,31,,\n" +                // 5 unknown person
+      kShenzhen + ",2026-10," + kLi + ",8000.00,31,,\n" +                          // 6 not employed here
+      kShenzhen + ",2026-10," + kWang + ",-1.00,31,hire,2026-10-01\n" +           // 7 negative wage
+      kShenzhen + ",2026-10," + kWang + ",3000.005,31,hire,2026-10-01\n" +        // 8 three decimals
+      kShenzhen + ",2026-10," + kWang + ",3000.00,32,hire,2026-10-01\n" +         // 9 days out of range
+      kShenzhen + ",2026-10," + kWang + ",3000.00,31,promote,2026-10-01\n" +      // 10 unknown event
+      kShenzhen + ",2026-10," + kWang + ",3000.00,31,hire,2026-11-01\n" +         // 11 event outside month
+      kShenzhen + ",2026-10," + kZhang + ",9000.00,31,,\n" +                       // 12 duplicate line
+      kShenzhen + ",2026-10," + kWang + ",3000.00,31,hire,\n" +                   // 13 event without date
+      kShenzhen + ",2026-10," + kWang + ",3000.00,31,hire,2026-10-01,extra\n" +  // 14 wrong field count
+      kShenzhen + ",2027-01," + kWang + ",3000.00,31,hire,2027-01-01\n" +         // 15 future month
+      credit_code("91440300MA5F00009") + ",2026-10," + kWang + ",3000.00,31,hire,2026-10-01\n" +  // 16 unknown employer
+      kShenzhen + ",2026-13," + kWang + ",3000.00,31,hire,2026-10-01\n" +         // 17 bad month
+      kShenzhen + ",2026-10," + kWang + ",3000.00,31,hire,2026-10-02\n";          // 18 split declaration
+  write("bad.csv", file);
+  const auto summary = import_declarations("bad.csv");
+  EXPECT_EQ(summary.accepted, 1);
+  EXPECT_EQ(summary.rejected, 16);
+  const std::string feedback = read(dir_ / "bad.csv.feedback.csv");
+  const char* expected[] = {
+      "line,status,field,code,message",
+      "2,accepted,,,",
+      "3,rejected,resident_id,bad_check_character,",
+      "4,rejected,resident_id,bad_length,",
+      "5,rejected,resident_id,unknown_person,",
+      "6,rejected,resident_id,not_employed,",
+      "7,rejected,wage,invalid_input,",
+      "8,rejected,wage,invalid_input,",
+      "9,rejected,days_worked,invalid_input,",
+      "10,rejected,event,unknown_category,",
+      "11,rejected,event_date,invalid_input,",
+      "12,rejected,resident_id,duplicate_line,",
+      "13,rejected,event_date,invalid_input,",
+      "14,rejected,,invalid_input,",
+      "15,rejected,month,future_month,",
+      "16,rejected,credit_code,unknown_employer,",
+      "17,rejected,month,invalid_input,",
+      "18,rejected,credit_code,split_declaration,",
+  };
+  std::istringstream lines(feedback);
+  std::vector<std::string> got;
+  for (std::string line; std::getline(lines, line);) got.push_back(line);
+  // Line 14 (wrong field count) is reported when read, before the unit it sits in is flushed.
+  std::sort(got.begin() + 1, got.end(), [](const std::string& a, const std::string& b) {
+    return std::stoi(a) < std::stoi(b);
+  });
+  ASSERT_EQ(got.size(), std::size(expected)) << feedback;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].substr(0, std::string(expected[i]).size()), expected[i]) << "feedback line " << i;
+  }
+  // Only the accepted line is stored and booked; Wang was never hired (every hire line was rejected).
+  EXPECT_EQ(stats().declaration_lines, 1);
+  auto employed = db_->employed_in(db_->find_person(kWang).value()->person_id,
+                                   db_->find_employer(kShenzhen).value()->employer_id, YearMonth::of(2026, 10));
+  EXPECT_FALSE(*employed);
+  EXPECT_EQ(run(YearMonth::of(2026, 10)).person_months, 1);
+  expect_verified();
+}
+
+TEST_F(LedgerFlow, AFileThatCannotBeUsedIsRefusedWhole) {
+  write("no_wage.csv", "credit_code,month,resident_id,days_worked\n" + kShenzhen + ",2026-10," + kZhang + ",31\n");
+  auto missing = ingest::import_declarations(dir_ / "no_wage.csv", *db_, options_);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::missing_column);
+  write("extra.csv", "credit_code,month,resident_id,wage,days_worked,bonus\n");
+  auto extra = ingest::import_declarations(dir_ / "extra.csv", *db_, options_);
+  ASSERT_FALSE(extra);
+  EXPECT_EQ(extra.error().code, ErrorCode::invalid_input);
+  auto unreadable = ingest::import_declarations(dir_ / "none.csv", *db_, options_);
+  ASSERT_FALSE(unreadable);
+  EXPECT_EQ(unreadable.error().code, ErrorCode::io_error);
+  auto wrong_type = ingest::import_declarations(write("d.txt", "x"), *db_, options_);
+  ASSERT_FALSE(wrong_type);
+  EXPECT_EQ(stats().declarations, 0);
+}
+
+TEST_F(LedgerFlow, RegistryLinesAreValidatedOneByOne) {
+  write("people.csv",
+        "resident_id,name,hukou_region,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
+            resident_id("44030019910101007") + ",甲,440300,male,employee,,\n" +       // 2 accepted
+            resident_id("44030019910101007").substr(0, 17) + "Y,乙,440300,male,employee,,\n" +  // 3 bad character
+            resident_id("44030019910101017") + ",,440300,male,employee,,\n" +         // 4 no name
+            resident_id("44030019910101027") + ",丙,990000,male,employee,,\n" +       // 5 unknown region
+            resident_id("44030019910101037") + ",丁,440300,female_50,employee,,\n" +  // 6 category vs sex
+            resident_id("44030019910101047") + ",戊,440300,male,freelance,,\n" +      // 7 unknown scheme
+            resident_id("44030019910101057") + ",己,440300,male,flexible,440300,\n" + // 8 flexible without ratio
+            resident_id("44030019910101067") + ",庚,440300,male,flexible,440300,3.5\n" +  // 9 ratio outside band
+            resident_id("44030020300101077") + ",辛,440300,male,employee,,\n");        // 10 born in the future
+  const auto summary = import_registry("people.csv");
+  EXPECT_EQ(summary.accepted, 1);
+  EXPECT_EQ(summary.rejected, 8);
+  const std::string feedback = read(dir_ / "people.csv.feedback.csv");
+  for (const char* row : {"3,rejected,resident_id,bad_character", "4,rejected,name,invalid_input",
+                          "5,rejected,hukou_region,unknown_region", "6,rejected,retirement_category,invalid_input",
+                          "7,rejected,scheme,unknown_category", "8,rejected,flexible_base_ratio,invalid_input",
+                          "9,rejected,flexible_base_ratio,out_of_range", "10,rejected,resident_id,bad_birth_date"}) {
+    EXPECT_NE(feedback.find(row), std::string::npos) << row << "\n" << feedback;
+  }
+  EXPECT_EQ(stats().persons, 5);
+  // Importing again changes nothing.
+  EXPECT_EQ(import_registry("people.csv").accepted, 1);
+  EXPECT_EQ(stats().persons, 5);
+}
+
+TEST_F(LedgerFlow, MonthRunBooksBalancedEntriesOnce) {
+  write("sep.csv", september());
+  ASSERT_EQ(import_declarations("sep.csv").new_declarations, 2);
+  const auto first = run(YearMonth::of(2026, 9));
+  EXPECT_EQ(first.person_months, 3);
+  EXPECT_EQ(first.flexible_months, 1);
+  const auto after_first = stats();
+  // The same declaration again: unchanged; the same month again: nothing booked.
+  EXPECT_EQ(import_declarations("sep.csv").unchanged_declarations, 2);
+  const auto second = run(YearMonth::of(2026, 9));
+  EXPECT_EQ(second.person_months, 0);
+  EXPECT_EQ(second.flexible_months, 0);
+  EXPECT_EQ(stats().journal_entries, after_first.journal_entries);
+  EXPECT_EQ(stats().postings, after_first.postings);
+  // Account credits at 8 % of the clamped base (local average 10058: floor 6034.80, ceiling 30174.00).
+  // Zhang 8000 → 640.00; Wang 3000 → floor 6034.80 → 482.78; Li 40000 → ceiling 30174 → 2413.92;
+  // Liu (flexible, 60 %) 6034.80 → 482.78.
+  EXPECT_EQ(after_first.personal_account_balance_fen, 64000 + 48278 + 241392 + 48278);
+  expect_verified();
+}
+
+TEST_F(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  run(YearMonth::of(2026, 9));
+  const auto before = stats();
+  // Shenzhen corrects September: Zhang's wage changes, Wang is dropped.
+  write("sep_fix.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," +
+                           kZhang + ",9000.00,30,,\n");
+  const auto corrected = import_declarations("sep_fix.csv");
+  EXPECT_EQ(corrected.corrected_declarations, 1);
+  const auto rerun = run(YearMonth::of(2026, 9));
+  EXPECT_EQ(rerun.reversals, 2);
+  EXPECT_EQ(rerun.person_months, 1);
+  const auto after = stats();
+  EXPECT_EQ(after.journal_entries, before.journal_entries + 3);
+  // Zhang now 720.00 instead of 640.00; Wang's 482.78 is reversed.
+  EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen + 8000 - 48278);
+  expect_verified();
+  // Nothing more on a third run.
+  EXPECT_EQ(run(YearMonth::of(2026, 9)).reversals, 0);
+}
+
+TEST_F(LedgerFlow, PaymentsAndLateFees) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
+                       ",2026-09,2026-11-20\n" + kChengdu + ",2026-09,2026-12-01\n");
+  auto payments = ingest::import_payments(dir_ / "pay.csv", *db_, options_);
+  ASSERT_TRUE(payments);
+  EXPECT_EQ(payments->accepted, 2);  // a date in the future is refused
+  EXPECT_EQ(payments->rejected, 1);
+  run(YearMonth::of(2026, 9));
+  const auto october = run(YearMonth::of(2026, 10));
+  EXPECT_EQ(october.payments, 1);   // Shenzhen paid on time
+  EXPECT_EQ(october.late_fees, 1);  // Chengdu: 16..31 October overdue
+  const auto november = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(november.payments, 1);  // Chengdu paid on 20 November
+  EXPECT_EQ(november.late_fees, 1); // 1..19 November
+  EXPECT_EQ(run(YearMonth::of(2026, 11)).late_fees, 0);
+  // Chengdu's dues: base 30174 × (16 % + 8 %) = 7241.76; fees 7241.76 × 0.05 % × (16 + 19) days = 126.73.
+  EXPECT_EQ(stats().receivable_balance_fen, 12673);
+  expect_verified();
+}
+
+TEST_F(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
+  write("old.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2023-05," +
+                       kZhang + ",8000.00,31,hire,2023-05-01\n");
+  import_declarations("old.csv");
+  const auto summary = run(YearMonth::of(2023, 5));
+  EXPECT_EQ(summary.person_months, 0);
+  ASSERT_EQ(summary.problems.size(), 2u);  // the declaration and the flexible worker
+  EXPECT_NE(summary.problems[0].find("average_wage_for_base"), std::string::npos) << summary.problems[0];
+  expect_verified();
+}
+
+TEST_F(LedgerFlow, YearlyInterestNeedsThePublishedRate) {
+  write("dec.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2024-03," +
+                       kZhang + ",8000.00,31,hire,2024-03-01\n");
+  import_declarations("dec.csv");
+  run(YearMonth::of(2024, 3));
+  auto missing = jobs::run_year(2025, *db_, rules_store(), {});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::rule_missing);
+  auto credited = jobs::run_year(2024, *db_, rules_store(), {});
+  ASSERT_TRUE(credited) << credited.error().to_string();
+  // Zhang: 640.00 credited for March at 2.62 % × 10/12 = 13.97; Liu: 482.78 for March at the same → 10.54.
+  EXPECT_EQ(credited->accounts, 2);
+  EXPECT_EQ(credited->interest_fen, 1397 + 1054);
+  EXPECT_EQ(jobs::run_year(2024, *db_, rules_store(), {})->accounts, 0);
+  expect_verified();
+}
+
+TEST_F(LedgerFlow, VerifyFindsTamperedPostings) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  run(YearMonth::of(2026, 9));
+  expect_verified();
+  db_.reset();
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE postings SET amount_fen = amount_fen + 1 WHERE entry_id = 1 AND seq = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  db_ = std::move(*storage::open_database("sqlite:" + (dir_ / "test.db").string()));
+  auto checks = db_->verify();
+  ASSERT_TRUE(checks);
+  std::int64_t failures = 0;
+  for (const auto& check : *checks) failures += check.failures;
+  EXPECT_GT(failures, 0);
+}
+
+TEST(Ledger, EntriesMustBalance) {
+  ledger::JournalEntry entry;
+  entry.idempotency_key = "k";
+  entry.postings = {{{ledger::AccountKind::personal, 1}, -100}, {{ledger::AccountKind::pooled_fund, 44}, 99}};
+  EXPECT_FALSE(ledger::check_entry(entry));
+  entry.postings[1].amount_fen = 100;
+  EXPECT_TRUE(ledger::check_entry(entry));
+  entry.postings.pop_back();
+  EXPECT_FALSE(ledger::check_entry(entry));
+  entry.postings = {{{ledger::AccountKind::personal, 1}, 0}, {{ledger::AccountKind::pooled_fund, 44}, 0}};
+  EXPECT_FALSE(ledger::check_entry(entry));
+  entry.idempotency_key.clear();
+  EXPECT_FALSE(ledger::check_entry(entry));
+  ledger::JournalEntry original;
+  original.idempotency_key = "contribution/1/2";
+  original.postings = {{{ledger::AccountKind::personal, 2}, -5}, {{ledger::AccountKind::pooled_fund, 44}, 5}};
+  const auto reversal = ledger::reversal_of(original, 7);
+  EXPECT_EQ(reversal.idempotency_key, "reversal/contribution/1/2");
+  EXPECT_EQ(*reversal.corrects_entry_id, 7);
+  EXPECT_EQ(reversal.postings[0].amount_fen, 5);
+  EXPECT_TRUE(ledger::check_entry(reversal));
+}
+
+TEST(Storage, RefusesUnknownUrls) {
+  EXPECT_EQ(storage::open_database("mysql://x").error().code, ErrorCode::invalid_input);
+  EXPECT_EQ(storage::open_database("sqlite:").error().code, ErrorCode::invalid_input);
+  EXPECT_EQ(storage::open_database("sqlite:/nonexistent-dir/x/y.db").error().code, ErrorCode::io_error);
+}
+
+}  // namespace
