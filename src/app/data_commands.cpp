@@ -87,6 +87,11 @@ int import_command(const DataOptions& options, const std::string& kind, const st
   }
   int status = 0;
   for (const std::string& file : files) {
+    if (file.ends_with(".feedback.csv")) {
+      // A glob such as declarations/*.csv also matches the feedback of an earlier import.
+      std::cerr << "shebao: skipped " << file << ": a feedback file, not input\n";
+      continue;
+    }
     ingest::ImportOptions import_options;
     import_options.today = today_of(options);
     import_options.feedback_path = feedback_path;

@@ -15,7 +15,7 @@ RANDOM=4242
 
 "$shebao" gen --persons "$persons" --regions 4 --years 1 --seed 11 --out "$work/data" >/dev/null || {
   echo "FAIL gen"; exit 1; }
-months=$(ls "$work/data/declarations" | sed -n 's/\.csv$//p' | sort)
+months=$(ls "$work/data/declarations" | grep -E "^[0-9]{4}-[0-9]{2}\.csv$" | sed "s/\.csv$//" | sort)
 
 # The steps of a full load, in order.
 steps=("import registry $work/data/employers.csv" "import registry $work/data/persons.csv")
