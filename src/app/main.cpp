@@ -14,6 +14,7 @@
 #include "app/calc_forms.h"
 #include "app/data_commands.h"
 #include "app/gen_command.h"
+#include "app/transfer_command.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
 #include "rules/case_runner.h"
@@ -194,6 +195,28 @@ int main(int argc, char** argv) {
   add_db(stats);
   app::GenOptions gen_options;
   auto* gen = app::add_gen_subcommand(app, gen_options);
+  auto* transfer = app.add_subcommand("transfer", "move a person's pension relationship between provinces");
+  transfer->require_subcommand(1);
+  app::TransferArguments transfer_arguments;
+  std::vector<CLI::App*> transfer_steps;
+  {
+    auto* request = transfer->add_subcommand("request", "open a transfer (status: requested)");
+    request->add_option("RESIDENT_ID", transfer_arguments.target, "the person")->required();
+    request->add_option("--from", transfer_arguments.from, "sending province CN-nn")->required();
+    request->add_option("--to", transfer_arguments.to, "receiving province CN-nn")->required();
+    add_db(request);
+    transfer_steps.push_back(request);
+    for (const char* step : {"compute", "send", "credit"}) {
+      auto* command = transfer->add_subcommand(step, std::string("the ") + step + " step of a transfer");
+      command->add_option("ID", transfer_arguments.target, "transfer id")->required();
+      add_db(command);
+      transfer_steps.push_back(command);
+    }
+    auto* status = transfer->add_subcommand("status", "show a transfer, or every transfer of a person");
+    status->add_option("ID", transfer_arguments.target, "transfer id or resident ID")->required();
+    add_db(status);
+    transfer_steps.push_back(status);
+  }
 
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
@@ -224,6 +247,12 @@ int main(int argc, char** argv) {
   if (run_month->parsed()) return app::run_month_command(data, run_month_text);
   if (run_year->parsed()) return app::run_year_command(data, run_year_text);
   if (verify->parsed()) return app::verify_command(data);
+  for (CLI::App* step : transfer_steps) {
+    if (step->parsed()) {
+      transfer_arguments.action = step->get_name();
+      return app::transfer_command(data, transfer_arguments);
+    }
+  }
   if (stats->parsed()) return app::stats_command(data, stats_json);
 
   if (calc->parsed()) {

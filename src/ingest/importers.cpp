@@ -1,6 +1,7 @@
 #include "ingest/importers.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <set>
 #include <span>
@@ -16,17 +17,7 @@ namespace {
 // ---------------------------------------------------------------------------
 // Feedback file: line,status,field,code,message
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
+// Buffered: rows go to a large buffer written with fwrite.
 class Feedback {
  public:
   ~Feedback() {
@@ -36,17 +27,29 @@ class Feedback {
     file_ = std::fopen(path.c_str(), "wb");
     if (file_ == nullptr) return fail(ErrorCode::io_error, path.string(), "cannot write the feedback file");
     path_ = path;
-    std::fputs("line,status,field,code,message\n", file_);
+    buffer_.reserve(kBufferBytes + 1024);
+    buffer_ = "line,status,field,code,message\n";
     return {};
   }
-  void accepted(int line) { std::fprintf(file_, "%d,accepted,,,\n", line); }
+  void accepted(int line) {
+    append_number(line);
+    buffer_.append(",accepted,,,\n");
+    maybe_write();
+  }
   void rejected(int line, const Error& error) {
-    std::string row = std::to_string(line) + ",rejected," + csv_field(error.field) + "," +
-                      std::string(to_string(error.code)) + "," + csv_field(error.message) + "\n";
-    std::fputs(row.c_str(), file_);
+    append_number(line);
+    buffer_.append(",rejected,");
+    append_field(error.field);
+    buffer_.push_back(',');
+    buffer_.append(to_string(error.code));
+    buffer_.push_back(',');
+    append_field(error.message);
+    buffer_.push_back('\n');
+    maybe_write();
   }
   Result<void> close() {
-    const bool ok = std::fflush(file_) == 0 && std::ferror(file_) == 0;
+    write();
+    const bool ok = !failed_ && std::fflush(file_) == 0 && std::ferror(file_) == 0;
     std::fclose(file_);
     file_ = nullptr;
     if (!ok) return fail(ErrorCode::io_error, path_.string(), "cannot write the feedback file");
@@ -54,8 +57,36 @@ class Feedback {
   }
 
  private:
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 18;
+  void append_number(int value) {
+    char text[16];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    buffer_.append(text, end);
+  }
+  void append_field(std::string_view text) {
+    if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+      buffer_.append(text);
+      return;
+    }
+    buffer_.push_back('"');
+    for (char c : text) {
+      if (c == '"') buffer_.push_back('"');
+      buffer_.push_back(c);
+    }
+    buffer_.push_back('"');
+  }
+  void maybe_write() {
+    if (buffer_.size() >= kBufferBytes) write();
+  }
+  void write() {
+    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) failed_ = true;
+    buffer_.clear();
+  }
+
   std::FILE* file_ = nullptr;
   std::filesystem::path path_;
+  std::string buffer_;
+  bool failed_ = false;
 };
 
 std::filesystem::path feedback_path_for(const std::filesystem::path& file, const ImportOptions& options) {
@@ -96,7 +127,8 @@ Result<void> check_columns(const RecordReader& reader, const std::filesystem::pa
 
 // A record's keys must be known columns (JSON Lines records may differ from the first).
 Result<void> check_record_keys(const Record& record, Columns required, Columns optional) {
-  for (const auto& [name, value] : record.fields()) {
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    const std::string_view name = record.name(i);
     if (std::find(required.begin(), required.end(), name) == required.end() &&
         std::find(optional.begin(), optional.end(), name) == optional.end()) {
       return line_error(ErrorCode::invalid_input, name, "unknown key");
@@ -354,13 +386,58 @@ struct PendingLine {
   storage::DeclarationLine stored;
 };
 
+// The lines of one (employer, month) unit. `records` is a pool whose buffers
+// are reused from unit to unit: the unit's lines are the first `count`.
 struct Unit {
+  bool open = false;
   std::string credit_code;
   std::string month_text;
   std::optional<YearMonth> month;
   std::optional<registry::Employer> employer;
   std::optional<Error> unit_error;  // every line of the unit is rejected with it
   std::vector<Record> records;
+  std::size_t count = 0;
+};
+
+// Person ids seen in a unit: open addressing, emptied in O(1) by a generation count.
+class PersonSet {
+ public:
+  void clear(std::size_t expected) {
+    std::size_t capacity = 64;
+    while (capacity < expected * 2) capacity *= 2;
+    if (capacity > slots_.size()) {
+      slots_.assign(capacity, Slot{});
+      generation_ = 0;
+    }
+    ++generation_;
+    mask_ = slots_.size() - 1;
+  }
+  bool contains(std::int64_t id) const {
+    for (std::size_t i = hash(id) & mask_; slots_[i].generation == generation_; i = (i + 1) & mask_) {
+      if (slots_[i].id == id) return true;
+    }
+    return false;
+  }
+  void insert(std::int64_t id) {
+    std::size_t i = hash(id) & mask_;
+    while (slots_[i].generation == generation_) {
+      if (slots_[i].id == id) return;
+      i = (i + 1) & mask_;
+    }
+    slots_[i] = Slot{id, generation_};
+  }
+
+ private:
+  struct Slot {
+    std::int64_t id = 0;
+    std::uint64_t generation = 0;
+  };
+  static std::size_t hash(std::int64_t id) {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL) >> 20);
+  }
+  std::vector<Slot> slots_;
+  std::uint64_t generation_ = 0;
+  std::size_t mask_ = 0;
 };
 
 std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
@@ -371,13 +448,31 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
   return hash;
 }
 
-std::string content_hash(std::vector<storage::DeclarationLine> lines) {
-  std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.person_id < b.person_id; });
+std::uint64_t fnv1a_number(std::uint64_t hash, std::int64_t value) {
+  char text[24];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return fnv1a(hash, std::string_view(text, static_cast<std::size_t>(end - text)));
+}
+
+// FNV-1a of "person|wage|days|event|event_date\n" for each line in person order
+// (the stored declarations' hashes: the text must stay exactly this).
+std::string content_hash(const std::vector<storage::DeclarationLine>& lines) {
+  std::vector<const storage::DeclarationLine*> sorted;
+  sorted.reserve(lines.size());
+  for (const auto& line : lines) sorted.push_back(&line);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->person_id < b->person_id; });
   std::uint64_t hash = 1469598103934665603ULL;
-  for (const auto& line : lines) {
-    hash = fnv1a(hash, std::to_string(line.person_id) + "|" + std::to_string(line.wage_fen) + "|" +
-                           std::to_string(line.days_worked) + "|" + line.event + "|" +
-                           (line.event_date ? line.event_date->to_string() : "") + "\n");
+  for (const storage::DeclarationLine* line : sorted) {
+    hash = fnv1a_number(hash, line->person_id);
+    hash = fnv1a(hash, "|");
+    hash = fnv1a_number(hash, line->wage_fen);
+    hash = fnv1a(hash, "|");
+    hash = fnv1a_number(hash, line->days_worked);
+    hash = fnv1a(hash, "|");
+    hash = fnv1a(hash, line->event);
+    hash = fnv1a(hash, "|");
+    if (line->event_date) hash = fnv1a(hash, line->event_date->to_string());
+    hash = fnv1a(hash, "\n");
   }
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
@@ -387,27 +482,33 @@ std::string content_hash(std::vector<storage::DeclarationLine> lines) {
 class DeclarationImport {
  public:
   DeclarationImport(storage::Database& database, const ImportOptions& options, Feedback& feedback,
-                    ImportSummary& summary, std::string source)
+                    ImportSummary& summary, std::string source, bool json)
       : database_(database), options_(options), feedback_(feedback), summary_(summary), batch_(database, options.batch_lines),
-        source_(std::move(source)) {}
+        source_(std::move(source)), json_(json) {}
 
-  Result<void> add(Record&& record) {
+  // Takes the record's contents; `record` gets buffers to reuse in exchange.
+  Result<void> add(Record& record) {
     auto credit_code = record.get("credit_code").value_or("");
     auto month = record.get("month").value_or("");
-    if (current_ && (current_->credit_code != credit_code || current_->month_text != month)) {
+    if (unit_.open && (unit_.credit_code != credit_code || unit_.month_text != month)) {
       if (auto ok = flush(); !ok) return ok;
     }
-    if (!current_) {
-      current_.emplace();
-      current_->credit_code = std::string(credit_code);
-      current_->month_text = std::string(month);
-      const std::string key = current_->credit_code + "|" + current_->month_text;
+    if (!unit_.open) {
+      unit_.open = true;
+      unit_.credit_code.assign(credit_code);
+      unit_.month_text.assign(month);
+      unit_.month.reset();
+      unit_.employer.reset();
+      unit_.unit_error.reset();
+      unit_.count = 0;
+      const std::string key = unit_.credit_code + "|" + unit_.month_text;
       if (!seen_units_.insert(key).second) {
-        current_->unit_error = Error{ErrorCode::split_declaration, "credit_code",
-                                     "lines of this employer and month appeared earlier in the file, not contiguous"};
+        unit_.unit_error = Error{ErrorCode::split_declaration, "credit_code",
+                                 "lines of this employer and month appeared earlier in the file, not contiguous"};
       }
     }
-    current_->records.push_back(std::move(record));
+    if (unit_.count == unit_.records.size()) unit_.records.emplace_back();
+    std::swap(unit_.records[unit_.count++], record);
     return {};
   }
 
@@ -453,9 +554,12 @@ class DeclarationImport {
   }
 
   // Validates one line of a valid unit; registers hire/leave events as it goes.
-  Result<PendingLine> check_line(const Unit& unit, const Record& record, std::set<std::int64_t>& persons_in_unit) {
-    if (auto ok = check_record_keys(record, kDeclarationRequired, kDeclarationOptional); !ok) {
-      return tl::unexpected(ok.error());
+  Result<PendingLine> check_line(const Unit& unit, const Record& record) {
+    if (json_) {
+      // A CSV record has the header's columns, checked once for the file.
+      if (auto ok = check_record_keys(record, kDeclarationRequired, kDeclarationOptional); !ok) {
+        return tl::unexpected(ok.error());
+      }
     }
     auto id_text = required_value(record, "resident_id");
     if (!id_text) return tl::unexpected(id_text.error());
@@ -493,35 +597,42 @@ class DeclarationImport {
     } else if (event_date_text) {
       return line_error(ErrorCode::invalid_input, "event_date", "an event date needs an event");
     }
-    auto person = database_.find_person(id->text());
-    if (!person) return tl::unexpected(person.error());
-    if (!*person) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
-    pending.person_id = (*person)->person_id;
+    auto person_id = database_.find_person_id(id->text());
+    if (!person_id) return tl::unexpected(person_id.error());
+    if (!*person_id) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
+    pending.person_id = **person_id;
     pending.stored.person_id = pending.person_id;
-    if (persons_in_unit.contains(pending.person_id)) {
+    if (persons_in_unit_.contains(pending.person_id)) {
       return line_error(ErrorCode::duplicate_line, "resident_id",
                         "this person is already declared in this employer's month");
     }
     if (pending.stored.event != "hire") {
-      auto employed = database_.employed_in(pending.person_id, unit.employer->employer_id, *unit.month);
-      if (!employed) return tl::unexpected(employed.error());
-      if (!*employed) {
+      bool employed_here;
+      if (employees_) {
+        employed_here = std::binary_search(employees_->begin(), employees_->end(), pending.person_id);
+      } else {
+        auto employed = database_.employed_in(pending.person_id, unit.employer->employer_id, *unit.month);
+        if (!employed) return tl::unexpected(employed.error());
+        employed_here = *employed;
+      }
+      if (!employed_here) {
         return line_error(ErrorCode::not_employed, "resident_id",
                           "not an employee of this employer in " + unit.month->to_string() + " and no hire event");
       }
     }
-    persons_in_unit.insert(pending.person_id);
+    persons_in_unit_.insert(pending.person_id);
     return pending;
   }
 
   Result<void> flush() {
-    if (!current_) return {};
-    Unit unit = std::move(*current_);
-    current_.reset();
+    if (!unit_.open) return {};
+    unit_.open = false;
+    Unit& unit = unit_;
+    const std::size_t count = unit.count;
     if (auto ok = check_unit(unit); !ok) return ok;
     if (unit.unit_error) {
-      for (const Record& record : unit.records) {
-        feedback_.rejected(record.line(), *unit.unit_error);
+      for (std::size_t i = 0; i < count; ++i) {
+        feedback_.rejected(unit.records[i].line(), *unit.unit_error);
         ++summary_.rejected;
       }
       return {};
@@ -529,16 +640,24 @@ class DeclarationImport {
     if (auto ok = batch_.ensure_open(); !ok) return ok;
     // Hire and leave events are registry facts: they are applied with the lines
     // in the same transaction, so a rejected line changes nothing.
-    std::vector<PendingLine> accepted;
-    std::vector<std::pair<int, Error>> rejected;
-    std::set<std::int64_t> persons_in_unit;
-    for (const Record& record : unit.records) {
-      auto line = check_line(unit, record, persons_in_unit);
+    accepted_lines_.clear();
+    lines_.clear();
+    rejected_.clear();
+    persons_in_unit_.clear(count);
+    // The employer's employees in the month, in one query when they are not many
+    // more than the lines (a line's own hire or leave changes only its person,
+    // who cannot appear again in the unit, so the set stays right for the others).
+    auto employees = database_.employees_in(unit.employer->employer_id, *unit.month, count * 8 + 256);
+    if (!employees) return tl::unexpected(employees.error());
+    employees_ = std::move(*employees);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Record& record = unit.records[i];
+      auto line = check_line(unit, record);
       if (!line) {
         if (line.error().code == ErrorCode::internal || line.error().code == ErrorCode::io_error) {
           return tl::unexpected(line.error());
         }
-        rejected.emplace_back(record.line(), line.error());
+        rejected_.emplace_back(record.line(), std::move(line.error()));
         continue;
       }
       if (line->stored.event == "hire") {
@@ -551,20 +670,18 @@ class DeclarationImport {
           return ok;
         }
       }
-      accepted.push_back(std::move(*line));
+      accepted_lines_.push_back(line->line);
+      lines_.push_back(std::move(line->stored));
     }
-    if (!accepted.empty()) {
-      std::vector<storage::DeclarationLine> lines;
-      lines.reserve(accepted.size());
-      for (const auto& line : accepted) lines.push_back(line.stored);
-      const std::string hash = content_hash(lines);
+    if (!lines_.empty()) {
+      const std::string hash = content_hash(lines_);
       auto latest = database_.latest_declaration(unit.employer->employer_id, *unit.month);
       if (!latest) return tl::unexpected(latest.error());
       if (*latest && (*latest)->content_hash == hash) {
         ++summary_.unchanged_declarations;
       } else {
         const int version = *latest ? (*latest)->version + 1 : 1;
-        auto stored = database_.insert_declaration(unit.employer->employer_id, *unit.month, version, hash, source_, lines);
+        auto stored = database_.insert_declaration(unit.employer->employer_id, *unit.month, version, hash, source_, lines_);
         if (!stored) return tl::unexpected(stored.error());
         if (*latest) {
           ++summary_.corrected_declarations;
@@ -575,17 +692,17 @@ class DeclarationImport {
     }
     // Feedback in line order.
     std::size_t a = 0, r = 0;
-    while (a < accepted.size() || r < rejected.size()) {
-      if (r == rejected.size() || (a < accepted.size() && accepted[a].line < rejected[r].first)) {
-        feedback_.accepted(accepted[a++].line);
+    while (a < accepted_lines_.size() || r < rejected_.size()) {
+      if (r == rejected_.size() || (a < accepted_lines_.size() && accepted_lines_[a] < rejected_[r].first)) {
+        feedback_.accepted(accepted_lines_[a++]);
         ++summary_.accepted;
       } else {
-        feedback_.rejected(rejected[r].first, rejected[r].second);
+        feedback_.rejected(rejected_[r].first, rejected_[r].second);
         ++r;
         ++summary_.rejected;
       }
     }
-    return batch_.add(unit.records.size());
+    return batch_.add(count);
   }
 
   storage::Database& database_;
@@ -594,8 +711,15 @@ class DeclarationImport {
   ImportSummary& summary_;
   Batch batch_;
   std::string source_;
-  std::optional<Unit> current_;
+  bool json_;
+  Unit unit_;
   std::unordered_set<std::string> seen_units_;
+  // Per unit, kept to reuse their memory.
+  PersonSet persons_in_unit_;
+  std::optional<std::vector<std::int64_t>> employees_;
+  std::vector<int> accepted_lines_;
+  std::vector<storage::DeclarationLine> lines_;
+  std::vector<std::pair<int, Error>> rejected_;
 };
 
 }  // namespace
@@ -613,7 +737,7 @@ Result<ImportSummary> import_declarations(const std::filesystem::path& file, sto
   summary.feedback_path = feedback_path_for(file, options);
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
-  DeclarationImport import(database, options, feedback, summary, file.filename().string());
+  DeclarationImport import(database, options, feedback, summary, file.filename().string(), (*reader)->is_json());
   Record record;
   std::int64_t lines = 0;
   while (true) {
@@ -628,7 +752,7 @@ Result<ImportSummary> import_declarations(const std::filesystem::path& file, sto
     }
     if (!*got) break;
     report_progress(**reader, options, ++lines);
-    if (auto ok = import.add(std::move(record)); !ok) return tl::unexpected(ok.error());
+    if (auto ok = import.add(record); !ok) return tl::unexpected(ok.error());
   }
   if (auto ok = import.finish(); !ok) return tl::unexpected(ok.error());
   if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());

@@ -12,9 +12,15 @@
 // a CSV line with a different number of fields than the header is a record
 // error (returned by next() with the line), a JSON line that is not an object.
 //
+// Performance: the file is read in large blocks; a record keeps its values in
+// one buffer (names of CSV records are the header's, not copied), and next()
+// reuses the buffers of the record it is given, so reading allocates nothing
+// per line once the buffers have grown.
+//
 // Thread safety: one reader per thread.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -32,12 +38,30 @@ class Record {
   int line() const { return line_; }
   // The value of a column, nullopt when the record has none (or it is empty).
   std::optional<std::string_view> get(std::string_view column) const;
-  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+  // Fields in file order: name and value (empty when the file gives none).
+  std::size_t size() const { return ends_.size(); }
+  std::string_view name(std::size_t i) const { return columns_ != nullptr ? (*columns_)[i] : names_[i]; }
+  std::string_view value(std::size_t i) const {
+    const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(text_.data() + begin, ends_[i] - begin);
+  }
 
  private:
   friend class RecordReader;
+  void clear(int line, const std::vector<std::string>* columns) {
+    line_ = line;
+    columns_ = columns;
+    names_.clear();
+    text_.clear();
+    ends_.clear();
+  }
+  void end_field() { ends_.push_back(static_cast<std::uint32_t>(text_.size())); }
+
   int line_ = 0;
-  std::vector<std::pair<std::string, std::string>> fields_;
+  const std::vector<std::string>* columns_ = nullptr;  // CSV: the reader's header (outlives the record's use)
+  std::vector<std::string> names_;                     // JSON: the record's own keys
+  std::string text_;                                   // the values, one after the other
+  std::vector<std::uint32_t> ends_;                    // end of each value in text_
 };
 
 class RecordReader {
@@ -50,8 +74,9 @@ class RecordReader {
   const std::vector<std::string>& columns() const { return columns_; }
   bool is_json() const { return json_; }
 
-  // The next record into `out`; false at the end of the file. A malformed line
-  // is an error naming the line (the reader stays usable: the next call goes on).
+  // The next record into `out` (its buffers are reused); false at the end of
+  // the file. A malformed line is an error naming the line (the reader stays
+  // usable: the next call goes on).
   Result<bool> next(Record& out);
   // Bytes read so far (for progress).
   std::uint64_t bytes_read() const { return bytes_read_; }
@@ -59,16 +84,22 @@ class RecordReader {
 
  private:
   RecordReader() = default;
-  bool read_line(std::string& line);  // false at end; strips the line end
+  // The next line without its line end, valid until the next call; false at the end.
+  bool read_line(std::string_view& line);
+  bool fill();  // more bytes into the buffer; false when none
   Result<bool> next_csv(Record& out);
   Result<bool> next_json(Record& out);
 
   std::FILE* file_ = nullptr;
   std::string path_;
   bool json_ = false;
+  bool eof_ = false;
   int line_number_ = 0;
   std::vector<std::string> columns_;
   std::optional<Record> pending_;  // JSON: the first record, read ahead for columns()
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
+  std::size_t end_ = 0;
   std::uint64_t bytes_read_ = 0;
   std::uint64_t size_bytes_ = 0;
 };

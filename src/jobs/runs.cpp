@@ -1,5 +1,10 @@
 #include "jobs/runs.h"
 
+#include <algorithm>
+#include <future>
+#include <memory>
+#include <optional>
+
 #include "collection/month_entries.h"
 #include "rules/interest.h"
 
@@ -38,6 +43,9 @@ class Batch {
   bool open_ = false;
 };
 
+// Flexible workers' entries are booked this many at a time (each entry stands alone).
+constexpr std::size_t kFlexibleGroup = 1024;
+
 std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& employer_id) {
   std::int64_t sum = 0;
   for (const auto& posting : entry.postings) {
@@ -47,6 +55,59 @@ std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& empl
     }
   }
   return sum;
+}
+
+// Declarations read, computed and booked together (one transaction holds whole groups).
+constexpr std::size_t kDeclarationsPerGroup = 256;
+
+struct DeclarationGroup {
+  struct Outcome {
+    std::int64_t declaration_id = 0;
+    std::optional<Error> problem;  // the entries could not be computed: none is booked
+    bool has_rows = false;
+    std::int64_t employer_id = 0;
+    std::int64_t dues_fen = 0;
+    std::size_t entries = 0;
+  };
+  std::vector<std::int64_t> ids;                      // ascending
+  std::vector<collection::DeclaredPersonMonth> rows;  // grouped by declaration, ascending
+  // Filled by compute_group:
+  std::vector<Outcome> outcomes;                      // one per id, in order
+  std::vector<ledger::JournalEntry> entries;          // of the declarations without a problem, in order
+};
+
+// Pure: the rules' arithmetic only (runs on the second thread).
+void compute_group(DeclarationGroup& group, const rules::ParameterStore& rules) {
+  group.entries.reserve(group.rows.size());
+  std::size_t row = 0;
+  for (const std::int64_t id : group.ids) {
+    while (row < group.rows.size() && group.rows[row].declaration_id < id) ++row;
+    DeclarationGroup::Outcome outcome;
+    outcome.declaration_id = id;
+    const std::size_t first_entry = group.entries.size();
+    const std::size_t first_row = row;
+    for (; row < group.rows.size() && group.rows[row].declaration_id == id; ++row) {
+      if (outcome.problem) continue;
+      auto entry = collection::contribution_entry(group.rows[row], rules, nullptr);
+      if (!entry) {
+        outcome.problem = entry.error();
+        continue;
+      }
+      group.entries.push_back(std::move(*entry));
+    }
+    if (outcome.problem) {
+      group.entries.resize(first_entry);
+    } else if (row > first_row) {
+      outcome.has_rows = true;
+      outcome.employer_id = group.rows[first_row].employer_id;
+      std::int64_t ignored = 0;
+      for (std::size_t e = first_entry; e < group.entries.size(); ++e) {
+        outcome.dues_fen += receivable_of(group.entries[e], ignored);
+      }
+      outcome.entries = group.entries.size() - first_entry;
+    }
+    group.outcomes.push_back(std::move(outcome));
+  }
 }
 
 }  // namespace
@@ -74,52 +135,81 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
   }
 
-  // 2. Contributions of the current declarations.
+  // 2. Contributions of the current declarations, in groups: while this thread
+  // books a group, a second thread computes the next group's entries with the
+  // rules (immutable, safe to share); the database is used by this thread only.
   auto declarations = database.declarations_to_book(month);
   if (!declarations) return tl::unexpected(declarations.error());
-  std::uint64_t done = 0;
-  for (const std::int64_t declaration_id : *declarations) {
-    auto rows = database.declared_person_months(declaration_id);
+  const std::vector<std::int64_t>& ids = *declarations;
+  const auto read_group = [&](std::size_t from) -> Result<std::unique_ptr<DeclarationGroup>> {
+    auto group = std::make_unique<DeclarationGroup>();
+    const std::size_t count = std::min(kDeclarationsPerGroup, ids.size() - from);
+    group->ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                      ids.begin() + static_cast<std::ptrdiff_t>(from + count));
+    auto rows = database.declared_person_months_of(group->ids);
     if (!rows) return tl::unexpected(rows.error());
-    std::vector<ledger::JournalEntry> entries;
-    entries.reserve(rows->size());
-    std::optional<Error> problem;
-    for (const auto& row : *rows) {
-      auto entry = collection::contribution_entry(row, rules, nullptr);
-      if (!entry) {
-        problem = entry.error();
-        break;
+    group->rows = std::move(*rows);
+    return group;
+  };
+  std::uint64_t done = 0;
+  const auto book_group = [&](const DeclarationGroup& group) -> Result<void> {
+    if (auto ok = batch.ensure_open(); !ok) return ok;
+    if (auto booked = database.book_many(group.entries); !booked) return booked;
+    for (const DeclarationGroup::Outcome& outcome : group.outcomes) {
+      ++done;
+      if (outcome.problem) {
+        summary.problems.push_back("declaration " + std::to_string(outcome.declaration_id) + ": " +
+                                   outcome.problem->to_string());
+        continue;
       }
-      entries.push_back(std::move(*entry));
-    }
-    ++done;
-    if (problem) {
-      summary.problems.push_back("declaration " + std::to_string(declaration_id) + ": " + problem->to_string());
-      continue;
-    }
-    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-    std::int64_t dues = 0;
-    std::int64_t employer_id = 0;
-    for (const auto& entry : entries) {
-      if (auto booked = database.book(entry); !booked) return tl::unexpected(booked.error());
-      dues += receivable_of(entry, employer_id);
-    }
-    if (!rows->empty()) {
-      if (auto ok = database.add_employer_month(rows->front().employer_id, month, dues, 0); !ok) {
-        return tl::unexpected(ok.error());
+      if (outcome.has_rows) {
+        if (auto ok = database.add_employer_month(outcome.employer_id, month, outcome.dues_fen, 0); !ok) return ok;
       }
+      ++summary.declarations;
+      summary.person_months += static_cast<std::int64_t>(outcome.entries);
+      if (options.on_progress && (done % 64 == 0 || done == ids.size())) options.on_progress(done, ids.size());
     }
-    ++summary.declarations;
-    summary.person_months += static_cast<std::int64_t>(entries.size());
-    if (auto ok = batch.added(entries.size()); !ok) return tl::unexpected(ok.error());
-    if (options.on_progress && (done % 64 == 0 || done == declarations->size())) {
-      options.on_progress(done, declarations->size());
+    return batch.added(group.entries.size());
+  };
+  {
+    std::unique_ptr<DeclarationGroup> current;
+    std::unique_ptr<DeclarationGroup> upcoming;
+    std::future<void> computing;  // declared after the groups: joined before they go
+    std::size_t next = 0;
+    if (!ids.empty()) {
+      auto first = read_group(0);
+      if (!first) return tl::unexpected(first.error());
+      current = std::move(*first);
+      next = current->ids.size();
+      computing = std::async(std::launch::async, compute_group, std::ref(*current), std::cref(rules));
+    }
+    while (current) {
+      if (next < ids.size()) {
+        auto read = read_group(next);
+        if (!read) return tl::unexpected(read.error());
+        upcoming = std::move(*read);
+        next += upcoming->ids.size();
+      }
+      computing.get();
+      if (upcoming) computing = std::async(std::launch::async, compute_group, std::ref(*upcoming), std::cref(rules));
+      if (auto ok = book_group(*current); !ok) return tl::unexpected(ok.error());
+      current = std::move(upcoming);
     }
   }
 
   // 3. Flexible workers.
   auto flexible = database.flexible_months_to_book(month);
   if (!flexible) return tl::unexpected(flexible.error());
+  std::vector<ledger::JournalEntry> flexible_entries;
+  const auto book_flexible = [&]() -> Result<void> {
+    if (flexible_entries.empty()) return {};
+    if (auto ok = batch.ensure_open(); !ok) return ok;
+    if (auto booked = database.book_many(flexible_entries); !booked) return booked;
+    summary.flexible_months += static_cast<std::int64_t>(flexible_entries.size());
+    const std::size_t count = flexible_entries.size();
+    flexible_entries.clear();
+    return batch.added(count);
+  };
   for (const auto& member : *flexible) {
     auto entry = collection::flexible_entry(member, rules, nullptr);
     if (!entry) {
@@ -127,15 +217,16 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
                                  entry.error().to_string());
       continue;
     }
-    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-    if (auto booked = database.book(*entry); !booked) return tl::unexpected(booked.error());
-    ++summary.flexible_months;
-    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+    flexible_entries.push_back(std::move(*entry));
+    if (flexible_entries.size() == kFlexibleGroup) {
+      if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
+    }
   }
+  if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
 
   // 4. Payments and late fees.
-  auto dues = database.employer_dues(month);
+  auto dues = database.employer_dues_to_settle(month);
   if (!dues) return tl::unexpected(dues.error());
   const Date month_end = Date::last_of(month);
   for (const storage::EmployerMonthDues& row : *dues) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "core/calendar.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
+#include "portability/transfers.h"
 #include "registry/model.h"
 
 namespace shebao::storage {
@@ -108,6 +110,24 @@ class Database {
   virtual Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) = 0;
   virtual Result<void> record_leave(std::int64_t person_id, std::int64_t employer_id, Date leave_date) = 0;
 
+  // --- fast paths for ingest (the defaults use the methods above; a backend may do better) ---
+  // The person_id of a registered resident ID, without reading the rest of the person.
+  // A backend may answer from a cache of committed persons (a person's id never changes).
+  virtual Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) {
+    auto person = find_person(resident_id);
+    if (!person) return tl::unexpected(person.error());
+    if (!*person) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>((*person)->person_id);
+  }
+
+  // The persons with an employment spell at the employer covering any day of
+  // the month (as employed_in), sorted; nullopt when there are more than `limit`
+  // or the backend does not offer it (the caller then asks employed_in per person).
+  virtual Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t /*employer_id*/,
+                                                                        YearMonth /*month*/, std::size_t /*limit*/) {
+    return std::optional<std::vector<std::int64_t>>();
+  }
+
   // --- declarations and payments ---
   virtual Result<std::optional<StoredDeclaration>> latest_declaration(std::int64_t employer_id, YearMonth month) = 0;
   // Stores a new version (the previous one, if any, becomes superseded) with its lines.
@@ -121,12 +141,29 @@ class Database {
   // Latest declarations of the month with no contribution entry booked yet.
   virtual Result<std::vector<std::int64_t>> declarations_to_book(YearMonth month) = 0;
   virtual Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months(std::int64_t declaration_id) = 0;
+  // The person-months of several declarations (ids ascending, as declarations_to_book
+  // returns them), grouped by declaration in that order.
+  virtual Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
+      std::span<const std::int64_t> declaration_ids) {
+    std::vector<collection::DeclaredPersonMonth> all;
+    for (const std::int64_t id : declaration_ids) {
+      auto rows = declared_person_months(id);
+      if (!rows) return tl::unexpected(rows.error());
+      all.insert(all.end(), rows->begin(), rows->end());
+    }
+    return all;
+  }
   // Contribution entries of superseded declarations of the month that are not reversed yet.
   virtual Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) = 0;
   // Flexible workers enrolled in the month with no flexible entry for it yet.
   virtual Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) = 0;
   // Employer-months up to `month` with dues booked.
   virtual Result<std::vector<EmployerMonthDues>> employer_dues(YearMonth up_to) = 0;
+  // The rows of employer_dues(month) that can still get a payment or a late fee in
+  // `month`: all but those paid in full on or before its first day.
+  virtual Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) {
+    return employer_dues(month);
+  }
   // Keeps the per employer-month totals the arrears run reads (in the booking's transaction).
   virtual Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
                                           std::int64_t paid_delta_fen) = 0;
@@ -134,9 +171,29 @@ class Database {
   // --- ledger ---
   virtual Result<bool> entry_exists(std::string_view idempotency_key) = 0;
   virtual Result<std::int64_t> book(const ledger::JournalEntry& entry) = 0;
+  // Books several entries, each as book() would, all of them or none (a conflict
+  // or a failure leaves none of them stored).
+  virtual Result<void> book_many(std::span<const ledger::JournalEntry> entries) {
+    for (const ledger::JournalEntry& entry : entries) {
+      if (auto booked = book(entry); !booked) return tl::unexpected(booked.error());
+    }
+    return {};
+  }
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;
+
+  // --- transfers ---
+  virtual Result<std::int64_t> insert_transfer(const portability::Transfer& transfer) = 0;  // returns its id
+  virtual Result<void> update_transfer(const portability::Transfer& transfer) = 0;
+  virtual Result<std::optional<portability::Transfer>> find_transfer(std::int64_t transfer_id) = 0;
+  virtual Result<std::vector<portability::Transfer>> transfers_of(std::int64_t person_id) = 0;
+  virtual Result<std::optional<registry::Person>> find_person_by_id(std::int64_t person_id) = 0;
+  // The person's lines of current declarations of employers in the province.
+  virtual Result<std::vector<collection::DeclaredPersonMonth>> person_months_in_province(std::int64_t person_id,
+                                                                                         int province) = 0;
+  // Displayed balance of the person's personal account.
+  virtual Result<std::int64_t> personal_balance(std::int64_t person_id) = 0;
 
   // --- checks ---
   virtual Result<std::vector<VerifyCheck>> verify() = 0;

@@ -115,6 +115,51 @@ contains "$work/err" "overlaps" "overlap is explained"
 expect 3 "calc refuses broken rules" -- "$shebao" --rules "$work/rules" calc retirement --birth 1971-06 --category male
 expect 4 "missing rules directory" -- "$shebao" --rules "$work/no-rules" calc retirement --birth 1971-06 --category male
 
+# System of record: a small population, a month run, a transfer through its steps.
+db="sqlite:$work/record.db"
+expect 0 "gen" -- "$shebao" gen --persons 300 --regions 2 --years 1 --seed 5 --out "$work/pop"
+expect 0 "import registry" -- "$shebao" import registry "$work/pop/employers.csv" "$work/pop/persons.csv" --db "$db" --today 2026-11-29
+contains "$work/out" "300 accepted, 0 rejected" "persons imported"
+expect 0 "import declaration" -- "$shebao" import declaration "$work"/pop/declarations/????-??.csv --db "$db" --today 2026-11-29
+if grep -q " [1-9][0-9]* rejected" "$work/out"; then echo "FAIL generated declarations rejected"; cat "$work/out"; failures=$((failures + 1)); fi
+test -s "$work/pop/declarations/2026-10.csv.feedback.csv" || { echo "FAIL no feedback file"; failures=$((failures + 1)); }
+expect 0 "glob with feedback files" -- "$shebao" import declaration "$work/pop/declarations/2026-10.csv" "$work/pop/declarations/2026-10.csv.feedback.csv" --db "$db" --today 2026-11-29
+contains "$work/out" "0 new, 0 corrected" "re-import is unchanged"
+contains "$work/err" "skipped" "feedback file skipped"
+expect 2 "future month" -- "$shebao" run-month 2027-01 --db "$db" --today 2026-11-29
+expect 2 "bad month" -- "$shebao" run-month 2026-13 --db "$db"
+expect 0 "run-month" -- "$shebao" run-month 2026-10 --db "$db" --today 2026-11-29
+expect 2 "bad database url" -- "$shebao" stats --db "mysql://localhost/x"
+line=$(sed -n 2p "$work/pop/declarations/2026-10.csv")
+code=$(echo "$line" | cut -d, -f1)
+person=$(echo "$line" | cut -d, -f3)
+from="CN-${code:2:2}"
+to="CN-11"; [ "$from" = "CN-11" ] && to="CN-31"
+expect 0 "transfer request" -- "$shebao" transfer request "$person" --from "$from" --to "$to" --db "$db" --today 2026-11-29
+contains "$work/out" "transfer 1: requested" "transfer requested"
+expect 2 "second open transfer" -- "$shebao" transfer request "$person" --from "$from" --to "$to" --db "$db"
+contains "$work/err" "conflict" "open transfer conflict"
+expect 0 "send before compute does nothing" -- "$shebao" transfer send 1 --db "$db"
+contains "$work/out" "nothing to do" "step order"
+expect 0 "transfer compute" -- "$shebao" transfer compute 1 --db "$db"
+if grep -q "refused" "$work/out"; then
+  contains "$work/out" "temporary account" "refusal reason"
+else
+  contains "$work/out" "computed" "transfer computed"
+  expect 0 "transfer send" -- "$shebao" transfer send 1 --db "$db"
+  expect 0 "transfer credit" -- "$shebao" transfer credit 1 --db "$db"
+  contains "$work/out" "credited" "transfer credited"
+fi
+expect 0 "transfer status by person" -- "$shebao" transfer status "$person" --db "$db"
+contains "$work/out" "transfer 1:" "status lists the transfer"
+expect 2 "unknown transfer" -- "$shebao" transfer compute 99 --db "$db"
+expect 2 "same province" -- "$shebao" transfer request "$person" --from "$from" --to "$from" --db "$db"
+expect 2 "unknown person" -- "$shebao" transfer request 11010519491231002X --from CN-11 --to CN-44 --db "$db"
+expect 0 "verify" -- "$shebao" verify --db "$db"
+contains "$work/out" "all invariants hold" "verify summary"
+expect 0 "stats json" -- "$shebao" stats --json --db "$db"
+contains "$work/out" '"persons":300' "stats persons"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures CLI checks failed"
   exit 1

@@ -2,7 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <array>
 #include <map>
+#include <span>
 #include <unordered_map>
 
 namespace shebao::storage {
@@ -106,7 +111,67 @@ CREATE TABLE postings (
   PRIMARY KEY (entry_id, seq)
 ) WITHOUT ROWID;
 )SQL"},
+    // Access paths of the bulk jobs:
+    // - the employees of an employer (a declaration's month checked in one query);
+    // - the flexible workers (the month run reads them, not every person);
+    // - a contribution's key is a function of (declaration, person) and a
+    //   flexible payment's of (person, month): they are kept as those integers,
+    //   unique per kind, instead of as text under a text index (the month run's
+    //   hottest insert). Every other key stays text, unique among the others,
+    //   and may not look like a computed one (see kEntryKey and verify()).
+    {2, "access paths for imports and month runs; contribution and flexible keys as integers",
+     R"SQL(
+CREATE INDEX employment_by_employer ON employment_spells (employer_id, leave_date, hire_date);
+CREATE INDEX persons_flexible ON persons (person_id, scheme_region, flexible_base_ratio) WHERE scheme = 'flexible';
+CREATE TABLE journal_entries_v2 (
+  entry_id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL,  -- '' when computed: kind 1 'contribution/<source_id>/<person_id>',
+                                  -- kind 2 'flexible/<person_id>/<YYYY-MM of month>'
+  person_id INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  month INTEGER NOT NULL,
+  source_id INTEGER NOT NULL,
+  corrects_entry_id INTEGER,
+  CHECK ((kind IN (1, 2)) = (idempotency_key = ''))
+);
+INSERT INTO journal_entries_v2 (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
+SELECT entry_id,
+       CASE WHEN kind = 1 AND idempotency_key = 'contribution/' || source_id || '/' || person_id THEN ''
+            WHEN kind = 2 AND month >= 12 AND month < 120000 AND idempotency_key =
+                 'flexible/' || person_id || '/' || printf('%04d-%02d', month / 12, month % 12 + 1) THEN ''
+            ELSE idempotency_key END,
+       person_id, kind, month, source_id, corrects_entry_id
+FROM journal_entries ORDER BY entry_id;
+DROP TABLE journal_entries;
+ALTER TABLE journal_entries_v2 RENAME TO journal_entries;
+CREATE UNIQUE INDEX journal_key ON journal_entries (idempotency_key) WHERE kind NOT IN (1, 2);
+CREATE UNIQUE INDEX journal_contribution ON journal_entries (source_id, person_id) WHERE kind = 1;
+CREATE UNIQUE INDEX journal_flexible ON journal_entries (month, person_id) WHERE kind = 2;
+CREATE INDEX journal_by_correction ON journal_entries (corrects_entry_id) WHERE corrects_entry_id IS NOT NULL;
+)SQL"},
+    {3, "transfers between provinces",
+     R"SQL(
+CREATE TABLE transfers (
+  transfer_id INTEGER PRIMARY KEY,
+  person_id INTEGER NOT NULL,
+  from_province INTEGER NOT NULL,
+  to_province INTEGER NOT NULL,
+  requested_on TEXT NOT NULL,
+  status TEXT NOT NULL,
+  account_fen INTEGER NOT NULL DEFAULT 0,
+  pooled_fen INTEGER NOT NULL DEFAULT 0,
+  counted_months INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX transfers_by_person ON transfers (person_id);
+)SQL"},
 };
+
+// The idempotency key of a journal entry row `e` (see migration 2).
+#define SHEBAO_ENTRY_KEY(e)                                                                                  \
+  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id || '/' || " e ".person_id "                   \
+  "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || printf('%04d-%02d', " e ".month / 12, " e ".month % 12 + 1) " \
+  "ELSE " e ".idempotency_key END"
 
 // ---------------------------------------------------------------------------
 // Statements, named.
@@ -126,11 +191,20 @@ RETURNING employer_id)SQL";
 constexpr const char* kFindPerson = R"SQL(
 SELECT person_id, resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category, scheme,
        scheme_region, flexible_base_ratio FROM persons WHERE resident_id = ?1)SQL";
+constexpr const char* kFindPersonId = "SELECT person_id FROM persons WHERE resident_id = ?1";
+constexpr const char* kMaxPersonId = "SELECT COALESCE(MAX(person_id), 0) FROM persons";
+constexpr const char* kAllPersonIds = "SELECT resident_id, person_id FROM persons";
 constexpr const char* kFindEmployer =
     "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers WHERE credit_code = ?1";
 constexpr const char* kEmployedIn = R"SQL(
 SELECT 1 FROM employment_spells WHERE person_id = ?1 AND employer_id = ?2 AND hire_date <= ?4
   AND (leave_date IS NULL OR leave_date >= ?3) LIMIT 1)SQL";
+// Two ranges of employment_by_employer (open spells, spells ending in or after the month).
+constexpr const char* kEmployeesIn = R"SQL(
+SELECT person_id FROM employment_spells WHERE employer_id = ?1 AND leave_date IS NULL AND hire_date <= ?3
+UNION ALL
+SELECT person_id FROM employment_spells WHERE employer_id = ?1 AND leave_date >= ?2 AND hire_date <= ?3
+LIMIT ?4)SQL";
 constexpr const char* kRecordHire =
     "INSERT OR IGNORE INTO employment_spells (person_id, employer_id, hire_date) VALUES (?1, ?2, ?3)";
 constexpr const char* kRecordLeave = R"SQL(
@@ -156,32 +230,66 @@ constexpr const char* kDeclaredPersonMonths = R"SQL(
 SELECT l.person_id, d.employer_id, e.region, e.size, e.unit_type, d.month, l.wage_fen
 FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id
 JOIN employers e ON e.employer_id = d.employer_id WHERE l.declaration_id = ?1)SQL";
+// Several declarations at once: "IN (?1, ..., ?k)", unused places bound to NULL.
+constexpr std::size_t kDeclarationsPerQuery = 128;
+constexpr const char* kDeclarationHeadsIn = R"SQL(
+SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month
+FROM declarations d JOIN employers e ON e.employer_id = d.employer_id WHERE d.declaration_id IN (?)
+ORDER BY d.declaration_id)SQL";
+constexpr const char* kDeclarationLinesIn = R"SQL(
+SELECT declaration_id, person_id, wage_fen FROM declaration_lines WHERE declaration_id IN (?)
+ORDER BY declaration_id, person_id)SQL";
+std::string with_placeholders(const char* sql, std::size_t count) {
+  std::string text(sql);
+  std::string list;
+  for (std::size_t i = 1; i <= count; ++i) list += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  const std::size_t at = text.find("IN (?)");
+  text.replace(at, 6, "IN (" + list + ")");
+  return text;
+}
 constexpr const char* kEntriesToReverse = R"SQL(
-SELECT e.entry_id, e.idempotency_key, e.person_id, e.kind, e.month, e.source_id, p.account_kind, p.account_owner,
+SELECT e.entry_id, )SQL" SHEBAO_ENTRY_KEY("e") R"SQL(, e.person_id, e.kind, e.month, e.source_id, p.account_kind, p.account_owner,
        p.amount_fen
-FROM declarations d JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
-JOIN postings p ON p.entry_id = e.entry_id
+FROM declarations d CROSS JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
+CROSS JOIN postings p ON p.entry_id = e.entry_id
 WHERE d.month = ?1 AND d.superseded = 1
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
 ORDER BY e.entry_id, p.seq)SQL";
 constexpr const char* kFlexibleToBook = R"SQL(
 SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
 WHERE p.scheme = 'flexible' AND NOT EXISTS (
-  SELECT 1 FROM journal_entries e WHERE e.idempotency_key = 'flexible/' || p.person_id || '/' || ?2)
+  SELECT 1 FROM journal_entries e WHERE e.kind = 2 AND e.month = ?1 AND e.person_id = p.person_id)
 ORDER BY p.person_id)SQL";
 constexpr const char* kEmployerDues = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
 LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
 WHERE m.month <= ?1 ORDER BY m.employer_id, m.month)SQL";
+// As kEmployerDues, without the months settled before `month` began (dues paid in
+// full on a date up to its first day): they get neither a payment nor a late fee.
+constexpr const char* kEmployerDuesToSettle = R"SQL(
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
+WHERE m.month <= ?1 AND (m.dues_fen <> m.paid_fen OR p.paid_on IS NULL OR p.paid_on > ?2)
+ORDER BY m.employer_id, m.month)SQL";
 constexpr const char* kAddEmployerMonth = R"SQL(
 INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = dues_fen + excluded.dues_fen,
   paid_fen = paid_fen + excluded.paid_fen)SQL";
-constexpr const char* kEntryExists = "SELECT 1 FROM journal_entries WHERE idempotency_key = ?1";
+constexpr const char* kEntryExists =
+    "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = ?1";
+constexpr const char* kContributionExists =
+    "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = ?1 AND person_id = ?2";
+constexpr const char* kFlexibleExists =
+    "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = ?1 AND person_id = ?2";
 constexpr const char* kInsertEntry = R"SQL(
 INSERT INTO journal_entries (idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
+constexpr const char* kInsertEntryWithId = R"SQL(
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL";
+constexpr const char* kMaxEntryId = "SELECT COALESCE(MAX(entry_id), 0) FROM journal_entries";
 constexpr const char* kInsertPosting = R"SQL(
 INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
 constexpr const char* kPersonalYear = R"SQL(
@@ -193,6 +301,154 @@ constexpr const char* kPersonRegion =
     "SELECT person_id, CASE WHEN scheme_region <> '' THEN scheme_region ELSE hukou_region END FROM persons";
 
 // ---------------------------------------------------------------------------
+
+// "INSERT INTO ... VALUES (?1, ..., ?k)" as one statement inserting `rows` rows:
+// (?1..?k), (?k+1..?2k), ... With OR FAIL, a failing row stops the statement
+// without undoing the rows before it, which spares SQLite a statement journal:
+// callers run these inside a savepoint that they roll back on failure.
+constexpr std::size_t kRowsPerInsert = 64;
+std::string multi_row_insert(const char* single_row, std::size_t rows) {
+  std::string sql(single_row);
+  const std::size_t insert = sql.find("INSERT INTO");
+  if (insert != std::string::npos) sql.replace(insert, 11, "INSERT OR FAIL INTO");
+  const std::size_t values = sql.rfind("VALUES");
+  const std::size_t columns = static_cast<std::size_t>(std::count(sql.begin() + static_cast<std::ptrdiff_t>(values),
+                                                                  sql.end(), '?'));
+  std::string out = sql.substr(0, values) + "VALUES ";
+  for (std::size_t row = 0; row < rows; ++row) {
+    out += row == 0 ? "(" : ", (";
+    for (std::size_t column = 0; column < columns; ++column) {
+      if (column > 0) out += ", ";
+      out += "?" + std::to_string(row * columns + column + 1);
+    }
+    out += ")";
+  }
+  return out;
+}
+
+// --- idempotency keys (migration 2) ---
+constexpr std::string_view kContributionPrefix = "contribution/";
+constexpr std::string_view kFlexiblePrefix = "flexible/";
+
+// Reads a decimal int64 written by std::to_string; advances `text`.
+bool take_int(std::string_view& text, std::int64_t& value) {
+  auto read = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (read.ec != std::errc()) return false;
+  const std::size_t length = static_cast<std::size_t>(read.ptr - text.data());
+  if (text.substr(0, length) != std::to_string(value)) return false;  // no "+1", "01", "-0"
+  text.remove_prefix(length);
+  return true;
+}
+
+// True when `key` is exactly "contribution/<source_id>/<person_id>" as
+// collection::contribution_entry writes it.
+bool parse_contribution_key(std::string_view key, std::int64_t& source_id, std::int64_t& person_id) {
+  if (!key.starts_with(kContributionPrefix)) return false;
+  key.remove_prefix(kContributionPrefix.size());
+  if (!take_int(key, source_id) || !key.starts_with('/')) return false;
+  key.remove_prefix(1);
+  return take_int(key, person_id) && key.empty();
+}
+
+// True when `key` is exactly "flexible/<person_id>/<YYYY-MM>" as
+// collection::flexible_entry writes it (years 1..9999).
+bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth& month) {
+  if (!key.starts_with(kFlexiblePrefix)) return false;
+  key.remove_prefix(kFlexiblePrefix.size());
+  if (!take_int(key, person_id) || !key.starts_with('/')) return false;
+  key.remove_prefix(1);
+  auto parsed = YearMonth::parse(key);
+  if (!parsed || parsed->year() < 1 || parsed->year() > 9999 || parsed->to_string() != key) return false;
+  month = *parsed;
+  return true;
+}
+
+// A contribution's or a flexible payment's key must be the one computed from
+// the entry (it is not stored); no other entry's key may begin like those.
+Result<void> check_key(const ledger::JournalEntry& entry) {
+  if (entry.kind == ledger::EntryKind::contribution) {
+    std::int64_t source_id = 0;
+    std::int64_t person_id = 0;
+    if (!parse_contribution_key(entry.idempotency_key, source_id, person_id) || source_id != entry.source_id ||
+        person_id != entry.person_id) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a contribution's key must be contribution/<declaration>/<person> of the entry");
+    }
+  } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
+    std::int64_t person_id = 0;
+    YearMonth month;
+    if (!parse_flexible_key(entry.idempotency_key, person_id, month) || person_id != entry.person_id ||
+        month != entry.month) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a flexible payment's key must be flexible/<person>/<month> of the entry");
+    }
+  } else if (std::string_view key(entry.idempotency_key);
+             key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "only a contribution's or a flexible payment's key begins like this");
+  }
+  return {};
+}
+
+// What the idempotency_key column holds for the entry.
+std::string_view stored_key(const ledger::JournalEntry& entry) {
+  const bool computed =
+      entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+  // Never a null pointer: SQLite would bind NULL.
+  return computed ? std::string_view("") : std::string_view(entry.idempotency_key);
+}
+
+// "YYYY-MM-DD" without going through printf (hot paths).
+struct DateText {
+  DateText() = default;
+  explicit DateText(Date date) {
+    const auto ymd = date.ymd();
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+      const std::string text = date.to_string();
+      size = std::min(text.size(), sizeof chars);
+      text.copy(chars, size);
+      return;
+    }
+    const unsigned month = static_cast<unsigned>(ymd.month());
+    const unsigned day = static_cast<unsigned>(ymd.day());
+    chars[0] = static_cast<char>('0' + year / 1000);
+    chars[1] = static_cast<char>('0' + year / 100 % 10);
+    chars[2] = static_cast<char>('0' + year / 10 % 10);
+    chars[3] = static_cast<char>('0' + year % 10);
+    chars[4] = '-';
+    chars[5] = static_cast<char>('0' + month / 10);
+    chars[6] = static_cast<char>('0' + month % 10);
+    chars[7] = '-';
+    chars[8] = static_cast<char>('0' + day / 10);
+    chars[9] = static_cast<char>('0' + day % 10);
+    size = 10;
+  }
+  std::string_view view() const { return std::string_view(chars, size); }
+  char chars[24];
+  std::size_t size = 0;
+};
+
+// Transfers between provinces.
+constexpr const char* kInsertTransfer = R"SQL(
+INSERT INTO transfers (person_id, from_province, to_province, requested_on, status) VALUES (?1, ?2, ?3, ?4, ?5))SQL";
+constexpr const char* kUpdateTransfer = R"SQL(
+UPDATE transfers SET status = ?2, account_fen = ?3, pooled_fen = ?4, counted_months = ?5, reason = ?6
+WHERE transfer_id = ?1)SQL";
+constexpr const char* kFindTransfer = R"SQL(
+SELECT transfer_id, person_id, from_province, to_province, requested_on, status, account_fen, pooled_fen,
+       counted_months, reason FROM transfers WHERE transfer_id = ?1)SQL";
+constexpr const char* kTransfersOfPerson = R"SQL(
+SELECT transfer_id, person_id, from_province, to_province, requested_on, status, account_fen, pooled_fen,
+       counted_months, reason FROM transfers WHERE person_id = ?1 ORDER BY transfer_id)SQL";
+constexpr const char* kResidentIdOf = "SELECT resident_id FROM persons WHERE person_id = ?1";
+constexpr const char* kPersonMonthsInProvince = R"SQL(
+SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, l.wage_fen
+FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id
+JOIN employers e ON e.employer_id = d.employer_id
+WHERE l.person_id = ?1 AND d.superseded = 0 AND e.region LIKE ?2 ORDER BY d.month)SQL";
+constexpr const char* kPersonalBalance =
+    "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1";
 
 class Statement {
  public:
@@ -217,6 +473,10 @@ class Statement {
   void bind(int index, std::string_view value) {
     sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   }
+  // The text must stay unchanged until the statement is reset.
+  void bind_static(int index, std::string_view value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  }
   void bind_null(int index) { sqlite3_bind_null(stmt_, index); }
   std::int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
   std::string text(int column) {
@@ -228,6 +488,85 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// resident ID → person_id of the persons in the database, for the lookups of a
+// large import. A person's id never changes and persons are never deleted, so
+// an entry stays true; an ID not found here is asked of the database. Only
+// canonical IDs (17 digits and a check digit or 'X') are kept, packed in 64 bits.
+class PersonIdCache {
+ public:
+  static bool key_of(std::string_view id, std::uint64_t& key) {
+    if (id.size() != 18) return false;
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < 17; ++i) {
+      const unsigned digit = static_cast<unsigned char>(id[i]) - '0';
+      if (digit > 9) return false;
+      value = value * 10 + digit;
+    }
+    const char last = id[17];
+    unsigned check;
+    if (last >= '0' && last <= '9') {
+      check = static_cast<unsigned>(last - '0');
+    } else if (last == 'X') {
+      check = 10;
+    } else {
+      return false;
+    }
+    key = value * 11 + check + 1;  // 0 marks an empty slot
+    return true;
+  }
+
+  bool loaded() const { return !keys_.empty(); }
+  void clear() {
+    keys_ = {};
+    values_ = {};
+  }
+  void reserve(std::size_t persons) {
+    std::size_t capacity = 1024;
+    while (capacity < persons + persons / 2) capacity *= 2;
+    keys_.assign(capacity, 0);
+    values_.assign(capacity, 0);
+    mask_ = capacity - 1;
+  }
+  void insert(std::uint64_t key, std::int64_t value) {
+    if (size_ * 4 >= keys_.size() * 3) grow();
+    std::size_t slot = hash(key) & mask_;
+    while (keys_[slot] != 0 && keys_[slot] != key) slot = (slot + 1) & mask_;
+    if (keys_[slot] == 0) ++size_;
+    keys_[slot] = key;
+    values_[slot] = value;
+  }
+  std::optional<std::int64_t> find(std::uint64_t key) const {
+    std::size_t slot = hash(key) & mask_;
+    while (keys_[slot] != 0) {
+      if (keys_[slot] == key) return values_[slot];
+      slot = (slot + 1) & mask_;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::size_t hash(std::uint64_t key) { return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 17); }
+  void grow() {
+    std::vector<std::uint64_t> keys = std::move(keys_);
+    std::vector<std::int64_t> values = std::move(values_);
+    reserve(keys.size());
+    size_ = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] != 0) insert(keys[i], values[i]);
+    }
+  }
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::int64_t> values_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+// The cache is loaded once a connection has looked up this share of the persons
+// one by one (a lookup costs about as much as loading a few persons), and only
+// up to this many persons (16 bytes each, 2/3 full at most).
+constexpr std::int64_t kPersonCacheLookupsPerPerson = 8;  // load after persons / 8 lookups
+constexpr std::int64_t kPersonCacheLimit = 8'000'000;
 
 class SqliteDatabase final : public Database {
  public:
@@ -290,6 +629,8 @@ class SqliteDatabase final : public Database {
   Result<void> commit() override { return exec("COMMIT"); }
   void rollback() noexcept override {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // The cache may have been loaded inside the transaction undone.
+    person_ids_.clear();
   }
 
   // --- registry ---
@@ -373,18 +714,69 @@ class SqliteDatabase final : public Database {
     return std::optional<Employer>(std::move(employer));
   }
 
+  Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) override {
+    std::uint64_t key = 0;
+    const bool cacheable = PersonIdCache::key_of(resident_id, key);
+    if (cacheable) {
+      if (!person_ids_.loaded() && person_lookups_ >= 0 && ++person_lookups_ >= next_cache_check_) {
+        if (auto ok = load_person_ids(); !ok) return tl::unexpected(ok.error());
+      }
+      if (person_ids_.loaded()) {
+        if (auto found = person_ids_.find(key)) return found;
+      }
+    }
+    auto s = statement(kFindPersonId);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, resident_id);
+    const int rc = sqlite3_step(q.get());
+    if (rc == SQLITE_DONE) {
+      q.reset();
+      return std::optional<std::int64_t>();
+    }
+    if (rc != SQLITE_ROW) return step_error(q, "find person id");
+    const std::int64_t person_id = q.int64(0);
+    q.reset();
+    if (cacheable && person_ids_.loaded()) person_ids_.insert(key, person_id);
+    return std::optional<std::int64_t>(person_id);
+  }
+
   Result<bool> employed_in(std::int64_t person_id, std::int64_t employer_id, YearMonth month) override {
     auto s = statement(kEmployedIn);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
+    const DateText first(Date::first_of(month));
+    const DateText last(Date::last_of(month));
     q.bind(1, person_id);
     q.bind(2, employer_id);
-    q.bind(3, Date::first_of(month).to_string());
-    q.bind(4, Date::last_of(month).to_string());
+    q.bind_static(3, first.view());
+    q.bind_static(4, last.view());
     const int rc = sqlite3_step(q.get());
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "employment");
     q.reset();
     return rc == SQLITE_ROW;
+  }
+
+  Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t employer_id, YearMonth month,
+                                                                std::size_t limit) override {
+    auto s = statement(kEmployeesIn);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    const DateText first(Date::first_of(month));
+    const DateText last(Date::last_of(month));
+    q.bind(1, employer_id);
+    q.bind_static(2, first.view());
+    q.bind_static(3, last.view());
+    q.bind(4, static_cast<std::int64_t>(limit) + 1);
+    std::vector<std::int64_t> ids;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) ids.push_back(q.int64(0));
+    if (rc != SQLITE_DONE) return step_error(q, "employees");
+    q.reset();
+    if (ids.size() > limit) return std::optional<std::vector<std::int64_t>>();
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return std::optional<std::vector<std::int64_t>>(std::move(ids));
   }
 
   Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) override {
@@ -393,7 +785,8 @@ class SqliteDatabase final : public Database {
     Statement& q = **s;
     q.bind(1, person_id);
     q.bind(2, employer_id);
-    q.bind(3, hire_date.to_string());
+    const DateText hire(hire_date);
+    q.bind_static(3, hire.view());
     return run(q, "record hire");
   }
 
@@ -428,6 +821,21 @@ class SqliteDatabase final : public Database {
   Result<std::int64_t> insert_declaration(std::int64_t employer_id, YearMonth month, int version,
                                           std::string_view content_hash, std::string_view source,
                                           const std::vector<DeclarationLine>& lines) override {
+    // All of it or nothing, whatever the caller does after a failure.
+    if (auto ok = run_sql("SAVEPOINT insert_declaration"); !ok) return tl::unexpected(ok.error());
+    auto stored = store_declaration(employer_id, month, version, content_hash, source, lines);
+    if (!stored) {
+      run_sql("ROLLBACK TO insert_declaration");
+      run_sql("RELEASE insert_declaration");
+      return stored;
+    }
+    if (auto ok = run_sql("RELEASE insert_declaration"); !ok) return tl::unexpected(ok.error());
+    return stored;
+  }
+
+  Result<std::int64_t> store_declaration(std::int64_t employer_id, YearMonth month, int version,
+                                         std::string_view content_hash, std::string_view source,
+                                         const std::vector<DeclarationLine>& lines) {
     {
       auto s = statement(kSupersede);
       if (!s) return tl::unexpected(s.error());
@@ -446,19 +854,45 @@ class SqliteDatabase final : public Database {
     q.bind(6, static_cast<std::int64_t>(lines.size()));
     if (auto ok = run(q, "insert declaration"); !ok) return tl::unexpected(ok.error());
     const std::int64_t declaration_id = sqlite3_last_insert_rowid(db_);
+    // Lines in groups of kRowsPerInsert rows per statement (fewer statement runs), the rest one by one.
+    std::size_t done = 0;
+    if (lines.size() >= kRowsPerInsert) {
+      static const std::string many = multi_row_insert(kInsertDeclarationLine, kRowsPerInsert);
+      auto m = statement(many.c_str());
+      if (!m) return tl::unexpected(m.error());
+      Statement& group = **m;
+      for (; done + kRowsPerInsert <= lines.size(); done += kRowsPerInsert) {
+        std::array<DateText, kRowsPerInsert> dates;
+        for (std::size_t k = 0; k < kRowsPerInsert; ++k) {
+          bind_line(group, static_cast<int>(k * 6), declaration_id, lines[done + k], dates[k]);
+        }
+        if (auto ok = run(group, "insert declaration lines"); !ok) return tl::unexpected(ok.error());
+      }
+    }
     auto l = statement(kInsertDeclarationLine);
     if (!l) return tl::unexpected(l.error());
     Statement& line_statement = **l;
-    for (const DeclarationLine& line : lines) {
-      line_statement.bind(1, declaration_id);
-      line_statement.bind(2, line.person_id);
-      line_statement.bind(3, line.wage_fen);
-      line_statement.bind(4, static_cast<std::int64_t>(line.days_worked));
-      line_statement.bind(5, line.event);
-      if (line.event_date) line_statement.bind(6, line.event_date->to_string());
+    for (; done < lines.size(); ++done) {
+      DateText date;
+      bind_line(line_statement, 0, declaration_id, lines[done], date);
       if (auto ok = run(line_statement, "insert declaration line"); !ok) return tl::unexpected(ok.error());
     }
     return declaration_id;
+  }
+
+  static void bind_line(Statement& q, int base, std::int64_t declaration_id, const DeclarationLine& line,
+                        DateText& date) {
+    q.bind(base + 1, declaration_id);
+    q.bind(base + 2, line.person_id);
+    q.bind(base + 3, line.wage_fen);
+    q.bind(base + 4, static_cast<std::int64_t>(line.days_worked));
+    q.bind_static(base + 5, line.event);
+    if (line.event_date) {
+      date = DateText(*line.event_date);
+      q.bind_static(base + 6, date.view());
+    } else {
+      q.bind_null(base + 6);
+    }
   }
 
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
@@ -510,6 +944,64 @@ class SqliteDatabase final : public Database {
     return rows;
   }
 
+  Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
+      std::span<const std::int64_t> declaration_ids) override {
+    static const std::string heads_sql = with_placeholders(kDeclarationHeadsIn, kDeclarationsPerQuery);
+    static const std::string lines_sql = with_placeholders(kDeclarationLinesIn, kDeclarationsPerQuery);
+    std::vector<collection::DeclaredPersonMonth> rows;
+    for (std::size_t from = 0; from < declaration_ids.size(); from += kDeclarationsPerQuery) {
+      const auto ids = declaration_ids.subspan(from, std::min(kDeclarationsPerQuery, declaration_ids.size() - from));
+      const auto bind_ids = [&](Statement& q) {
+        for (std::size_t i = 0; i < kDeclarationsPerQuery; ++i) {
+          if (i < ids.size()) {
+            q.bind(static_cast<int>(i + 1), ids[i]);
+          } else {
+            q.bind_null(static_cast<int>(i + 1));
+          }
+        }
+      };
+      // What every line of a declaration shares.
+      std::vector<collection::DeclaredPersonMonth> heads;
+      {
+        auto s = statement(heads_sql.c_str());
+        if (!s) return tl::unexpected(s.error());
+        Statement& q = **s;
+        bind_ids(q);
+        int rc;
+        while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+          collection::DeclaredPersonMonth head;
+          head.declaration_id = q.int64(0);
+          head.employer_id = q.int64(1);
+          head.employer_region = q.text(2);
+          head.employer_size = *registry::parse_employer_size(q.text(3));
+          head.unit_type = *registry::parse_unit_type(q.text(4));
+          head.month = YearMonth::from_serial(static_cast<int>(q.int64(5)));
+          heads.push_back(std::move(head));
+        }
+        if (rc != SQLITE_DONE) return step_error(q, "declarations");
+        q.reset();
+      }
+      auto s = statement(lines_sql.c_str());
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      bind_ids(q);
+      std::size_t head = 0;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        const std::int64_t declaration_id = q.int64(0);
+        while (head < heads.size() && heads[head].declaration_id < declaration_id) ++head;
+        if (head == heads.size() || heads[head].declaration_id != declaration_id) continue;  // no employer row
+        collection::DeclaredPersonMonth row = heads[head];
+        row.person_id = q.int64(1);
+        row.declared_wage = Money::from_fen(q.int64(2));
+        rows.push_back(std::move(row));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "declared person-months");
+      q.reset();
+    }
+    return rows;
+  }
+
   Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) override {
     auto s = statement(kEntriesToReverse);
     if (!s) return tl::unexpected(s.error());
@@ -541,7 +1033,7 @@ class SqliteDatabase final : public Database {
     auto s = statement(kFlexibleToBook);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
-    q.bind(2, month.to_string());
+    q.bind(1, static_cast<std::int64_t>(month.serial()));
     std::vector<collection::FlexibleMonth> rows;
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -560,8 +1052,20 @@ class SqliteDatabase final : public Database {
   Result<std::vector<EmployerMonthDues>> employer_dues(YearMonth up_to) override {
     auto s = statement(kEmployerDues);
     if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
-    q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+    (*s)->bind(1, static_cast<std::int64_t>(up_to.serial()));
+    return dues_rows(**s);
+  }
+
+  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
+    auto s = statement(kEmployerDuesToSettle);
+    if (!s) return tl::unexpected(s.error());
+    const DateText first(Date::first_of(month));
+    (*s)->bind(1, static_cast<std::int64_t>(month.serial()));
+    (*s)->bind_static(2, first.view());
+    return dues_rows(**s);
+  }
+
+  Result<std::vector<EmployerMonthDues>> dues_rows(Statement& q) {
     std::vector<EmployerMonthDues> rows;
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -593,10 +1097,27 @@ class SqliteDatabase final : public Database {
 
   // --- ledger ---
   Result<bool> entry_exists(std::string_view idempotency_key) override {
-    auto s = statement(kEntryExists);
+    std::int64_t source_id = 0;
+    std::int64_t person_id = 0;
+    YearMonth month;
+    const char* sql = kEntryExists;
+    if (parse_contribution_key(idempotency_key, source_id, person_id)) {
+      sql = kContributionExists;
+    } else if (parse_flexible_key(idempotency_key, person_id, month)) {
+      sql = kFlexibleExists;
+    }
+    auto s = statement(sql);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
-    q.bind(1, idempotency_key);
+    if (sql == kContributionExists) {
+      q.bind(1, source_id);
+      q.bind(2, person_id);
+    } else if (sql == kFlexibleExists) {
+      q.bind(1, static_cast<std::int64_t>(month.serial()));
+      q.bind(2, person_id);
+    } else {
+      q.bind(1, idempotency_key);
+    }
     const int rc = sqlite3_step(q.get());
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "entry exists");
     q.reset();
@@ -605,10 +1126,23 @@ class SqliteDatabase final : public Database {
 
   Result<std::int64_t> book(const ledger::JournalEntry& entry) override {
     if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
+    if (auto ok = run_sql("SAVEPOINT book"); !ok) return tl::unexpected(ok.error());
+    auto booked = insert_entry(entry);
+    if (!booked) {
+      run_sql("ROLLBACK TO book");
+      run_sql("RELEASE book");
+      return booked;
+    }
+    if (auto ok = run_sql("RELEASE book"); !ok) return tl::unexpected(ok.error());
+    return booked;
+  }
+
+  Result<std::int64_t> insert_entry(const ledger::JournalEntry& entry) {
     auto s = statement(kInsertEntry);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
-    q.bind(1, entry.idempotency_key);
+    q.bind_static(1, stored_key(entry));
     q.bind(2, entry.person_id);
     q.bind(3, static_cast<std::int64_t>(entry.kind));
     q.bind(4, static_cast<std::int64_t>(entry.month.serial()));
@@ -636,6 +1170,22 @@ class SqliteDatabase final : public Database {
       if (auto ok = run(posting_statement, "book posting"); !ok) return tl::unexpected(ok.error());
     }
     return entry_id;
+  }
+
+  Result<void> book_many(std::span<const ledger::JournalEntry> entries) override {
+    if (entries.empty()) return {};
+    for (const ledger::JournalEntry& entry : entries) {
+      if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
+      if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
+    }
+    if (auto ok = run_sql("SAVEPOINT book_many"); !ok) return ok;
+    auto booked = insert_entries(entries);
+    if (!booked) {
+      run_sql("ROLLBACK TO book_many");
+      run_sql("RELEASE book_many");
+      return booked;
+    }
+    return run_sql("RELEASE book_many");
   }
 
   Result<std::vector<PersonalYear>> personal_year_activity(int year) override {
@@ -677,11 +1227,129 @@ class SqliteDatabase final : public Database {
     return rows;
   }
 
+  // --- transfers ---
+  Result<std::int64_t> insert_transfer(const portability::Transfer& transfer) override {
+    auto s = statement(kInsertTransfer);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, transfer.person_id);
+    q.bind(2, static_cast<std::int64_t>(transfer.from_province));
+    q.bind(3, static_cast<std::int64_t>(transfer.to_province));
+    q.bind(4, transfer.requested_on.to_string());
+    q.bind(5, portability::to_string(transfer.status));
+    if (auto ok = run(q, "insert transfer"); !ok) return tl::unexpected(ok.error());
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  Result<void> update_transfer(const portability::Transfer& transfer) override {
+    auto s = statement(kUpdateTransfer);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, transfer.transfer_id);
+    q.bind(2, portability::to_string(transfer.status));
+    q.bind(3, transfer.account_fen);
+    q.bind(4, transfer.pooled_fen);
+    q.bind(5, transfer.counted_months);
+    q.bind(6, transfer.reason);
+    return run(q, "update transfer");
+  }
+
+  Result<std::optional<portability::Transfer>> find_transfer(std::int64_t transfer_id) override {
+    auto rows = transfers_where(kFindTransfer, transfer_id);
+    if (!rows) return tl::unexpected(rows.error());
+    if (rows->empty()) return std::optional<portability::Transfer>();
+    return std::optional<portability::Transfer>(std::move(rows->front()));
+  }
+
+  Result<std::vector<portability::Transfer>> transfers_of(std::int64_t person_id) override {
+    return transfers_where(kTransfersOfPerson, person_id);
+  }
+
+  Result<std::optional<registry::Person>> find_person_by_id(std::int64_t person_id) override {
+    auto s = statement(kResidentIdOf);
+    if (!s) return tl::unexpected(s.error());
+    (*s)->bind(1, person_id);
+    const int rc = sqlite3_step((*s)->get());
+    if (rc == SQLITE_DONE) {
+      (*s)->reset();
+      return std::optional<registry::Person>();
+    }
+    if (rc != SQLITE_ROW) return step_error(**s, "person by id");
+    const std::string resident_id = (*s)->text(0);
+    (*s)->reset();
+    return find_person(resident_id);
+  }
+
+  Result<std::vector<collection::DeclaredPersonMonth>> person_months_in_province(std::int64_t person_id,
+                                                                                 int province) override {
+    auto s = statement(kPersonMonthsInProvince);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, person_id);
+    char prefix[8];
+    std::snprintf(prefix, sizeof prefix, "%02d%%", province % 100);
+    q.bind(2, std::string_view(prefix));
+    std::vector<collection::DeclaredPersonMonth> rows;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      collection::DeclaredPersonMonth row;
+      row.declaration_id = q.int64(0);
+      row.person_id = person_id;
+      row.employer_id = q.int64(1);
+      row.employer_region = q.text(2);
+      row.employer_size = *registry::parse_employer_size(q.text(3));
+      row.unit_type = *registry::parse_unit_type(q.text(4));
+      row.month = YearMonth::from_serial(static_cast<int>(q.int64(5)));
+      row.declared_wage = Money::from_fen(q.int64(6));
+      rows.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "person months in province");
+    q.reset();
+    return rows;
+  }
+
+  Result<std::int64_t> personal_balance(std::int64_t person_id) override {
+    auto s = statement(kPersonalBalance);
+    if (!s) return tl::unexpected(s.error());
+    (*s)->bind(1, person_id);
+    const int rc = sqlite3_step((*s)->get());
+    if (rc != SQLITE_ROW) return step_error(**s, "personal balance");
+    const std::int64_t balance = -(*s)->int64(0);
+    (*s)->reset();
+    return balance;
+  }
+
   // --- checks ---
   Result<std::vector<VerifyCheck>> verify() override;
   Result<Stats> stats() override;
 
  private:
+  Result<std::vector<portability::Transfer>> transfers_where(const char* sql, std::int64_t key) {
+    auto s = statement(sql);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, key);
+    std::vector<portability::Transfer> rows;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      portability::Transfer t;
+      t.transfer_id = q.int64(0);
+      t.person_id = q.int64(1);
+      t.from_province = static_cast<int>(q.int64(2));
+      t.to_province = static_cast<int>(q.int64(3));
+      t.requested_on = *Date::parse(q.text(4));
+      t.status = *portability::parse_transfer_status(q.text(5));
+      t.account_fen = q.int64(6);
+      t.pooled_fen = q.int64(7);
+      t.counted_months = q.int64(8);
+      t.reason = q.text(9);
+      rows.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "transfers");
+    q.reset();
+    return rows;
+  }
+
   Result<Statement*> statement(const char* sql) {
     auto& slot = statements_[sql];
     if (!slot) slot = std::make_unique<Statement>();
@@ -709,6 +1377,13 @@ class SqliteDatabase final : public Database {
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return step_error(q, what);
     q.reset();
     return {};
+  }
+
+  // A statement without parameters or rows, prepared once.
+  Result<void> run_sql(const char* sql) {
+    auto s = statement(sql);
+    if (!s) return tl::unexpected(s.error());
+    return run(**s, sql);
   }
 
   Result<std::int64_t> single_int(Statement& q, const char* what) {
@@ -750,8 +1425,138 @@ class SqliteDatabase final : public Database {
     return result;
   }
 
+  // The entries with ids after the largest in use (the caller holds the write
+  // transaction), kRowsPerInsert rows per statement; then their postings.
+  Result<void> insert_entries(std::span<const ledger::JournalEntry> entries) {
+    auto first_id = scalar(kMaxEntryId);
+    if (!first_id) return tl::unexpected(first_id.error());
+    const std::int64_t base_id = *first_id + 1;
+    static const std::string many_entries = multi_row_insert(kInsertEntryWithId, kRowsPerInsert);
+    static const std::string many_postings = multi_row_insert(kInsertPosting, kRowsPerInsert);
+    const auto bind_entry = [](Statement& q, int base, std::int64_t entry_id, const ledger::JournalEntry& entry) {
+      q.bind(base + 1, entry_id);
+      q.bind_static(base + 2, stored_key(entry));
+      q.bind(base + 3, entry.person_id);
+      q.bind(base + 4, static_cast<std::int64_t>(entry.kind));
+      q.bind(base + 5, static_cast<std::int64_t>(entry.month.serial()));
+      q.bind(base + 6, entry.source_id);
+      if (entry.corrects_entry_id) {
+        q.bind(base + 7, *entry.corrects_entry_id);
+      } else {
+        q.bind_null(base + 7);
+      }
+    };
+    const auto conflict_or = [&](Statement& q, const char* what, std::string_view key) -> Result<void> {
+      const int rc = sqlite3_step(q.get());
+      if (rc == SQLITE_DONE) {
+        q.reset();
+        return {};
+      }
+      if (rc == SQLITE_CONSTRAINT) {
+        q.reset();
+        return fail(ErrorCode::conflict, std::string(key), "an entry of this batch is already booked");
+      }
+      return step_error(q, what);
+    };
+    std::size_t done = 0;
+    if (entries.size() >= kRowsPerInsert) {
+      auto s = statement(many_entries.c_str());
+      if (!s) return tl::unexpected(s.error());
+      for (; done + kRowsPerInsert <= entries.size(); done += kRowsPerInsert) {
+        for (std::size_t k = 0; k < kRowsPerInsert; ++k) {
+          bind_entry(**s, static_cast<int>(k * 7), base_id + static_cast<std::int64_t>(done + k), entries[done + k]);
+        }
+        if (auto ok = conflict_or(**s, "book entries", entries[done].idempotency_key); !ok) return ok;
+      }
+    }
+    if (done < entries.size()) {
+      auto s = statement(kInsertEntryWithId);
+      if (!s) return tl::unexpected(s.error());
+      for (; done < entries.size(); ++done) {
+        bind_entry(**s, 0, base_id + static_cast<std::int64_t>(done), entries[done]);
+        if (auto ok = conflict_or(**s, "book entry", entries[done].idempotency_key); !ok) return ok;
+      }
+    }
+    // Postings: (entry, seq) in order, grouped across entries.
+    struct Row {
+      std::int64_t entry_id;
+      std::int64_t seq;
+      std::int64_t person_id;
+      const ledger::Posting* posting;
+    };
+    std::vector<Row> rows;
+    rows.reserve(entries.size() * 3);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      std::int64_t seq = 0;
+      for (const ledger::Posting& posting : entries[i].postings) {
+        rows.push_back(Row{base_id + static_cast<std::int64_t>(i), seq++, entries[i].person_id, &posting});
+      }
+    }
+    const auto bind_posting = [](Statement& q, int base, const Row& row) {
+      q.bind(base + 1, row.entry_id);
+      q.bind(base + 2, row.seq);
+      q.bind(base + 3, row.person_id);
+      q.bind(base + 4, static_cast<std::int64_t>(row.posting->account.kind));
+      q.bind(base + 5, row.posting->account.owner);
+      q.bind(base + 6, row.posting->amount_fen);
+    };
+    done = 0;
+    if (rows.size() >= kRowsPerInsert) {
+      auto s = statement(many_postings.c_str());
+      if (!s) return tl::unexpected(s.error());
+      for (; done + kRowsPerInsert <= rows.size(); done += kRowsPerInsert) {
+        for (std::size_t k = 0; k < kRowsPerInsert; ++k) bind_posting(**s, static_cast<int>(k * 6), rows[done + k]);
+        if (auto ok = run(**s, "book postings"); !ok) return ok;
+      }
+    }
+    if (done < rows.size()) {
+      auto s = statement(kInsertPosting);
+      if (!s) return tl::unexpected(s.error());
+      for (; done < rows.size(); ++done) {
+        bind_posting(**s, 0, rows[done]);
+        if (auto ok = run(**s, "book posting"); !ok) return ok;
+      }
+    }
+    return {};
+  }
+
+  // Decides, after enough single lookups, whether to load every person at once.
+  Result<void> load_person_ids() {
+    auto max_id = scalar(kMaxPersonId);
+    if (!max_id) return tl::unexpected(max_id.error());
+    const std::int64_t persons = *max_id;  // ids are rowids, never reused: an upper bound of the count
+    if (persons > kPersonCacheLimit) {
+      person_lookups_ = -1;  // too many to hold: one by one for good
+      return {};
+    }
+    if (person_lookups_ < persons / kPersonCacheLookupsPerPerson) {
+      next_cache_check_ = persons / kPersonCacheLookupsPerPerson;
+      return {};
+    }
+    auto s = statement(kAllPersonIds);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    person_ids_.reserve(static_cast<std::size_t>(persons));
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
+      const std::string_view id(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 0)));
+      std::uint64_t key = 0;
+      if (PersonIdCache::key_of(id, key)) person_ids_.insert(key, q.int64(1));
+    }
+    if (rc != SQLITE_DONE) {
+      person_ids_.clear();
+      return step_error(q, "load person ids");
+    }
+    q.reset();
+    return {};
+  }
+
   sqlite3* db_;
   std::map<const char*, std::unique_ptr<Statement>> statements_;
+  PersonIdCache person_ids_;
+  std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
+  std::int64_t next_cache_check_ = 1024;
 };
 
 Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
@@ -765,14 +1570,30 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "SELECT 'entry ' || entry_id || ' sums to ' || SUM(amount_fen) FROM postings GROUP BY entry_id "
        "HAVING SUM(amount_fen) <> 0"},
       {"journal entries have at least two postings", "SELECT COUNT(*) FROM journal_entries",
-       "SELECT 'entry ' || e.entry_id || ' (' || e.idempotency_key || ') has ' || COUNT(p.entry_id) || ' postings' "
+       "SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_ENTRY_KEY("e") " || ') has ' || COUNT(p.entry_id) || ' postings' "
        "FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id GROUP BY e.entry_id "
        "HAVING COUNT(p.entry_id) < 2"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
       {"no duplicate idempotency key", "SELECT COUNT(*) FROM journal_entries",
-       "SELECT idempotency_key FROM journal_entries GROUP BY idempotency_key HAVING COUNT(*) > 1"},
+       // Unique among the text keys, among the contributions' (declaration, person),
+       // among the flexible payments' (month, person); no text key looks like a
+       // computed one; every row has the form of its kind: together, no two
+       // entries have the same key.
+       "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) GROUP BY idempotency_key "
+       "HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'contribution/' || source_id || '/' || person_id FROM journal_entries WHERE kind = 1 "
+       "GROUP BY source_id, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'flexible/' || person_id || '/' || printf('%04d-%02d', month / 12, month % 12 + 1) "
+       "FROM journal_entries WHERE kind = 2 "
+       "GROUP BY month, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) "
+       "AND ((idempotency_key >= 'contribution/' AND idempotency_key < 'contribution0') "
+       "OR (idempotency_key >= 'flexible/' AND idempotency_key < 'flexible0')) "
+       "UNION ALL SELECT 'entry ' || entry_id || ' of kind ' || kind || ' stores key \"' || idempotency_key || '\"' "
+       "FROM journal_entries WHERE (kind IN (1, 2)) <> (idempotency_key = '') "
+       "OR (kind = 2 AND (month < 12 OR month >= 120000))"},
       {"postings carry their entry's person_id", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p JOIN journal_entries e "
        "ON e.entry_id = p.entry_id WHERE p.person_id <> e.person_id"},
@@ -790,22 +1611,25 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "SELECT 'declaration ' || d.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
        "JOIN declarations d ON d.declaration_id = l.declaration_id "
        "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id) "
-       "AND (SELECT COUNT(*) FROM journal_entries e WHERE e.idempotency_key = "
-       "'contribution/' || d.declaration_id || '/' || l.person_id) <> 1"},
+       "AND (SELECT COUNT(*) FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id "
+       "AND e.person_id = l.person_id) <> 1"},
       {"no contribution entry without its declaration line",
        "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
-       "SELECT e.idempotency_key FROM journal_entries e WHERE e.kind = 1 AND NOT EXISTS ("
+       "SELECT " SHEBAO_ENTRY_KEY("e") " FROM journal_entries e WHERE e.kind = 1 AND NOT EXISTS ("
        "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = e.person_id)"},
       {"employer-month dues equal the booked receivables",
        "SELECT COUNT(*) FROM employer_months",
-       "WITH booked AS (SELECT p.account_owner AS employer_id, e.month AS month, "
-       "SUM(CASE WHEN e.kind IN (1, 8) THEN p.amount_fen ELSE 0 END) AS dues, "
-       "SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) AS paid "
+       // Each (employer, month) of either side: the kept totals minus the booked
+       // ones (a side without the row counts 0) must be zero. One pass of each
+       // side and a grouping (a full outer join with the aggregate was quadratic).
+       "WITH differences AS (SELECT employer_id, month, dues_fen AS dues, paid_fen AS paid FROM employer_months "
+       "UNION ALL SELECT p.account_owner, e.month, "
+       "-SUM(CASE WHEN e.kind IN (1, 8) THEN p.amount_fen ELSE 0 END), "
+       "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id WHERE p.account_kind = 3 "
        "GROUP BY p.account_owner, e.month) "
-       "SELECT 'employer ' || COALESCE(m.employer_id, b.employer_id) || ' month ' || COALESCE(m.month, b.month) "
-       "FROM employer_months m FULL OUTER JOIN booked b ON b.employer_id = m.employer_id AND b.month = m.month "
-       "WHERE COALESCE(m.dues_fen, 0) <> COALESCE(b.dues, 0) OR COALESCE(m.paid_fen, 0) <> COALESCE(b.paid, 0)"},
+       "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
+       "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
        "SELECT 'employer ' || employer_id || ' month ' || month FROM declarations WHERE superseded = 0 "
        "GROUP BY employer_id, month HAVING COUNT(*) > 1"},
@@ -848,6 +1672,13 @@ Result<Stats> SqliteDatabase::stats() {
 }  // namespace
 
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
+  // No memory statistics (a mutex around every allocation otherwise); only
+  // possible before SQLite initialises, harmlessly refused after.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -858,11 +1689,17 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
   }
   sqlite3_busy_timeout(db, 10000);
   auto database = std::make_unique<SqliteDatabase>(db);
+  if (const char* extra = std::getenv("SHEBAO_EXPERIMENT_FIRST")) {  // TEMPORARY: experiments only
+    if (auto ok = database->exec(extra); !ok) return fail(ErrorCode::io_error, path, ok.error().message);
+  }
   for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = OFF",
                              "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -262144"}) {
     if (auto ok = database->exec(pragma); !ok) {
       return fail(ErrorCode::io_error, path, "cannot use the database: " + ok.error().message);
     }
+  }
+  if (const char* extra = std::getenv("SHEBAO_EXPERIMENT_PRAGMAS")) {  // TEMPORARY: experiments only
+    if (auto ok = database->exec(extra); !ok) return fail(ErrorCode::io_error, path, ok.error().message);
   }
   return std::unique_ptr<Database>(std::move(database));
 }

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Ledger throughput end to end on SQLite: import (registry, declarations,
+# payments) and the month runs of a synthetic population, each step timed as
+# its own process with /usr/bin/time (wall, CPU, peak RSS). Compared with a
+# baseline measured here on the same files: the sqlite3 shell's `.import` of
+# the declaration CSV files into one bare table (no validation, no index, no
+# ledger) — what this storage needs just to take the bytes in.
+# Writes bench/results/ledger_bench.txt (see bench/README.md).
+#
+# Usage: bench/ledger_bench.sh BUILD_DIR [PERSONS]    (default 1000000 persons, 12 months)
+# Environment: KEEP=1 keeps the work directory; VERIFY=1 runs `shebao verify` at the end (slow).
+set -euo pipefail
+build=$(cd "$1" && pwd)
+persons=${2:-1000000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+shebao="$build/shebao"
+out="$root/bench/results"
+summary="$out/ledger_bench.txt"
+today=2026-11-29
+national_person_months=1070000000
+
+[ -x "$shebao" ] || { echo "ledger_bench: no $shebao (build first)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "ledger_bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/shebao-ledger-bench.XXXXXX")
+if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
+db="$work/ledger.db"
+steps="$work/steps.tsv"   # name, wall s, user s, sys s, peak RSS KiB, output line
+: >"$steps"
+
+echo "ledger_bench: generating $persons persons x 1 year in $work (not timed)" >&2
+"$shebao" gen --persons "$persons" --regions 6 --years 1 --seed 3 --out "$work/data" >/dev/null
+months=$(ls "$work/data/declarations" | sed -n 's/^\([0-9]\{4\}-[0-9]\{2\}\)\.csv$/\1/p' | sort)
+declaration_files=()
+for month in $months; do declaration_files+=("$work/data/declarations/$month.csv"); done
+
+# timed NAME COMMAND... : runs one step, appends its figures to $steps.
+timed() {
+  local name=$1
+  shift
+  local log="$work/step.out" times="$work/step.time"
+  if ! /usr/bin/time -o "$times" -f "%e %U %S %M" "$@" >"$log" 2>"$work/step.err"; then
+    echo "ledger_bench: step failed: $name" >&2
+    cat "$work/step.err" >&2
+    exit 1
+  fi
+  printf '%s\t%s\t%s\n' "$name" "$(tr ' ' '\t' <"$times")" "$(tr '\n' ' ' <"$log")" >>"$steps"
+  echo "ledger_bench: $name: $(cut -d' ' -f1 "$times") s" >&2
+}
+
+timed "import registry" "$shebao" import registry "$work/data/employers.csv" "$work/data/persons.csv" \
+  --db "sqlite:$db" --today "$today"
+timed "import declarations" "$shebao" import declaration "${declaration_files[@]}" --db "sqlite:$db" --today "$today"
+timed "import payments" "$shebao" import payment "$work/data/payments.csv" --db "sqlite:$db" --today "$today"
+for month in $months; do
+  timed "run-month $month" "$shebao" run-month "$month" --db "sqlite:$db" --today "$today"
+done
+db_bytes=$(( $(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0) ))
+stats=$("$shebao" stats --json --db "sqlite:$db")
+verified="not run (VERIFY=1 to run it)"
+if [ "${VERIFY:-0}" = 1 ]; then
+  if "$shebao" verify --db "sqlite:$db" >"$work/verify.txt"; then verified="all invariants hold"; else
+    verified="FAILED (see below)"; fi
+fi
+
+# Baseline: the sqlite3 shell takes the same declaration files into a bare table
+# (same journal mode and synchronous setting as shebao).
+baseline_line=""
+if command -v sqlite3 >/dev/null 2>&1; then
+  {
+    echo "PRAGMA journal_mode = WAL;"
+    echo "PRAGMA synchronous = NORMAL;"
+    echo "CREATE TABLE declaration (credit_code TEXT, month TEXT, resident_id TEXT, wage TEXT, days_worked TEXT,"
+    echo "  event TEXT, event_date TEXT);"
+    echo ".mode csv"
+    for file in "${declaration_files[@]}"; do echo ".import --skip 1 '$file' declaration"; done
+  } >"$work/baseline.sql"
+  /usr/bin/time -o "$work/baseline.time" -f "%e %U %S %M" sqlite3 "$work/baseline.db" <"$work/baseline.sql" >/dev/null
+  baseline_rows=$(sqlite3 "$work/baseline.db" "SELECT COUNT(*) FROM declaration")
+  baseline_line="$(cat "$work/baseline.time") $baseline_rows"
+fi
+
+python3 - "$steps" "$summary" "$persons" "$db_bytes" "$stats" "$verified" "$national_person_months" \
+  "$baseline_line" "$(nproc)" "$(sqlite3 --version 2>/dev/null | cut -d' ' -f1)" <<'PY'
+import datetime, json, re, sys
+steps_path, summary_path, persons, db_bytes, stats, verified, national, baseline, cpus, sqlite_version = sys.argv[1:11]
+persons, db_bytes, national = int(persons), int(db_bytes), int(national)
+stats = json.loads(stats)
+steps = []
+for line in open(steps_path, encoding="utf-8"):
+    name, wall, user, sys_, rss, output = (line.rstrip("\n").split("\t") + [""])[:6]
+    steps.append(dict(name=name, wall=float(wall), cpu=float(user) + float(sys_), rss=int(rss), output=output))
+
+def total(prefix, key="wall"):
+    return sum(s[key] for s in steps if s["name"].startswith(prefix))
+
+accepted = sum(int(n) for s in steps if s["name"] == "import declarations"
+               for n in re.findall(r"(\d+) accepted", s["output"]))
+booked = sum(int(n) for s in steps if s["name"].startswith("run-month")
+             for n in re.findall(r"(\d+) person-months", s["output"]))
+pm = accepted
+import_wall, import_cpu = total("import declarations"), total("import declarations", "cpu")
+runs_wall, runs_cpu = total("run-month"), total("run-month", "cpu")
+other_wall = total("import registry") + total("import payments")
+end_to_end = import_wall + runs_wall
+rate = lambda seconds: pm / seconds if seconds > 0 else float("nan")
+peak_rss = max(s["rss"] for s in steps)
+now = datetime.datetime.now(datetime.timezone.utc)
+lines = [
+    f"shebao ledger benchmark, {now:%Y-%m-%d %H:%M} UTC, SQLite {sqlite_version or '?'}, {cpus} cpus",
+    f"population: {persons:,} persons x 12 months (shebao gen --regions 6 --years 1 --seed 3)",
+    f"person-months (accepted declaration lines): {pm:,}; booked by the month runs: {booked:,}",
+    f"database: {db_bytes / 2**20:,.0f} MiB; stats: {json.dumps(stats)}",
+    f"verify: {verified}",
+    "",
+    f"{'step':28s} {'wall s':>8s} {'cpu s':>8s} {'peak RSS MiB':>13s}",
+]
+for s in steps:
+    lines.append(f"{s['name']:28s} {s['wall']:8.2f} {s['cpu']:8.2f} {s['rss'] / 1024:13.1f}")
+lines += [
+    "",
+    f"import declarations      {rate(import_wall):>12,.0f} person-months/s  ({import_wall:.2f} s wall, {import_cpu:.2f} s cpu)",
+    f"month runs (12)          {rate(runs_wall):>12,.0f} person-months/s  ({runs_wall:.2f} s wall, {runs_cpu:.2f} s cpu)",
+    f"end to end (import+runs) {rate(end_to_end):>12,.0f} person-months/s  ({end_to_end:.2f} s wall;"
+    f" registry and payments {other_wall:.2f} s more)",
+    f"peak memory              {peak_rss / 1024:12,.1f} MiB (largest step)",
+]
+if baseline:
+    b_wall, b_user, b_sys, b_rss, b_rows = baseline.split()
+    b_wall = float(b_wall)
+    lines += [
+        f"baseline: sqlite3 .import of the declaration files into a bare table: {int(b_rows):,} rows in "
+        f"{b_wall:.2f} s ({int(b_rows) / b_wall:,.0f} rows/s)",
+        f"shebao import+runs / baseline: {end_to_end / b_wall:.2f} x   (import alone {import_wall / b_wall:.2f} x)",
+    ]
+else:
+    lines.append("baseline: sqlite3 shell not installed, not measured")
+goal = 1_000_000
+e2e = rate(end_to_end)
+lines += [
+    f"goal >= {goal:,} person-months/s end to end: {'met' if e2e >= goal else 'NOT met'} ({e2e:,.0f})",
+    f"projection, national run of {national:,} person-months at this rate: "
+    f"{national / e2e / 3600:,.1f} hours (one process, one SQLite file, this machine)",
+]
+text = "\n".join(lines) + "\n"
+open(summary_path, "w", encoding="utf-8").write(text)
+print(text, end="")
+PY
+if [ "${VERIFY:-0}" = 1 ]; then cat "$work/verify.txt"; fi
+echo "ledger_bench: results in $summary"
