@@ -60,6 +60,7 @@ class OutputFile {
   void commit(char* end) { used_ = static_cast<std::size_t>(end - buffer_.data()); }
 
   void append(std::string_view text) {
+    if (text.empty()) return;
     if (text.size() > buffer_.size()) {
       flush();
       write_all(text.data(), text.size());
@@ -103,6 +104,7 @@ class OutputFile {
 };
 
 char* put(char* out, std::string_view text) {
+  if (text.empty()) return out;  // an empty view may carry a null pointer, which memcpy must not get
   std::memcpy(out, text.data(), text.size());
   return out + text.size();
 }

@@ -42,7 +42,7 @@ struct DecimalOverflow : std::overflow_error {
 
 class Decimal {
  public:
-  using Int = __int128;
+  __extension__ typedef __int128 Int;  // GCC and Clang; `__extension__` keeps -Wpedantic quiet
   static constexpr int kMaxScale = 36;
   static constexpr int kMaxParseDigits = 34;
 
