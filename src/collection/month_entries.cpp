@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "rules/contribution.h"
 
 namespace shebao::collection {
 namespace {
@@ -27,8 +26,9 @@ int province_of(std::string_view region_code) {
   return (region_code[0] - '0') * 10 + (region_code[1] - '0');
 }
 
-Result<JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
-                                        rules::Trace* trace) {
+Result<rules::EmployeeContributionResult> compute_declared_month(const DeclaredPersonMonth& declared,
+                                                                 const rules::ParameterStore& store,
+                                                                 rules::Trace* trace) {
   const std::string jurisdiction = registry::province_jurisdiction(declared.employer_region);
   auto average = store.find("average_wage_for_base", declared.month, jurisdiction);
   if (!average) return tl::unexpected(average.error());
@@ -46,7 +46,12 @@ Result<JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, con
         .param(**average)
         .out((*average)->number.to_string());
   }
-  auto computed = rules::compute_employee_contribution(query, store, trace);
+  return rules::compute_employee_contribution(query, store, trace);
+}
+
+Result<JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
+                                        rules::Trace* trace) {
+  auto computed = compute_declared_month(declared, store, trace);
   if (!computed) return tl::unexpected(computed.error());
   const std::int64_t due = computed->employer_pension.fen() + computed->individual_pension.fen();
   const std::int64_t credit = computed->account_credit.fen();

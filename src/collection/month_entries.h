@@ -24,6 +24,7 @@
 #include "core/decimal.h"
 #include "ledger/ledger.h"
 #include "registry/model.h"
+#include "rules/contribution.h"
 #include "rules/parameter_store.h"
 #include "rules/trace.h"
 
@@ -42,6 +43,12 @@ struct DeclaredPersonMonth {
 
 // Province number of a six-digit region ("440300" → 44).
 int province_of(std::string_view region_code);
+
+// The rules' computation of one declared person-month: the local average wage
+// of the employer's province, then base, rates, relief and amounts.
+Result<rules::EmployeeContributionResult> compute_declared_month(const DeclaredPersonMonth& declared,
+                                                                 const rules::ParameterStore& store,
+                                                                 rules::Trace* trace);
 
 // The employee contribution entry of one person-month. Errors: the rules'
 // (out_of_range / rule_missing for a month outside the rules shipped).

@@ -2,7 +2,6 @@
 
 #include <map>
 
-#include "rules/contribution.h"
 #include "rules/transfer.h"
 
 namespace shebao::portability {
@@ -64,18 +63,7 @@ Result<TransferComputation> compute_transfer(const registry::Person& person, con
   // Two employers in one month make one contribution month with the bases added.
   std::map<YearMonth, std::int64_t> base_by_month;
   for (const auto& declared : months_in_from) {
-    const std::string jurisdiction = registry::province_jurisdiction(declared.employer_region);
-    auto average = rules.find("average_wage_for_base", declared.month, jurisdiction);
-    if (!average) return tl::unexpected(average.error());
-    rules::EmployeeContributionQuery query;
-    query.contribution_month = declared.month;
-    query.monthly_wage = declared.declared_wage;
-    query.local_average_monthly_wage = Money::from_decimal((*average)->number);
-    query.employer_size = static_cast<rules::EmployerSize>(static_cast<int>(declared.employer_size));
-    query.unit_type = static_cast<rules::UnitType>(static_cast<int>(declared.unit_type));
-    query.province = jurisdiction;
-    query.rate_jurisdiction = jurisdiction;
-    auto computed = rules::compute_employee_contribution(query, rules, nullptr);
+    auto computed = collection::compute_declared_month(declared, rules, nullptr);
     if (!computed) return tl::unexpected(computed.error());
     base_by_month[declared.month] += computed->contribution_base.fen();
   }
