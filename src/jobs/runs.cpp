@@ -43,8 +43,10 @@ class Batch {
   bool open_ = false;
 };
 
-// Flexible workers' entries are booked this many at a time (each entry stands alone).
+// Flexible workers' entries, and payments and late fees, are booked this many at
+// a time (each entry stands alone).
 constexpr std::size_t kFlexibleGroup = 1024;
+constexpr std::size_t kSettlementGroup = 1024;
 
 std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& employer_id) {
   std::int64_t sum = 0;
@@ -225,22 +227,35 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
 
-  // 4. Payments and late fees.
+  // 4. Payments and late fees, booked a group at a time; an employer-month's
+  // total changes in the transaction that books its payment (no commit comes
+  // between the two: the batch may commit only after a group is booked).
   auto dues = database.employer_dues_to_settle(month);
   if (!dues) return tl::unexpected(dues.error());
   const Date month_end = Date::last_of(month);
+  std::vector<ledger::JournalEntry> settlements;
+  const auto book_settlements = [&]() -> Result<void> {
+    if (settlements.empty()) return {};
+    if (auto ok = batch.ensure_open(); !ok) return ok;
+    if (auto booked = database.book_many(settlements); !booked) return booked;
+    const std::size_t count = settlements.size();
+    settlements.clear();
+    return batch.added(count);
+  };
   for (const storage::EmployerMonthDues& row : *dues) {
     const std::int64_t outstanding = row.dues_fen - row.paid_fen;
     if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
       ledger::JournalEntry payment = collection::payment_entry(row.employer_id, row.employer_region, row.month, outstanding);
       payment.idempotency_key += "/" + row.paid_on->to_string() + "/" + std::to_string(row.paid_fen);
       if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-      if (auto booked = database.book(payment); !booked) return tl::unexpected(booked.error());
       if (auto ok = database.add_employer_month(row.employer_id, row.month, 0, outstanding); !ok) {
         return tl::unexpected(ok.error());
       }
+      settlements.push_back(std::move(payment));
       ++summary.payments;
-      if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+    }
+    if (settlements.size() >= kSettlementGroup) {
+      if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
     }
     if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
     auto fee = collection::late_fee_entry(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
@@ -254,11 +269,10 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     auto exists = database.entry_exists((*fee)->idempotency_key);
     if (!exists) return tl::unexpected(exists.error());
     if (*exists) continue;
-    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-    if (auto booked = database.book(**fee); !booked) return tl::unexpected(booked.error());
+    settlements.push_back(std::move(**fee));
     ++summary.late_fees;
-    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
   }
+  if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   return summary;
 }
