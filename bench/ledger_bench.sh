@@ -39,6 +39,7 @@ timed() {
   local name=$1
   shift
   local log="$work/step.out" times="$work/step.time"
+  sync  # the previous step's dirty pages are written back now, not during this step
   if ! /usr/bin/time -o "$times" -f "%e %U %S %M" "$@" >"$log" 2>"$work/step.err"; then
     echo "ledger_bench: step failed: $name" >&2
     cat "$work/step.err" >&2
@@ -75,6 +76,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
     echo ".mode csv"
     for file in "${declaration_files[@]}"; do echo ".import --skip 1 '$file' declaration"; done
   } >"$work/baseline.sql"
+  sync
   /usr/bin/time -o "$work/baseline.time" -f "%e %U %S %M" sqlite3 "$work/baseline.db" <"$work/baseline.sql" >/dev/null
   baseline_rows=$(sqlite3 "$work/baseline.db" "SELECT COUNT(*) FROM declaration")
   baseline_line="$(cat "$work/baseline.time") $baseline_rows"

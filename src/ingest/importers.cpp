@@ -21,7 +21,10 @@ namespace {
 class Feedback {
  public:
   ~Feedback() {
-    if (file_ != nullptr) std::fclose(file_);
+    if (file_ != nullptr) {
+      write();  // what was reported before a failure stays readable
+      std::fclose(file_);
+    }
   }
   Result<void> open(const std::filesystem::path& path) {
     file_ = std::fopen(path.c_str(), "wb");

