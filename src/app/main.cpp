@@ -14,6 +14,7 @@
 #include "app/calc_forms.h"
 #include "app/data_commands.h"
 #include "app/gen_command.h"
+#include "app/report_command.h"
 #include "app/transfer_command.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
@@ -218,6 +219,29 @@ int main(int argc, char** argv) {
     transfer_steps.push_back(status);
   }
 
+  // Analytics: coverage, compliance, policy simulation.
+  app::ReportArguments report_arguments;
+  auto* report_command = app.add_subcommand("report", "coverage and compliance reports over a population extract");
+  report_command->require_subcommand(1);
+  auto* coverage = report_command->add_subcommand("coverage", "who is covered, who is not and why");
+  auto* compliance = report_command->add_subcommand("compliance", "employers who under-declare; late payers");
+  for (CLI::App* command : {coverage, compliance}) {
+    command->add_option("--population", report_arguments.population, "population extract (CSV)")->required();
+    command->add_option("--month", report_arguments.month, "reference month YYYY-MM (default: latest with contributions)");
+    command->add_flag("--json", report_arguments.json, "print JSON");
+    command->add_option("--csv", report_arguments.csv, "write the detailed rows as CSV to this file");
+    add_db(command);
+  }
+  coverage->add_option("--window", report_arguments.window_months, "months a contribution counts as coverage (default 3)");
+  coverage->add_option("--uncovered", report_arguments.uncovered, "write the uncovered people (CSV) to this file");
+  auto* simulate = app.add_subcommand("simulate", "re-run the contribution rules with changed parameters");
+  simulate->add_option("--set", report_arguments.sets, "KEY=VALUE, e.g. employer_pension_rate=0.14")->required();
+  simulate->add_option("--population", report_arguments.population, "population extract, for incomes and groups");
+  simulate->add_option("--month", report_arguments.month, "month YYYY-MM (default: latest with contributions)");
+  simulate->add_option("--burden", report_arguments.burden, "share of income for the burden count (default 0.20)");
+  simulate->add_flag("--json", report_arguments.json, "print JSON");
+  add_db(simulate);
+
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
   std::string check_rules_dir;
@@ -254,6 +278,9 @@ int main(int argc, char** argv) {
     }
   }
   if (stats->parsed()) return app::stats_command(data, stats_json);
+  if (coverage->parsed()) return app::coverage_command(data, report_arguments);
+  if (compliance->parsed()) return app::compliance_command(data, report_arguments);
+  if (simulate->parsed()) return app::simulate_command(data, report_arguments);
 
   if (calc->parsed()) {
     auto store = load_rules(rules_dir);

@@ -8,6 +8,7 @@
 #include <map>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace shebao::storage {
 namespace {
@@ -197,6 +198,26 @@ CREATE INDEX employment_by_employer ON employment_spells (employer_id, leave_dat
 
 // ---------------------------------------------------------------------------
 // Statements, named.
+// Analytics: whole-table reads for coverage, compliance and simulation.
+constexpr const char* kAnalyticsPersons =
+    "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
+    "ORDER BY person_id";
+constexpr const char* kAnalyticsDeclarationProvinces =
+    "SELECT d.declaration_id, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
+constexpr const char* kAnalyticsReversedEntries =
+    "SELECT corrects_entry_id FROM journal_entries WHERE corrects_entry_id IS NOT NULL";
+constexpr const char* kAnalyticsContributionMonths =
+    "SELECT entry_id, person_id, kind, month, source_id FROM journal_entries WHERE kind IN (1, 2) AND month <= ?1";
+constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
+constexpr const char* kAnalyticsEmployers =
+    "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers ORDER BY employer_id";
+constexpr const char* kAnalyticsLateFees =
+    "SELECT -j.person_id, SUM(p.amount_fen) FROM journal_entries j JOIN postings p ON p.entry_id = j.entry_id "
+    "WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= ?1 GROUP BY j.person_id";
+constexpr const char* kAnalyticsDeclaredLines =
+    "SELECT l.person_id, d.employer_id, l.wage_fen FROM declarations d "
+    "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
+
 constexpr const char* kUpsertPerson = R"SQL(
 INSERT INTO persons (resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category,
                      scheme, scheme_region, flexible_base_ratio)
@@ -1343,6 +1364,155 @@ class SqliteDatabase final : public Database {
 
   // --- checks ---
   Result<std::vector<VerifyCheck>> verify() override;
+  // --- analytics ---
+  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+    std::vector<analytics::RegisteredPerson> persons;
+    std::unordered_map<std::int64_t, std::size_t> index;
+    {
+      auto s = statement(kAnalyticsPersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::RegisteredPerson p;
+        p.person_id = q.int64(0);
+        p.resident_id = q.text(1);
+        p.name = q.text(2);
+        if (auto birth = Date::parse(q.text(3))) p.birth_date = *birth;
+        if (auto scheme = registry::parse_scheme(q.text(4))) p.scheme = *scheme;
+        p.scheme_region = q.text(5);
+        if (!q.is_null(6)) {
+          if (auto ratio = Decimal::parse(q.text(6))) p.flexible_base_ratio = *ratio;
+        }
+        index.emplace(p.person_id, persons.size());
+        persons.push_back(std::move(p));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "persons");
+      q.reset();
+    }
+    std::unordered_map<std::int64_t, int> declaration_province;
+    {
+      auto s = statement(kAnalyticsDeclarationProvinces);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        declaration_province.emplace(q.int64(0), collection::province_of(q.text(1)));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "declarations");
+      q.reset();
+    }
+    std::unordered_set<std::int64_t> reversed;
+    {
+      auto s = statement(kAnalyticsReversedEntries);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) reversed.insert(q.int64(0));
+      if (rc != SQLITE_DONE) return step_error(q, "reversals");
+      q.reset();
+    }
+    {
+      auto s = statement(kAnalyticsContributionMonths);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
+        auto found = index.find(q.int64(1));
+        if (found == index.end()) continue;
+        analytics::RegisteredPerson& p = persons[found->second];
+        const int kind = static_cast<int>(q.int64(2));
+        const YearMonth month = YearMonth::from_serial(static_cast<int>(q.int64(3)));
+        const int back = up_to.months_since(month);
+        if (back >= 0 && back < 64) p.recent_months |= std::uint64_t{1} << back;
+        if (!p.last_month || *p.last_month < month) {
+          p.last_month = month;
+          if (kind == static_cast<int>(ledger::EntryKind::contribution)) {
+            auto province = declaration_province.find(q.int64(4));
+            p.last_province = province == declaration_province.end() ? 0 : province->second;
+          } else {
+            p.last_province = collection::province_of(p.scheme_region);
+          }
+        }
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
+      q.reset();
+    }
+    {
+      auto s = statement(kAnalyticsTransferPersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (auto found = index.find(q.int64(0)); found != index.end()) persons[found->second].transfer_requested = true;
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "transfers");
+      q.reset();
+    }
+    return persons;
+  }
+
+  Result<std::vector<analytics::EmployerFacts>> employer_facts(YearMonth up_to) override {
+    std::vector<analytics::EmployerFacts> employers;
+    std::unordered_map<std::int64_t, std::size_t> index;
+    {
+      auto s = statement(kAnalyticsEmployers);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::EmployerFacts facts;
+        facts.employer.employer_id = q.int64(0);
+        facts.employer.credit_code = q.text(1);
+        facts.employer.name = q.text(2);
+        facts.employer.region = q.text(3);
+        if (auto size = registry::parse_employer_size(q.text(4))) facts.employer.size = *size;
+        if (auto type = registry::parse_unit_type(q.text(5))) facts.employer.unit_type = *type;
+        index.emplace(facts.employer.employer_id, employers.size());
+        employers.push_back(std::move(facts));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "employers");
+      q.reset();
+    }
+    auto dues = employer_dues(up_to);
+    if (!dues) return tl::unexpected(dues.error());
+    for (const EmployerMonthDues& month : *dues) {
+      if (month.dues_fen <= month.paid_fen) continue;
+      if (auto found = index.find(month.employer_id); found != index.end()) {
+        employers[found->second].arrears_fen += month.dues_fen - month.paid_fen;
+        ++employers[found->second].unpaid_months;
+      }
+    }
+    auto s = statement(kAnalyticsLateFees);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      if (auto found = index.find(q.int64(0)); found != index.end()) employers[found->second].late_fees_fen = q.int64(1);
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "late fees");
+    q.reset();
+    return employers;
+  }
+
+  Result<std::vector<analytics::DeclaredLineFact>> declared_lines(YearMonth month) override {
+    auto s = statement(kAnalyticsDeclaredLines);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, static_cast<std::int64_t>(month.serial()));
+    std::vector<analytics::DeclaredLineFact> lines;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      lines.push_back(analytics::DeclaredLineFact{q.int64(0), q.int64(1), q.int64(2)});
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "declaration lines");
+    q.reset();
+    return lines;
+  }
+
   Result<Stats> stats() override;
 
  private:
