@@ -98,23 +98,17 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
     if (!parsed) return fail(ErrorCode::invalid_input, "--month", parsed.error().message);
     month = *parsed;
   }
-  auto registry = loaded.db->coverage_facts(month ? *month : YearMonth::of(9999, 12));
-  if (!registry) return tl::unexpected(registry.error());
-  loaded.registry = std::move(*registry);
   if (!month) {
-    for (const auto& person : loaded.registry) {
-      if (person.last_month && (!month || *month < *person.last_month)) month = person.last_month;
-    }
-    if (!month) {
+    auto latest = loaded.db->latest_contribution_month();
+    if (!latest) return tl::unexpected(latest.error());
+    if (!*latest) {
       return fail(ErrorCode::not_found, "--month", "no contributions are booked yet; run `shebao run-month` first");
     }
-    if (month->serial() < YearMonth::of(9999, 12).serial()) {
-      // Re-read with the month found, so that the recent-month bits count back from it.
-      auto again = loaded.db->coverage_facts(*month);
-      if (!again) return tl::unexpected(again.error());
-      loaded.registry = std::move(*again);
-    }
+    month = *latest;
   }
+  auto registry = loaded.db->coverage_facts(*month);
+  if (!registry) return tl::unexpected(registry.error());
+  loaded.registry = std::move(*registry);
   loaded.month = *month;
   return loaded;
 }

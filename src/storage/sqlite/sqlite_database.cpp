@@ -203,11 +203,17 @@ constexpr const char* kAnalyticsPersons =
     "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
     "ORDER BY person_id";
 constexpr const char* kAnalyticsDeclarationProvinces =
-    "SELECT d.declaration_id, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
+    "SELECT d.declaration_id, d.month, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
+constexpr const char* kAnalyticsLatestEmployeeMonth =
+    "SELECT d.month FROM declarations d WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 "
+    "AND j.source_id = d.declaration_id) ORDER BY d.month DESC LIMIT 1";
+constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM journal_entries WHERE kind = 2";
+constexpr const char* kAnalyticsEmployeeContributions =
+    "SELECT entry_id, source_id, person_id FROM journal_entries INDEXED BY journal_contribution WHERE kind = 1";
+constexpr const char* kAnalyticsFlexibleContributions =
+    "SELECT entry_id, month, person_id FROM journal_entries INDEXED BY journal_flexible WHERE kind = 2 AND month <= ?1";
 constexpr const char* kAnalyticsReversedEntries =
     "SELECT corrects_entry_id FROM journal_entries WHERE corrects_entry_id IS NOT NULL";
-constexpr const char* kAnalyticsContributionMonths =
-    "SELECT entry_id, person_id, kind, month, source_id FROM journal_entries WHERE kind IN (1, 2) AND month <= ?1";
 constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
 constexpr const char* kAnalyticsEmployers =
     "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers ORDER BY employer_id";
@@ -1365,9 +1371,34 @@ class SqliteDatabase final : public Database {
   // --- checks ---
   Result<std::vector<VerifyCheck>> verify() override;
   // --- analytics ---
+  Result<std::optional<YearMonth>> latest_contribution_month() override {
+    std::optional<YearMonth> latest;
+    for (const char* sql : {kAnalyticsLatestEmployeeMonth, kAnalyticsLatestFlexibleMonth}) {
+      auto s = statement(sql);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      const int rc = sqlite3_step(q.get());
+      if (rc == SQLITE_ROW && !q.is_null(0)) {
+        const YearMonth month = YearMonth::from_serial(static_cast<int>(q.int64(0)));
+        if (!latest || *latest < month) latest = month;
+      } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return step_error(q, "latest contribution month");
+      }
+      q.reset();
+    }
+    return latest;
+  }
+
   Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+    // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
+    constexpr std::uint32_t kAbsent = UINT32_MAX;
     std::vector<analytics::RegisteredPerson> persons;
-    std::unordered_map<std::int64_t, std::size_t> index;
+    std::vector<std::uint32_t> index;
+    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
+      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
+      return i == kAbsent ? nullptr : &persons[i];
+    };
     {
       auto s = statement(kAnalyticsPersons);
       if (!s) return tl::unexpected(s.error());
@@ -1384,20 +1415,31 @@ class SqliteDatabase final : public Database {
         if (!q.is_null(6)) {
           if (auto ratio = Decimal::parse(q.text(6))) p.flexible_base_ratio = *ratio;
         }
-        index.emplace(p.person_id, persons.size());
+        if (p.person_id > 0) {
+          const auto id = static_cast<std::size_t>(p.person_id);
+          if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
+          index[id] = static_cast<std::uint32_t>(persons.size());
+        }
         persons.push_back(std::move(p));
       }
       if (rc != SQLITE_DONE) return step_error(q, "persons");
       q.reset();
     }
-    std::unordered_map<std::int64_t, int> declaration_province;
+    // Declaration -> (month serial, province of the employer).
+    std::vector<std::pair<std::int32_t, std::int8_t>> declarations;
     {
       auto s = statement(kAnalyticsDeclarationProvinces);
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        declaration_province.emplace(q.int64(0), collection::province_of(q.text(1)));
+        const std::int64_t id = q.int64(0);
+        if (id <= 0) continue;
+        if (static_cast<std::uint64_t>(id) >= declarations.size()) {
+          declarations.resize(std::max(static_cast<std::size_t>(id) + 1, declarations.size() * 2), {-1, 0});
+        }
+        declarations[static_cast<std::size_t>(id)] = {static_cast<std::int32_t>(q.int64(1)),
+                                                      static_cast<std::int8_t>(collection::province_of(q.text(2)))};
       }
       if (rc != SQLITE_DONE) return step_error(q, "declarations");
       q.reset();
@@ -1412,32 +1454,46 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
+    auto note = [&](analytics::RegisteredPerson& p, YearMonth month, int province) {
+      const int back = up_to.months_since(month);
+      if (back < 0) return;
+      if (back < 64) p.recent_months |= std::uint64_t{1} << back;
+      if (!p.last_month || *p.last_month < month) {
+        p.last_month = month;
+        p.last_province = province;
+      }
+    };
     {
-      auto s = statement(kAnalyticsContributionMonths);
+      // Employee contributions: (entry, declaration, person) from the covering index of kind 1.
+      auto s = statement(kAnalyticsEmployeeContributions);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
+        const std::int64_t declaration = q.int64(1);
+        if (declaration <= 0 || static_cast<std::uint64_t>(declaration) >= declarations.size()) continue;
+        const auto [month, province] = declarations[static_cast<std::size_t>(declaration)];
+        if (month < 0) continue;
+        if (analytics::RegisteredPerson* p = slot(q.int64(2))) note(*p, YearMonth::from_serial(month), province);
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
+      q.reset();
+    }
+    {
+      // Flexible contributions: (entry, month, person) from the covering index of kind 2.
+      auto s = statement(kAnalyticsFlexibleContributions);
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
       q.bind(1, static_cast<std::int64_t>(up_to.serial()));
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
-        auto found = index.find(q.int64(1));
-        if (found == index.end()) continue;
-        analytics::RegisteredPerson& p = persons[found->second];
-        const int kind = static_cast<int>(q.int64(2));
-        const YearMonth month = YearMonth::from_serial(static_cast<int>(q.int64(3)));
-        const int back = up_to.months_since(month);
-        if (back >= 0 && back < 64) p.recent_months |= std::uint64_t{1} << back;
-        if (!p.last_month || *p.last_month < month) {
-          p.last_month = month;
-          if (kind == static_cast<int>(ledger::EntryKind::contribution)) {
-            auto province = declaration_province.find(q.int64(4));
-            p.last_province = province == declaration_province.end() ? 0 : province->second;
-          } else {
-            p.last_province = collection::province_of(p.scheme_region);
-          }
+        if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
+          note(*p, YearMonth::from_serial(static_cast<int>(q.int64(1))), collection::province_of(p->scheme_region));
         }
       }
-      if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
+      if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
     }
     {
@@ -1446,7 +1502,7 @@ class SqliteDatabase final : public Database {
       Statement& q = **s;
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        if (auto found = index.find(q.int64(0)); found != index.end()) persons[found->second].transfer_requested = true;
+        if (analytics::RegisteredPerson* p = slot(q.int64(0))) p->transfer_requested = true;
       }
       if (rc != SQLITE_DONE) return step_error(q, "transfers");
       q.reset();
