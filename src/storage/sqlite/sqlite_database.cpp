@@ -1454,13 +1454,25 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
-    auto note = [&](analytics::RegisteredPerson& p, YearMonth month, int province) {
-      const int back = up_to.months_since(month);
+    // Accumulated per person in a compact array (16 bytes a person: the entries arrive in
+    // declaration order, so the persons they touch are scattered), copied out at the end.
+    struct Months {
+      std::uint64_t mask = 0;
+      std::int32_t last = INT32_MIN;
+      std::int32_t province = 0;
+    };
+    std::vector<Months> months(persons.size());
+    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return;
+      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
+      if (i == kAbsent) return;
+      const int back = up_to.serial() - month;
       if (back < 0) return;
-      if (back < 64) p.recent_months |= std::uint64_t{1} << back;
-      if (!p.last_month || *p.last_month < month) {
-        p.last_month = month;
-        p.last_province = province;
+      Months& m = months[i];
+      if (back < 64) m.mask |= std::uint64_t{1} << back;
+      if (month > m.last) {
+        m.last = month;
+        m.province = province;
       }
     };
     {
@@ -1475,7 +1487,7 @@ class SqliteDatabase final : public Database {
         if (declaration <= 0 || static_cast<std::uint64_t>(declaration) >= declarations.size()) continue;
         const auto [month, province] = declarations[static_cast<std::size_t>(declaration)];
         if (month < 0) continue;
-        if (analytics::RegisteredPerson* p = slot(q.int64(2))) note(*p, YearMonth::from_serial(month), province);
+        note(q.int64(2), month, province);
       }
       if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
       q.reset();
@@ -1490,11 +1502,18 @@ class SqliteDatabase final : public Database {
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
         if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
-          note(*p, YearMonth::from_serial(static_cast<int>(q.int64(1))), collection::province_of(p->scheme_region));
+          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), collection::province_of(p->scheme_region));
         }
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
+    }
+    for (std::size_t i = 0; i < persons.size(); ++i) {
+      persons[i].recent_months = months[i].mask;
+      if (months[i].last != INT32_MIN) {
+        persons[i].last_month = YearMonth::from_serial(months[i].last);
+        persons[i].last_province = months[i].province;
+      }
     }
     {
       auto s = statement(kAnalyticsTransferPersons);
