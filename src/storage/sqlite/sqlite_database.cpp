@@ -1454,21 +1454,20 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
-    // Accumulated per person in a compact array (16 bytes a person: the entries arrive in
+    // Accumulated in a compact array (16 bytes a person: the entries arrive in
     // declaration order, so the persons they touch are scattered), copied out at the end.
     struct Months {
       std::uint64_t mask = 0;
       std::int32_t last = INT32_MIN;
       std::int32_t province = 0;
     };
-    std::vector<Months> months(persons.size());
+    // Indexed by person_id itself (dense), so that each entry touches one place.
+    std::vector<Months> months(index.size());
     auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
-      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return;
-      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
-      if (i == kAbsent) return;
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
       const int back = up_to.serial() - month;
       if (back < 0) return;
-      Months& m = months[i];
+      Months& m = months[static_cast<std::size_t>(person_id)];
       if (back < 64) m.mask |= std::uint64_t{1} << back;
       if (month > m.last) {
         m.last = month;
@@ -1508,11 +1507,13 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
     }
-    for (std::size_t i = 0; i < persons.size(); ++i) {
-      persons[i].recent_months = months[i].mask;
-      if (months[i].last != INT32_MIN) {
-        persons[i].last_month = YearMonth::from_serial(months[i].last);
-        persons[i].last_province = months[i].province;
+    for (analytics::RegisteredPerson& person : persons) {
+      if (person.person_id <= 0) continue;
+      const Months& m = months[static_cast<std::size_t>(person.person_id)];
+      person.recent_months = m.mask;
+      if (m.last != INT32_MIN) {
+        person.last_month = YearMonth::from_serial(m.last);
+        person.last_province = m.province;
       }
     }
     {
