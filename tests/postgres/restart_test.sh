@@ -41,7 +41,7 @@ start=$(date +%s%N)
 # shellcheck disable=SC2086
 "$shebao" import declaration $declarations --db "$target" --today $today >"$work/out1" 2>"$work/err1" &
 pid=$!
-sleep 1
+sleep 0.5
 if ! kill -0 "$pid" 2>/dev/null; then fail "the import ended before the restart (use more persons)"; fi
 "$here/../../scripts/postgres-test-server" restart "$server_dir" || fail "restart of the server"
 wait "$pid"

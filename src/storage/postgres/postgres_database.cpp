@@ -556,6 +556,25 @@ class PostgresDatabase final : public Database {
   }
   Result<PgResult> exec(const std::string& sql, const char* what) { return exec_on(conn_, sql, what); }
 
+  // Several statements in one round trip; every statement's result.
+  Result<std::vector<PgResult>> exec_all(const std::string& sql, const char* what) {
+    if (PQsendQuery(conn_, sql.c_str()) != 1) return error(conn_, what, nullptr);
+    std::vector<PgResult> results;
+    std::optional<Error> problem;
+    while (PGresult* next = PQgetResult(conn_)) {
+      PgResult r(next);
+      const auto status = PQresultStatus(r.get());
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        if (!problem) problem = error(conn_, what, r.get()).value();
+        continue;
+      }
+      results.push_back(std::move(r));
+    }
+    if (problem) return tl::unexpected(*problem);
+    if (PQstatus(conn_) != CONNECTION_OK) return error(conn_, what, nullptr);
+    return results;
+  }
+
   Result<PgResult> query(const char* sql, const Params& params, const char* what) {
     if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
     return query_now(sql, params, what);
@@ -584,10 +603,8 @@ class PostgresDatabase final : public Database {
   // Sends what the open transaction keeps buffered (statements; with
   // `with_lines`, the declaration lines too).
   Result<void> flush(bool with_lines) {
-    if (!pending_sql_.empty() || !pending_heads_.empty()) {
-      std::string sql = std::move(pending_sql_);
-      pending_sql_.clear();
-      append_heads(sql);
+    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty()) {
+      const std::string sql = take_pending();
       if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
       pending_spells_ = false;
     }
@@ -599,12 +616,29 @@ class PostgresDatabase final : public Database {
     return {};
   }
   tl::unexpected<Error> drop_pending(Error e) {
+    pending_hires_.clear();
     pending_sql_.clear();
     pending_lines_.clear();
     pending_heads_.clear();
     pending_declarations_.clear();
     pending_spells_ = false;
     return tl::unexpected(std::move(e));
+  }
+  // The buffered statements in the order they are sent: hires, statements, declaration heads.
+  std::string take_pending() {
+    std::string sql;
+    if (!pending_hires_.empty()) {
+      sql = "INSERT INTO employment_spells (person_id, employer_id, hire_date) VALUES " + pending_hires_ +
+            " ON CONFLICT DO NOTHING";
+      pending_hires_.clear();
+    }
+    if (!pending_sql_.empty()) {
+      if (!sql.empty()) sql += ";\n";
+      sql += pending_sql_;
+      pending_sql_.clear();
+    }
+    append_heads(sql);
+    return sql;
   }
   void append_heads(std::string& sql) {
     if (pending_heads_.empty()) return;
@@ -713,6 +747,8 @@ class PostgresDatabase final : public Database {
     return {};
   }
   void rollback() noexcept override {
+    pending_hires_.clear();
+    prefetched_.reset();
     pending_sql_.clear();
     pending_lines_.clear();
     pending_heads_.clear();
@@ -742,6 +778,7 @@ class PostgresDatabase final : public Database {
       if (own || lost_) {
         rollback();
       } else {
+        pending_hires_.clear();
         pending_sql_.clear();
         pending_lines_.clear();
         pending_heads_.clear();
@@ -901,21 +938,30 @@ class PostgresDatabase final : public Database {
 
   Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t employer_id, YearMonth month,
                                                                 std::size_t limit) override {
-    // Buffered statements and this query in one round trip (literals: integers and dates).
+    // Buffered statements, this query and the employer-month's latest
+    // declaration (which the import asks next) in one round trip (literals:
+    // integers and dates only).
     const std::string first = date_literal(Date::first_of(month));
     const std::string last = date_literal(Date::last_of(month));
     const std::string employer = std::to_string(employer_id);
-    std::string sql = std::move(pending_sql_);
-    pending_sql_.clear();
-    append_heads(sql);
+    std::string sql = take_pending();
     if (!sql.empty()) sql += ";\n";
     sql += "SELECT person_id FROM employment_spells WHERE employer_id = " + employer +
            " AND leave_date IS NULL AND hire_date <= " + last + " UNION ALL SELECT person_id FROM employment_spells "
            "WHERE employer_id = " + employer + " AND leave_date >= " + first + " AND hire_date <= " + last +
-           " LIMIT " + std::to_string(limit + 1);
-    auto r = exec(sql, "employees");
-    if (!r) return drop_pending(r.error());
+           " LIMIT " + std::to_string(limit + 1) + ";\nSELECT declaration_id, version, content_hash FROM declarations "
+           "WHERE employer_id = " + employer + " AND month = " + std::to_string(month.serial()) +
+           " ORDER BY version DESC LIMIT 1";
+    auto results = exec_all(sql, "employees");
+    if (!results) return drop_pending(results.error());
     pending_spells_ = false;
+    const PGresult* latest = results->back().get();
+    prefetched_ = Prefetched{{employer_id, month.serial()}, std::nullopt};
+    if (PQntuples(latest) > 0) {
+      prefetched_->latest = StoredDeclaration{int_of(latest, 0, 0), static_cast<int>(int_of(latest, 0, 1)),
+                                              text_of(latest, 0, 2)};
+    }
+    const PgResult* r = &(*results)[results->size() - 2];
     std::vector<std::int64_t> ids;
     for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
     if (ids.size() > limit) return std::optional<std::vector<std::int64_t>>();
@@ -925,8 +971,11 @@ class PostgresDatabase final : public Database {
   }
 
   Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) override {
-    defer("INSERT INTO employment_spells (person_id, employer_id, hire_date) VALUES (" + std::to_string(person_id) +
-          ", " + std::to_string(employer_id) + ", " + date_literal(hire_date) + ") ON CONFLICT DO NOTHING");
+    // Kept as rows of one INSERT, sent before the buffered statements (a leave
+    // among them picks the latest spell hired on or before its date, so
+    // inserting the hires first gives what the calls in order would).
+    pending_hires_ += std::string(pending_hires_.empty() ? "" : ", ") + "(" + std::to_string(person_id) + ", " +
+                      std::to_string(employer_id) + ", " + date_literal(hire_date) + ")";
     pending_spells_ = true;
     return after_write();
   }
@@ -948,6 +997,11 @@ class PostgresDatabase final : public Database {
     if (pending != pending_declarations_.end()) {
       const Head& head = pending_heads_[pending->second];
       return std::optional<StoredDeclaration>(StoredDeclaration{head.declaration_id, head.version, head.content_hash});
+    }
+    if (prefetched_ && prefetched_->key == std::pair<std::int64_t, int>(employer_id, month.serial())) {
+      auto latest = std::move(prefetched_->latest);
+      prefetched_.reset();
+      return latest;
     }
     // Buffered writes touch only the employer-months in pending_declarations_.
     auto r = query_now(kLatestDeclaration, Params().add(employer_id).add(static_cast<std::int64_t>(month.serial())),
@@ -1351,6 +1405,10 @@ class PostgresDatabase final : public Database {
     std::int64_t line_count;
     bool superseded;
   };
+  struct Prefetched {
+    std::pair<std::int64_t, int> key;  // (employer, month)
+    std::optional<StoredDeclaration> latest;
+  };
   static constexpr std::size_t kLineBufferBytes = 8 << 20;
   static constexpr std::int64_t kLookupsBeforeLoad = 64;
 
@@ -1382,11 +1440,13 @@ class PostgresDatabase final : public Database {
   bool lost_ = false;
   bool stage_created_ = false;
   // Buffered writes of the open transaction.
+  std::string pending_hires_;  // VALUES rows of employment_spells
   std::string pending_sql_;
   std::string pending_lines_;  // COPY text of declaration_lines
   std::vector<Head> pending_heads_;
   std::map<std::pair<std::int64_t, int>, std::size_t> pending_declarations_;  // (employer, month) → pending_heads_
   bool pending_spells_ = false;
+  std::optional<Prefetched> prefetched_;  // the latest declaration read with employees_in
   IdBlocks entry_ids_;
   IdBlocks declaration_ids_;
   // Caches (a person's id never changes; employers are reloaded after a change).
