@@ -136,17 +136,17 @@ CREATE TABLE postings (
 )SQL"},
     // As SQLite's migration 2: a contribution's key is (declaration, person), a
     // flexible payment's (person, month); stored as '' and unique as integers.
-    // Every unique index leads with person_id (a key names its person, so
-    // unique per person is unique).
+    // Every unique index includes person_id, as Citus requires (a key names
+    // its person, so unique with its person is unique); each leads with the
+    // column the lookups name (the key, the declaration, the month).
     {2, "access paths for imports and month runs; contribution and flexible keys as integers",
      R"SQL(
 CREATE INDEX employment_by_employer ON employment_spells (employer_id, leave_date, hire_date) INCLUDE (person_id);
 CREATE INDEX persons_flexible ON persons (person_id) INCLUDE (scheme_region, flexible_base_ratio) WHERE scheme = 'flexible';
 ALTER TABLE journal_entries ADD CONSTRAINT computed_keys_stored_empty CHECK ((kind IN (1, 2)) = (idempotency_key = ''));
-CREATE UNIQUE INDEX journal_key ON journal_entries (person_id, idempotency_key) WHERE kind NOT IN (1, 2);
-CREATE UNIQUE INDEX journal_contribution ON journal_entries (person_id, source_id) WHERE kind = 1;
-CREATE UNIQUE INDEX journal_flexible ON journal_entries (person_id, month) WHERE kind = 2;
-CREATE INDEX journal_by_source ON journal_entries (source_id) WHERE kind = 1;
+CREATE UNIQUE INDEX journal_key ON journal_entries (idempotency_key, person_id) WHERE kind NOT IN (1, 2);
+CREATE UNIQUE INDEX journal_contribution ON journal_entries (source_id, person_id) WHERE kind = 1;
+CREATE UNIQUE INDEX journal_flexible ON journal_entries (month, person_id) WHERE kind = 2;
 )SQL"},
     {3, "transfers between provinces",
      R"SQL(
@@ -603,7 +603,8 @@ class PostgresDatabase final : public Database {
   // Sends what the open transaction keeps buffered (statements; with
   // `with_lines`, the declaration lines too).
   Result<void> flush(bool with_lines) {
-    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty()) {
+    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() ||
+        !pending_employer_months_.empty()) {
       const std::string sql = take_pending();
       if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
       pending_spells_ = false;
@@ -617,6 +618,7 @@ class PostgresDatabase final : public Database {
   }
   tl::unexpected<Error> drop_pending(Error e) {
     pending_hires_.clear();
+    pending_employer_months_.clear();
     pending_sql_.clear();
     pending_lines_.clear();
     pending_heads_.clear();
@@ -638,6 +640,19 @@ class PostgresDatabase final : public Database {
       pending_sql_.clear();
     }
     append_heads(sql);
+    if (!pending_employer_months_.empty()) {
+      if (!sql.empty()) sql += ";\n";
+      sql += "INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES ";
+      bool first = true;
+      for (const auto& [key, delta] : pending_employer_months_) {
+        sql += std::string(first ? "" : ", ") + "(" + std::to_string(key.first) + ", " + std::to_string(key.second) +
+               ", " + std::to_string(delta.first) + ", " + std::to_string(delta.second) + ")";
+        first = false;
+      }
+      sql += " ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + "
+             "excluded.dues_fen, paid_fen = employer_months.paid_fen + excluded.paid_fen";
+      pending_employer_months_.clear();
+    }
     return sql;
   }
   void append_heads(std::string& sql) {
@@ -771,7 +786,10 @@ class PostgresDatabase final : public Database {
     if (own) {
       if (auto ok = begin(); !ok) return tl::unexpected(ok.error());
     } else {
-      defer(std::string("SAVEPOINT ") + name);
+      // What is buffered goes before the savepoint (it is not part of `body`).
+      std::string sql = take_pending();
+      sql += std::string(sql.empty() ? "" : ";\n") + "SAVEPOINT " + name;
+      if (auto ok = exec(sql, "savepoint"); !ok) return drop_pending(ok.error());
     }
     auto outcome = body();
     if (!outcome) {
@@ -779,6 +797,7 @@ class PostgresDatabase final : public Database {
         rollback();
       } else {
         pending_hires_.clear();
+        pending_employer_months_.clear();
         pending_sql_.clear();
         pending_lines_.clear();
         pending_heads_.clear();
@@ -1180,11 +1199,11 @@ class PostgresDatabase final : public Database {
 
   Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
                                   std::int64_t paid_delta_fen) override {
-    defer("INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (" +
-          std::to_string(employer_id) + ", " + std::to_string(month.serial()) + ", " + std::to_string(dues_delta_fen) +
-          ", " + std::to_string(paid_delta_fen) +
-          ") ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + excluded.dues_fen, "
-          "paid_fen = employer_months.paid_fen + excluded.paid_fen");
+    // Summed here per employer-month and sent as one statement (the totals only
+    // add up; every read of them sends the buffer first).
+    auto& delta = pending_employer_months_[{employer_id, month.serial()}];
+    delta.first += dues_delta_fen;
+    delta.second += paid_delta_fen;
     return after_write();
   }
 
@@ -1441,6 +1460,7 @@ class PostgresDatabase final : public Database {
   bool stage_created_ = false;
   // Buffered writes of the open transaction.
   std::string pending_hires_;  // VALUES rows of employment_spells
+  std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> pending_employer_months_;
   std::string pending_sql_;
   std::string pending_lines_;  // COPY text of declaration_lines
   std::vector<Head> pending_heads_;
