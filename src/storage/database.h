@@ -12,7 +12,7 @@
 // - book() refuses an idempotency key that is already booked (conflict), and
 //   stores an entry with all its postings or not at all.
 // - Person-keyed tables carry person_id, the distribution key (see
-//   docs/architecture.md §7).
+//   docs/architecture.md §6).
 //
 // Thread safety: a Database is used by one thread at a time.
 #pragma once
