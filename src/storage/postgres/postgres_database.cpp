@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace shebao::storage {
 namespace {
@@ -121,7 +122,7 @@ CREATE TABLE journal_entries (
   month INTEGER NOT NULL,
   source_id BIGINT NOT NULL,
   corrects_entry_id BIGINT,
-  PRIMARY KEY (person_id, entry_id)
+  PRIMARY KEY (entry_id, person_id)  -- ids ascend: new rows go to the right edge of the index
 );
 CREATE INDEX journal_by_correction ON journal_entries (corrects_entry_id) WHERE corrects_entry_id IS NOT NULL;
 CREATE TABLE postings (
@@ -131,7 +132,7 @@ CREATE TABLE postings (
   account_kind SMALLINT NOT NULL,
   account_owner BIGINT NOT NULL,
   amount_fen BIGINT NOT NULL,
-  PRIMARY KEY (person_id, entry_id, seq)
+  PRIMARY KEY (entry_id, seq, person_id)
 );
 )SQL"},
     // As SQLite's migration 2: a contribution's key is (declaration, person), a
@@ -236,9 +237,6 @@ ORDER BY version DESC LIMIT 1)SQL";
 constexpr const char* kCopyDeclarationLines =
     "COPY declaration_lines (person_id, declaration_id, employer_id, month, wage_fen, days_worked, event, event_date) "
     "FROM STDIN";
-constexpr const char* kRecordPayment = R"SQL(
-INSERT INTO payments (employer_id, month, paid_on) VALUES ($1, $2, $3)
-ON CONFLICT (employer_id, month) DO UPDATE SET paid_on = excluded.paid_on WHERE payments.paid_on <> excluded.paid_on)SQL";
 constexpr const char* kDeclarationsToBook = R"SQL(
 SELECT d.declaration_id FROM declarations d WHERE d.month = $1 AND NOT d.superseded
   AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)
@@ -764,6 +762,9 @@ class PostgresDatabase final : public Database {
   void rollback() noexcept override {
     pending_hires_.clear();
     prefetched_.reset();
+    month_cache_.reset();
+    payments_.clear();
+    payments_loaded_ = false;
     pending_sql_.clear();
     pending_lines_.clear();
     pending_heads_.clear();
@@ -955,8 +956,57 @@ class PostgresDatabase final : public Database {
     return PQntuples(r->get()) > 0;
   }
 
+  // An import asks, for each (employer, month) unit, who is employed and which
+  // declaration is the latest. For the month of the file, both are read for
+  // every employer at once (one round trip) and kept up to date with this
+  // connection's own writes (hires added; an employer with a leave is asked of
+  // the database again). The import is the one writer of its units.
+  Result<void> load_month(YearMonth month) {
+    const std::string first = date_literal(Date::first_of(month));
+    const std::string last = date_literal(Date::last_of(month));
+    std::string sql = take_pending();
+    if (!sql.empty()) sql += ";\n";
+    sql += "SELECT employer_id, person_id FROM employment_spells WHERE hire_date <= " + last +
+           " AND (leave_date IS NULL OR leave_date >= " + first + ");\n"
+           "SELECT DISTINCT ON (employer_id) employer_id, declaration_id, version, content_hash FROM declarations "
+           "WHERE month = " + std::to_string(month.serial()) + " ORDER BY employer_id, version DESC";
+    auto results = exec_all(sql, "read the month's employment and declarations");
+    if (!results) return drop_pending(results.error());
+    pending_spells_ = false;
+    MonthCache cache;
+    cache.month = month.serial();
+    const PGresult* spells = (*results)[results->size() - 2].get();
+    for (int i = 0; i < PQntuples(spells); ++i) cache.employees[int_of(spells, i, 0)].push_back(int_of(spells, i, 1));
+    const PGresult* latest = results->back().get();
+    for (int i = 0; i < PQntuples(latest); ++i) {
+      cache.latest.emplace(int_of(latest, i, 0),
+                           StoredDeclaration{int_of(latest, i, 1), static_cast<int>(int_of(latest, i, 2)),
+                                             text_of(latest, i, 3)});
+    }
+    month_cache_ = std::move(cache);
+    return {};
+  }
+
   Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t employer_id, YearMonth month,
                                                                 std::size_t limit) override {
+    if (!month_cache_ || month_cache_->month != month.serial()) {
+      if (auto ok = load_month(month); !ok) return tl::unexpected(ok.error());
+    }
+    if (!month_cache_->changed.contains(employer_id)) {
+      std::vector<std::int64_t> ids;
+      if (const auto found = month_cache_->employees.find(employer_id); found != month_cache_->employees.end()) {
+        ids = found->second;
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (ids.size() > limit) return std::optional<std::vector<std::int64_t>>();
+      return std::optional<std::vector<std::int64_t>>(std::move(ids));
+    }
+    return employees_in_database(employer_id, month, limit);
+  }
+
+  Result<std::optional<std::vector<std::int64_t>>> employees_in_database(std::int64_t employer_id, YearMonth month,
+                                                                         std::size_t limit) {
     // Buffered statements, this query and the employer-month's latest
     // declaration (which the import asks next) in one round trip (literals:
     // integers and dates only).
@@ -996,6 +1046,9 @@ class PostgresDatabase final : public Database {
     pending_hires_ += std::string(pending_hires_.empty() ? "" : ", ") + "(" + std::to_string(person_id) + ", " +
                       std::to_string(employer_id) + ", " + date_literal(hire_date) + ")";
     pending_spells_ = true;
+    if (month_cache_ && hire_date <= Date::last_of(YearMonth::from_serial(month_cache_->month))) {
+      month_cache_->employees[employer_id].push_back(person_id);
+    }
     return after_write();
   }
 
@@ -1007,6 +1060,7 @@ class PostgresDatabase final : public Database {
           " AND hire_date = (SELECT MAX(hire_date) FROM employment_spells WHERE person_id = " + p +
           " AND employer_id = " + e + " AND hire_date <= " + d + ")");
     pending_spells_ = true;
+    if (month_cache_) month_cache_->changed.insert(employer_id);
     return after_write();
   }
 
@@ -1016,6 +1070,11 @@ class PostgresDatabase final : public Database {
     if (pending != pending_declarations_.end()) {
       const Head& head = pending_heads_[pending->second];
       return std::optional<StoredDeclaration>(StoredDeclaration{head.declaration_id, head.version, head.content_hash});
+    }
+    if (month_cache_ && month_cache_->month == month.serial()) {
+      const auto found = month_cache_->latest.find(employer_id);
+      if (found == month_cache_->latest.end()) return std::optional<StoredDeclaration>();
+      return std::optional<StoredDeclaration>(found->second);
     }
     if (prefetched_ && prefetched_->key == std::pair<std::int64_t, int>(employer_id, month.serial())) {
       auto latest = std::move(prefetched_->latest);
@@ -1045,6 +1104,9 @@ class PostgresDatabase final : public Database {
             " AND month = " + std::to_string(month.serial()) + " AND NOT superseded");
     }
     pending_declarations_[key] = pending_heads_.size();
+    if (month_cache_ && month_cache_->month == month.serial()) {
+      month_cache_->latest[employer_id] = StoredDeclaration{declaration_id, version, std::string(content_hash)};
+    }
     pending_heads_.push_back(Head{declaration_id, employer_id, month.serial(), version, std::string(content_hash),
                                   std::string(source), static_cast<std::int64_t>(lines.size()), false});
     const std::string fixed = "\t" + std::to_string(declaration_id) + "\t" + std::to_string(employer_id) + "\t" +
@@ -1072,12 +1134,26 @@ class PostgresDatabase final : public Database {
     return declaration_id;
   }
 
+  // The payment dates are read once per connection; a change is buffered (one
+  // statement with the next round trip) and answered from them.
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
-    auto r = query(kRecordPayment,
-                   Params().add(employer_id).add(static_cast<std::int64_t>(month.serial())).add(paid_on.to_string()),
-                   "record payment");
-    if (!r) return tl::unexpected(r.error());
-    return std::strcmp(PQcmdTuples(r->get()), "0") != 0;
+    if (!payments_loaded_) {
+      auto r = query("SELECT employer_id, month, paid_on FROM payments", Params(), "read payments");
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) {
+        payments_[{int_of(r->get(), i, 0), static_cast<int>(int_of(r->get(), i, 1))}] = text_of(r->get(), i, 2);
+      }
+      payments_loaded_ = true;
+    }
+    const std::string date = paid_on.to_string();
+    auto& stored = payments_[{employer_id, month.serial()}];
+    if (stored == date) return false;
+    stored = date;
+    defer("INSERT INTO payments (employer_id, month, paid_on) VALUES (" + std::to_string(employer_id) + ", " +
+          std::to_string(month.serial()) + ", " + date_literal(paid_on) +
+          ") ON CONFLICT (employer_id, month) DO UPDATE SET paid_on = excluded.paid_on");
+    if (auto ok = after_write(); !ok) return tl::unexpected(ok.error());
+    return true;
   }
 
   // --- month run ---
@@ -1428,6 +1504,12 @@ class PostgresDatabase final : public Database {
     std::pair<std::int64_t, int> key;  // (employer, month)
     std::optional<StoredDeclaration> latest;
   };
+  struct MonthCache {
+    int month = 0;
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> employees;  // employer → persons (unsorted)
+    std::unordered_set<std::int64_t> changed;  // employers with a leave since: asked of the database
+    std::unordered_map<std::int64_t, StoredDeclaration> latest;  // employer → latest declaration of the month
+  };
   static constexpr std::size_t kLineBufferBytes = 8 << 20;
   static constexpr std::int64_t kLookupsBeforeLoad = 64;
 
@@ -1467,6 +1549,9 @@ class PostgresDatabase final : public Database {
   std::map<std::pair<std::int64_t, int>, std::size_t> pending_declarations_;  // (employer, month) → pending_heads_
   bool pending_spells_ = false;
   std::optional<Prefetched> prefetched_;  // the latest declaration read with employees_in
+  std::optional<MonthCache> month_cache_;
+  std::map<std::pair<std::int64_t, int>, std::string> payments_;  // (employer, month) → paid_on
+  bool payments_loaded_ = false;
   IdBlocks entry_ids_;
   IdBlocks declaration_ids_;
   // Caches (a person's id never changes; employers are reloaded after a change).
