@@ -533,7 +533,7 @@ class PostgresDatabase final : public Database {
     const std::string sqlstate = state ? state : "";
     if (PQstatus(conn) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
         sqlstate == "57P02" || sqlstate == "57P03") {
-      lost_ = true;
+      if (conn == conn_) lost_ = true;  // verify's pooled connections run on other threads
       return fail(ErrorCode::io_error, std::string("postgresql: ") + what,
                   "the connection to PostgreSQL was lost (" + message +
                       "); the open transaction was rolled back by the server, committed work is kept; run the same "
@@ -852,11 +852,8 @@ class PostgresDatabase final : public Database {
       data += '\n';
     }
     return atomically("upsert_persons", [&]() -> Result<void> {
-      if (!stage_created_) {
-        defer(kPersonStage);
-      }
+      defer(kPersonStage);  // IF NOT EXISTS: also after a savepoint that undid it was rolled back
       if (auto ok = flush(false); !ok) return ok;
-      stage_created_ = true;
       if (auto ok = copy(kCopyPersonStage, data, "copy persons"); !ok) return ok;
       defer(kMergePersonStage);
       return flush(false);
@@ -1539,7 +1536,6 @@ class PostgresDatabase final : public Database {
   PGconn* conn_;
   bool in_tx_ = false;
   bool lost_ = false;
-  bool stage_created_ = false;
   // Buffered writes of the open transaction.
   std::string pending_hires_;  // VALUES rows of employment_spells
   std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> pending_employer_months_;
