@@ -46,7 +46,7 @@ if ! kill -0 "$pid" 2>/dev/null; then fail "the import ended before the restart 
 "$here/../../scripts/postgres-test-server" restart "$server_dir" || fail "restart of the server"
 wait "$pid"
 status=$?
-echo "restart after 1 s of a $(( ($(date +%s%N) - start) / 1000000 )) ms import: exit $status: $(tail -1 "$work/err1")"
+echo "restart after 0.5 s of a $(( ($(date +%s%N) - start) / 1000000 )) ms import: exit $status: $(tail -1 "$work/err1")"
 [ "$status" -ne 0 ] || fail "an import cut by a server restart must fail"
 grep -q "connection to PostgreSQL was lost" "$work/err1" || fail "no clear error after the restart: $(cat "$work/err1")"
 grep -q "run the same command again" "$work/err1" || fail "the error does not say what to do: $(cat "$work/err1")"

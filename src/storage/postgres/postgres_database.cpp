@@ -393,6 +393,21 @@ void copy_int(std::string& out, std::int64_t value) {
   out.append(buffer, end);
 }
 
+// A server or libpq message on one line (they come with newlines and tabs).
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
@@ -458,8 +473,7 @@ class ConnectionPool {
     lock.unlock();
     PGconn* conn = PQconnectdb(url_.c_str());
     if (PQstatus(conn) != CONNECTION_OK) {
-      std::string message = conn ? PQerrorMessage(conn) : "out of memory";
-      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      const std::string message = one_line(conn ? PQerrorMessage(conn) : "out of memory");
       PQfinish(conn);
       release_slot();
       return fail(ErrorCode::io_error, "--db",
@@ -528,7 +542,7 @@ class PostgresDatabase final : public Database {
   tl::unexpected<Error> error(PGconn* conn, const char* what, const PGresult* r) {
     std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
     if (message.empty()) message = PQerrorMessage(conn);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    message = one_line(message);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     const std::string sqlstate = state ? state : "";
     if (PQstatus(conn) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
