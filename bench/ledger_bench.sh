@@ -28,7 +28,6 @@ national_person_months=1070000000
 [ -x /usr/bin/time ] || { echo "ledger_bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/shebao-ledger-bench.XXXXXX")
-chmod 755 "$work"  # the PostgreSQL server (user postgres) keeps its folder inside
 pg_dir="$work/postgres"
 cleanup() {
   if [ -d "$pg_dir" ]; then "$root/scripts/postgres-test-server" stop "$pg_dir" || true; fi
@@ -223,10 +222,11 @@ CROSS JOIN LATERAL (VALUES (1::smallint, l.person_id, -round(b.base * p.account_
   plain_rows=$("${psql[@]}" -At "$pg" -c "SELECT COUNT(*) FROM sql_postings")
 
   # PostgreSQL's own COPY of shebao's postings from a file into a table like postings (same primary key).
-  "${psql[@]}" "$pg" -c "COPY postings TO '$pg_dir/postings.copy'" \
+  copy_file="$(cat "$pg_dir/datadir")/postings.copy"  # in the server's own folder (it writes and reads it)
+  "${psql[@]}" "$pg" -c "COPY postings TO '$copy_file'" \
     -c "CREATE TABLE copy_postings (LIKE postings INCLUDING ALL)"
   sync
-  /usr/bin/time -o "$work/copy.time" -f "%e %U %S %M" "${psql[@]}" "$pg" -c "COPY copy_postings FROM '$pg_dir/postings.copy'"
+  /usr/bin/time -o "$work/copy.time" -f "%e %U %S %M" "${psql[@]}" "$pg" -c "COPY copy_postings FROM '$copy_file'"
 
   python3 - "$steps" "$pg_summary" "$persons" "$pg_bytes" "$pg_stats" "$pg_verified" "$national_person_months" \
     "$(cat "$work/plain.time") $plain_rows" "$(cat "$work/copy.time") $postings" "$(nproc)" \
