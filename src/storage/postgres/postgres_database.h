@@ -6,10 +6,12 @@
 // `stats` with the same figures.
 //
 // Bulk paths: journal entries and postings, declaration lines and registry
-// persons are written with COPY (text format); small writes of an import
-// (declaration heads, supersedes, hires, leaves, employer-month totals) are
+// persons are written with COPY (text format); small writes (declaration
+// heads, supersedes, hires, leaves, payment dates, employer-month totals) are
 // kept in the open transaction's buffer and sent as one multi-statement round
-// trip before the next read or at commit. Identifiers are reserved in blocks
+// trip before the next read or at commit. An import reads the month's
+// employment spells and latest declarations once (not per employer), payment
+// dates and employers once per connection. Identifiers are reserved in blocks
 // from sequences (no round trip per row). A connection pool with a named
 // maximum (kMaxConnections) serves the primary connection and `verify`, whose
 // checks run in parallel on pooled connections.
