@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Ledger throughput end to end on SQLite: import (registry, declarations,
-# payments) and the month runs of a synthetic population, each step timed as
-# its own process with /usr/bin/time (wall, CPU, peak RSS). Compared with a
-# baseline measured here on the same files: the sqlite3 shell's `.import` of
-# the declaration CSV files into one bare table (no validation, no index, no
-# ledger) — what this storage needs just to take the bytes in.
-# Writes bench/results/ledger_bench.txt (see bench/README.md).
+# Ledger throughput end to end on SQLite and on PostgreSQL: import (registry,
+# declarations, payments) and the month runs of a synthetic population, each
+# step timed as its own process with /usr/bin/time (wall, CPU, peak RSS).
+# SQLite is compared with the sqlite3 shell's `.import` of the declaration CSV
+# files into one bare table (no validation, no index, no ledger). PostgreSQL
+# (a throw-away server on 127.0.0.1 with its durable defaults) is compared with
+# the same month computation written as plain set-based SQL inside PostgreSQL
+# (INSERT ... SELECT joining declaration lines to a parameters table, two
+# postings per person-month) and with PostgreSQL's own COPY of the same
+# postings from a file (the storage's limit).
+# Writes bench/results/ledger_bench.txt and ledger_bench_postgresql.txt (see bench/README.md).
 #
 # Usage: bench/ledger_bench.sh BUILD_DIR [PERSONS]    (default 1000000 persons, 12 months)
-# Environment: KEEP=1 keeps the work directory; VERIFY=1 runs `shebao verify` at the end (slow).
+# Environment: KEEP=1 keeps the work directory; VERIFY=1 runs `shebao verify` at the end (slow);
+#              BACKENDS="sqlite postgresql" (default) chooses the backends.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 persons=${2:-1000000}
@@ -23,7 +28,13 @@ national_person_months=1070000000
 [ -x /usr/bin/time ] || { echo "ledger_bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/shebao-ledger-bench.XXXXXX")
-if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
+pg_dir="$work/postgres"
+cleanup() {
+  if [ -d "$pg_dir" ]; then "$root/scripts/postgres-test-server" stop "$pg_dir" || true; fi
+  if [ "${KEEP:-0}" != 1 ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+backends=${BACKENDS:-sqlite postgresql}
 db="$work/ledger.db"
 steps="$work/steps.tsv"   # name, wall s, user s, sys s, peak RSS KiB, output line
 : >"$steps"
@@ -49,6 +60,7 @@ timed() {
   echo "ledger_bench: $name: $(cut -d' ' -f1 "$times") s" >&2
 }
 
+if [[ " $backends " == *" sqlite "* ]]; then
 timed "import registry" "$shebao" import registry "$work/data/employers.csv" "$work/data/persons.csv" \
   --db "sqlite:$db" --today "$today"
 timed "import declarations" "$shebao" import declaration "${declaration_files[@]}" --db "sqlite:$db" --today "$today"
@@ -150,3 +162,126 @@ print(text, end="")
 PY
 if [ "${VERIFY:-0}" = 1 ]; then cat "$work/verify.txt"; fi
 echo "ledger_bench: results in $summary"
+fi
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+if [[ " $backends " == *" postgresql "* ]]; then
+  pg_summary="$out/ledger_bench_postgresql.txt"
+  server=$(PG_DURABLE=1 "$root/scripts/postgres-test-server" start "$pg_dir")
+  psql=(/usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1)
+  "${psql[@]}" "$server" -c "CREATE DATABASE ledger_bench"
+  pg="${server%/*}/ledger_bench"
+  steps="$work/pg_steps.tsv"
+  : >"$steps"
+  timed "import registry" "$shebao" import registry "$work/data/employers.csv" "$work/data/persons.csv" \
+    --db "$pg" --today "$today"
+  timed "import declarations" "$shebao" import declaration "${declaration_files[@]}" --db "$pg" --today "$today"
+  timed "import payments" "$shebao" import payment "$work/data/payments.csv" --db "$pg" --today "$today"
+  for month in $months; do
+    timed "run-month $month" "$shebao" run-month "$month" --db "$pg" --today "$today"
+  done
+  pg_stats=$("$shebao" stats --json --db "$pg")
+  pg_verified="not run (VERIFY=1 to run it)"
+  if [ "${VERIFY:-0}" = 1 ]; then
+    if "$shebao" verify --db "$pg" >"$work/pg_verify.txt"; then pg_verified="all invariants hold"; else
+      pg_verified="FAILED"; cat "$work/pg_verify.txt"; fi
+  fi
+  pg_bytes=$("${psql[@]}" -At "$pg" -c "SELECT pg_database_size(current_database())")
+  postings=$("${psql[@]}" -At "$pg" -c "SELECT COUNT(*) FROM postings")
+
+  # Plain set-based SQL over the same declaration lines: the month computation
+  # an institution would write in its own database (base clamped to the
+  # province's floor and ceiling, account and pooled parts, two postings per
+  # person-month), every month in one INSERT ... SELECT.
+  "${psql[@]}" "$pg" <<'SQL'
+CREATE TABLE sql_parameters (province TEXT, month INTEGER, floor_fen BIGINT, ceiling_fen BIGINT,
+                             employer_rate NUMERIC, individual_rate NUMERIC, account_rate NUMERIC,
+                             PRIMARY KEY (province, month));
+INSERT INTO sql_parameters
+SELECT DISTINCT left(e.region, 2), m.month, 603480, 3017400, 0.16, 0.08, 0.08
+FROM employers e CROSS JOIN (SELECT DISTINCT month FROM declarations) m;
+CREATE TABLE sql_postings (person_id BIGINT, entry_key TEXT, account_kind SMALLINT, account_owner BIGINT,
+                           amount_fen BIGINT);
+ANALYZE;
+SQL
+  sync
+  /usr/bin/time -o "$work/plain.time" -f "%e %U %S %M" "${psql[@]}" "$pg" -c "
+INSERT INTO sql_postings (person_id, entry_key, account_kind, account_owner, amount_fen)
+SELECT l.person_id, 'contribution/' || l.declaration_id || '/' || l.person_id, v.kind, v.owner, v.amount
+FROM declaration_lines l
+JOIN declarations d ON d.employer_id = l.employer_id AND d.declaration_id = l.declaration_id AND NOT d.superseded
+JOIN employers e ON e.employer_id = l.employer_id
+JOIN sql_parameters p ON p.province = left(e.region, 2) AND p.month = l.month
+CROSS JOIN LATERAL (SELECT LEAST(GREATEST(l.wage_fen, p.floor_fen), p.ceiling_fen) AS base) b
+CROSS JOIN LATERAL (VALUES (1::smallint, l.person_id, -round(b.base * p.account_rate)::bigint),
+                           (2::smallint, left(e.region, 2)::bigint,
+                            -round(b.base * (p.employer_rate + p.individual_rate - p.account_rate))::bigint))
+  AS v(kind, owner, amount)"
+  plain_rows=$("${psql[@]}" -At "$pg" -c "SELECT COUNT(*) FROM sql_postings")
+
+  # PostgreSQL's own COPY of shebao's postings from a file into a table like postings (same primary key).
+  copy_file="$(cat "$pg_dir/datadir")/postings.copy"  # in the server's own folder (it writes and reads it)
+  "${psql[@]}" "$pg" -c "COPY postings TO '$copy_file'" \
+    -c "CREATE TABLE copy_postings (LIKE postings INCLUDING ALL)"
+  sync
+  /usr/bin/time -o "$work/copy.time" -f "%e %U %S %M" "${psql[@]}" "$pg" -c "COPY copy_postings FROM '$copy_file'"
+
+  python3 - "$steps" "$pg_summary" "$persons" "$pg_bytes" "$pg_stats" "$pg_verified" "$national_person_months" \
+    "$(cat "$work/plain.time") $plain_rows" "$(cat "$work/copy.time") $postings" "$(nproc)" \
+    "$("${psql[@]}" -At "$pg" -c "SHOW server_version")" <<'PY'
+import datetime, json, re, sys
+steps_path, summary_path, persons, db_bytes, stats, verified, national, plain, copy, cpus, version = sys.argv[1:12]
+persons, db_bytes, national = int(persons), int(db_bytes), int(national)
+steps = []
+for line in open(steps_path, encoding="utf-8"):
+    name, wall, user, sys_, rss, output = (line.rstrip("\n").split("\t") + [""])[:6]
+    steps.append(dict(name=name, wall=float(wall), cpu=float(user) + float(sys_), rss=int(rss), output=output))
+total = lambda prefix, key="wall": sum(s[key] for s in steps if s["name"].startswith(prefix))
+pm = sum(int(n) for s in steps if s["name"] == "import declarations" for n in re.findall(r"(\d+) accepted", s["output"]))
+booked = sum(int(n) for s in steps if s["name"].startswith("run-month") for n in re.findall(r"(\d+) person-months", s["output"]))
+import_wall, runs_wall = total("import declarations"), total("run-month")
+end_to_end = import_wall + runs_wall
+rate = lambda seconds: pm / seconds if seconds > 0 else float("nan")
+plain_wall, plain_rows = float(plain.split()[0]), int(plain.split()[4])
+copy_wall, copy_rows = float(copy.split()[0]), int(copy.split()[4])
+plain_rate = (plain_rows / 2) / plain_wall
+now = datetime.datetime.now(datetime.timezone.utc)
+lines = [
+    f"shebao ledger benchmark on PostgreSQL {version}, {now:%Y-%m-%d %H:%M} UTC, {cpus} cpus, server on 127.0.0.1 "
+    "(durable defaults: fsync, synchronous_commit on)",
+    f"population: {persons:,} persons x 12 months (shebao gen --regions 6 --years 1 --seed 3)",
+    f"person-months (accepted declaration lines): {pm:,}; booked by the month runs: {booked:,}",
+    f"database: {db_bytes / 2**20:,.0f} MiB; stats: {stats}",
+    f"verify: {verified}",
+    "",
+    f"{'step':28s} {'wall s':>8s} {'cpu s':>8s} {'peak RSS MiB':>13s}",
+]
+for s in steps:
+    lines.append(f"{s['name']:28s} {s['wall']:8.2f} {s['cpu']:8.2f} {s['rss'] / 1024:13.1f}")
+lines += [
+    "",
+    f"import declarations      {rate(import_wall):>12,.0f} person-months/s  ({import_wall:.2f} s wall)",
+    f"month runs (12)          {rate(runs_wall):>12,.0f} person-months/s  ({runs_wall:.2f} s wall; entries and postings)",
+    f"end to end (import+runs) {rate(end_to_end):>12,.0f} person-months/s  ({end_to_end:.2f} s wall)",
+    "",
+    f"plain SQL month run (INSERT ... SELECT, 2 postings per person-month): {plain_rows // 2:,} person-months in "
+    f"{plain_wall:.2f} s = {plain_rate:,.0f} person-months/s",
+    f"  shebao month runs / plain SQL (rate): {rate(runs_wall) / plain_rate:.2f} x   (goal >= 3 x: "
+    f"{'met' if rate(runs_wall) >= 3 * plain_rate else 'NOT met'})",
+    f"PostgreSQL COPY of the same postings from a file: {copy_rows:,} rows in {copy_wall:.2f} s = "
+    f"{copy_rows / copy_wall:,.0f} rows/s",
+    f"  shebao month runs / COPY (time): {runs_wall / copy_wall:.2f} x   (goal <= 1.5 x: "
+    f"{'met' if runs_wall <= 1.5 * copy_wall else 'NOT met'})",
+    "",
+    f"projection, national month run of {national:,} person-months at the month-run rate: "
+    f"{national / rate(runs_wall) / 3600:,.1f} hours (one process, one server, this machine); "
+    f"end to end with import: {national / rate(end_to_end) / 3600:,.1f} hours",
+]
+text = "\n".join(lines) + "\n"
+open(summary_path, "w", encoding="utf-8").write(text)
+print(text, end="")
+PY
+  echo "ledger_bench: results in $pg_summary"
+fi

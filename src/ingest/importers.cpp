@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "core/region.h"
 #include "ingest/record_reader.h"
+#include "storage/transaction_batch.h"
 
 namespace shebao::ingest {
 namespace {
@@ -272,38 +273,34 @@ Result<registry::Employer> employer_from(const Record& record) {
   return employer;
 }
 
-// Commits every `batch_lines` lines; rolls back on a storage failure.
-class Batch {
- public:
-  Batch(storage::Database& database, std::size_t batch_lines) : database_(database), limit_(batch_lines) {}
-  ~Batch() {
-    if (open_) database_.rollback();
-  }
-  Result<void> ensure_open() {
-    if (open_) return {};
-    if (auto ok = database_.begin(); !ok) return ok;
-    open_ = true;
-    return {};
-  }
-  // Counts lines and commits once the batch is full.
-  Result<void> add(std::size_t lines) {
-    pending_ += lines;
-    if (pending_ >= limit_) return commit();
-    return {};
-  }
-  Result<void> commit() {
-    if (!open_) return {};
-    open_ = false;
-    pending_ = 0;
-    return database_.commit();
-  }
+using Batch = storage::TransactionBatch;
 
- private:
-  storage::Database& database_;
-  std::size_t limit_;
-  std::size_t pending_ = 0;
-  bool open_ = false;
-};
+// Reads every record of `reader`: a malformed line is rejected in the feedback
+// and skipped; each well-formed record goes to `on_record` (which may stop the
+// import with an error). Reports progress.
+template <typename OnRecord>
+Result<void> for_each_record(RecordReader& reader, const ImportOptions& options, Feedback& feedback,
+                             ImportSummary& summary, OnRecord&& on_record) {
+  Record record;
+  std::int64_t lines = 0;
+  while (true) {
+    auto got = reader.next(record);
+    if (!got) {
+      Error error = got.error();
+      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
+      error.field = "";
+      feedback.rejected(line, error);
+      ++summary.rejected;
+      continue;
+    }
+    if (!*got) return {};
+    report_progress(reader, options, ++lines);
+    if (auto ok = on_record(record); !ok) return ok;
+  }
+}
+
+// Persons go to storage in groups of this many (one bulk write each).
+constexpr std::size_t kPersonsPerWrite = 2048;
 
 }  // namespace
 
@@ -329,46 +326,42 @@ Result<ImportSummary> import_registry(const std::filesystem::path& file, storage
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
   Batch batch(database, options.batch_lines);
-  Record record;
-  std::int64_t lines = 0;
-  while (true) {
-    auto got = (*reader)->next(record);
-    if (!got) {
-      // A malformed line: reject it and go on.
-      Error error = got.error();
-      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
-      error.field = "";
-      feedback.rejected(line, error);
-      ++summary.rejected;
-      continue;
-    }
-    if (!*got) break;
-    report_progress(**reader, options, ++lines);
-    Result<std::int64_t> stored = fail(ErrorCode::internal, "", "");
+  std::vector<registry::Person> pending_persons;
+  const auto write_persons = [&]() -> Result<void> {
+    if (pending_persons.empty()) return {};
+    auto ok = database.upsert_persons(pending_persons);
+    pending_persons.clear();
+    return ok;
+  };
+  batch.set_before_commit(write_persons);
+  auto read = for_each_record(**reader, options, feedback, summary, [&](Record& record) -> Result<void> {
     if (persons) {
       auto person = person_from(record, rules, options.today);
       if (!person) {
         feedback.rejected(record.line(), person.error());
         ++summary.rejected;
-        continue;
+        return {};
       }
-      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-      stored = database.upsert_person(*person);
+      if (auto ok = batch.ensure_open(); !ok) return ok;
+      pending_persons.push_back(std::move(*person));
+      if (pending_persons.size() >= kPersonsPerWrite) {
+        if (auto ok = write_persons(); !ok) return ok;
+      }
     } else {
       auto employer = employer_from(record);
       if (!employer) {
         feedback.rejected(record.line(), employer.error());
         ++summary.rejected;
-        continue;
+        return {};
       }
-      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-      stored = database.upsert_employer(*employer);
+      if (auto ok = batch.ensure_open(); !ok) return ok;
+      if (auto stored = database.upsert_employer(*employer); !stored) return tl::unexpected(stored.error());
     }
-    if (!stored) return tl::unexpected(stored.error());
     feedback.accepted(record.line());
     ++summary.accepted;
-    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
-  }
+    return batch.add(1);
+  });
+  if (!read) return tl::unexpected(read.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
   return summary;
@@ -741,22 +734,8 @@ Result<ImportSummary> import_declarations(const std::filesystem::path& file, sto
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
   DeclarationImport import(database, options, feedback, summary, file.filename().string(), (*reader)->is_json());
-  Record record;
-  std::int64_t lines = 0;
-  while (true) {
-    auto got = (*reader)->next(record);
-    if (!got) {
-      Error error = got.error();
-      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
-      error.field = "";
-      feedback.rejected(line, error);
-      ++summary.rejected;
-      continue;
-    }
-    if (!*got) break;
-    report_progress(**reader, options, ++lines);
-    if (auto ok = import.add(record); !ok) return tl::unexpected(ok.error());
-  }
+  auto read = for_each_record(**reader, options, feedback, summary, [&](Record& record) { return import.add(record); });
+  if (!read) return tl::unexpected(read.error());
   if (auto ok = import.finish(); !ok) return tl::unexpected(ok.error());
   if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
   return summary;
@@ -779,20 +758,7 @@ Result<ImportSummary> import_payments(const std::filesystem::path& file, storage
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
   Batch batch(database, options.batch_lines);
-  Record record;
-  std::int64_t lines = 0;
-  while (true) {
-    auto got = (*reader)->next(record);
-    if (!got) {
-      Error error = got.error();
-      const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
-      error.field = "";
-      feedback.rejected(line, error);
-      ++summary.rejected;
-      continue;
-    }
-    if (!*got) break;
-    report_progress(**reader, options, ++lines);
+  auto read = for_each_record(**reader, options, feedback, summary, [&](Record& record) -> Result<void> {
     auto checked = [&]() -> Result<std::pair<std::int64_t, std::pair<YearMonth, Date>>> {
       if (auto ok = check_record_keys(record, kRequired, kOptional); !ok) return tl::unexpected(ok.error());
       auto code_text = required_value(record, "credit_code");
@@ -825,15 +791,16 @@ Result<ImportSummary> import_payments(const std::filesystem::path& file, storage
       }
       feedback.rejected(record.line(), checked.error());
       ++summary.rejected;
-      continue;
+      return {};
     }
-    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
+    if (auto ok = batch.ensure_open(); !ok) return ok;
     auto recorded = database.record_payment(checked->first, checked->second.first, checked->second.second);
     if (!recorded) return tl::unexpected(recorded.error());
     feedback.accepted(record.line());
     ++summary.accepted;
-    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
-  }
+    return batch.add(1);
+  });
+  if (!read) return tl::unexpected(read.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
   return summary;

@@ -7,41 +7,12 @@
 
 #include "collection/month_entries.h"
 #include "rules/interest.h"
+#include "storage/transaction_batch.h"
 
 namespace shebao::jobs {
 namespace {
 
-// An open transaction committed every `limit` entries.
-class Batch {
- public:
-  Batch(storage::Database& database, std::size_t limit) : database_(database), limit_(limit) {}
-  ~Batch() {
-    if (open_) database_.rollback();
-  }
-  Result<void> ensure_open() {
-    if (open_) return {};
-    if (auto ok = database_.begin(); !ok) return ok;
-    open_ = true;
-    return {};
-  }
-  Result<void> added(std::size_t entries) {
-    pending_ += entries;
-    if (pending_ >= limit_) return commit();
-    return {};
-  }
-  Result<void> commit() {
-    if (!open_) return {};
-    open_ = false;
-    pending_ = 0;
-    return database_.commit();
-  }
-
- private:
-  storage::Database& database_;
-  std::size_t limit_;
-  std::size_t pending_ = 0;
-  bool open_ = false;
-};
+using Batch = storage::TransactionBatch;
 
 // Flexible workers' entries, and payments and late fees, are booked this many at
 // a time (each entry stands alone).
@@ -134,7 +105,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       }
     }
     ++summary.reversals;
-    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
   }
 
   // 2. Contributions of the current declarations, in groups: while this thread
@@ -171,7 +142,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       summary.person_months += static_cast<std::int64_t>(outcome.entries);
       if (options.on_progress && (done % 64 == 0 || done == ids.size())) options.on_progress(done, ids.size());
     }
-    return batch.added(group.entries.size());
+    return batch.add(group.entries.size());
   };
   {
     std::unique_ptr<DeclarationGroup> current;
@@ -210,7 +181,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     summary.flexible_months += static_cast<std::int64_t>(flexible_entries.size());
     const std::size_t count = flexible_entries.size();
     flexible_entries.clear();
-    return batch.added(count);
+    return batch.add(count);
   };
   for (const auto& member : *flexible) {
     auto entry = collection::flexible_entry(member, rules, nullptr);
@@ -240,7 +211,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     if (auto booked = database.book_many(settlements); !booked) return booked;
     const std::size_t count = settlements.size();
     settlements.clear();
-    return batch.added(count);
+    return batch.add(count);
   };
   for (const storage::EmployerMonthDues& row : *dues) {
     const std::int64_t outstanding = row.dues_fen - row.paid_fen;
@@ -323,7 +294,7 @@ Result<YearRunSummary> run_year(int year, storage::Database& database, const rul
     if (auto booked = database.book(entry); !booked) return tl::unexpected(booked.error());
     ++summary.accounts;
     summary.interest_fen += interest->interest.fen();
-    if (auto ok = batch.added(1); !ok) return tl::unexpected(ok.error());
+    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
   }
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   return summary;

@@ -1,7 +1,7 @@
 // shebao storage: the repository interface every backend implements.
 //
 // Domain code never sees SQL: ingest and the month run call these methods,
-// and a backend (storage/sqlite, later storage/postgres) implements them with
+// and a backend (storage/sqlite, storage/postgres) implements them with
 // its own statements, kept as named constants next to the implementation.
 //
 // Contract for every backend:
@@ -12,7 +12,7 @@
 // - book() refuses an idempotency key that is already booked (conflict), and
 //   stores an entry with all its postings or not at all.
 // - Person-keyed tables carry person_id, the distribution key (see
-//   docs/architecture.md §7).
+//   docs/architecture.md §6).
 //
 // Thread safety: a Database is used by one thread at a time.
 #pragma once
@@ -105,6 +105,14 @@ class Database {
   // Inserts or updates (by resident ID / credit code) and returns the id.
   virtual Result<std::int64_t> upsert_person(const registry::Person& person) = 0;
   virtual Result<std::int64_t> upsert_employer(const registry::Employer& employer) = 0;
+  // Several persons, each as upsert_person would, in order (a later line of the
+  // same resident ID wins); all or none. The default calls upsert_person.
+  virtual Result<void> upsert_persons(std::span<const registry::Person> persons) {
+    for (const registry::Person& person : persons) {
+      if (auto stored = upsert_person(person); !stored) return tl::unexpected(stored.error());
+    }
+    return {};
+  }
   virtual Result<std::optional<registry::Person>> find_person(std::string_view resident_id) = 0;
   virtual Result<std::optional<registry::Employer>> find_employer(std::string_view credit_code) = 0;
   // Whether an employment spell of the person at the employer covers any day of the month.
@@ -216,8 +224,8 @@ class Database {
   virtual Result<Stats> stats() = 0;
 };
 
-// Opens "sqlite:PATH" (creating the file) and applies pending migrations.
-// A "postgresql://" URL is recognised but not built into this version.
+// Opens "sqlite:PATH" (creating the file) or "postgresql://..." (a libpq
+// connection URI; "postgres://" too) and applies pending migrations.
 Result<std::unique_ptr<Database>> open_database(std::string_view url);
 
 }  // namespace shebao::storage

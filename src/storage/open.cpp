@@ -1,4 +1,5 @@
 #include "storage/database.h"
+#include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
 namespace shebao::storage {
@@ -12,8 +13,9 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url) {
     if (!opened) return tl::unexpected(opened.error());
     database = std::move(*opened);
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return fail(ErrorCode::invalid_input, "--db",
-                "this build has no PostgreSQL backend yet; use sqlite:PATH (the embedded default)");
+    auto opened = open_postgres(std::string(url));
+    if (!opened) return tl::unexpected(opened.error());
+    database = std::move(*opened);
   } else {
     return fail(ErrorCode::invalid_input, "--db",
                 "unknown database URL \"" + std::string(url) + "\"; use sqlite:PATH or postgresql://...");

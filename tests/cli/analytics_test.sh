@@ -3,14 +3,16 @@
 # imported and its months run; the coverage report must find the extract's
 # known uncovered share per group (within one percentage point) and reasons,
 # and bad extracts or parameters are refused with what and where.
-# Usage: analytics_test.sh SHEBAO
+# Usage: analytics_test.sh SHEBAO   (SHEBAO_TEST_BACKEND=postgresql: on the test server, see test_db.sh)
 set -uo pipefail
 shebao=$1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/cli/test_db.sh
+. "$(dirname "$0")/test_db.sh"
+trap 'test_db_cleanup; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-db="sqlite:$work/db.sqlite"
+db=$(test_db_url analytics) || exit 1
 today=2026-11-20
 
 "$shebao" gen --persons 3000 --regions 3 --years 1 --seed 11 --out "$work/g" >/dev/null 2>&1 || { echo "FAIL gen"; exit 1; }

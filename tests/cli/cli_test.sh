@@ -5,7 +5,9 @@ set -uo pipefail
 shebao=$1
 source_dir=$2
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/cli/test_db.sh
+. "$(dirname "$0")/test_db.sh"
+trap 'test_db_cleanup; rm -rf "$work"' EXIT
 failures=0
 
 # expect STATUS DESCRIPTION -- COMMAND...: runs the command, checks its exit status,
@@ -116,7 +118,7 @@ expect 3 "calc refuses broken rules" -- "$shebao" --rules "$work/rules" calc ret
 expect 4 "missing rules directory" -- "$shebao" --rules "$work/no-rules" calc retirement --birth 1971-06 --category male
 
 # System of record: a small population, a month run, a transfer through its steps.
-db="sqlite:$work/record.db"
+db=$(test_db_url record) || exit 1
 expect 0 "gen" -- "$shebao" gen --persons 300 --regions 2 --years 1 --seed 5 --out "$work/pop"
 expect 0 "import registry" -- "$shebao" import registry "$work/pop/employers.csv" "$work/pop/persons.csv" --db "$db" --today 2026-11-29
 contains "$work/out" "300 accepted, 0 rejected" "persons imported"

@@ -3,13 +3,17 @@
 # month runs, restart, re-run, and prove with `verify` and `stats` that nothing
 # was lost or duplicated: the crashed database ends identical (counts and
 # balances) to one built without crashes from the same files.
-# Usage: crash_test.sh SHEBAO [PERSONS] [MIN_KILLS]
+# Usage: [SHEBAO_TEST_BACKEND=postgresql] crash_test.sh SHEBAO [PERSONS] [MIN_KILLS]
 set -uo pipefail
 shebao=$1
 persons=${2:-20000}
 min_kills=${3:-24}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/cli/test_db.sh
+. "$(dirname "$0")/test_db.sh"
+trap 'test_db_cleanup; rm -rf "$work"' EXIT
+reference_db=$(test_db_url reference) || exit 1
+crash_db=$(test_db_url crash) || exit 1
 today=2026-11-29
 RANDOM=4242
 
@@ -30,7 +34,7 @@ declare -a durations
 for i in "${!steps[@]}"; do
   start=$(now_ms)
   # shellcheck disable=SC2086
-  "$shebao" ${steps[$i]} --db "sqlite:$work/reference.db" --today $today >/dev/null 2>"$work/err" || {
+  "$shebao" ${steps[$i]} --db "$reference_db" --today $today >/dev/null 2>"$work/err" || {
     echo "FAIL reference step: ${steps[$i]}"; cat "$work/err"; exit 1; }
   durations[$i]=$(( $(now_ms) - start ))
 done
@@ -47,7 +51,7 @@ for i in "${!steps[@]}"; do
     [ "$d" -lt 20 ] && continue  # too short to hit inside
     delay_ms=$(( d * (10 + RANDOM % 80) / 100 ))
     # shellcheck disable=SC2086
-    "$shebao" ${steps[$i]} --db "sqlite:$work/crash.db" --today $today >/dev/null 2>&1 &
+    "$shebao" ${steps[$i]} --db "$crash_db" --today $today >/dev/null 2>&1 &
     pid=$!
     sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
     attempts=$((attempts + 1))
@@ -55,18 +59,18 @@ for i in "${!steps[@]}"; do
     wait "$pid" 2>/dev/null
   done
   # shellcheck disable=SC2086
-  "$shebao" ${steps[$i]} --db "sqlite:$work/crash.db" --today $today >/dev/null 2>"$work/err"
+  "$shebao" ${steps[$i]} --db "$crash_db" --today $today >/dev/null 2>"$work/err"
   status=$?
   if [ "$status" -ne 0 ]; then echo "FAIL re-run after kill: ${steps[$i]} (exit $status)"; cat "$work/err"; exit 1; fi
 done
 
-echo "crash test: $kills processes killed mid-way in $attempts attempts over ${#steps[@]} steps"
+echo "crash test ($test_db_backend): $kills processes killed mid-way in $attempts attempts over ${#steps[@]} steps"
 if [ "$kills" -lt 20 ]; then echo "FAIL fewer than 20 kills landed; use more persons"; exit 1; fi
 
-"$shebao" verify --db "sqlite:$work/crash.db" >"$work/verify.txt" || { echo "FAIL verify after crashes"; cat "$work/verify.txt"; exit 1; }
-"$shebao" verify --db "sqlite:$work/reference.db" >/dev/null || { echo "FAIL verify of the reference"; exit 1; }
-reference=$("$shebao" stats --json --db "sqlite:$work/reference.db")
-crashed=$("$shebao" stats --json --db "sqlite:$work/crash.db")
+"$shebao" verify --db "$crash_db" >"$work/verify.txt" || { echo "FAIL verify after crashes"; cat "$work/verify.txt"; exit 1; }
+"$shebao" verify --db "$reference_db" >/dev/null || { echo "FAIL verify of the reference"; exit 1; }
+reference=$("$shebao" stats --json --db "$reference_db")
+crashed=$("$shebao" stats --json --db "$crash_db")
 if [ "$reference" != "$crashed" ]; then
   echo "FAIL the crashed database differs from the reference"
   echo "  reference: $reference"

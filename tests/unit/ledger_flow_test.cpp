@@ -1,10 +1,16 @@
-// Registry, declarations, month runs and the ledger on a real SQLite file.
+// Registry, declarations, month runs and the ledger, on each backend: a real
+// SQLite file, and a fresh database on the PostgreSQL server named by
+// SHEBAO_TEST_PG_URL (ctest starts one and always sets it; without it, as when
+// the test binary runs alone, the PostgreSQL cases are skipped).
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include <cstdlib>
 
 #include "core/ids.h"
 #include "ingest/importers.h"
@@ -34,15 +40,66 @@ const std::string kUnregistered = resident_id("44030019700101005");
 const std::string kShenzhen = credit_code("91440300MA5F00001");
 const std::string kChengdu = credit_code("91510100MA6C00002");
 
-class LedgerFlow : public ::testing::Test {
+// Runs SQL on the PostgreSQL server at `url`; returns the error text, empty when it worked.
+std::string pg_exec(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PQclear(PQexec(conn, "SET client_min_messages TO warning"));
+    PGresult* r = PQexec(conn, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) error = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(conn);
+  return error;
+}
+
+// The URL of the test server with another database name.
+std::string pg_url_of(const std::string& server_url, const std::string& database) {
+  return server_url.substr(0, server_url.rfind('/') + 1) + database;
+}
+
+// The test server's URL: SHEBAO_TEST_PG_URL, or the file SHEBAO_TEST_PG_URL_FILE
+// names (ctest's postgres fixture writes it). Empty only when neither is set;
+// a named file that cannot be read is a failure, not a skip.
+std::string test_server_url() {
+  if (const char* url = std::getenv("SHEBAO_TEST_PG_URL"); url != nullptr && *url != '\0') return url;
+  const char* file = std::getenv("SHEBAO_TEST_PG_URL_FILE");
+  if (file == nullptr || *file == '\0') return "";
+  std::ifstream in(file);
+  std::string url;
+  std::getline(in, url);
+  if (url.empty()) {
+    ADD_FAILURE() << "the PostgreSQL test server did not start: " << file << " is missing";
+    return "postgresql://unavailable@127.0.0.1:1/none";
+  }
+  return url;
+}
+
+class LedgerFlow : public ::testing::TestWithParam<std::string> {
  protected:
+  bool postgres() const { return GetParam() == "postgresql"; }
+
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("shebao-flow-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+    dir_ = fs::temp_directory_path() / ("shebao-flow-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto opened = storage::open_database("sqlite:" + (dir_ / "test.db").string());
+    if (postgres()) {
+      server_url_ = test_server_url();
+      if (server_url_.empty()) GTEST_SKIP() << "no PostgreSQL test server (ctest starts one and names it)";
+      pg_database_ = ("flow_" + std::to_string(::getpid()) + "_" + name).substr(0, 60);
+      pg_exec(server_url_, "DROP DATABASE IF EXISTS " + pg_database_);
+      const std::string created = pg_exec(server_url_, "CREATE DATABASE " + pg_database_);
+      ASSERT_EQ(created, "") << "cannot create the test database on " << server_url_;
+      url_ = pg_url_of(server_url_, pg_database_);
+    } else {
+      url_ = "sqlite:" + (dir_ / "test.db").string();
+    }
+    auto opened = storage::open_database(url_);
     ASSERT_TRUE(opened) << opened.error().to_string();
     db_ = std::move(*opened);
     options_.today = Date::of(2026, 11, 29);
@@ -57,6 +114,7 @@ class LedgerFlow : public ::testing::Test {
   }
   void TearDown() override {
     db_.reset();
+    if (!pg_database_.empty()) pg_exec(server_url_, "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)");
     fs::remove_all(dir_);
   }
 
@@ -100,11 +158,14 @@ class LedgerFlow : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string url_;
+  std::string server_url_;
+  std::string pg_database_;
   std::unique_ptr<storage::Database> db_;
   ingest::ImportOptions options_;
 };
 
-TEST_F(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) {
+TEST_P(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) {
   const std::string bad_check = kZhang.substr(0, 17) + (kZhang[17] == '0' ? "1" : "0");
   const std::string header = "credit_code,month,resident_id,wage,days_worked,event,event_date\n";
   const std::string file = header +
@@ -170,7 +231,7 @@ TEST_F(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) 
   expect_verified();
 }
 
-TEST_F(LedgerFlow, AFileThatCannotBeUsedIsRefusedWhole) {
+TEST_P(LedgerFlow, AFileThatCannotBeUsedIsRefusedWhole) {
   write("no_wage.csv", "credit_code,month,resident_id,days_worked\n" + kShenzhen + ",2026-10," + kZhang + ",31\n");
   auto missing = ingest::import_declarations(dir_ / "no_wage.csv", *db_, options_);
   ASSERT_FALSE(missing);
@@ -187,7 +248,7 @@ TEST_F(LedgerFlow, AFileThatCannotBeUsedIsRefusedWhole) {
   EXPECT_EQ(stats().declarations, 0);
 }
 
-TEST_F(LedgerFlow, RegistryLinesAreValidatedOneByOne) {
+TEST_P(LedgerFlow, RegistryLinesAreValidatedOneByOne) {
   write("people.csv",
         "resident_id,name,hukou_region,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
             resident_id("44030019910101007") + ",甲,440300,male,employee,,\n" +       // 2 accepted
@@ -215,7 +276,7 @@ TEST_F(LedgerFlow, RegistryLinesAreValidatedOneByOne) {
   EXPECT_EQ(stats().persons, 5);
 }
 
-TEST_F(LedgerFlow, MonthRunBooksBalancedEntriesOnce) {
+TEST_P(LedgerFlow, MonthRunBooksBalancedEntriesOnce) {
   write("sep.csv", september());
   ASSERT_EQ(import_declarations("sep.csv").new_declarations, 2);
   const auto first = run(YearMonth::of(2026, 9));
@@ -236,7 +297,7 @@ TEST_F(LedgerFlow, MonthRunBooksBalancedEntriesOnce) {
   expect_verified();
 }
 
-TEST_F(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
+TEST_P(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
   write("sep.csv", september());
   import_declarations("sep.csv");
   run(YearMonth::of(2026, 9));
@@ -258,7 +319,7 @@ TEST_F(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
   EXPECT_EQ(run(YearMonth::of(2026, 9)).reversals, 0);
 }
 
-TEST_F(LedgerFlow, PaymentsAndLateFees) {
+TEST_P(LedgerFlow, PaymentsAndLateFees) {
   write("sep.csv", september());
   import_declarations("sep.csv");
   write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
@@ -280,7 +341,7 @@ TEST_F(LedgerFlow, PaymentsAndLateFees) {
   expect_verified();
 }
 
-TEST_F(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
+TEST_P(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
   write("old.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2023-05," +
                        kZhang + ",8000.00,31,hire,2023-05-01\n");
   import_declarations("old.csv");
@@ -291,7 +352,7 @@ TEST_F(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
   expect_verified();
 }
 
-TEST_F(LedgerFlow, YearlyInterestNeedsThePublishedRate) {
+TEST_P(LedgerFlow, YearlyInterestNeedsThePublishedRate) {
   write("dec.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2024-03," +
                        kZhang + ",8000.00,31,hire,2024-03-01\n");
   import_declarations("dec.csv");
@@ -308,25 +369,105 @@ TEST_F(LedgerFlow, YearlyInterestNeedsThePublishedRate) {
   expect_verified();
 }
 
-TEST_F(LedgerFlow, VerifyFindsTamperedPostings) {
+TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
   write("sep.csv", september());
   import_declarations("sep.csv");
   run(YearMonth::of(2026, 9));
   expect_verified();
   db_.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "UPDATE postings SET amount_fen = amount_fen + 1 WHERE entry_id = 1 AND seq = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
-  db_ = std::move(*storage::open_database("sqlite:" + (dir_ / "test.db").string()));
+  const char* tamper = "UPDATE postings SET amount_fen = amount_fen + 1 WHERE entry_id = (SELECT MIN(entry_id) FROM "
+                       "journal_entries) AND seq = 1";
+  if (postgres()) {
+    ASSERT_EQ(pg_exec(url_, tamper), "");
+  } else {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, tamper, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  db_ = std::move(*storage::open_database(url_));
   auto checks = db_->verify();
   ASSERT_TRUE(checks);
   std::int64_t failures = 0;
-  for (const auto& check : *checks) failures += check.failures;
+  for (const auto& check : *checks) {
+    failures += check.failures;
+    if (check.name == "journal entries sum to zero") {
+      EXPECT_EQ(check.failures, 1) << check.first_failure;
+    }
+  }
   EXPECT_GT(failures, 0);
 }
+
+TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
+  auto again = db_->migrate();
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(*again, 4);
+  db_.reset();
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  EXPECT_EQ(*(*reopened)->migrate(), 4);
+  EXPECT_EQ((*reopened)->stats()->persons, 4);
+}
+
+TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {
+  ledger::JournalEntry entry;
+  entry.idempotency_key = "test/once";
+  entry.person_id = 1;
+  entry.kind = ledger::EntryKind::interest;
+  entry.month = YearMonth::of(2026, 1);
+  entry.postings = {{{ledger::AccountKind::interest_expense, 44}, 100}, {{ledger::AccountKind::personal, 1}, -100}};
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book(entry));
+  auto twice = db_->book(entry);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  // A batch with the key again and a new one: none of it is stored, the transaction goes on.
+  ledger::JournalEntry other = entry;
+  other.idempotency_key = "test/other";
+  const std::vector<ledger::JournalEntry> batch = {other, entry};
+  auto many = db_->book_many(batch);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code, ErrorCode::conflict);
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(*db_->entry_exists("test/once"));
+  EXPECT_FALSE(*db_->entry_exists("test/other"));
+  EXPECT_EQ(stats().journal_entries, 1);
+  EXPECT_EQ(stats().postings, 2);
+}
+
+TEST_P(LedgerFlow, ALostConnectionDuringAnImportIsAClearErrorAndARerunCompletes) {
+  if (!postgres()) GTEST_SKIP() << "a server connection exists only on PostgreSQL";
+  std::string big = "credit_code,month,resident_id,wage,days_worked,event,event_date\n";
+  big += kShenzhen + ",2026-09," + kZhang + ",8000.00,30,hire,2026-09-01\n";
+  write("sep.csv", big);
+  // The server ends every other session of this database (as a restart would).
+  ASSERT_EQ(pg_exec(server_url_, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                                     pg_database_ + "' AND pid <> pg_backend_pid()"),
+            "");
+  auto failed = ingest::import_declarations(dir_ / "sep.csv", *db_, options_);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::io_error);
+  EXPECT_NE(failed.error().message.find("connection to PostgreSQL was lost"), std::string::npos) << failed.error().to_string();
+  EXPECT_NE(failed.error().message.find("run the same command again"), std::string::npos) << failed.error().to_string();
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  EXPECT_EQ(import_declarations("sep.csv").new_declarations, 1);
+  EXPECT_EQ(import_declarations("sep.csv").unchanged_declarations, 1);
+  EXPECT_EQ(run(YearMonth::of(2026, 9)).person_months, 1);
+  EXPECT_EQ(stats().declaration_lines, 1);
+  expect_verified();
+}
+
+TEST(Storage, PostgresUnreachableIsAClearError) {
+  auto opened = storage::open_database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::io_error);
+  EXPECT_NE(opened.error().message.find("cannot connect to PostgreSQL"), std::string::npos) << opened.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerFlow, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(Ledger, EntriesMustBalance) {
   ledger::JournalEntry entry;

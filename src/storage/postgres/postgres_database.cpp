@@ -1,0 +1,1869 @@
+#include "storage/postgres/postgres_database.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace shebao::storage {
+namespace {
+
+using registry::Employer;
+using registry::Person;
+
+// ---------------------------------------------------------------------------
+// Migrations: append only, the same versions and descriptions as the SQLite
+// backend's; each writes the PostgreSQL form of that step. A released
+// migration is never edited.
+//
+// Distribution (Citus, docs/architecture.md §6): every person-keyed table has
+// person_id first in its primary key and in each unique index; employer-keyed
+// tables have employer_id; no foreign keys. A resident ID is unique through
+// resident_ids (keyed by the ID itself), not through a unique index on persons.
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+const Migration kMigrations[] = {
+    {1, "registry, declarations, payments, ledger",
+     R"SQL(
+CREATE SEQUENCE person_ids;
+CREATE SEQUENCE employer_ids;
+-- Reserved by the backend in blocks of 1024 (nextval returns the first of a block).
+CREATE SEQUENCE declaration_ids INCREMENT BY 1024;
+CREATE SEQUENCE entry_ids INCREMENT BY 1024;
+CREATE TABLE resident_ids (
+  resident_id TEXT PRIMARY KEY,
+  person_id BIGINT NOT NULL
+);
+CREATE TABLE persons (
+  person_id BIGINT PRIMARY KEY,
+  resident_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  name_pinyin TEXT NOT NULL DEFAULT '',
+  sex TEXT NOT NULL,
+  birth_date DATE NOT NULL,
+  hukou_region TEXT NOT NULL,
+  phone TEXT NOT NULL DEFAULT '',
+  retirement_category TEXT NOT NULL,
+  scheme TEXT NOT NULL,
+  scheme_region TEXT NOT NULL DEFAULT '',
+  flexible_base_ratio TEXT
+);
+CREATE TABLE employers (
+  employer_id BIGINT PRIMARY KEY DEFAULT nextval('employer_ids'),
+  credit_code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  size TEXT NOT NULL,
+  unit_type TEXT NOT NULL
+);
+CREATE TABLE employment_spells (
+  person_id BIGINT NOT NULL,
+  employer_id BIGINT NOT NULL,
+  hire_date DATE NOT NULL,
+  leave_date DATE,
+  PRIMARY KEY (person_id, employer_id, hire_date)
+);
+CREATE TABLE declarations (
+  declaration_id BIGINT NOT NULL,
+  employer_id BIGINT NOT NULL,
+  month INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  source TEXT NOT NULL,
+  line_count INTEGER NOT NULL,
+  superseded BOOLEAN NOT NULL DEFAULT FALSE,
+  PRIMARY KEY (employer_id, declaration_id),
+  UNIQUE (employer_id, month, version)
+);
+CREATE INDEX declarations_by_month ON declarations (month, superseded);
+-- A line carries its declaration's employer and month: the month run reads
+-- lines without the declarations table (on Citus, without a cross-shard join).
+CREATE TABLE declaration_lines (
+  person_id BIGINT NOT NULL,
+  declaration_id BIGINT NOT NULL,
+  employer_id BIGINT NOT NULL,
+  month INTEGER NOT NULL,
+  wage_fen BIGINT NOT NULL,
+  days_worked INTEGER NOT NULL,
+  event TEXT NOT NULL DEFAULT '',
+  event_date DATE,
+  PRIMARY KEY (person_id, declaration_id)
+);
+CREATE INDEX declaration_lines_by_declaration ON declaration_lines (declaration_id);
+CREATE TABLE payments (
+  employer_id BIGINT NOT NULL,
+  month INTEGER NOT NULL,
+  paid_on DATE NOT NULL,
+  PRIMARY KEY (employer_id, month)
+);
+CREATE TABLE employer_months (
+  employer_id BIGINT NOT NULL,
+  month INTEGER NOT NULL,
+  dues_fen BIGINT NOT NULL,
+  paid_fen BIGINT NOT NULL,
+  PRIMARY KEY (employer_id, month)
+);
+CREATE TABLE journal_entries (
+  person_id BIGINT NOT NULL,   -- distribution key; an employer's entries: -employer_id
+  entry_id BIGINT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  kind SMALLINT NOT NULL,
+  month INTEGER NOT NULL,
+  source_id BIGINT NOT NULL,
+  corrects_entry_id BIGINT,
+  PRIMARY KEY (entry_id, person_id)  -- ids ascend: new rows go to the right edge of the index
+);
+CREATE INDEX journal_by_correction ON journal_entries (corrects_entry_id) WHERE corrects_entry_id IS NOT NULL;
+CREATE TABLE postings (
+  person_id BIGINT NOT NULL,
+  entry_id BIGINT NOT NULL,
+  seq SMALLINT NOT NULL,
+  account_kind SMALLINT NOT NULL,
+  account_owner BIGINT NOT NULL,
+  amount_fen BIGINT NOT NULL,
+  PRIMARY KEY (entry_id, seq, person_id)
+);
+)SQL"},
+    // As SQLite's migration 2: a contribution's key is (declaration, person), a
+    // flexible payment's (person, month); stored as '' and unique as integers.
+    // Every unique index includes person_id, as Citus requires (a key names
+    // its person, so unique with its person is unique); each leads with the
+    // column the lookups name (the key, the declaration, the month).
+    {2, "access paths for imports and month runs; contribution and flexible keys as integers",
+     R"SQL(
+CREATE INDEX employment_by_employer ON employment_spells (employer_id, leave_date, hire_date) INCLUDE (person_id);
+CREATE INDEX persons_flexible ON persons (person_id) INCLUDE (scheme_region, flexible_base_ratio) WHERE scheme = 'flexible';
+ALTER TABLE journal_entries ADD CONSTRAINT computed_keys_stored_empty CHECK ((kind IN (1, 2)) = (idempotency_key = ''));
+CREATE UNIQUE INDEX journal_key ON journal_entries (idempotency_key, person_id) WHERE kind NOT IN (1, 2);
+CREATE UNIQUE INDEX journal_contribution ON journal_entries (source_id, person_id) WHERE kind = 1;
+CREATE UNIQUE INDEX journal_flexible ON journal_entries (month, person_id) WHERE kind = 2;
+)SQL"},
+    {3, "transfers between provinces",
+     R"SQL(
+CREATE SEQUENCE transfer_ids;
+CREATE TABLE transfers (
+  person_id BIGINT NOT NULL,
+  transfer_id BIGINT NOT NULL DEFAULT nextval('transfer_ids'),
+  from_province INTEGER NOT NULL,
+  to_province INTEGER NOT NULL,
+  requested_on DATE NOT NULL,
+  status TEXT NOT NULL,
+  account_fen BIGINT NOT NULL DEFAULT 0,
+  pooled_fen BIGINT NOT NULL DEFAULT 0,
+  counted_months BIGINT NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (person_id, transfer_id)
+);
+CREATE INDEX transfers_by_id ON transfers (transfer_id);
+)SQL"},
+    // SQLite's migration 4 reorders its tables; here: the month run's arrears
+    // query reads the employer-months still to settle from a partial index
+    // instead of scanning all history (dues not yet paid in full), and
+    // recent payment dates from their own index.
+    {4, "flexible workers' index covers the month run's query; employment spells by employer",
+     R"SQL(
+CREATE INDEX employer_months_unsettled ON employer_months (month) WHERE dues_fen <> paid_fen;
+CREATE INDEX payments_by_date ON payments (paid_on);
+)SQL"},
+};
+
+// The idempotency key of a journal entry row `e` (see migration 2).
+#define SHEBAO_PG_MONTH_TEXT(m) "lpad((" m " / 12)::text, 4, '0') || '-' || lpad((" m " % 12 + 1)::text, 2, '0')"
+#define SHEBAO_PG_ENTRY_KEY(e)                                                                     \
+  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id || '/' || " e ".person_id "   \
+  "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || " SHEBAO_PG_MONTH_TEXT(e ".month") " " \
+  "ELSE " e ".idempotency_key END"
+
+// ---------------------------------------------------------------------------
+// Statements, named.
+constexpr const char* kFindPerson = R"SQL(
+SELECT person_id, resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category, scheme,
+       scheme_region, flexible_base_ratio FROM persons WHERE person_id = (SELECT person_id FROM resident_ids
+       WHERE resident_id = $1))SQL";
+constexpr const char* kFindPersonById = R"SQL(
+SELECT person_id, resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category, scheme,
+       scheme_region, flexible_base_ratio FROM persons WHERE person_id = $1)SQL";
+constexpr const char* kFindPersonId = "SELECT person_id FROM resident_ids WHERE resident_id = $1";
+constexpr const char* kAllPersonIds = "SELECT resident_id, person_id FROM resident_ids";
+constexpr const char* kAllEmployers = "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers";
+constexpr const char* kUpsertEmployer = R"SQL(
+INSERT INTO employers (credit_code, name, region, size, unit_type) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, region = excluded.region, size = excluded.size,
+  unit_type = excluded.unit_type
+RETURNING employer_id)SQL";
+// Persons arrive in a temporary table (COPY); a resident ID gets its person_id
+// once (resident_ids), then the person row is inserted or updated; the last row
+// of an ID in the batch wins, as row-by-row upserts would.
+constexpr const char* kPersonStage = R"SQL(
+CREATE TEMPORARY TABLE IF NOT EXISTS person_stage (
+  ord INTEGER, resident_id TEXT, name TEXT, name_pinyin TEXT, sex TEXT, birth_date DATE, hukou_region TEXT,
+  phone TEXT, retirement_category TEXT, scheme TEXT, scheme_region TEXT, flexible_base_ratio TEXT
+) ON COMMIT DELETE ROWS)SQL";
+constexpr const char* kCopyPersonStage =
+    "COPY person_stage (ord, resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, "
+    "retirement_category, scheme, scheme_region, flexible_base_ratio) FROM STDIN";
+constexpr const char* kMergePersonStage = R"SQL(
+INSERT INTO resident_ids (resident_id, person_id)
+SELECT resident_id, nextval('person_ids') FROM (SELECT resident_id, MIN(ord) AS first FROM person_stage
+  GROUP BY resident_id ORDER BY first) s
+ON CONFLICT (resident_id) DO NOTHING;
+INSERT INTO persons (person_id, resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone,
+                     retirement_category, scheme, scheme_region, flexible_base_ratio)
+SELECT r.person_id, s.resident_id, s.name, s.name_pinyin, s.sex, s.birth_date, s.hukou_region, s.phone,
+       s.retirement_category, s.scheme, s.scheme_region, s.flexible_base_ratio
+FROM (SELECT DISTINCT ON (resident_id) * FROM person_stage ORDER BY resident_id, ord DESC) s
+JOIN resident_ids r ON r.resident_id = s.resident_id
+ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, name_pinyin = excluded.name_pinyin,
+  hukou_region = excluded.hukou_region, phone = excluded.phone, retirement_category = excluded.retirement_category,
+  scheme = excluded.scheme, scheme_region = excluded.scheme_region, flexible_base_ratio = excluded.flexible_base_ratio;
+TRUNCATE person_stage)SQL";
+constexpr const char* kEmployedIn = R"SQL(
+SELECT 1 FROM employment_spells WHERE person_id = $1 AND employer_id = $2 AND hire_date <= $4::date
+  AND (leave_date IS NULL OR leave_date >= $3::date) LIMIT 1)SQL";
+constexpr const char* kLatestDeclaration = R"SQL(
+SELECT declaration_id, version, content_hash FROM declarations WHERE employer_id = $1 AND month = $2
+ORDER BY version DESC LIMIT 1)SQL";
+constexpr const char* kCopyDeclarationLines =
+    "COPY declaration_lines (person_id, declaration_id, employer_id, month, wage_fen, days_worked, event, event_date) "
+    "FROM STDIN";
+constexpr const char* kDeclarationsToBook = R"SQL(
+SELECT d.declaration_id FROM declarations d WHERE d.month = $1 AND NOT d.superseded
+  AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)
+ORDER BY d.declaration_id)SQL";
+constexpr const char* kDeclaredPersonMonthsOf = R"SQL(
+SELECT l.declaration_id, l.person_id, l.employer_id, e.region, e.size, e.unit_type, l.month, l.wage_fen
+FROM declaration_lines l JOIN employers e ON e.employer_id = l.employer_id
+WHERE l.declaration_id = ANY($1::bigint[]) ORDER BY l.declaration_id, l.person_id)SQL";
+constexpr const char* kEntriesToReverse = R"SQL(
+SELECT e.entry_id, )SQL" SHEBAO_PG_ENTRY_KEY("e") R"SQL(, e.person_id, e.kind, e.month, e.source_id,
+       p.account_kind, p.account_owner, p.amount_fen
+FROM declarations d JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
+JOIN postings p ON p.person_id = e.person_id AND p.entry_id = e.entry_id
+WHERE d.month = $1 AND d.superseded
+  AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
+ORDER BY e.entry_id, p.seq)SQL";
+constexpr const char* kFlexibleToBook = R"SQL(
+SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
+WHERE p.scheme = 'flexible' AND NOT EXISTS (
+  SELECT 1 FROM journal_entries e WHERE e.kind = 2 AND e.month = $1 AND e.person_id = p.person_id)
+ORDER BY p.person_id)SQL";
+constexpr const char* kEmployerDues = R"SQL(
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
+WHERE m.month <= $1 ORDER BY m.employer_id, m.month)SQL";
+// The rows of kEmployerDues that can still get a payment or a late fee in the
+// month: dues not paid in full (partial index employer_months_unsettled), and
+// months paid in full whose payment date lies after the month's first day
+// (payments_by_date). A month with dues and payments both zero and no payment
+// date gets neither a payment nor a fee and is not read.
+constexpr const char* kEmployerDuesToSettle = R"SQL(
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
+WHERE m.month <= $1 AND m.dues_fen <> m.paid_fen
+UNION ALL
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM payments p JOIN employer_months m ON m.employer_id = p.employer_id AND m.month = p.month
+JOIN employers e ON e.employer_id = m.employer_id
+WHERE p.paid_on > $2::date AND m.month <= $1 AND m.dues_fen = m.paid_fen
+ORDER BY 1, 3)SQL";
+constexpr const char* kEntryExists =
+    "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = $1 LIMIT 1";
+constexpr const char* kContributionExists =
+    "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 AND person_id = $2";
+constexpr const char* kFlexibleExists =
+    "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = $1 AND person_id = $2";
+constexpr const char* kCopyEntries =
+    "COPY journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id) FROM STDIN";
+constexpr const char* kCopyPostings =
+    "COPY postings (person_id, entry_id, seq, account_kind, account_owner, amount_fen) FROM STDIN";
+constexpr const char* kPersonalYear = R"SQL(
+SELECT p.account_owner, e.month, SUM(p.amount_fen)
+FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id
+WHERE p.account_kind = 1 AND e.month < $2 AND NOT (e.kind = 5 AND e.month >= $1)
+GROUP BY p.account_owner, e.month ORDER BY p.account_owner, e.month)SQL";
+constexpr const char* kPersonRegion =
+    "SELECT person_id, CASE WHEN scheme_region <> '' THEN scheme_region ELSE hukou_region END FROM persons";
+// Analytics: whole-table reads for coverage, compliance and simulation.
+constexpr const char* kAnalyticsPersons =
+    "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
+    "ORDER BY person_id";
+// Per person: months (bit k = month $1 - k) with a contribution not reversed, the
+// latest month and the province it was paid in.
+constexpr const char* kAnalyticsContributionMonths = R"SQL(
+SELECT c.person_id,
+       bit_or(CASE WHEN $1 - c.month BETWEEN 0 AND 63 THEN (1::bigint << ($1 - c.month)) ELSE 0 END),
+       max(c.month),
+       (array_agg(c.province ORDER BY c.month DESC))[1]
+FROM (
+  SELECT j.person_id, j.month, substr(e.region, 1, 2)::int AS province
+  FROM journal_entries j
+  JOIN declarations d ON d.declaration_id = j.source_id
+  JOIN employers e ON e.employer_id = d.employer_id
+  WHERE j.kind = 1 AND j.month <= $1
+    AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
+  UNION ALL
+  SELECT j.person_id, j.month, substr(p.scheme_region, 1, 2)::int
+  FROM journal_entries j JOIN persons p ON p.person_id = j.person_id
+  WHERE j.kind = 2 AND j.month <= $1
+    AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
+) c GROUP BY c.person_id)SQL";
+constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
+constexpr const char* kAnalyticsLatestEmployeeMonth = R"SQL(
+SELECT d.month FROM declarations d
+WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 AND j.source_id = d.declaration_id)
+ORDER BY d.month DESC LIMIT 1)SQL";
+constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT max(month) FROM journal_entries WHERE kind = 2";
+constexpr const char* kAnalyticsLateFees = R"SQL(
+SELECT -j.person_id, SUM(p.amount_fen)
+FROM journal_entries j JOIN postings p ON p.person_id = j.person_id AND p.entry_id = j.entry_id
+WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= $1 GROUP BY j.person_id)SQL";
+constexpr const char* kAnalyticsDeclaredLines = R"SQL(
+SELECT l.person_id, l.employer_id, l.wage_fen FROM declarations d
+JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.employer_id = d.employer_id
+WHERE d.month = $1 AND NOT d.superseded)SQL";
+constexpr const char* kInsertTransfer = R"SQL(
+INSERT INTO transfers (person_id, from_province, to_province, requested_on, status) VALUES ($1, $2, $3, $4, $5)
+RETURNING transfer_id)SQL";
+constexpr const char* kUpdateTransfer = R"SQL(
+UPDATE transfers SET status = $2, account_fen = $3, pooled_fen = $4, counted_months = $5, reason = $6
+WHERE transfer_id = $1)SQL";
+constexpr const char* kFindTransfer = R"SQL(
+SELECT transfer_id, person_id, from_province, to_province, requested_on, status, account_fen, pooled_fen,
+       counted_months, reason FROM transfers WHERE transfer_id = $1)SQL";
+constexpr const char* kTransfersOfPerson = R"SQL(
+SELECT transfer_id, person_id, from_province, to_province, requested_on, status, account_fen, pooled_fen,
+       counted_months, reason FROM transfers WHERE person_id = $1 ORDER BY transfer_id)SQL";
+constexpr const char* kPersonMonthsInProvince = R"SQL(
+SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, l.wage_fen
+FROM declaration_lines l JOIN declarations d ON d.employer_id = l.employer_id AND d.declaration_id = l.declaration_id
+JOIN employers e ON e.employer_id = d.employer_id
+WHERE l.person_id = $1 AND NOT d.superseded AND e.region LIKE $2 ORDER BY d.month)SQL";
+constexpr const char* kPersonalBalance =
+    "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = $1";
+
+// --- idempotency keys (as the SQLite backend) ---
+constexpr std::string_view kContributionPrefix = "contribution/";
+constexpr std::string_view kFlexiblePrefix = "flexible/";
+
+bool take_int(std::string_view& text, std::int64_t& value) {
+  auto read = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (read.ec != std::errc()) return false;
+  const std::size_t length = static_cast<std::size_t>(read.ptr - text.data());
+  if (text.substr(0, length) != std::to_string(value)) return false;
+  text.remove_prefix(length);
+  return true;
+}
+bool parse_contribution_key(std::string_view key, std::int64_t& source_id, std::int64_t& person_id) {
+  if (!key.starts_with(kContributionPrefix)) return false;
+  key.remove_prefix(kContributionPrefix.size());
+  if (!take_int(key, source_id) || !key.starts_with('/')) return false;
+  key.remove_prefix(1);
+  return take_int(key, person_id) && key.empty();
+}
+bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth& month) {
+  if (!key.starts_with(kFlexiblePrefix)) return false;
+  key.remove_prefix(kFlexiblePrefix.size());
+  if (!take_int(key, person_id) || !key.starts_with('/')) return false;
+  key.remove_prefix(1);
+  auto parsed = YearMonth::parse(key);
+  if (!parsed || parsed->year() < 1 || parsed->year() > 9999 || parsed->to_string() != key) return false;
+  month = *parsed;
+  return true;
+}
+Result<void> check_key(const ledger::JournalEntry& entry) {
+  if (entry.kind == ledger::EntryKind::contribution) {
+    std::int64_t source_id = 0;
+    std::int64_t person_id = 0;
+    if (!parse_contribution_key(entry.idempotency_key, source_id, person_id) || source_id != entry.source_id ||
+        person_id != entry.person_id) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a contribution's key must be contribution/<declaration>/<person> of the entry");
+    }
+  } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
+    std::int64_t person_id = 0;
+    YearMonth month;
+    if (!parse_flexible_key(entry.idempotency_key, person_id, month) || person_id != entry.person_id ||
+        month != entry.month) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a flexible payment's key must be flexible/<person>/<month> of the entry");
+    }
+  } else if (std::string_view key(entry.idempotency_key);
+             key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "only a contribution's or a flexible payment's key begins like this");
+  }
+  return {};
+}
+std::string_view stored_key(const ledger::JournalEntry& entry) {
+  const bool computed =
+      entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+  return computed ? std::string_view("") : std::string_view(entry.idempotency_key);
+}
+
+// --- COPY text format ---
+void copy_text(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+}
+void copy_int(std::string& out, std::int64_t value) {
+  char buffer[24];
+  auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out.append(buffer, end);
+}
+
+// A server or libpq message on one line (they come with newlines and tabs).
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const bool space = c == '\n' || c == '\t' || c == '\r' || c == ' ';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Parameters of a statement, as text (nullopt = NULL).
+class Params {
+ public:
+  Params& add(std::int64_t value) {
+    values_.push_back(std::to_string(value));
+    return *this;
+  }
+  Params& add(std::string_view value) {
+    values_.emplace_back(value);
+    return *this;
+  }
+  Params& add(const char* value) { return add(std::string_view(value)); }
+  Params& add(const std::string& value) { return add(std::string_view(value)); }
+  Params& add(const std::optional<std::string>& value) {
+    values_.push_back(value);
+    return *this;
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+  std::vector<const char*> pointers() const {
+    std::vector<const char*> out;
+    for (const auto& value : values_) out.push_back(value ? value->c_str() : nullptr);
+    return out;
+  }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+std::string text_of(const PGresult* r, int row, int column) {
+  return std::string(PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column)));
+}
+std::int64_t int_of(const PGresult* r, int row, int column) {
+  std::int64_t value = 0;
+  const char* text = PQgetvalue(r, row, column);
+  std::from_chars(text, text + PQgetlength(r, row, column), value);
+  return value;
+}
+bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
+
+// The connections of one database URL, at most kMaxConnections open at once.
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(std::string url) : url_(std::move(url)) {}
+  ~ConnectionPool() {
+    for (PGconn* conn : idle_) PQfinish(conn);
+  }
+  Result<PGconn*> acquire() {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
+    if (!idle_.empty()) {
+      PGconn* conn = idle_.back();
+      idle_.pop_back();
+      if (PQstatus(conn) == CONNECTION_OK) return conn;
+      PQfinish(conn);
+      --open_;
+    }
+    ++open_;
+    lock.unlock();
+    PGconn* conn = PQconnectdb(url_.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+      const std::string message = one_line(conn ? PQerrorMessage(conn) : "out of memory");
+      PQfinish(conn);
+      release_slot();
+      return fail(ErrorCode::io_error, "--db",
+                  "cannot connect to PostgreSQL: " + message + "; check that the server runs and the URL is right");
+    }
+    PGresult* set = PQexec(conn, "SET datestyle TO ISO, YMD; SET client_min_messages TO warning");
+    PQclear(set);
+    return conn;
+  }
+  void release(PGconn* conn) {
+    std::lock_guard lock(mutex_);
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE) {
+      idle_.push_back(conn);
+    } else {
+      PQfinish(conn);
+      --open_;
+    }
+    available_.notify_one();
+  }
+
+ private:
+  void release_slot() {
+    std::lock_guard lock(mutex_);
+    --open_;
+    available_.notify_one();
+  }
+  std::string url_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<PGconn*> idle_;
+  int open_ = 0;
+};
+
+// A reserved run of ids from a sequence with INCREMENT BY kIdBlock.
+constexpr std::int64_t kIdBlock = 1024;
+struct IdBlocks {
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // [next, end)
+  std::int64_t available() const {
+    std::int64_t n = 0;
+    for (const auto& [next, end] : ranges) n += end - next;
+    return n;
+  }
+  std::int64_t take() {
+    auto& [next, end] = ranges.front();
+    const std::int64_t id = next++;
+    if (next == end) ranges.erase(ranges.begin());
+    return id;
+  }
+};
+
+std::string date_literal(Date date) { return "'" + date.to_string() + "'"; }
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(std::unique_ptr<ConnectionPool> pool, PGconn* conn) : pool_(std::move(pool)), conn_(conn) {}
+  ~PostgresDatabase() override {
+    if (conn_ != nullptr) {
+      if (PQtransactionStatus(conn_) != PQTRANS_IDLE) PQclear(PQexec(conn_, "ROLLBACK"));
+      pool_->release(conn_);
+    }
+  }
+
+  std::string_view backend() const override { return "postgresql"; }
+
+  // --- plumbing ---
+  tl::unexpected<Error> error(PGconn* conn, const char* what, const PGresult* r) {
+    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+    if (message.empty()) message = PQerrorMessage(conn);
+    message = one_line(message);
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state ? state : "";
+    if (PQstatus(conn) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
+        sqlstate == "57P02" || sqlstate == "57P03") {
+      if (conn == conn_) lost_ = true;  // verify's pooled connections run on other threads
+      return fail(ErrorCode::io_error, std::string("postgresql: ") + what,
+                  "the connection to PostgreSQL was lost (" + message +
+                      "); the open transaction was rolled back by the server, committed work is kept; run the same "
+                      "command again when the server is back to complete it");
+    }
+    if (sqlstate == "23505") return fail(ErrorCode::conflict, std::string("postgresql: ") + what, message);
+    if (sqlstate.starts_with("53") || sqlstate.starts_with("58")) {
+      return fail(ErrorCode::io_error, std::string("postgresql: ") + what, message);
+    }
+    return fail(ErrorCode::internal, std::string("postgresql: ") + what, message + (sqlstate.empty() ? "" : " [" + sqlstate + "]"));
+  }
+
+  Result<PgResult> exec_on(PGconn* conn, const std::string& sql, const char* what) {
+    PgResult r(PQexec(conn, sql.c_str()));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(conn, what, r.get());
+    return r;
+  }
+  Result<PgResult> exec(const std::string& sql, const char* what) { return exec_on(conn_, sql, what); }
+
+  // Several statements in one round trip; every statement's result.
+  Result<std::vector<PgResult>> exec_all(const std::string& sql, const char* what) {
+    if (PQsendQuery(conn_, sql.c_str()) != 1) return error(conn_, what, nullptr);
+    std::vector<PgResult> results;
+    std::optional<Error> problem;
+    while (PGresult* next = PQgetResult(conn_)) {
+      PgResult r(next);
+      const auto status = PQresultStatus(r.get());
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        if (!problem) problem = error(conn_, what, r.get()).value();
+        continue;
+      }
+      results.push_back(std::move(r));
+    }
+    if (problem) return tl::unexpected(*problem);
+    if (PQstatus(conn_) != CONNECTION_OK) return error(conn_, what, nullptr);
+    return results;
+  }
+
+  Result<PgResult> query(const char* sql, const Params& params, const char* what) {
+    if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
+    return query_now(sql, params, what);
+  }
+  Result<PgResult> query_now(const char* sql, const Params& params, const char* what) {
+    const auto values = params.pointers();
+    PgResult r(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(conn_, what, r.get());
+    return r;
+  }
+
+  Result<void> copy(const char* sql, const std::string& data, const char* what) {
+    PgResult start(PQexec(conn_, sql));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return error(conn_, what, start.get());
+    if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1) {
+      return error(conn_, what, nullptr);
+    }
+    PgResult end(PQgetResult(conn_));
+    Result<void> outcome;
+    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) outcome = error(conn_, what, end.get());
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+    return outcome;
+  }
+
+  // Sends what the open transaction keeps buffered (statements; with
+  // `with_lines`, the declaration lines too).
+  Result<void> flush(bool with_lines) {
+    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() ||
+        !pending_employer_months_.empty()) {
+      const std::string sql = take_pending();
+      if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
+      pending_spells_ = false;
+    }
+    if (with_lines && !pending_lines_.empty()) {
+      std::string data = std::move(pending_lines_);
+      pending_lines_.clear();
+      if (auto ok = copy(kCopyDeclarationLines, data, "copy declaration lines"); !ok) return drop_pending(ok.error());
+    }
+    return {};
+  }
+  tl::unexpected<Error> drop_pending(Error e) {
+    pending_hires_.clear();
+    pending_employer_months_.clear();
+    pending_sql_.clear();
+    pending_lines_.clear();
+    pending_heads_.clear();
+    pending_declarations_.clear();
+    pending_spells_ = false;
+    return tl::unexpected(std::move(e));
+  }
+  // The buffered statements in the order they are sent: hires, statements, declaration heads.
+  std::string take_pending() {
+    std::string sql;
+    if (!pending_hires_.empty()) {
+      sql = "INSERT INTO employment_spells (person_id, employer_id, hire_date) VALUES " + pending_hires_ +
+            " ON CONFLICT DO NOTHING";
+      pending_hires_.clear();
+    }
+    if (!pending_sql_.empty()) {
+      if (!sql.empty()) sql += ";\n";
+      sql += pending_sql_;
+      pending_sql_.clear();
+    }
+    append_heads(sql);
+    if (!pending_employer_months_.empty()) {
+      if (!sql.empty()) sql += ";\n";
+      sql += "INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES ";
+      bool first = true;
+      for (const auto& [key, delta] : pending_employer_months_) {
+        sql += std::string(first ? "" : ", ") + "(" + std::to_string(key.first) + ", " + std::to_string(key.second) +
+               ", " + std::to_string(delta.first) + ", " + std::to_string(delta.second) + ")";
+        first = false;
+      }
+      sql += " ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + "
+             "excluded.dues_fen, paid_fen = employer_months.paid_fen + excluded.paid_fen";
+      pending_employer_months_.clear();
+    }
+    return sql;
+  }
+  void append_heads(std::string& sql) {
+    if (pending_heads_.empty()) return;
+    if (!sql.empty()) sql += ";\n";
+    sql += "INSERT INTO declarations (declaration_id, employer_id, month, version, content_hash, source, line_count, "
+           "superseded) VALUES ";
+    bool first = true;
+    for (const Head& head : pending_heads_) {
+      if (!first) sql += ", ";
+      first = false;
+      sql += "(" + std::to_string(head.declaration_id) + ", " + std::to_string(head.employer_id) + ", " +
+             std::to_string(head.month) + ", " + std::to_string(head.version) + ", " + quote(head.content_hash) +
+             ", " + quote(head.source) + ", " + std::to_string(head.line_count) + ", " +
+             (head.superseded ? "TRUE" : "FALSE") + ")";
+    }
+    pending_heads_.clear();
+    pending_declarations_.clear();
+  }
+  std::string quote(std::string_view text) {
+    char* quoted = PQescapeLiteral(conn_, text.data(), text.size());
+    if (quoted == nullptr) return "''";
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+  }
+  void defer(const std::string& sql) {
+    if (!pending_sql_.empty()) pending_sql_ += ";\n";
+    pending_sql_ += sql;
+  }
+  // A write outside begin()/commit() is its own transaction.
+  Result<void> after_write() {
+    if (in_tx_) return {};
+    return flush(true);
+  }
+
+  Result<std::vector<std::int64_t>> reserve(const char* sequence, IdBlocks& blocks, std::int64_t count) {
+    const std::int64_t missing = count - blocks.available();
+    if (missing > 0) {
+      const std::int64_t wanted = (missing + kIdBlock - 1) / kIdBlock;
+      auto r = query_now((std::string("SELECT nextval('") + sequence + "') FROM generate_series(1, $1)").c_str(),
+                         Params().add(wanted), "reserve ids");
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) {
+        const std::int64_t first = int_of(r->get(), i, 0);
+        blocks.ranges.emplace_back(first, first + kIdBlock);
+      }
+    }
+    std::vector<std::int64_t> ids;
+    ids.reserve(static_cast<std::size_t>(count));
+    for (std::int64_t i = 0; i < count; ++i) ids.push_back(blocks.take());
+    return ids;
+  }
+
+  // --- schema ---
+  Result<int> migrate() override {
+    if (auto ok = exec("SELECT pg_advisory_lock(7461001)", "migrate"); !ok) return tl::unexpected(ok.error());
+    auto outcome = migrate_locked();
+    PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7461001)"));
+    return outcome;
+  }
+  Result<int> migrate_locked() {
+    if (auto ok = exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                       "description TEXT NOT NULL)",
+                       "migrate");
+        !ok) {
+      return tl::unexpected(ok.error());
+    }
+    auto r = exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "migrate");
+    if (!r) return tl::unexpected(r.error());
+    int current = static_cast<int>(int_of(r->get(), 0, 0));
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= current) continue;
+      const std::string sql = std::string("BEGIN;\n") + migration.sql +
+                              ";\nINSERT INTO schema_migrations (version, description) VALUES (" +
+                              std::to_string(migration.version) + ", " + quote(migration.description) + ");\nCOMMIT";
+      if (auto ok = exec(sql, "migrate"); !ok) {
+        PQclear(PQexec(conn_, "ROLLBACK"));
+        Error e = ok.error();
+        e.message = "migration " + std::to_string(migration.version) + " (" + migration.description +
+                    ") failed: " + e.message;
+        return tl::unexpected(e);
+      }
+      current = migration.version;
+    }
+    return current;
+  }
+
+  Result<void> begin() override {
+    if (auto ok = exec("BEGIN", "begin"); !ok) return tl::unexpected(ok.error());
+    in_tx_ = true;
+    return {};
+  }
+  Result<void> commit() override {
+    if (!in_tx_) return {};
+    if (auto ok = flush(true); !ok) {
+      rollback();
+      return ok;
+    }
+    auto r = exec("COMMIT", "commit");
+    in_tx_ = false;
+    if (!r) return tl::unexpected(r.error());
+    // COMMIT of a transaction that failed earlier answers ROLLBACK.
+    if (std::strcmp(PQcmdStatus(r->get()), "ROLLBACK") == 0) {
+      return fail(ErrorCode::internal, "postgresql: commit", "the transaction failed earlier and was rolled back");
+    }
+    return {};
+  }
+  void rollback() noexcept override {
+    pending_hires_.clear();
+    prefetched_.reset();
+    month_cache_.reset();
+    payments_.clear();
+    payments_loaded_ = false;
+    pending_sql_.clear();
+    pending_lines_.clear();
+    pending_heads_.clear();
+    pending_declarations_.clear();
+    pending_spells_ = false;
+    if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+      PQclear(PQexec(conn_, "ROLLBACK"));
+    }
+    in_tx_ = false;
+    person_ids_.clear();
+    person_ids_loaded_ = false;
+    employers_.clear();
+    employers_loaded_ = false;
+  }
+
+  // Runs `body` all or nothing: inside a savepoint of the open transaction, or in its own.
+  template <typename F>
+  auto atomically(const char* name, F&& body) -> decltype(body()) {
+    const bool own = !in_tx_;
+    if (own) {
+      if (auto ok = begin(); !ok) return tl::unexpected(ok.error());
+    } else {
+      // What is buffered goes before the savepoint (it is not part of `body`).
+      std::string sql = take_pending();
+      sql += std::string(sql.empty() ? "" : ";\n") + "SAVEPOINT " + name;
+      if (auto ok = exec(sql, "savepoint"); !ok) return drop_pending(ok.error());
+    }
+    auto outcome = body();
+    if (!outcome) {
+      if (own || lost_) {
+        rollback();
+      } else {
+        pending_hires_.clear();
+        pending_employer_months_.clear();
+        pending_sql_.clear();
+        pending_lines_.clear();
+        pending_heads_.clear();
+        pending_declarations_.clear();
+        PQclear(PQexec(conn_, (std::string("ROLLBACK TO SAVEPOINT ") + name + "; RELEASE SAVEPOINT " + name).c_str()));
+      }
+      return outcome;
+    }
+    if (own) {
+      if (auto ok = commit(); !ok) return tl::unexpected(ok.error());
+    } else {
+      defer(std::string("RELEASE SAVEPOINT ") + name);
+    }
+    return outcome;
+  }
+
+  // --- registry ---
+  Result<std::int64_t> upsert_person(const Person& person) override {
+    if (auto ok = upsert_persons(std::span<const Person>(&person, 1)); !ok) return tl::unexpected(ok.error());
+    auto r = query_now(kFindPersonId, Params().add(person.resident_id), "upsert person");
+    if (!r) return tl::unexpected(r.error());
+    return int_of(r->get(), 0, 0);
+  }
+
+  Result<void> upsert_persons(std::span<const Person> persons) override {
+    if (persons.empty()) return {};
+    std::string data;
+    data.reserve(persons.size() * 128);
+    int ord = 0;
+    for (const Person& p : persons) {
+      copy_int(data, ord++);
+      for (std::string_view field : {std::string_view(p.resident_id), std::string_view(p.name),
+                                     std::string_view(p.name_pinyin), registry::to_string(p.sex)}) {
+        data += '\t';
+        copy_text(data, field);
+      }
+      data += '\t';
+      data += p.birth_date.to_string();
+      for (std::string_view field : {std::string_view(p.hukou_region), std::string_view(p.phone),
+                                     std::string_view(p.retirement_category), registry::to_string(p.scheme),
+                                     std::string_view(p.scheme_region)}) {
+        data += '\t';
+        copy_text(data, field);
+      }
+      data += '\t';
+      if (p.flexible_base_ratio) {
+        copy_text(data, p.flexible_base_ratio->to_string());
+      } else {
+        data += "\\N";
+      }
+      data += '\n';
+    }
+    return atomically("upsert_persons", [&]() -> Result<void> {
+      defer(kPersonStage);  // IF NOT EXISTS: also after a savepoint that undid it was rolled back
+      if (auto ok = flush(false); !ok) return ok;
+      if (auto ok = copy(kCopyPersonStage, data, "copy persons"); !ok) return ok;
+      defer(kMergePersonStage);
+      return flush(false);
+    });
+  }
+
+  Result<std::int64_t> upsert_employer(const Employer& employer) override {
+    employers_loaded_ = false;
+    employers_.clear();
+    auto r = query(kUpsertEmployer,
+                   Params()
+                       .add(employer.credit_code)
+                       .add(employer.name)
+                       .add(employer.region)
+                       .add(registry::to_string(employer.size))
+                       .add(registry::to_string(employer.unit_type)),
+                   "upsert employer");
+    if (!r) return tl::unexpected(r.error());
+    return int_of(r->get(), 0, 0);
+  }
+
+  static Person person_from(const PGresult* r, int row) {
+    Person person;
+    person.person_id = int_of(r, row, 0);
+    person.resident_id = text_of(r, row, 1);
+    person.name = text_of(r, row, 2);
+    person.name_pinyin = text_of(r, row, 3);
+    person.sex = text_of(r, row, 4) == "male" ? registry::Sex::male : registry::Sex::female;
+    person.birth_date = *Date::parse(text_of(r, row, 5));
+    person.hukou_region = text_of(r, row, 6);
+    person.phone = text_of(r, row, 7);
+    person.retirement_category = text_of(r, row, 8);
+    person.scheme = *registry::parse_scheme(text_of(r, row, 9));
+    person.scheme_region = text_of(r, row, 10);
+    if (!null_at(r, row, 11)) person.flexible_base_ratio = *Decimal::parse(text_of(r, row, 11));
+    return person;
+  }
+
+  Result<std::optional<Person>> find_person(std::string_view resident_id) override {
+    auto r = query(kFindPerson, Params().add(resident_id), "find person");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return std::optional<Person>();
+    return std::optional<Person>(person_from(r->get(), 0));
+  }
+
+  Result<std::optional<Employer>> find_employer(std::string_view credit_code) override {
+    // Employers are few next to persons: all of them are read once per
+    // connection (and again after a change), then looked up here.
+    if (!employers_loaded_) {
+      auto r = query(kAllEmployers, Params(), "load employers");
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) {
+        Employer employer;
+        employer.employer_id = int_of(r->get(), i, 0);
+        employer.credit_code = text_of(r->get(), i, 1);
+        employer.name = text_of(r->get(), i, 2);
+        employer.region = text_of(r->get(), i, 3);
+        employer.size = *registry::parse_employer_size(text_of(r->get(), i, 4));
+        employer.unit_type = *registry::parse_unit_type(text_of(r->get(), i, 5));
+        employers_.emplace(employer.credit_code, std::move(employer));
+      }
+      employers_loaded_ = true;
+    }
+    const auto found = employers_.find(std::string(credit_code));
+    if (found == employers_.end()) return std::optional<Employer>();
+    return std::optional<Employer>(found->second);
+  }
+
+  Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) override {
+    // After a few single lookups, every committed resident ID is read at once
+    // (a person's id never changes); IDs not found there are asked one by one.
+    if (!person_ids_loaded_ && ++person_lookups_ >= kLookupsBeforeLoad) {
+      auto r = query(kAllPersonIds, Params(), "load person ids");
+      if (!r) return tl::unexpected(r.error());
+      person_ids_.reserve(static_cast<std::size_t>(PQntuples(r->get())));
+      for (int i = 0; i < PQntuples(r->get()); ++i) person_ids_.emplace(text_of(r->get(), i, 0), int_of(r->get(), i, 1));
+      person_ids_loaded_ = true;
+    }
+    if (person_ids_loaded_) {
+      const auto found = person_ids_.find(std::string(resident_id));
+      if (found != person_ids_.end()) return std::optional<std::int64_t>(found->second);
+    }
+    auto r = query_now(kFindPersonId, Params().add(resident_id), "find person id");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return std::optional<std::int64_t>();
+    const std::int64_t id = int_of(r->get(), 0, 0);
+    if (person_ids_loaded_) person_ids_.emplace(std::string(resident_id), id);
+    return std::optional<std::int64_t>(id);
+  }
+
+  Result<bool> employed_in(std::int64_t person_id, std::int64_t employer_id, YearMonth month) override {
+    auto r = query(kEmployedIn,
+                   Params().add(person_id).add(employer_id).add(Date::first_of(month).to_string()).add(
+                       Date::last_of(month).to_string()),
+                   "employment");
+    if (!r) return tl::unexpected(r.error());
+    return PQntuples(r->get()) > 0;
+  }
+
+  // An import asks, for each (employer, month) unit, who is employed and which
+  // declaration is the latest. For the month of the file, both are read for
+  // every employer at once (one round trip) and kept up to date with this
+  // connection's own writes (hires added; an employer with a leave is asked of
+  // the database again). The import is the one writer of its units.
+  Result<void> load_month(YearMonth month) {
+    const std::string first = date_literal(Date::first_of(month));
+    const std::string last = date_literal(Date::last_of(month));
+    std::string sql = take_pending();
+    if (!sql.empty()) sql += ";\n";
+    sql += "SELECT employer_id, person_id FROM employment_spells WHERE hire_date <= " + last +
+           " AND (leave_date IS NULL OR leave_date >= " + first + ");\n"
+           "SELECT DISTINCT ON (employer_id) employer_id, declaration_id, version, content_hash FROM declarations "
+           "WHERE month = " + std::to_string(month.serial()) + " ORDER BY employer_id, version DESC";
+    auto results = exec_all(sql, "read the month's employment and declarations");
+    if (!results) return drop_pending(results.error());
+    pending_spells_ = false;
+    MonthCache cache;
+    cache.month = month.serial();
+    const PGresult* spells = (*results)[results->size() - 2].get();
+    for (int i = 0; i < PQntuples(spells); ++i) cache.employees[int_of(spells, i, 0)].push_back(int_of(spells, i, 1));
+    const PGresult* latest = results->back().get();
+    for (int i = 0; i < PQntuples(latest); ++i) {
+      cache.latest.emplace(int_of(latest, i, 0),
+                           StoredDeclaration{int_of(latest, i, 1), static_cast<int>(int_of(latest, i, 2)),
+                                             text_of(latest, i, 3)});
+    }
+    month_cache_ = std::move(cache);
+    return {};
+  }
+
+  Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t employer_id, YearMonth month,
+                                                                std::size_t limit) override {
+    if (!month_cache_ || month_cache_->month != month.serial()) {
+      if (auto ok = load_month(month); !ok) return tl::unexpected(ok.error());
+    }
+    if (!month_cache_->changed.contains(employer_id)) {
+      std::vector<std::int64_t> ids;
+      if (const auto found = month_cache_->employees.find(employer_id); found != month_cache_->employees.end()) {
+        ids = found->second;
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (ids.size() > limit) return std::optional<std::vector<std::int64_t>>();
+      return std::optional<std::vector<std::int64_t>>(std::move(ids));
+    }
+    return employees_in_database(employer_id, month, limit);
+  }
+
+  Result<std::optional<std::vector<std::int64_t>>> employees_in_database(std::int64_t employer_id, YearMonth month,
+                                                                         std::size_t limit) {
+    // Buffered statements, this query and the employer-month's latest
+    // declaration (which the import asks next) in one round trip (literals:
+    // integers and dates only).
+    const std::string first = date_literal(Date::first_of(month));
+    const std::string last = date_literal(Date::last_of(month));
+    const std::string employer = std::to_string(employer_id);
+    std::string sql = take_pending();
+    if (!sql.empty()) sql += ";\n";
+    sql += "SELECT person_id FROM employment_spells WHERE employer_id = " + employer +
+           " AND leave_date IS NULL AND hire_date <= " + last + " UNION ALL SELECT person_id FROM employment_spells "
+           "WHERE employer_id = " + employer + " AND leave_date >= " + first + " AND hire_date <= " + last +
+           " LIMIT " + std::to_string(limit + 1) + ";\nSELECT declaration_id, version, content_hash FROM declarations "
+           "WHERE employer_id = " + employer + " AND month = " + std::to_string(month.serial()) +
+           " ORDER BY version DESC LIMIT 1";
+    auto results = exec_all(sql, "employees");
+    if (!results) return drop_pending(results.error());
+    pending_spells_ = false;
+    const PGresult* latest = results->back().get();
+    prefetched_ = Prefetched{{employer_id, month.serial()}, std::nullopt};
+    if (PQntuples(latest) > 0) {
+      prefetched_->latest = StoredDeclaration{int_of(latest, 0, 0), static_cast<int>(int_of(latest, 0, 1)),
+                                              text_of(latest, 0, 2)};
+    }
+    const PgResult* r = &(*results)[results->size() - 2];
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
+    if (ids.size() > limit) return std::optional<std::vector<std::int64_t>>();
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return std::optional<std::vector<std::int64_t>>(std::move(ids));
+  }
+
+  Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) override {
+    // Kept as rows of one INSERT, sent before the buffered statements (a leave
+    // among them picks the latest spell hired on or before its date, so
+    // inserting the hires first gives what the calls in order would).
+    pending_hires_ += std::string(pending_hires_.empty() ? "" : ", ") + "(" + std::to_string(person_id) + ", " +
+                      std::to_string(employer_id) + ", " + date_literal(hire_date) + ")";
+    pending_spells_ = true;
+    if (month_cache_ && hire_date <= Date::last_of(YearMonth::from_serial(month_cache_->month))) {
+      month_cache_->employees[employer_id].push_back(person_id);
+    }
+    return after_write();
+  }
+
+  Result<void> record_leave(std::int64_t person_id, std::int64_t employer_id, Date leave_date) override {
+    const std::string p = std::to_string(person_id);
+    const std::string e = std::to_string(employer_id);
+    const std::string d = date_literal(leave_date);
+    defer("UPDATE employment_spells SET leave_date = " + d + " WHERE person_id = " + p + " AND employer_id = " + e +
+          " AND hire_date = (SELECT MAX(hire_date) FROM employment_spells WHERE person_id = " + p +
+          " AND employer_id = " + e + " AND hire_date <= " + d + ")");
+    pending_spells_ = true;
+    if (month_cache_) month_cache_->changed.insert(employer_id);
+    return after_write();
+  }
+
+  // --- declarations ---
+  Result<std::optional<StoredDeclaration>> latest_declaration(std::int64_t employer_id, YearMonth month) override {
+    const auto pending = pending_declarations_.find({employer_id, month.serial()});
+    if (pending != pending_declarations_.end()) {
+      const Head& head = pending_heads_[pending->second];
+      return std::optional<StoredDeclaration>(StoredDeclaration{head.declaration_id, head.version, head.content_hash});
+    }
+    if (month_cache_ && month_cache_->month == month.serial()) {
+      const auto found = month_cache_->latest.find(employer_id);
+      if (found == month_cache_->latest.end()) return std::optional<StoredDeclaration>();
+      return std::optional<StoredDeclaration>(found->second);
+    }
+    if (prefetched_ && prefetched_->key == std::pair<std::int64_t, int>(employer_id, month.serial())) {
+      auto latest = std::move(prefetched_->latest);
+      prefetched_.reset();
+      return latest;
+    }
+    // Buffered writes touch only the employer-months in pending_declarations_.
+    auto r = query_now(kLatestDeclaration, Params().add(employer_id).add(static_cast<std::int64_t>(month.serial())),
+                       "latest declaration");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return std::optional<StoredDeclaration>();
+    return std::optional<StoredDeclaration>(StoredDeclaration{
+        int_of(r->get(), 0, 0), static_cast<int>(int_of(r->get(), 0, 1)), text_of(r->get(), 0, 2)});
+  }
+
+  Result<std::int64_t> insert_declaration(std::int64_t employer_id, YearMonth month, int version,
+                                          std::string_view content_hash, std::string_view source,
+                                          const std::vector<DeclarationLine>& lines) override {
+    auto id = reserve("declaration_ids", declaration_ids_, 1);
+    if (!id) return tl::unexpected(id.error());
+    const std::int64_t declaration_id = id->front();
+    const std::pair<std::int64_t, int> key{employer_id, month.serial()};
+    const auto earlier = pending_declarations_.find(key);
+    if (earlier != pending_declarations_.end()) pending_heads_[earlier->second].superseded = true;
+    if (version > 1) {
+      defer("UPDATE declarations SET superseded = TRUE WHERE employer_id = " + std::to_string(employer_id) +
+            " AND month = " + std::to_string(month.serial()) + " AND NOT superseded");
+    }
+    pending_declarations_[key] = pending_heads_.size();
+    if (month_cache_ && month_cache_->month == month.serial()) {
+      month_cache_->latest[employer_id] = StoredDeclaration{declaration_id, version, std::string(content_hash)};
+    }
+    pending_heads_.push_back(Head{declaration_id, employer_id, month.serial(), version, std::string(content_hash),
+                                  std::string(source), static_cast<std::int64_t>(lines.size()), false});
+    const std::string fixed = "\t" + std::to_string(declaration_id) + "\t" + std::to_string(employer_id) + "\t" +
+                              std::to_string(month.serial()) + "\t";
+    for (const DeclarationLine& line : lines) {
+      copy_int(pending_lines_, line.person_id);
+      pending_lines_ += fixed;
+      copy_int(pending_lines_, line.wage_fen);
+      pending_lines_ += '\t';
+      copy_int(pending_lines_, line.days_worked);
+      pending_lines_ += '\t';
+      copy_text(pending_lines_, line.event);
+      pending_lines_ += '\t';
+      if (line.event_date) {
+        pending_lines_ += line.event_date->to_string();
+      } else {
+        pending_lines_ += "\\N";
+      }
+      pending_lines_ += '\n';
+    }
+    if (pending_lines_.size() > kLineBufferBytes) {
+      if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
+    }
+    if (auto ok = after_write(); !ok) return tl::unexpected(ok.error());
+    return declaration_id;
+  }
+
+  // The payment dates are read once per connection; a change is buffered (one
+  // statement with the next round trip) and answered from them.
+  Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
+    if (!payments_loaded_) {
+      auto r = query("SELECT employer_id, month, paid_on FROM payments", Params(), "read payments");
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) {
+        payments_[{int_of(r->get(), i, 0), static_cast<int>(int_of(r->get(), i, 1))}] = text_of(r->get(), i, 2);
+      }
+      payments_loaded_ = true;
+    }
+    const std::string date = paid_on.to_string();
+    auto& stored = payments_[{employer_id, month.serial()}];
+    if (stored == date) return false;
+    stored = date;
+    defer("INSERT INTO payments (employer_id, month, paid_on) VALUES (" + std::to_string(employer_id) + ", " +
+          std::to_string(month.serial()) + ", " + date_literal(paid_on) +
+          ") ON CONFLICT (employer_id, month) DO UPDATE SET paid_on = excluded.paid_on");
+    if (auto ok = after_write(); !ok) return tl::unexpected(ok.error());
+    return true;
+  }
+
+  // --- month run ---
+  Result<std::vector<std::int64_t>> declarations_to_book(YearMonth month) override {
+    auto r = query(kDeclarationsToBook, Params().add(static_cast<std::int64_t>(month.serial())), "declarations to book");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<std::int64_t> ids;
+    ids.reserve(static_cast<std::size_t>(PQntuples(r->get())));
+    for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
+    return ids;
+  }
+
+  Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months(std::int64_t declaration_id) override {
+    return declared_person_months_of(std::span<const std::int64_t>(&declaration_id, 1));
+  }
+
+  Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
+      std::span<const std::int64_t> declaration_ids) override {
+    std::string array = "{";
+    for (std::size_t i = 0; i < declaration_ids.size(); ++i) {
+      if (i > 0) array += ',';
+      array += std::to_string(declaration_ids[i]);
+    }
+    array += '}';
+    auto r = query(kDeclaredPersonMonthsOf, Params().add(array), "declared person-months");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<collection::DeclaredPersonMonth> rows;
+    const int n = PQntuples(r->get());
+    rows.reserve(static_cast<std::size_t>(n));
+    const PGresult* res = r->get();
+    for (int i = 0; i < n; ++i) {
+      collection::DeclaredPersonMonth row;
+      row.declaration_id = int_of(res, i, 0);
+      row.person_id = int_of(res, i, 1);
+      row.employer_id = int_of(res, i, 2);
+      if (!rows.empty() && rows.back().employer_id == row.employer_id) {
+        row.employer_region = rows.back().employer_region;
+        row.employer_size = rows.back().employer_size;
+        row.unit_type = rows.back().unit_type;
+      } else {
+        row.employer_region = text_of(res, i, 3);
+        row.employer_size = *registry::parse_employer_size(text_of(res, i, 4));
+        row.unit_type = *registry::parse_unit_type(text_of(res, i, 5));
+      }
+      row.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 6)));
+      row.declared_wage = Money::from_fen(int_of(res, i, 7));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) override {
+    auto r = query(kEntriesToReverse, Params().add(static_cast<std::int64_t>(month.serial())), "entries to reverse");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<StoredEntry> entries;
+    const PGresult* res = r->get();
+    for (int i = 0; i < PQntuples(res); ++i) {
+      const std::int64_t entry_id = int_of(res, i, 0);
+      if (entries.empty() || entries.back().entry_id != entry_id) {
+        StoredEntry stored;
+        stored.entry_id = entry_id;
+        stored.entry.idempotency_key = text_of(res, i, 1);
+        stored.entry.person_id = int_of(res, i, 2);
+        stored.entry.kind = static_cast<ledger::EntryKind>(int_of(res, i, 3));
+        stored.entry.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 4)));
+        stored.entry.source_id = int_of(res, i, 5);
+        entries.push_back(std::move(stored));
+      }
+      entries.back().entry.postings.push_back(ledger::Posting{
+          ledger::AccountRef{static_cast<ledger::AccountKind>(int_of(res, i, 6)), int_of(res, i, 7)},
+          int_of(res, i, 8)});
+    }
+    return entries;
+  }
+
+  Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
+    auto r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<collection::FlexibleMonth> rows;
+    for (int i = 0; i < PQntuples(r->get()); ++i) {
+      collection::FlexibleMonth row;
+      row.person_id = int_of(r->get(), i, 0);
+      row.scheme_region = text_of(r->get(), i, 1);
+      row.base_ratio = null_at(r->get(), i, 2) ? Decimal() : *Decimal::parse(text_of(r->get(), i, 2));
+      row.month = month;
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Result<std::vector<EmployerMonthDues>> employer_dues(YearMonth up_to) override {
+    auto r = query(kEmployerDues, Params().add(static_cast<std::int64_t>(up_to.serial())), "employer dues");
+    if (!r) return tl::unexpected(r.error());
+    return dues_rows(r->get());
+  }
+
+  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
+    auto r = query(kEmployerDuesToSettle,
+                   Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
+                   "employer dues to settle");
+    if (!r) return tl::unexpected(r.error());
+    return dues_rows(r->get());
+  }
+
+  static std::vector<EmployerMonthDues> dues_rows(const PGresult* r) {
+    std::vector<EmployerMonthDues> rows;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      EmployerMonthDues row;
+      row.employer_id = int_of(r, i, 0);
+      row.employer_region = text_of(r, i, 1);
+      row.month = YearMonth::from_serial(static_cast<int>(int_of(r, i, 2)));
+      row.dues_fen = int_of(r, i, 3);
+      row.paid_fen = int_of(r, i, 4);
+      if (!null_at(r, i, 5)) row.paid_on = *Date::parse(text_of(r, i, 5));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
+                                  std::int64_t paid_delta_fen) override {
+    // Summed here per employer-month and sent as one statement (the totals only
+    // add up; every read of them sends the buffer first).
+    auto& delta = pending_employer_months_[{employer_id, month.serial()}];
+    delta.first += dues_delta_fen;
+    delta.second += paid_delta_fen;
+    return after_write();
+  }
+
+  // --- ledger ---
+  Result<bool> entry_exists(std::string_view idempotency_key) override {
+    std::int64_t source_id = 0;
+    std::int64_t person_id = 0;
+    YearMonth month;
+    Result<PgResult> r = fail(ErrorCode::internal, "", "");
+    if (parse_contribution_key(idempotency_key, source_id, person_id)) {
+      r = query(kContributionExists, Params().add(source_id).add(person_id), "entry exists");
+    } else if (parse_flexible_key(idempotency_key, person_id, month)) {
+      r = query(kFlexibleExists, Params().add(static_cast<std::int64_t>(month.serial())).add(person_id),
+                "entry exists");
+    } else {
+      r = query(kEntryExists, Params().add(idempotency_key), "entry exists");
+    }
+    if (!r) return tl::unexpected(r.error());
+    return PQntuples(r->get()) > 0;
+  }
+
+  Result<std::int64_t> book(const ledger::JournalEntry& entry) override {
+    if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
+    auto ids = reserve("entry_ids", entry_ids_, 1);
+    if (!ids) return tl::unexpected(ids.error());
+    auto booked = write_entries(std::span<const ledger::JournalEntry>(&entry, 1), *ids, "book");
+    if (!booked) return tl::unexpected(booked.error());
+    return ids->front();
+  }
+
+  Result<void> book_many(std::span<const ledger::JournalEntry> entries) override {
+    if (entries.empty()) return {};
+    for (const ledger::JournalEntry& entry : entries) {
+      if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
+      if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    return write_entries(entries, *ids, "book_many");
+  }
+
+  // The entries and their postings with COPY, all or none.
+  Result<void> write_entries(std::span<const ledger::JournalEntry> entries, const std::vector<std::int64_t>& ids,
+                             const char* name) {
+    std::string entry_rows;
+    std::string posting_rows;
+    entry_rows.reserve(entries.size() * 48);
+    posting_rows.reserve(entries.size() * 100);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::JournalEntry& entry = entries[i];
+      copy_int(entry_rows, entry.person_id);
+      entry_rows += '\t';
+      copy_int(entry_rows, ids[i]);
+      entry_rows += '\t';
+      copy_text(entry_rows, stored_key(entry));
+      entry_rows += '\t';
+      copy_int(entry_rows, static_cast<std::int64_t>(entry.kind));
+      entry_rows += '\t';
+      copy_int(entry_rows, entry.month.serial());
+      entry_rows += '\t';
+      copy_int(entry_rows, entry.source_id);
+      entry_rows += '\t';
+      if (entry.corrects_entry_id) {
+        copy_int(entry_rows, *entry.corrects_entry_id);
+      } else {
+        entry_rows += "\\N";
+      }
+      entry_rows += '\n';
+      std::int64_t seq = 0;
+      for (const ledger::Posting& posting : entry.postings) {
+        copy_int(posting_rows, entry.person_id);
+        posting_rows += '\t';
+        copy_int(posting_rows, ids[i]);
+        posting_rows += '\t';
+        copy_int(posting_rows, seq++);
+        posting_rows += '\t';
+        copy_int(posting_rows, static_cast<std::int64_t>(posting.account.kind));
+        posting_rows += '\t';
+        copy_int(posting_rows, posting.account.owner);
+        posting_rows += '\t';
+        copy_int(posting_rows, posting.amount_fen);
+        posting_rows += '\n';
+      }
+    }
+    return atomically(name, [&]() -> Result<void> {
+      if (auto ok = flush(false); !ok) return ok;
+      if (auto ok = copy(kCopyEntries, entry_rows, "book entries"); !ok) {
+        if (ok.error().code == ErrorCode::conflict) {
+          return fail(ErrorCode::conflict, entries.size() == 1 ? entries.front().idempotency_key : std::string(name),
+                      entries.size() == 1 ? "this entry is already booked"
+                                          : "an entry of this batch is already booked (" + ok.error().message + ")");
+        }
+        return ok;
+      }
+      return copy(kCopyPostings, posting_rows, "book postings");
+    });
+  }
+
+  Result<std::vector<PersonalYear>> personal_year_activity(int year) override {
+    std::unordered_map<std::int64_t, std::string> regions;
+    {
+      auto r = query(kPersonRegion, Params(), "person regions");
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) regions[int_of(r->get(), i, 0)] = text_of(r->get(), i, 1);
+    }
+    const int first = YearMonth::of(year, 1).serial();
+    auto r = query(kPersonalYear, Params().add(static_cast<std::int64_t>(first)).add(static_cast<std::int64_t>(first + 12)),
+                   "personal year");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<PersonalYear> rows;
+    for (int i = 0; i < PQntuples(r->get()); ++i) {
+      const std::int64_t owner = int_of(r->get(), i, 0);
+      const int month_serial = static_cast<int>(int_of(r->get(), i, 1));
+      const std::int64_t credit = -int_of(r->get(), i, 2);
+      if (rows.empty() || rows.back().person_id != owner) {
+        PersonalYear row;
+        row.person_id = owner;
+        row.region = regions[owner];
+        rows.push_back(std::move(row));
+      }
+      if (month_serial < first) {
+        rows.back().opening_fen += credit;
+      } else if (credit != 0) {
+        rows.back().credits.emplace_back(month_serial - first + 1, credit);
+      }
+    }
+    return rows;
+  }
+
+  // --- transfers ---
+  Result<std::int64_t> insert_transfer(const portability::Transfer& transfer) override {
+    auto r = query(kInsertTransfer,
+                   Params()
+                       .add(transfer.person_id)
+                       .add(static_cast<std::int64_t>(transfer.from_province))
+                       .add(static_cast<std::int64_t>(transfer.to_province))
+                       .add(transfer.requested_on.to_string())
+                       .add(portability::to_string(transfer.status)),
+                   "insert transfer");
+    if (!r) return tl::unexpected(r.error());
+    return int_of(r->get(), 0, 0);
+  }
+
+  Result<void> update_transfer(const portability::Transfer& transfer) override {
+    auto r = query(kUpdateTransfer,
+                   Params()
+                       .add(transfer.transfer_id)
+                       .add(portability::to_string(transfer.status))
+                       .add(transfer.account_fen)
+                       .add(transfer.pooled_fen)
+                       .add(transfer.counted_months)
+                       .add(transfer.reason),
+                   "update transfer");
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  }
+
+  Result<std::optional<portability::Transfer>> find_transfer(std::int64_t transfer_id) override {
+    auto rows = transfers_where(kFindTransfer, transfer_id);
+    if (!rows) return tl::unexpected(rows.error());
+    if (rows->empty()) return std::optional<portability::Transfer>();
+    return std::optional<portability::Transfer>(std::move(rows->front()));
+  }
+
+  Result<std::vector<portability::Transfer>> transfers_of(std::int64_t person_id) override {
+    return transfers_where(kTransfersOfPerson, person_id);
+  }
+
+  Result<std::optional<Person>> find_person_by_id(std::int64_t person_id) override {
+    auto r = query(kFindPersonById, Params().add(person_id), "person by id");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return std::optional<Person>();
+    return std::optional<Person>(person_from(r->get(), 0));
+  }
+
+  Result<std::vector<collection::DeclaredPersonMonth>> person_months_in_province(std::int64_t person_id,
+                                                                                 int province) override {
+    char prefix[8];
+    std::snprintf(prefix, sizeof prefix, "%02d%%", province % 100);
+    auto r = query(kPersonMonthsInProvince, Params().add(person_id).add(std::string_view(prefix)),
+                   "person months in province");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<collection::DeclaredPersonMonth> rows;
+    const PGresult* res = r->get();
+    for (int i = 0; i < PQntuples(res); ++i) {
+      collection::DeclaredPersonMonth row;
+      row.declaration_id = int_of(res, i, 0);
+      row.person_id = person_id;
+      row.employer_id = int_of(res, i, 1);
+      row.employer_region = text_of(res, i, 2);
+      row.employer_size = *registry::parse_employer_size(text_of(res, i, 3));
+      row.unit_type = *registry::parse_unit_type(text_of(res, i, 4));
+      row.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 5)));
+      row.declared_wage = Money::from_fen(int_of(res, i, 6));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Result<std::int64_t> personal_balance(std::int64_t person_id) override {
+    auto r = query(kPersonalBalance, Params().add(person_id), "personal balance");
+    if (!r) return tl::unexpected(r.error());
+    return -int_of(r->get(), 0, 0);
+  }
+
+  // --- analytics ---
+  Result<std::vector<analytics::RegisteredPerson>> registered_persons() override {
+    auto r = query(kAnalyticsPersons, Params(), "read persons");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* res = r->get();
+    const int rows = PQntuples(res);
+    std::vector<analytics::RegisteredPerson> persons;
+    persons.reserve(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      analytics::RegisteredPerson p;
+      p.person_id = int_of(res, i, 0);
+      p.resident_id = text_of(res, i, 1);
+      p.name = text_of(res, i, 2);
+      if (auto birth = Date::parse(text_of(res, i, 3))) p.birth_date = *birth;
+      if (auto scheme = registry::parse_scheme(text_of(res, i, 4))) p.scheme = *scheme;
+      p.scheme_region = text_of(res, i, 5);
+      if (!null_at(res, i, 6)) {
+        if (auto ratio = Decimal::parse(text_of(res, i, 6))) p.flexible_base_ratio = *ratio;
+      }
+      persons.push_back(std::move(p));
+    }
+    return persons;
+  }
+
+  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+    auto registered = registered_persons();
+    if (!registered) return tl::unexpected(registered.error());
+    std::vector<analytics::RegisteredPerson> persons = std::move(*registered);
+    std::unordered_map<std::int64_t, std::size_t> index;
+    index.reserve(persons.size());
+    for (std::size_t i = 0; i < persons.size(); ++i) index.emplace(persons[i].person_id, i);
+    auto r = query(kAnalyticsContributionMonths, Params().add(static_cast<std::int64_t>(up_to.serial())),
+                   "contribution months");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* res = r->get();
+    for (int i = 0, rows = PQntuples(res); i < rows; ++i) {
+      auto found = index.find(int_of(res, i, 0));
+      if (found == index.end()) continue;
+      analytics::RegisteredPerson& p = persons[found->second];
+      p.recent_months = static_cast<std::uint64_t>(int_of(res, i, 1));
+      p.last_month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 2)));
+      p.last_province = null_at(res, i, 3) ? 0 : static_cast<int>(int_of(res, i, 3));
+    }
+    auto t = query(kAnalyticsTransferPersons, Params(), "transfers");
+    if (!t) return tl::unexpected(t.error());
+    for (int i = 0, rows = PQntuples(t->get()); i < rows; ++i) {
+      if (auto found = index.find(int_of(t->get(), i, 0)); found != index.end()) {
+        persons[found->second].transfer_requested = true;
+      }
+    }
+    return persons;
+  }
+
+  Result<std::optional<YearMonth>> latest_contribution_month() override {
+    std::optional<YearMonth> latest;
+    for (const char* sql : {kAnalyticsLatestEmployeeMonth, kAnalyticsLatestFlexibleMonth}) {
+      auto r = query(sql, Params(), "latest contribution month");
+      if (!r) return tl::unexpected(r.error());
+      if (PQntuples(r->get()) == 1 && !null_at(r->get(), 0, 0)) {
+        const YearMonth month = YearMonth::from_serial(static_cast<int>(int_of(r->get(), 0, 0)));
+        if (!latest || *latest < month) latest = month;
+      }
+    }
+    return latest;
+  }
+
+  Result<std::vector<analytics::EmployerFacts>> employer_facts(YearMonth up_to) override {
+    auto r = query(kAllEmployers, Params(), "read employers");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<analytics::EmployerFacts> employers;
+    std::unordered_map<std::int64_t, std::size_t> index;
+    for (int i = 0, rows = PQntuples(r->get()); i < rows; ++i) {
+      analytics::EmployerFacts facts;
+      facts.employer.employer_id = int_of(r->get(), i, 0);
+      facts.employer.credit_code = text_of(r->get(), i, 1);
+      facts.employer.name = text_of(r->get(), i, 2);
+      facts.employer.region = text_of(r->get(), i, 3);
+      if (auto size = registry::parse_employer_size(text_of(r->get(), i, 4))) facts.employer.size = *size;
+      if (auto type = registry::parse_unit_type(text_of(r->get(), i, 5))) facts.employer.unit_type = *type;
+      index.emplace(facts.employer.employer_id, employers.size());
+      employers.push_back(std::move(facts));
+    }
+    auto dues = employer_dues(up_to);
+    if (!dues) return tl::unexpected(dues.error());
+    for (const EmployerMonthDues& month : *dues) {
+      if (month.dues_fen <= month.paid_fen) continue;
+      if (auto found = index.find(month.employer_id); found != index.end()) {
+        employers[found->second].arrears_fen += month.dues_fen - month.paid_fen;
+        ++employers[found->second].unpaid_months;
+      }
+    }
+    auto fees = query(kAnalyticsLateFees, Params().add(static_cast<std::int64_t>(up_to.serial())), "late fees");
+    if (!fees) return tl::unexpected(fees.error());
+    for (int i = 0, rows = PQntuples(fees->get()); i < rows; ++i) {
+      if (auto found = index.find(int_of(fees->get(), i, 0)); found != index.end()) {
+        employers[found->second].late_fees_fen = int_of(fees->get(), i, 1);
+      }
+    }
+    return employers;
+  }
+
+  Result<std::vector<analytics::DeclaredLineFact>> declared_lines(YearMonth month) override {
+    auto r = query(kAnalyticsDeclaredLines, Params().add(static_cast<std::int64_t>(month.serial())), "declaration lines");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<analytics::DeclaredLineFact> lines;
+    lines.reserve(static_cast<std::size_t>(PQntuples(r->get())));
+    for (int i = 0, rows = PQntuples(r->get()); i < rows; ++i) {
+      lines.push_back(analytics::DeclaredLineFact{int_of(r->get(), i, 0), int_of(r->get(), i, 1), int_of(r->get(), i, 2)});
+    }
+    return lines;
+  }
+
+  Result<std::vector<VerifyCheck>> verify() override;
+  Result<Stats> stats() override;
+
+ private:
+  struct Head {
+    std::int64_t declaration_id;
+    std::int64_t employer_id;
+    int month;
+    int version;
+    std::string content_hash;
+    std::string source;
+    std::int64_t line_count;
+    bool superseded;
+  };
+  struct Prefetched {
+    std::pair<std::int64_t, int> key;  // (employer, month)
+    std::optional<StoredDeclaration> latest;
+  };
+  struct MonthCache {
+    int month = 0;
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> employees;  // employer → persons (unsorted)
+    std::unordered_set<std::int64_t> changed;  // employers with a leave since: asked of the database
+    std::unordered_map<std::int64_t, StoredDeclaration> latest;  // employer → latest declaration of the month
+  };
+  static constexpr std::size_t kLineBufferBytes = 8 << 20;
+  static constexpr std::int64_t kLookupsBeforeLoad = 64;
+
+  Result<std::vector<portability::Transfer>> transfers_where(const char* sql, std::int64_t key) {
+    auto r = query(sql, Params().add(key), "transfers");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<portability::Transfer> rows;
+    const PGresult* res = r->get();
+    for (int i = 0; i < PQntuples(res); ++i) {
+      portability::Transfer t;
+      t.transfer_id = int_of(res, i, 0);
+      t.person_id = int_of(res, i, 1);
+      t.from_province = static_cast<int>(int_of(res, i, 2));
+      t.to_province = static_cast<int>(int_of(res, i, 3));
+      t.requested_on = *Date::parse(text_of(res, i, 4));
+      t.status = *portability::parse_transfer_status(text_of(res, i, 5));
+      t.account_fen = int_of(res, i, 6);
+      t.pooled_fen = int_of(res, i, 7);
+      t.counted_months = int_of(res, i, 8);
+      t.reason = text_of(res, i, 9);
+      rows.push_back(std::move(t));
+    }
+    return rows;
+  }
+
+  std::unique_ptr<ConnectionPool> pool_;
+  PGconn* conn_;
+  bool in_tx_ = false;
+  bool lost_ = false;
+  // Buffered writes of the open transaction.
+  std::string pending_hires_;  // VALUES rows of employment_spells
+  std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> pending_employer_months_;
+  std::string pending_sql_;
+  std::string pending_lines_;  // COPY text of declaration_lines
+  std::vector<Head> pending_heads_;
+  std::map<std::pair<std::int64_t, int>, std::size_t> pending_declarations_;  // (employer, month) → pending_heads_
+  bool pending_spells_ = false;
+  std::optional<Prefetched> prefetched_;  // the latest declaration read with employees_in
+  std::optional<MonthCache> month_cache_;
+  std::map<std::pair<std::int64_t, int>, std::string> payments_;  // (employer, month) → paid_on
+  bool payments_loaded_ = false;
+  IdBlocks entry_ids_;
+  IdBlocks declaration_ids_;
+  // Caches (a person's id never changes; employers are reloaded after a change).
+  std::unordered_map<std::string, std::int64_t> person_ids_;
+  bool person_ids_loaded_ = false;
+  std::int64_t person_lookups_ = 0;
+  std::unordered_map<std::string, Employer> employers_;
+  bool employers_loaded_ = false;
+
+};
+
+Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
+  struct Definition {
+    const char* name;
+    const char* count_sql;
+    const char* failure_sql;
+  };
+  static const Definition definitions[] = {
+      {"journal entries sum to zero", "SELECT COUNT(*) FROM journal_entries",
+       "SELECT 'entry ' || entry_id || ' sums to ' || SUM(amount_fen) FROM postings GROUP BY person_id, entry_id "
+       "HAVING SUM(amount_fen) <> 0"},
+      {"journal entries have at least two postings", "SELECT COUNT(*) FROM journal_entries",
+       "SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_PG_ENTRY_KEY("e") " || ') has ' || COUNT(p.entry_id) || "
+       "' postings' FROM journal_entries e LEFT JOIN postings p ON p.person_id = e.person_id AND p.entry_id = "
+       "e.entry_id GROUP BY e.person_id, e.entry_id HAVING COUNT(p.entry_id) < 2"},
+      {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
+       "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
+       "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
+      {"no duplicate idempotency key", "SELECT COUNT(*) FROM journal_entries",
+       "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) GROUP BY idempotency_key "
+       "HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'contribution/' || source_id || '/' || person_id FROM journal_entries WHERE kind = 1 "
+       "GROUP BY source_id, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'flexible/' || person_id || '/' || " SHEBAO_PG_MONTH_TEXT("month") " "
+       "FROM journal_entries WHERE kind = 2 GROUP BY month, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) "
+       "AND (idempotency_key LIKE 'contribution/%' OR idempotency_key LIKE 'flexible/%') "
+       "UNION ALL SELECT 'entry ' || entry_id || ' of kind ' || kind || ' stores key \"' || idempotency_key || '\"' "
+       "FROM journal_entries WHERE (kind IN (1, 2)) <> (idempotency_key = '') "
+       "OR (kind = 2 AND (month < 12 OR month >= 120000))"},
+      {"postings carry their entry's person_id", "SELECT COUNT(*) FROM postings",
+       "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p JOIN journal_entries e "
+       "ON e.entry_id = p.entry_id WHERE p.person_id <> e.person_id"},
+      {"reversals negate the entry they correct, once",
+       "SELECT COUNT(*) FROM journal_entries WHERE corrects_entry_id IS NOT NULL",
+       "SELECT 'reversal ' || r.entry_id FROM journal_entries r LEFT JOIN journal_entries o "
+       "ON o.entry_id = r.corrects_entry_id WHERE r.corrects_entry_id IS NOT NULL AND (o.entry_id IS NULL OR "
+       "(SELECT COUNT(*) FROM journal_entries x WHERE x.corrects_entry_id = r.corrects_entry_id) > 1 OR EXISTS ("
+       "SELECT 1 FROM postings a WHERE a.person_id = r.person_id AND a.entry_id = r.entry_id AND NOT EXISTS ("
+       "SELECT 1 FROM postings b WHERE b.person_id = o.person_id AND b.entry_id = o.entry_id AND b.seq = a.seq "
+       "AND b.account_kind = a.account_kind AND b.account_owner = a.account_owner AND b.amount_fen = -a.amount_fen)))"},
+      {"every line of a booked declaration has exactly one contribution entry",
+       "SELECT COUNT(*) FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id "
+       "WHERE l.declaration_id IN (SELECT source_id FROM journal_entries WHERE kind = 1)",
+       "WITH counts AS (SELECT source_id, person_id, COUNT(*) AS n FROM journal_entries WHERE kind = 1 "
+       "GROUP BY source_id, person_id) "
+       "SELECT 'declaration ' || d.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
+       "JOIN declarations d ON d.declaration_id = l.declaration_id "
+       "LEFT JOIN counts c ON c.source_id = l.declaration_id AND c.person_id = l.person_id "
+       "WHERE l.declaration_id IN (SELECT source_id FROM journal_entries WHERE kind = 1) AND COALESCE(c.n, 0) <> 1"},
+      {"no contribution entry without its declaration line", "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
+       "SELECT " SHEBAO_PG_ENTRY_KEY("e") " FROM journal_entries e WHERE e.kind = 1 AND NOT EXISTS ("
+       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = e.person_id)"},
+      {"employer-month dues equal the booked receivables", "SELECT COUNT(*) FROM employer_months",
+       "WITH differences AS (SELECT employer_id, month, dues_fen AS dues, paid_fen AS paid FROM employer_months "
+       "UNION ALL SELECT p.account_owner, e.month, "
+       "-SUM(CASE WHEN e.kind IN (1, 8) THEN p.amount_fen ELSE 0 END), "
+       "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
+       "FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id "
+       "WHERE p.account_kind = 3 GROUP BY p.account_owner, e.month) "
+       "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
+       "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
+      {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
+       "SELECT 'employer ' || employer_id || ' month ' || month FROM declarations WHERE NOT superseded "
+       "GROUP BY employer_id, month HAVING COUNT(*) > 1"},
+  };
+  // One check on one connection: (count, failures with the first one).
+  const auto run_check = [this](PGconn* conn, const Definition& definition) -> Result<VerifyCheck> {
+    VerifyCheck check;
+    check.name = definition.name;
+    auto counted = exec_on(conn, definition.count_sql, "verify");
+    if (!counted) return tl::unexpected(counted.error());
+    check.checked = int_of(counted->get(), 0, 0);
+    auto failures = exec_on(conn, definition.failure_sql, "verify");
+    if (!failures) return tl::unexpected(failures.error());
+    check.failures = PQntuples(failures->get());
+    if (check.failures > 0) check.first_failure = text_of(failures->get(), 0, 0);
+    return check;
+  };
+  std::vector<VerifyCheck> checks;
+  if (in_tx_) {
+    // Inside an open transaction: on its connection, one after the other.
+    if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
+    for (const Definition& definition : definitions) {
+      auto check = run_check(conn_, definition);
+      if (!check) return tl::unexpected(check.error());
+      checks.push_back(std::move(*check));
+    }
+    return checks;
+  }
+  // Otherwise the checks run in parallel, each on a pooled connection (the pool
+  // holds at most kMaxConnections, this one included). Each check reads a
+  // consistent snapshot; no writer runs during `shebao verify`.
+  std::vector<std::future<Result<VerifyCheck>>> running;
+  for (const Definition& definition : definitions) {
+    running.push_back(std::async(std::launch::async, [this, &definition, &run_check]() -> Result<VerifyCheck> {
+      auto conn = pool_->acquire();
+      if (!conn) return tl::unexpected(conn.error());
+      auto check = run_check(*conn, definition);
+      pool_->release(*conn);
+      return check;
+    }));
+  }
+  std::optional<Error> problem;
+  for (auto& future : running) {
+    auto check = future.get();
+    if (!check) {
+      if (!problem) problem = check.error();
+      continue;
+    }
+    checks.push_back(std::move(*check));
+  }
+  if (problem) return tl::unexpected(*problem);
+  return checks;
+}
+
+Result<Stats> PostgresDatabase::stats() {
+  auto r = query(R"SQL(
+SELECT (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM employers), (SELECT COUNT(*) FROM declarations),
+       (SELECT COUNT(*) FROM declaration_lines), (SELECT COUNT(*) FROM journal_entries),
+       (SELECT COUNT(*) FROM postings),
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1),
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2),
+       (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3))SQL",
+                 Params(), "stats");
+  if (!r) return tl::unexpected(r.error());
+  Stats stats;
+  std::int64_t* fields[] = {&stats.persons, &stats.employers, &stats.declarations,
+                            &stats.declaration_lines, &stats.journal_entries, &stats.postings,
+                            &stats.personal_account_balance_fen, &stats.pooled_fund_balance_fen,
+                            &stats.receivable_balance_fen};
+  for (int i = 0; i < 9; ++i) *fields[i] = int_of(r->get(), 0, i);
+  return stats;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_postgres(const std::string& url) {
+  auto pool = std::make_unique<ConnectionPool>(url);
+  auto conn = pool->acquire();
+  if (!conn) return tl::unexpected(conn.error());
+  return std::unique_ptr<Database>(std::make_unique<PostgresDatabase>(std::move(pool), *conn));
+}
+
+}  // namespace shebao::storage
