@@ -1,0 +1,771 @@
+#include "matching/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cmath>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include "matching/compare.h"
+#include "matching/normalize.h"
+
+namespace shebao::matching {
+
+std::string_view to_string(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::ignored: return "ignored";
+    case FieldKind::given_name: return "given_name";
+    case FieldKind::surname: return "surname";
+    case FieldKind::full_name: return "full_name";
+    case FieldKind::date: return "date";
+    case FieldKind::id: return "id";
+    case FieldKind::code: return "code";
+    case FieldKind::gender: return "gender";
+    case FieldKind::phone: return "phone";
+    case FieldKind::text: return "text";
+  }
+  return "text";
+}
+
+FieldKind kind_for_column(std::string_view c) {
+  auto any = [&](std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), c) != names.end();
+  };
+  if (any({"record_id", "entity_id", "cluster_id", "source", "blocking_number", "age", "unique_id"}))
+    return FieldKind::ignored;
+  if (any({"given_name", "first_name", "forename", "given", "firstname"})) return FieldKind::given_name;
+  if (any({"surname", "last_name", "family_name", "lastname"})) return FieldKind::surname;
+  if (any({"name", "full_name", "first_and_surname", "name_zh", "fullname", "person_name"}))
+    return FieldKind::full_name;
+  if (any({"dob", "date_of_birth", "birth_date", "birthdate"})) return FieldKind::date;
+  if (any({"soc_sec_id", "resident_id", "id_number", "ssn", "national_id", "id_card", "person_id"}))
+    return FieldKind::id;
+  if (any({"postcode", "postcode_fake", "zip", "zipcode", "street_number", "state", "province", "region"}))
+    return FieldKind::code;
+  if (any({"gender", "sex"})) return FieldKind::gender;
+  if (c.find("phone") != std::string_view::npos || c == "mobile") return FieldKind::phone;
+  return FieldKind::text;
+}
+
+int level_count(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: return 6;
+    case FieldKind::date:
+    case FieldKind::id:
+    case FieldKind::text: return 5;
+    case FieldKind::code:
+    case FieldKind::phone: return 4;
+    case FieldKind::gender: return 3;
+    case FieldKind::ignored: return 0;
+  }
+  return 0;
+}
+
+Table::Table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(const std::vector<std::string_view>& values) {
+  assert(values.size() == columns_.size());
+  for (std::string_view v : values) {
+    text_.append(v);
+    ends_.push_back(text_.size());
+  }
+}
+
+std::string_view Table::value(std::size_t row, std::size_t column) const {
+  const std::size_t i = row * columns_.size() + column;
+  const std::uint64_t begin = i == 0 ? 0 : ends_[i - 1];
+  return std::string_view(text_).substr(begin, ends_[i] - begin);
+}
+
+namespace {
+
+std::uint64_t hash_bytes(std::string_view text, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ULL ^ (seed * 0x9E3779B97F4A7C15ULL);
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 32;
+  return h == 0 ? 1 : h;
+}
+
+// Share of the shorter name's tokens found (JW >= 0.9) in the other.
+double token_containment(std::string_view a, std::string_view b) {
+  const auto ta = split_tokens(a);
+  const auto tb = split_tokens(b);
+  if (ta.size() < 2 && tb.size() < 2) return 0.0;
+  const auto& small = ta.size() <= tb.size() ? ta : tb;
+  const auto& large = ta.size() <= tb.size() ? tb : ta;
+  if (small.empty()) return 0.0;
+  int found = 0;
+  for (std::string_view s : small) {
+    for (std::string_view l : large) {
+      if (s == l || (s.size() > 2 && jaro_winkler(s, l) >= 0.9)) {
+        ++found;
+        break;
+      }
+    }
+  }
+  return static_cast<double>(found) / small.size();
+}
+
+}  // namespace
+
+struct Deduplicator::State {
+  struct Field {
+    int column = 0;
+    FieldKind kind = FieldKind::ignored;
+    std::string arena;
+    std::vector<std::uint32_t> begin;
+    std::vector<std::uint32_t> value_id;  // 0 = missing; equal ids = equal normalised values
+    std::vector<std::uint32_t> value_count;  // by value id
+    std::uint64_t present = 0;
+    double mean_frequency = 0;  // expected share of an agreeing value, for TF
+    std::string_view get(std::uint32_t r) const {
+      return std::string_view(arena).substr(begin[r], begin[r + 1] - begin[r]);
+    }
+  };
+  static constexpr int kKeys = 10;
+
+  const Table& table;
+  Settings settings;
+  std::vector<Field> fields;
+  int given = -1, surname = -1, date = -1;
+  std::uint32_t n = 0;
+  std::vector<std::array<std::uint64_t, kKeys>> keys;
+  // blocks: members sorted by record; per record its blocks
+  std::vector<std::uint32_t> block_start, block_members;
+  std::vector<std::uint32_t> record_block_start, record_blocks;
+  Model model;
+  std::vector<std::array<std::array<float, kMaxLevels>, kMaxFields>> weights_holder;
+  std::array<std::array<float, kMaxLevels>, kMaxFields> weight{};
+  float prior = 0;
+  std::vector<ScoredPair> kept;
+  std::vector<std::uint32_t> cluster_of;
+  std::vector<ReviewPair> review;
+  Stats stats;
+
+  State(const Table& t, Settings s) : table(t), settings(s) {}
+
+  void levels_of(std::uint32_t a, std::uint32_t b, int* out) const;
+  int field_level(const Field& f, std::uint32_t a, std::uint32_t b) const;
+  int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
+  double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
+  template <class Fn>
+  void for_candidates(std::uint32_t i, std::vector<std::uint32_t>& stamp, Fn&& fn) const;
+};
+
+Deduplicator::Deduplicator(const Table& table, Settings settings)
+    : state_(std::make_unique<State>(table, settings)) {
+  State& s = *state_;
+  const auto& columns = table.columns();
+  bool has_given = false, has_surname = false;
+  for (const auto& c : columns) {
+    const FieldKind k = kind_for_column(c);
+    has_given |= k == FieldKind::given_name;
+    has_surname |= k == FieldKind::surname;
+  }
+  for (std::size_t c = 0; c < columns.size() && static_cast<int>(s.fields.size()) < kMaxFields; ++c) {
+    FieldKind k = kind_for_column(columns[c]);
+    if (k == FieldKind::ignored) continue;
+    // "first_and_surname" only repeats the two name columns when they exist.
+    if (columns[c] == "first_and_surname" && has_given && has_surname) continue;
+    State::Field f;
+    f.column = static_cast<int>(c);
+    f.kind = k;
+    if (k == FieldKind::given_name && s.given < 0) s.given = static_cast<int>(s.fields.size());
+    if (k == FieldKind::surname && s.surname < 0) s.surname = static_cast<int>(s.fields.size());
+    if (k == FieldKind::date && s.date < 0) s.date = static_cast<int>(s.fields.size());
+    s.fields.push_back(std::move(f));
+  }
+  s.n = static_cast<std::uint32_t>(table.rows());
+  s.stats.records = s.n;
+}
+
+Deduplicator::~Deduplicator() = default;
+
+void Deduplicator::prepare(const ProgressFn& progress) {
+  State& s = *state_;
+  ChineseText chinese;
+  for (auto& f : s.fields) {
+    f.begin.assign(1, 0);
+    f.begin.reserve(s.n + 1);
+    f.value_id.assign(s.n, 0);
+    f.value_count.assign(1, 0);
+  }
+  std::vector<std::unordered_map<std::string, std::uint32_t>> ids(s.fields.size());
+  std::string value;
+  for (std::uint32_t r = 0; r < s.n; ++r) {
+    for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
+      auto& f = s.fields[fi];
+      const std::string_view raw = s.table.value(r, f.column);
+      switch (f.kind) {
+        case FieldKind::given_name:
+        case FieldKind::surname:
+        case FieldKind::full_name: value = name_key(raw, chinese); break;
+        case FieldKind::date: value = normalize_date(raw); break;
+        case FieldKind::id: value = normalize_id(raw); break;
+        case FieldKind::phone: {
+          value.clear();
+          for (char c : raw)
+            if (c >= '0' && c <= '9') value.push_back(c);
+          break;
+        }
+        default: value = has_han(raw) ? fold_text(chinese.simplified(raw)) : fold_text(raw); break;
+      }
+      f.arena += value;
+      f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
+      if (value.empty()) continue;
+      auto [it, inserted] = ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
+      if (inserted) f.value_count.push_back(0);
+      f.value_id[r] = it->second;
+      ++f.value_count[it->second];
+      ++f.present;
+    }
+    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  }
+  for (auto& f : s.fields) {
+    // Expected frequency of the value two agreeing records share: sum p^3 / sum p^2.
+    double p2 = 0, p3 = 0;
+    for (std::size_t v = 1; v < f.value_count.size(); ++v) {
+      const double p = static_cast<double>(f.value_count[v]) / std::max<std::uint64_t>(1, f.present);
+      p2 += p * p;
+      p3 += p * p * p;
+    }
+    f.mean_frequency = p2 > 0 ? p3 / p2 : 0;
+  }
+
+  // Blocking keys.
+  s.keys.assign(s.n, {});
+  auto field_value = [&](int fi, std::uint32_t r) -> std::string_view {
+    return fi < 0 ? std::string_view() : s.fields[fi].get(r);
+  };
+  int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
+    const auto& f = s.fields[fi];
+    const std::string& column = s.table.columns()[f.column];
+    if (f.kind == FieldKind::id && id_field < 0) id_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::phone && phone_field < 0) phone_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::full_name && full_field < 0) full_field = static_cast<int>(fi);
+    if (column.find("email") != std::string::npos && email_field < 0) email_field = static_cast<int>(fi);
+    if (column.find("postcode") != std::string::npos && postcode_field < 0) postcode_field = static_cast<int>(fi);
+  }
+  std::string key;
+  for (std::uint32_t r = 0; r < s.n; ++r) {
+    auto& k = s.keys[r];
+    // Name tokens: given and surname, or the tokens of the full name.
+    std::string first, last;
+    const bool han = full_field >= 0 && has_han(s.table.value(r, s.fields[full_field].column));
+    auto sound = [&](std::string_view token) { return han ? std::string(token) : phonetic(token); };
+    if (s.given >= 0 || s.surname >= 0) {
+      const auto g = split_tokens(field_value(s.given, r));
+      const auto sn = split_tokens(field_value(s.surname, r));
+      if (!g.empty()) first = sound(g.front());
+      if (!sn.empty()) last = sound(sn.back());
+    } else if (full_field >= 0) {
+      const auto t = split_tokens(field_value(full_field, r));
+      if (!t.empty()) first = sound(t.front());
+      if (t.size() > 1) last = sound(t.back());
+    }
+    std::string_view dob = field_value(s.date, r);
+    std::string year = dob.size() >= 4 ? std::string(dob.substr(0, 4)) : std::string();
+    std::string dob_key;
+    if (dob.size() == 8) {
+      std::string md = std::string(dob.substr(4, 2)), dm = std::string(dob.substr(6, 2));
+      if (dm < md) std::swap(md, dm);
+      dob_key = year + md + dm;
+    } else {
+      dob_key = std::string(dob);
+    }
+    auto set = [&](int slot, const std::string& text, bool ok) {
+      k[slot] = ok ? hash_bytes(text, slot + 1) : 0;
+    };
+    set(0, std::string(field_value(id_field, r)), !field_value(id_field, r).empty());
+    set(1, dob_key, !dob_key.empty());
+    {
+      std::string a = first, b = last;
+      if (b < a) std::swap(a, b);
+      set(2, a + "|" + b, !first.empty() && !last.empty());
+    }
+    set(3, last + "|" + year, !last.empty() && !year.empty());
+    set(4, first + "|" + year, !first.empty() && !year.empty());
+    set(5, last + "|" + first.substr(0, 1), !last.empty() && !first.empty());
+    set(6, first + "|" + last.substr(0, 1), !last.empty() && !first.empty());
+    {
+      std::string_view pc = field_value(postcode_field, r);
+      set(7, std::string(pc) + "|" + first.substr(0, 1), !pc.empty() && !first.empty());
+    }
+    set(8, std::string(field_value(phone_field, r)), field_value(phone_field, r).size() >= 6);
+    set(9, std::string(field_value(email_field, r)), !field_value(email_field, r).empty());
+    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  }
+}
+
+void Deduplicator::block() {
+  State& s = *state_;
+  // (key, record) for every key, sorted; runs of one key are blocks.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+  entries.reserve(static_cast<std::size_t>(s.n) * 4);
+  for (std::uint32_t r = 0; r < s.n; ++r)
+    for (std::uint64_t k : s.keys[r])
+      if (k != 0) entries.emplace_back(k, r);
+  std::sort(entries.begin(), entries.end());
+  s.block_start.clear();
+  s.block_members.clear();
+  std::vector<std::uint32_t> per_record(s.n + 1, 0);
+  std::size_t i = 0;
+  while (i < entries.size()) {
+    std::size_t j = i;
+    while (j < entries.size() && entries[j].first == entries[i].first) ++j;
+    // collapse a record listed twice under one key (two slots with equal text)
+    std::size_t distinct = 0;
+    for (std::size_t x = i; x < j; ++x)
+      if (x == i || entries[x].second != entries[x - 1].second) ++distinct;
+    if (distinct > s.settings.max_block_size) {
+      ++s.stats.oversized_blocks;
+    } else if (distinct >= 2) {
+      s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+      for (std::size_t x = i; x < j; ++x) {
+        if (x > i && entries[x].second == entries[x - 1].second) continue;
+        s.block_members.push_back(entries[x].second);
+        ++per_record[entries[x].second + 1];
+      }
+    }
+    i = j;
+  }
+  s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+  s.stats.blocks = s.block_start.size() - 1;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(entries);
+  for (std::uint32_t r = 0; r < s.n; ++r) per_record[r + 1] += per_record[r];
+  s.record_block_start = per_record;
+  s.record_blocks.assign(per_record[s.n], 0);
+  std::vector<std::uint32_t> fill(per_record.begin(), per_record.end() - 1);
+  for (std::size_t b = 0; b + 1 < s.block_start.size(); ++b)
+    for (std::uint32_t x = s.block_start[b]; x < s.block_start[b + 1]; ++x)
+      s.record_blocks[fill[s.block_members[x]]++] = static_cast<std::uint32_t>(b);
+}
+
+template <class Fn>
+void Deduplicator::State::for_candidates(std::uint32_t i, std::vector<std::uint32_t>& stamp, Fn&& fn) const {
+  for (std::uint32_t x = record_block_start[i]; x < record_block_start[i + 1]; ++x) {
+    const std::uint32_t b = record_blocks[x];
+    // members are sorted: start after i
+    const std::uint32_t* first = block_members.data() + block_start[b];
+    const std::uint32_t* last = block_members.data() + block_start[b + 1];
+    const std::uint32_t* p = std::upper_bound(first, last, i);
+    for (; p < last; ++p) {
+      if (stamp[*p] == i + 1) continue;
+      stamp[*p] = i + 1;
+      fn(*p);
+    }
+  }
+}
+
+int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, std::string_view y) const {
+  switch (kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: {
+      double jw = jaro_winkler(x, y);
+      if (jw < 0.94 && (x.find(' ') != std::string_view::npos || y.find(' ') != std::string_view::npos)) {
+        // multi-word names: tokens of the shorter contained in the longer
+        const double c = token_containment(x, y);
+        if (c >= 1.0) jw = std::max(jw, 0.94);
+        else if (c >= 0.5) jw = std::max(jw, 0.85);
+      }
+      if (jw >= 0.94) return 2;
+      if (jw >= 0.85) return 3;
+      if (jw >= 0.70) return 4;
+      return 5;
+    }
+    case FieldKind::date: {
+      if (date_swapped(x, y)) return 2;
+      const int d = damerau_levenshtein(x, y, 2);
+      if (d <= 1) return 2;
+      if (d <= 2 || (x.size() >= 4 && y.size() >= 4 && x.substr(0, 4) == y.substr(0, 4))) return 3;
+      return 4;
+    }
+    case FieldKind::id: {
+      if (x.size() == y.size() && damerau_levenshtein(x, y, 1) <= 1) return 2;
+      if (x.size() == 18 && y.size() == 18 && x.substr(6, 8) == y.substr(6, 8)) return 3;
+      return 4;
+    }
+    case FieldKind::code:
+    case FieldKind::phone: {
+      if (x.size() >= 3 && damerau_levenshtein(x, y, 1) <= 1) return 2;
+      return 3;
+    }
+    case FieldKind::gender: return 2;
+    case FieldKind::text: {
+      const double jw = jaro_winkler(x, y);
+      if (jw >= 0.92) return 2;
+      if (jw >= 0.80) return 3;
+      return 4;
+    }
+    case FieldKind::ignored: return 0;
+  }
+  return 0;
+}
+
+int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
+  const std::uint32_t va = f.value_id[a], vb = f.value_id[b];
+  if (va == 0 || vb == 0) return 0;
+  if (va == vb) return 1;
+  return field_level_values(f.kind, f.get(a), f.get(b));
+}
+
+void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) out[fi] = field_level(fields[fi], a, b);
+  if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
+    // Given name and surname swapped in one record.
+    const Field& g = fields[given];
+    const Field& sn = fields[surname];
+    const std::string_view ga = g.get(a), sa = sn.get(a), gb = g.get(b), sb = sn.get(b);
+    if (!ga.empty() && !sa.empty() && !gb.empty() && !sb.empty()) {
+      const int l1 = ga == sb ? 1 : field_level_values(FieldKind::given_name, ga, sb);
+      const int l2 = sa == gb ? 1 : field_level_values(FieldKind::surname, sa, gb);
+      if (l1 + l2 < out[given] + out[surname]) {
+        out[given] = l1;
+        out[surname] = l2;
+      }
+    }
+  }
+}
+
+double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, const int* lv) const {
+  double w = 0;
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+    const int l = lv[fi];
+    if (l == 0) continue;
+    w += weight[fi][l];
+    if (l == 1 && model.fields[fi].term_frequency) {
+      const Field& f = fields[fi];
+      const double p = static_cast<double>(f.value_count[f.value_id[a]]) / std::max<std::uint64_t>(1, f.present);
+      if (f.mean_frequency > 0 && p > 0) {
+        // log2(mean / p), bounded: a rare value counts more, a common one less.
+        double adj = std::log2(f.mean_frequency / p);
+        adj = std::clamp(adj, -10.0, 10.0);
+        w += adj;
+      }
+    }
+  }
+  return w;
+}
+
+void Deduplicator::estimate() {
+  State& s = *state_;
+  const std::size_t nf = s.fields.size();
+  s.model.fields.assign(nf, {});
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    auto& fm = s.model.fields[fi];
+    fm.column = s.table.columns()[s.fields[fi].column];
+    fm.kind = s.fields[fi].kind;
+    fm.levels = level_count(fm.kind);
+    fm.term_frequency = fm.kind != FieldKind::gender && fm.kind != FieldKind::id && fm.kind != FieldKind::phone;
+  }
+  auto pack = [&](const int* lv) {
+    std::uint64_t p = 0;
+    for (std::size_t fi = 0; fi < nf; ++fi) p |= static_cast<std::uint64_t>(lv[fi]) << (4 * fi);
+    return p;
+  };
+  // u from random pairs (deterministic generator).
+  std::vector<std::array<double, kMaxLevels>> u_random(nf);
+  for (auto& a : u_random) a.fill(1.0);  // Laplace
+  int lv[kMaxFields];
+  if (s.n >= 2) {
+    std::uint64_t x = 0x2545F4914F6CDD1DULL;
+    auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    const std::uint64_t samples = std::min<std::uint64_t>(200'000, static_cast<std::uint64_t>(s.n) * (s.n - 1) / 2);
+    for (std::uint64_t t = 0; t < samples; ++t) {
+      const std::uint32_t a = static_cast<std::uint32_t>(next() % s.n);
+      const std::uint32_t b = static_cast<std::uint32_t>(next() % s.n);
+      if (a == b) continue;
+      s.levels_of(a, b, lv);
+      for (std::size_t fi = 0; fi < nf; ++fi)
+        if (lv[fi] != 0) u_random[fi][lv[fi]] += 1;
+    }
+  }
+  // Comparison vectors of sampled candidate pairs.
+  std::uint64_t total_candidates_estimate = 0;
+  for (std::size_t b = 0; b + 1 < s.block_start.size(); ++b) {
+    const std::uint64_t m = s.block_start[b + 1] - s.block_start[b];
+    total_candidates_estimate += m * (m - 1) / 2;
+  }
+  const std::uint64_t stride =
+      std::max<std::uint64_t>(1, total_candidates_estimate / std::max<std::size_t>(1, s.settings.em_sample_pairs));
+  std::unordered_map<std::uint64_t, std::uint64_t> patterns;
+  std::vector<std::uint32_t> stamp(s.n, 0);
+  for (std::uint32_t i = 0; i < s.n; ++i) {
+    if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
+    s.for_candidates(i, stamp, [&](std::uint32_t j) {
+      s.levels_of(i, j, lv);
+      ++patterns[pack(lv)];
+      ++s.stats.em_pairs;
+    });
+  }
+  // EM.
+  struct Pattern {
+    std::array<std::uint8_t, kMaxFields> level;
+    double count;
+  };
+  std::vector<Pattern> data;
+  data.reserve(patterns.size());
+  for (const auto& [p, c] : patterns) {
+    Pattern d{};
+    for (std::size_t fi = 0; fi < nf; ++fi) d.level[fi] = static_cast<std::uint8_t>(p >> (4 * fi) & 0xF);
+    d.count = static_cast<double>(c);
+    data.push_back(d);
+  }
+  std::sort(data.begin(), data.end(), [](const Pattern& a, const Pattern& b) { return a.level < b.level; });
+  auto& fields = s.model.fields;
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    const int L = fields[fi].levels;
+    double total = 0;
+    for (int l = 1; l < L; ++l) total += u_random[fi][l];
+    for (int l = 1; l < L; ++l) fields[fi].u[l] = u_random[fi][l] / total;
+    // m: most mass on agreement
+    double mass = 0.9;
+    for (int l = 1; l < L; ++l) {
+      fields[fi].m[l] = l == L - 1 ? 0 : mass * (l == 1 ? 1.0 : 0.5);
+      if (l > 1) mass *= 0.5;
+    }
+    double sum = 0;
+    for (int l = 1; l < L - 1; ++l) sum += fields[fi].m[l];
+    fields[fi].m[L - 1] = std::max(0.02, 1.0 - sum);
+    double norm = 0;
+    for (int l = 1; l < L; ++l) norm += fields[fi].m[l];
+    for (int l = 1; l < L; ++l) fields[fi].m[l] /= norm;
+  }
+  double lambda = 0.05;
+  for (int iteration = 0; iteration < s.settings.em_iterations && !data.empty(); ++iteration) {
+    std::vector<std::array<double, kMaxLevels>> m_acc(nf), u_acc(nf);
+    for (auto& a : m_acc) a.fill(1e-3);
+    for (auto& a : u_acc) a.fill(1e-3);
+    double match_total = 0, all = 0;
+    for (const Pattern& d : data) {
+      double lm = std::log(lambda), lu = std::log(1 - lambda);
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int l = d.level[fi];
+        if (l == 0) continue;
+        lm += std::log(std::max(fields[fi].m[l], 1e-12));
+        lu += std::log(std::max(fields[fi].u[l], 1e-12));
+      }
+      const double g = 1.0 / (1.0 + std::exp(lu - lm));
+      match_total += g * d.count;
+      all += d.count;
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int l = d.level[fi];
+        if (l == 0) continue;
+        m_acc[fi][l] += g * d.count;
+        u_acc[fi][l] += (1 - g) * d.count;
+      }
+    }
+    const double new_lambda = std::clamp(match_total / all, 1e-6, 0.999);
+    double change = std::abs(new_lambda - lambda);
+    lambda = new_lambda;
+    for (std::size_t fi = 0; fi < nf; ++fi) {
+      const int L = fields[fi].levels;
+      double sm = 0, su = 0;
+      for (int l = 1; l < L; ++l) {
+        sm += m_acc[fi][l];
+        su += u_acc[fi][l];
+      }
+      for (int l = 1; l < L; ++l) {
+        const double m = m_acc[fi][l] / sm;
+        change = std::max(change, std::abs(m - fields[fi].m[l]));
+        fields[fi].m[l] = m;
+        fields[fi].u[l] = u_acc[fi][l] / su;
+      }
+    }
+    if (change < 1e-5) break;
+  }
+  s.model.lambda = lambda;
+  s.prior = static_cast<float>(std::log2(lambda / (1 - lambda)));
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    for (int l = 1; l < fields[fi].levels; ++l) {
+      double w = std::log2(std::max(fields[fi].m[l], 1e-9) / std::max(fields[fi].u[l], 1e-9));
+      s.weight[fi][l] = static_cast<float>(std::clamp(w, -20.0, 20.0));
+    }
+    // Agreement levels never count against a match more than the level below them.
+    for (int l = fields[fi].levels - 2; l >= 1; --l)
+      s.weight[fi][l] = std::max(s.weight[fi][l], s.weight[fi][l + 1]);
+  }
+}
+
+ScoredPair Deduplicator::compare(std::uint32_t a, std::uint32_t b) const {
+  const State& s = *state_;
+  int lv[kMaxFields];
+  s.levels_of(a, b, lv);
+  const double w = s.pair_weight(a, b, lv);
+  ScoredPair p;
+  p.a = std::min(a, b);
+  p.b = std::max(a, b);
+  p.weight = static_cast<float>(w);
+  p.probability = static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))));
+  return p;
+}
+
+std::vector<int> Deduplicator::levels(std::uint32_t a, std::uint32_t b) const {
+  int lv[kMaxFields];
+  state_->levels_of(a, b, lv);
+  return std::vector<int>(lv, lv + state_->fields.size());
+}
+
+void Deduplicator::score(const ProgressFn& progress) {
+  State& s = *state_;
+  const int threads = std::max(1, s.settings.threads);
+  const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
+  std::vector<std::vector<ScoredPair>> kept(threads);
+  std::vector<std::uint64_t> compared(threads, 0);
+  std::atomic<std::uint32_t> next_chunk{0};
+  std::atomic<std::uint64_t> done{0};
+  constexpr std::uint32_t kChunk = 1024;
+  auto work = [&](int t) {
+    std::vector<std::uint32_t> stamp(s.n, 0);
+    int lv[kMaxFields];
+    while (true) {
+      const std::uint32_t begin = next_chunk.fetch_add(kChunk);
+      if (begin >= s.n) break;
+      const std::uint32_t end = std::min(s.n, begin + kChunk);
+      for (std::uint32_t i = begin; i < end; ++i) {
+        s.for_candidates(i, stamp, [&](std::uint32_t j) {
+          ++compared[t];
+          s.levels_of(i, j, lv);
+          const double w = s.pair_weight(i, j, lv);
+          if (w >= min_weight)
+            kept[t].push_back({i, j, static_cast<float>(w),
+                               static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+        });
+      }
+      const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
+      if (t == 0 && progress) progress(d, s.n);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  s.kept.clear();
+  for (int t = 0; t < threads; ++t) {
+    s.stats.comparisons += compared[t];
+    s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
+  }
+  std::sort(s.kept.begin(), s.kept.end(), [](const ScoredPair& x, const ScoredPair& y) {
+    if (x.weight != y.weight) return x.weight > y.weight;
+    if (x.a != y.a) return x.a < y.a;
+    return x.b < y.b;
+  });
+  s.stats.kept_pairs = s.kept.size();
+  if (progress) progress(s.n, s.n);
+}
+
+void Deduplicator::cluster() {
+  State& s = *state_;
+  const std::uint32_t n = s.n;
+  // Links and their adjacency.
+  std::vector<std::uint32_t> degree(n + 1, 0);
+  std::size_t links = 0;
+  for (const auto& p : s.kept) {
+    if (p.probability < s.settings.link_probability) break;  // sorted by weight
+    ++degree[p.a + 1];
+    ++degree[p.b + 1];
+    ++links;
+  }
+  s.stats.links = links;
+  for (std::uint32_t r = 0; r < n; ++r) degree[r + 1] += degree[r];
+  std::vector<std::uint32_t> adjacency(degree[n]);
+  {
+    std::vector<std::uint32_t> fill(degree.begin(), degree.end() - 1);
+    for (std::size_t e = 0; e < links; ++e) {
+      adjacency[fill[s.kept[e].a]++] = s.kept[e].b;
+      adjacency[fill[s.kept[e].b]++] = s.kept[e].a;
+    }
+  }
+  std::vector<std::uint32_t> parent(n), size(n, 1), next(n);
+  std::iota(parent.begin(), parent.end(), 0);
+  std::iota(next.begin(), next.end(), 0);  // circular member lists
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  std::vector<char> refused(links, 0);
+  for (std::size_t e = 0; e < links; ++e) {
+    std::uint32_t ra = find(s.kept[e].a), rb = find(s.kept[e].b);
+    if (ra == rb) continue;
+    if (size[ra] > 1 || size[rb] > 1) {
+      if (size[ra] > size[rb]) std::swap(ra, rb);
+      // Count links between the two clusters, from the smaller one.
+      std::uint64_t cross = 0;
+      std::uint32_t x = ra;
+      do {
+        for (std::uint32_t k = degree[x]; k < degree[x + 1]; ++k)
+          if (find(adjacency[k]) == rb) ++cross;
+        x = next[x];
+      } while (x != ra);
+      const double needed = s.settings.cluster_support * static_cast<double>(size[ra]) * size[rb];
+      if (static_cast<double>(cross) < needed) {
+        refused[e] = 1;
+        continue;
+      }
+    }
+    if (size[ra] < size[rb]) std::swap(ra, rb);
+    parent[rb] = ra;
+    size[ra] += size[rb];
+    std::swap(next[ra], next[rb]);  // splice the two circles
+  }
+  // Cluster id: smallest record index.
+  std::vector<std::uint32_t> smallest(n, UINT32_MAX);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    const std::uint32_t root = find(r);
+    smallest[root] = std::min(smallest[root], r);
+  }
+  s.cluster_of.resize(n);
+  s.stats.clusters = 0;
+  for (std::uint32_t r = 0; r < n; ++r) {
+    s.cluster_of[r] = smallest[find(r)];
+    if (s.cluster_of[r] == r) ++s.stats.clusters;
+  }
+  // Review: uncertain pairs, and links whose clusters were kept apart.
+  s.review.clear();
+  for (std::size_t e = 0; e < s.kept.size(); ++e) {
+    const auto& p = s.kept[e];
+    const bool linked = e < links;
+    if (linked && refused[e] && s.cluster_of[p.a] != s.cluster_of[p.b]) {
+      s.review.push_back({p, true});
+      ++s.stats.refused_joins;
+    } else if (p.probability >= s.settings.review_low && p.probability < s.settings.review_high) {
+      s.review.push_back({p, false});
+    }
+  }
+}
+
+const std::vector<std::uint32_t>& Deduplicator::clusters() const { return state_->cluster_of; }
+const std::vector<ReviewPair>& Deduplicator::review() const { return state_->review; }
+const Model& Deduplicator::model() const { return state_->model; }
+const Stats& Deduplicator::stats() const { return state_->stats; }
+
+DedupResult deduplicate(const Table& table, const Settings& settings) {
+  Deduplicator d(table, settings);
+  d.prepare();
+  d.block();
+  d.estimate();
+  d.score();
+  d.cluster();
+  return {d.clusters(), d.review(), d.model(), d.stats()};
+}
+
+}  // namespace shebao::matching
