@@ -138,6 +138,10 @@ CLI::App* add_dedup_subcommand(CLI::App& parent, DedupOptions& o) {
   c->add_option("--eval", o.eval_dir, "score against DIR/records.csv (its entity_id is hidden from the engine)");
   c->add_option("--threads", o.threads, "threads (default: all cores)");
   c->add_flag("--json", o.json, "print the evaluation as one JSON line");
+  c->add_option("--link-probability", o.link_probability, "match probability that makes a pair a link (default 0.5)");
+  c->add_option("--cluster-support", o.cluster_support,
+                "share of cross pairs that must be links to join two clusters (default 0.3)");
+  c->add_option("--max-block", o.max_block, "largest block compared pairwise (default 500)");
   return c;
 }
 
@@ -156,6 +160,11 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
     return report(err, Error{ErrorCode::invalid_input, "--input", "give either --input FILE or --eval DIR"});
   if (!eval && o.output.empty())
     return report(err, Error{ErrorCode::invalid_input, "--output", "--input needs --output FILE"});
+  if (!(o.link_probability > 0 && o.link_probability < 1))
+    return report(err, Error{ErrorCode::invalid_input, "--link-probability", "must be between 0 and 1"});
+  if (!(o.cluster_support >= 0 && o.cluster_support <= 1))
+    return report(err, Error{ErrorCode::invalid_input, "--cluster-support", "must be between 0 and 1"});
+  if (o.max_block < 2) return report(err, Error{ErrorCode::invalid_input, "--max-block", "must be at least 2"});
   if (o.threads < 0) return report(err, Error{ErrorCode::invalid_input, "--threads", "must be 0 or more"});
   const std::string path = eval ? o.eval_dir + "/records.csv" : o.input;
   const auto start = Clock::now();
@@ -164,6 +173,9 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
   const std::size_t n = input->record_ids.size();
 
   matching::Settings settings;
+  settings.link_probability = o.link_probability;
+  settings.cluster_support = o.cluster_support;
+  settings.max_block_size = o.max_block;
   settings.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   matching::Deduplicator engine(*input->table, settings);
   {

@@ -39,6 +39,9 @@ struct DedupOptions {
   std::string eval_dir;
   int threads = 0;  // 0 = all cores
   bool json = false;
+  double link_probability = 0.5;  // --link-probability
+  double cluster_support = 0.3;   // --cluster-support
+  std::size_t max_block = 500;    // --max-block
 };
 
 struct GenPeopleOptions {

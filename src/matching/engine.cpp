@@ -174,8 +174,10 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
   for (std::size_t c = 0; c < columns.size() && static_cast<int>(s.fields.size()) < kMaxFields; ++c) {
     FieldKind k = kind_for_column(columns[c]);
     if (k == FieldKind::ignored) continue;
-    // "first_and_surname" only repeats the two name columns when they exist.
-    if (columns[c] == "first_and_surname" && has_given && has_surname) continue;
+    // A full name only repeats the given-name and surname columns when they
+    // exist; comparing it too would count the same evidence twice (Fellegi-
+    // Sunter assumes fields independent given match status).
+    if (k == FieldKind::full_name && has_given && has_surname) continue;
     State::Field f;
     f.column = static_cast<int>(c);
     f.kind = k;

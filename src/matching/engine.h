@@ -90,7 +90,7 @@ struct Settings {
   double link_probability = 0.5;  // a pair is a link at or above this match probability
   double review_low = 0.05;       // pairs kept and, below link_probability... see review_high
   double review_high = 0.95;      // uncertain: review_low <= p < review_high
-  double cluster_support = 0.5;   // share of cross pairs that must be links to join two clusters
+  double cluster_support = 0.3;   // share of cross pairs that must be links to join two clusters
   int em_iterations = 60;
   std::size_t em_sample_pairs = 2'000'000;  // about this many candidate pairs feed EM
 };
