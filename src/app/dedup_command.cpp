@@ -257,6 +257,13 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
         << " s end to end)\n"
         << "comparisons/second " << fixed(comparisons_per_second, 0) << " (" << st.comparisons << " in "
         << fixed(score_seconds, 3) << " s; " << fixed(per_core, 0) << " per core)\n";
+    const auto& model = engine.model();
+    out << "model              match share among candidates " << fixed(model.lambda, 4) << "\n";
+    for (const auto& f : model.fields) {
+      out << "  " << f.column << " (" << matching::to_string(f.kind) << ")";
+      for (int l = 1; l < f.levels; ++l) out << "  L" << l << " m " << fixed(f.m[l], 3) << " u " << fixed(f.u[l], 3);
+      out << "\n";
+    }
   }
   return 0;
 }

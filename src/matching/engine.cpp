@@ -377,9 +377,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
       double jw = jaro_winkler(x, y);
       if (jw < 0.94 && (x.find(' ') != std::string_view::npos || y.find(' ') != std::string_view::npos)) {
         // multi-word names: tokens of the shorter contained in the longer
-        const double c = token_containment(x, y);
-        if (c >= 1.0) jw = std::max(jw, 0.94);
-        else if (c >= 0.5) jw = std::max(jw, 0.85);
+        if (token_containment(x, y) >= 1.0) jw = std::max(jw, 0.94);
       }
       if (jw >= 0.94) return 2;
       if (jw >= 0.85) return 3;
@@ -424,6 +422,12 @@ int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint3
 
 void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
   for (std::size_t fi = 0; fi < fields.size(); ++fi) out[fi] = field_level(fields[fi], a, b);
+  if (date >= 0 && out[date] != 0) {
+    // The birth-date part of two IDs is the date of birth again: when both
+    // records give a date, that agreement is counted there, not twice.
+    for (std::size_t fi = 0; fi < fields.size(); ++fi)
+      if (fields[fi].kind == FieldKind::id && out[fi] == 3) out[fi] = 4;
+  }
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
     const Field& g = fields[given];

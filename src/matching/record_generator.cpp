@@ -250,7 +250,7 @@ void generate_people(const GeneratorOptions& options, const std::function<void(c
             break;
           }
           case 4:  // the old 15-digit ID
-            id = id.substr(0, 6) + id.substr(8, 9);
+            if (id.size() == 18) id = id.substr(0, 6) + id.substr(8, 9);
             break;
           case 5:
             if (day <= 12 && day != month) std::swap(day, month);
