@@ -95,24 +95,81 @@ std::uint64_t hash_bytes(std::string_view text, std::uint64_t seed) {
   return h == 0 ? 1 : h;
 }
 
-// Share of the shorter name's tokens found (JW >= 0.9) in the other.
-double token_containment(std::string_view a, std::string_view b) {
-  const auto ta = split_tokens(a);
-  const auto tb = split_tokens(b);
-  if (ta.size() < 2 && tb.size() < 2) return 0.0;
-  const auto& small = ta.size() <= tb.size() ? ta : tb;
-  const auto& large = ta.size() <= tb.size() ? tb : ta;
-  if (small.empty()) return 0.0;
-  int found = 0;
-  for (std::string_view s : small) {
-    for (std::string_view l : large) {
-      if (s == l || (s.size() > 2 && jaro_winkler(s, l) >= 0.9)) {
-        ++found;
-        break;
-      }
+// Calls fn(token) for each blank-separated token of `text`; stops when fn returns false.
+template <class Fn>
+bool each_token(std::string_view text, Fn&& fn) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ') ++j;
+    if (j > i && !fn(text.substr(i, j - i))) return false;
+    i = j;
+  }
+  return true;
+}
+
+std::size_t token_count(std::string_view text) {
+  std::size_t n = 0;
+  each_token(text, [&](std::string_view) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+// Whether every token of the name with fewer tokens is found (equal, or
+// JW >= 0.9 for tokens of 3 bytes and more) in the other. Names of one token
+// each are not "contained" (the caller's JW already covers them).
+bool tokens_contained(std::string_view a, std::string_view b) {
+  std::size_t na = token_count(a), nb = token_count(b);
+  if (na < 2 && nb < 2) return false;
+  if (na > nb) std::swap(a, b);
+  return each_token(a, [&](std::string_view s) {
+    return !each_token(b, [&](std::string_view l) {
+      return !(s == l || (s.size() > 2 && jaro_winkler(s, l) >= 0.9));
+    });
+  });
+}
+
+// Bigram signature of a text (blanks ignored), 128 bits: the Dice overlap of
+// two signatures approximates the Dice coefficient of their bigram sets.
+struct Signature {
+  std::uint64_t bits[2] = {0, 0};
+};
+Signature signature(std::string_view text) {
+  Signature s;
+  unsigned char prev = 0;
+  for (unsigned char c : text) {
+    if (c == ' ') continue;
+    const std::uint32_t h = (prev * 0x9E3779B1u) ^ (c * 0x85EBCA77u);
+    const std::uint32_t bit = (h ^ (h >> 15)) * 0x2C1B3C6Du >> 25;  // 0..127
+    s.bits[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+    prev = c;
+  }
+  return s;
+}
+double dice(const Signature& a, const Signature& b) {
+  const int both = __builtin_popcountll(a.bits[0] & b.bits[0]) + __builtin_popcountll(a.bits[1] & b.bits[1]);
+  const int total = __builtin_popcountll(a.bits[0]) + __builtin_popcountll(a.bits[1]) +
+                    __builtin_popcountll(b.bits[0]) + __builtin_popcountll(b.bits[1]);
+  return total == 0 ? 0.0 : 2.0 * both / total;
+}
+
+// Positions where two equal-length strings differ, at most limit + 1 counted;
+// *swap set when the only two differences are adjacent and crossed.
+int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
+  int diff = 0, first = -1;
+  *adjacent_swap = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) {
+      if (++diff > limit) return diff;
+      if (first < 0) first = static_cast<int>(i);
     }
   }
-  return static_cast<double>(found) / small.size();
+  if (diff == 2 && first + 1 < static_cast<int>(a.size()) && a[first] == b[first + 1] && a[first + 1] == b[first])
+    *adjacent_swap = true;
+  return diff;
 }
 
 }  // namespace
@@ -377,7 +434,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
       double jw = jaro_winkler(x, y);
       if (jw < 0.94 && (x.find(' ') != std::string_view::npos || y.find(' ') != std::string_view::npos)) {
         // multi-word names: tokens of the shorter contained in the longer
-        if (token_containment(x, y) >= 1.0) jw = std::max(jw, 0.94);
+        if (tokens_contained(x, y)) jw = std::max(jw, 0.94);
       }
       if (jw >= 0.94) return 2;
       if (jw >= 0.85) return 3;
@@ -385,14 +442,24 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
       return 5;
     }
     case FieldKind::date: {
-      if (date_swapped(x, y)) return 2;
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        if (d <= 1 || swap || date_swapped(x, y)) return 2;
+        if (d <= 2 || (x.size() >= 4 && x.substr(0, 4) == y.substr(0, 4))) return 3;
+        return 4;
+      }
       const int d = damerau_levenshtein(x, y, 2);
       if (d <= 1) return 2;
       if (d <= 2 || (x.size() >= 4 && y.size() >= 4 && x.substr(0, 4) == y.substr(0, 4))) return 3;
       return 4;
     }
     case FieldKind::id: {
-      if (x.size() == y.size() && damerau_levenshtein(x, y, 1) <= 1) return 2;
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        if (d <= 1 || swap) return 2;
+      }
       if (x.size() == 18 && y.size() == 18 && x.substr(6, 8) == y.substr(6, 8)) return 3;
       return 4;
     }
@@ -403,9 +470,9 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
     }
     case FieldKind::gender: return 2;
     case FieldKind::text: {
-      const double jw = jaro_winkler(x, y);
-      if (jw >= 0.92) return 2;
-      if (jw >= 0.80) return 3;
+      const double d = dice(signature(x), signature(y));
+      if (d >= 0.8) return 2;
+      if (d >= 0.6) return 3;
       return 4;
     }
     case FieldKind::ignored: return 0;
