@@ -182,6 +182,7 @@ struct Deduplicator::State {
     std::vector<std::uint32_t> begin;
     std::vector<std::uint32_t> value_id;  // 0 = missing; equal ids = equal normalised values
     std::vector<std::uint32_t> value_count;  // by value id
+    std::vector<Signature> signature;        // text fields: bigram signature per record
     std::uint64_t present = 0;
     double mean_frequency = 0;  // expected share of an agreeing value, for TF
     std::string_view get(std::uint32_t r) const {
@@ -211,6 +212,15 @@ struct Deduplicator::State {
   State(const Table& t, Settings s) : table(t), settings(s) {}
 
   void levels_of(std::uint32_t a, std::uint32_t b, int* out) const;
+  // The weight of a pair, stopping early (returning false) once the fields
+  // left cannot lift it to min_weight. Cheap fields first, names last.
+  void name_levels(std::uint32_t a, std::uint32_t b, int* out) const;
+  int other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const;
+  bool weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& weight_out, int* lv) const;
+  double tf_adjust(std::size_t fi, std::uint32_t a) const;
+  std::vector<int> order;          // fields, cheap ones first, names last
+  std::vector<double> rest_max;    // by position in order: most weight the later fields can add
+  std::size_t first_name_position = 0;
   int field_level(const Field& f, std::uint32_t a, std::uint32_t b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
   double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
@@ -245,6 +255,27 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
   }
   s.n = static_cast<std::uint32_t>(table.rows());
   s.stats.records = s.n;
+  auto cost = [](FieldKind k) {
+    switch (k) {
+      case FieldKind::gender: return 0;
+      case FieldKind::date: return 1;  // before id: the id level looks at the date level
+      case FieldKind::id: return 2;
+      case FieldKind::phone: return 3;
+      case FieldKind::code: return 4;
+      case FieldKind::text: return 5;
+      default: return 6;  // names
+    }
+  };
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
+  std::stable_sort(s.order.begin(), s.order.end(),
+                   [&](int x, int y) { return cost(s.fields[x].kind) < cost(s.fields[y].kind); });
+  s.first_name_position = s.order.size();
+  for (std::size_t k = 0; k < s.order.size(); ++k) {
+    if (cost(s.fields[s.order[k]].kind) == 6) {
+      s.first_name_position = k;
+      break;
+    }
+  }
 }
 
 Deduplicator::~Deduplicator() = default;
@@ -288,6 +319,12 @@ void Deduplicator::prepare(const ProgressFn& progress) {
       ++f.present;
     }
     if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  }
+  for (auto& f : s.fields) {
+    if (f.kind == FieldKind::text) {
+      f.signature.resize(s.n);
+      for (std::uint32_t r = 0; r < s.n; ++r) f.signature[r] = signature(f.get(r));
+    }
   }
   for (auto& f : s.fields) {
     // Expected frequency of the value two agreeing records share: sum p^3 / sum p^2.
@@ -465,8 +502,13 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
     }
     case FieldKind::code:
     case FieldKind::phone: {
-      if (x.size() >= 3 && damerau_levenshtein(x, y, 1) <= 1) return 2;
-      return 3;
+      if (x.size() < 3) return 3;
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        return d <= 1 || swap ? 2 : 3;
+      }
+      return damerau_levenshtein(x, y, 1) <= 1 ? 2 : 3;
     }
     case FieldKind::gender: return 2;
     case FieldKind::text: {
@@ -484,17 +526,15 @@ int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint3
   const std::uint32_t va = f.value_id[a], vb = f.value_id[b];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
+  if (f.kind == FieldKind::text) {
+    const double d = dice(f.signature[a], f.signature[b]);
+    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
+  }
   return field_level_values(f.kind, f.get(a), f.get(b));
 }
 
-void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
-  for (std::size_t fi = 0; fi < fields.size(); ++fi) out[fi] = field_level(fields[fi], a, b);
-  if (date >= 0 && out[date] != 0) {
-    // The birth-date part of two IDs is the date of birth again: when both
-    // records give a date, that agreement is counted there, not twice.
-    for (std::size_t fi = 0; fi < fields.size(); ++fi)
-      if (fields[fi].kind == FieldKind::id && out[fi] == 3) out[fi] = 4;
-  }
+void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out) const {
+  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(fields[order[k]], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
     const Field& g = fields[given];
@@ -511,24 +551,61 @@ void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) 
   }
 }
 
+int Deduplicator::State::other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const {
+  int l = field_level(fields[fi], a, b);
+  // The birth-date part of two IDs is the date of birth again: when both
+  // records give a date, that agreement is counted there, not twice.
+  if (l == 3 && fields[fi].kind == FieldKind::id && date >= 0 && out[date] != 0) l = 4;
+  return l;
+}
+
+void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
+  for (std::size_t k = 0; k < first_name_position; ++k) out[order[k]] = other_level(order[k], a, b, out);
+  name_levels(a, b, out);
+}
+
+double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
+  if (!model.fields[fi].term_frequency) return 0;
+  const Field& f = fields[fi];
+  const double p = static_cast<double>(f.value_count[f.value_id[a]]) / std::max<std::uint64_t>(1, f.present);
+  if (f.mean_frequency <= 0 || p <= 0) return 0;
+  // log2(mean / p), bounded: a rare value counts more, a common one less.
+  return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);
+}
+
 double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, const int* lv) const {
   double w = 0;
   for (std::size_t fi = 0; fi < fields.size(); ++fi) {
     const int l = lv[fi];
     if (l == 0) continue;
     w += weight[fi][l];
-    if (l == 1 && model.fields[fi].term_frequency) {
-      const Field& f = fields[fi];
-      const double p = static_cast<double>(f.value_count[f.value_id[a]]) / std::max<std::uint64_t>(1, f.present);
-      if (f.mean_frequency > 0 && p > 0) {
-        // log2(mean / p), bounded: a rare value counts more, a common one less.
-        double adj = std::log2(f.mean_frequency / p);
-        adj = std::clamp(adj, -10.0, 10.0);
-        w += adj;
-      }
-    }
+    if (l == 1) w += tf_adjust(fi, a);
   }
   return w;
+}
+
+bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv) const {
+  w = 0;
+  for (std::size_t k = 0; k < first_name_position; ++k) {
+    const int fi = order[k];
+    const int l = other_level(fi, a, b, lv);
+    lv[fi] = l;
+    if (l != 0) {
+      w += weight[fi][l];
+      if (l == 1) w += tf_adjust(fi, a);
+    }
+    if (w + rest_max[k + 1] < min_weight) return false;
+  }
+  if (first_name_position == order.size()) return w >= min_weight;
+  name_levels(a, b, lv);
+  for (std::size_t k = first_name_position; k < order.size(); ++k) {
+    const int fi = order[k];
+    const int l = lv[fi];
+    if (l == 0) continue;
+    w += weight[fi][l];
+    if (l == 1) w += tf_adjust(fi, a);
+  }
+  return w >= min_weight;
 }
 
 void Deduplicator::estimate() {
@@ -674,6 +751,19 @@ void Deduplicator::estimate() {
     for (int l = fields[fi].levels - 2; l >= 1; --l)
       s.weight[fi][l] = std::max(s.weight[fi][l], s.weight[fi][l + 1]);
   }
+  // Upper bounds for early stopping in score().
+  s.rest_max.assign(s.order.size() + 1, 0.0);
+  for (std::size_t k = s.order.size(); k-- > 0;) {
+    const int fi = s.order[k];
+    const auto& f = s.fields[fi];
+    double best = 0;  // a missing value adds nothing
+    for (int l = 2; l < fields[fi].levels; ++l) best = std::max(best, static_cast<double>(s.weight[fi][l]));
+    double tf_max = 0;
+    if (fields[fi].term_frequency && f.mean_frequency > 0 && f.present > 0)
+      tf_max = std::clamp(std::log2(f.mean_frequency * static_cast<double>(f.present)), -10.0, 10.0);
+    best = std::max(best, s.weight[fi][1] + tf_max);
+    s.rest_max[k] = s.rest_max[k + 1] + best;
+  }
 }
 
 ScoredPair Deduplicator::compare(std::uint32_t a, std::uint32_t b) const {
@@ -714,9 +804,8 @@ void Deduplicator::score(const ProgressFn& progress) {
       for (std::uint32_t i = begin; i < end; ++i) {
         s.for_candidates(i, stamp, [&](std::uint32_t j) {
           ++compared[t];
-          s.levels_of(i, j, lv);
-          const double w = s.pair_weight(i, j, lv);
-          if (w >= min_weight)
+          double w = 0;
+          if (s.weigh(i, j, min_weight, w, lv))
             kept[t].push_back({i, j, static_cast<float>(w),
                                static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
         });
