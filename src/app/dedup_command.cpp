@@ -141,7 +141,7 @@ CLI::App* add_dedup_subcommand(CLI::App& parent, DedupOptions& o) {
   c->add_option("--link-probability", o.link_probability, "match probability that makes a pair a link (default 0.5)");
   c->add_option("--cluster-support", o.cluster_support,
                 "share of cross pairs that must be links to join two clusters (default 0.3)");
-  c->add_option("--max-block", o.max_block, "largest block compared pairwise (default 500)");
+  c->add_option("--max-block", o.max_block, "largest block compared pairwise (default 100)");
   return c;
 }
 

@@ -41,7 +41,7 @@ struct DedupOptions {
   bool json = false;
   double link_probability = 0.5;  // --link-probability
   double cluster_support = 0.3;   // --cluster-support
-  std::size_t max_block = 500;    // --max-block
+  std::size_t max_block = 100;    // --max-block
 };
 
 struct GenPeopleOptions {

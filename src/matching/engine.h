@@ -52,8 +52,8 @@
 namespace shebao::matching {
 
 // Blocks larger than this are not compared pairwise (their records meet in
-// other blocks). 500 records = 124,750 pairs at most per block.
-inline constexpr std::size_t kMaxBlockSize = 500;
+// other blocks). 100 records = 4,950 pairs at most per block.
+inline constexpr std::size_t kMaxBlockSize = 100;
 inline constexpr int kMaxFields = 16;
 inline constexpr int kMaxLevels = 6;  // level 0 = a value is missing
 
