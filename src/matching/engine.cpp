@@ -216,10 +216,16 @@ struct Deduplicator::State {
   // left cannot lift it to min_weight. Cheap fields first, names last.
   void name_levels(std::uint32_t a, std::uint32_t b, int* out) const;
   int other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const;
-  bool weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& weight_out, int* lv) const;
+  bool weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& weight_out, int* lv,
+             const double* rest_max) const;
   double tf_adjust(std::size_t fi, std::uint32_t a) const;
   std::vector<int> order;          // fields, cheap ones first, names last
   std::vector<double> rest_max;    // by position in order: most weight the later fields can add
+  std::vector<double> best_inexact;  // by field: the highest weight of a level other than exact
+  std::vector<std::vector<float>> tf;  // by field and value id: term-frequency adjustment
+  std::vector<std::uint32_t> vid;      // value ids, record-major (n x fields), for locality
+  // bound[k]: the most weight fields order[k..] can add to a pair with record a.
+  void bounds_for(std::uint32_t a, double* bound) const;
   std::size_t first_name_position = 0;
   int field_level(const Field& f, std::uint32_t a, std::uint32_t b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
@@ -319,6 +325,11 @@ void Deduplicator::prepare(const ProgressFn& progress) {
       ++f.present;
     }
     if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  }
+  s.vid.assign(static_cast<std::size_t>(s.n) * s.fields.size(), 0);
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
+    for (std::uint32_t r = 0; r < s.n; ++r) s.vid[r * s.fields.size() + fi] = s.fields[fi].value_id[r];
+    std::vector<std::uint32_t>().swap(s.fields[fi].value_id);
   }
   for (auto& f : s.fields) {
     if (f.kind == FieldKind::text) {
@@ -523,7 +534,9 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
 }
 
 int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
-  const std::uint32_t va = f.value_id[a], vb = f.value_id[b];
+  const std::size_t fi = static_cast<std::size_t>(&f - fields.data());
+  const std::size_t nf = fields.size();
+  const std::uint32_t va = vid[a * nf + fi], vb = vid[b * nf + fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   if (f.kind == FieldKind::text) {
@@ -565,9 +578,10 @@ void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) 
 }
 
 double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
+  if (!tf.empty()) return tf[fi][vid[a * fields.size() + fi]];
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
-  const double p = static_cast<double>(f.value_count[f.value_id[a]]) / std::max<std::uint64_t>(1, f.present);
+  const double p = static_cast<double>(f.value_count[vid[a * fields.size() + fi]]) / std::max<std::uint64_t>(1, f.present);
   if (f.mean_frequency <= 0 || p <= 0) return 0;
   // log2(mean / p), bounded: a rare value counts more, a common one less.
   return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);
@@ -584,7 +598,16 @@ double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, co
   return w;
 }
 
-bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv) const {
+void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
+  bound[order.size()] = 0;
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const int fi = order[k];
+    bound[k] = bound[k + 1] + std::max(best_inexact[fi], weight[fi][1] + tf_adjust(fi, a));
+  }
+}
+
+bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv,
+                                const double* rest_max) const {
   w = 0;
   for (std::size_t k = 0; k < first_name_position; ++k) {
     const int fi = order[k];
@@ -751,7 +774,22 @@ void Deduplicator::estimate() {
     for (int l = fields[fi].levels - 2; l >= 1; --l)
       s.weight[fi][l] = std::max(s.weight[fi][l], s.weight[fi][l + 1]);
   }
-  // Upper bounds for early stopping in score().
+  // Term-frequency adjustments by value, and the best inexact level, for score().
+  s.best_inexact.assign(nf, 0.0);
+  std::vector<std::vector<float>> tf(nf);
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    for (int l = 2; l < fields[fi].levels; ++l)
+      s.best_inexact[fi] = std::max(s.best_inexact[fi], static_cast<double>(s.weight[fi][l]));
+    const auto& f = s.fields[fi];
+    tf[fi].assign(f.value_count.size(), 0.0f);
+    if (!fields[fi].term_frequency || f.mean_frequency <= 0) continue;
+    for (std::size_t v = 1; v < f.value_count.size(); ++v) {
+      const double p = static_cast<double>(f.value_count[v]) / std::max<std::uint64_t>(1, f.present);
+      tf[fi][v] = static_cast<float>(std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0));
+    }
+  }
+  s.tf = std::move(tf);
+  // Upper bounds for early stopping (any record).
   s.rest_max.assign(s.order.size() + 1, 0.0);
   for (std::size_t k = s.order.size(); k-- > 0;) {
     const int fi = s.order[k];
@@ -797,15 +835,17 @@ void Deduplicator::score(const ProgressFn& progress) {
   auto work = [&](int t) {
     std::vector<std::uint32_t> stamp(s.n, 0);
     int lv[kMaxFields];
+    double bound[kMaxFields + 1];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
       if (begin >= s.n) break;
       const std::uint32_t end = std::min(s.n, begin + kChunk);
       for (std::uint32_t i = begin; i < end; ++i) {
+        s.bounds_for(i, bound);
         s.for_candidates(i, stamp, [&](std::uint32_t j) {
           ++compared[t];
           double w = 0;
-          if (s.weigh(i, j, min_weight, w, lv))
+          if (s.weigh(i, j, min_weight, w, lv, bound))
             kept[t].push_back({i, j, static_cast<float>(w),
                                static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
         });
