@@ -180,11 +180,11 @@ struct Deduplicator::State {
     FieldKind kind = FieldKind::ignored;
     std::string arena;
     std::vector<std::uint32_t> begin;
-    std::vector<std::uint32_t> value_id;  // 0 = missing; equal ids = equal normalised values
     std::vector<std::uint32_t> value_count;  // by value id
     std::vector<Signature> signature;        // text fields: bigram signature per record
     std::uint64_t present = 0;
-    double mean_frequency = 0;  // expected share of an agreeing value, for TF
+    double mean_frequency = 0;  // expected share of an agreeing value, for TF: sum p^3 / sum p^2
+    double sum_c2 = 0, sum_c3 = 0;  // sums of count^2 and count^3 over values
     std::string_view get(std::uint32_t r) const {
       return std::string_view(arena).substr(begin[r], begin[r + 1] - begin[r]);
     }
@@ -193,6 +193,14 @@ struct Deduplicator::State {
 
   const Table& table;
   Settings settings;
+  std::unique_ptr<ChineseText> chinese = std::make_unique<ChineseText>();
+  std::vector<std::unordered_map<std::string, std::uint32_t>> value_ids;  // by field
+  int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
+  // Normalises row r of the table (r = records so far) and appends it.
+  void append(std::uint32_t r);
+  std::array<std::uint64_t, 10> compute_keys(std::uint32_t r) const;
+  // Weights, prior and bounds from `model`.
+  void apply_model();
   std::vector<Field> fields;
   int given = -1, surname = -1, date = -1;
   std::uint32_t n = 0;
@@ -272,6 +280,18 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
       default: return 6;  // names
     }
   };
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
+    auto& f = s.fields[fi];
+    const std::string& column = columns[f.column];
+    if (f.kind == FieldKind::id && s.id_field < 0) s.id_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::phone && s.phone_field < 0) s.phone_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::full_name && s.full_field < 0) s.full_field = static_cast<int>(fi);
+    if (column.find("email") != std::string::npos && s.email_field < 0) s.email_field = static_cast<int>(fi);
+    if (column.find("postcode") != std::string::npos && s.postcode_field < 0) s.postcode_field = static_cast<int>(fi);
+    f.begin.assign(1, 0);
+    f.value_count.assign(1, 0);
+  }
+  s.value_ids.resize(s.fields.size());
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
                    [&](int x, int y) { return cost(s.fields[x].kind) < cost(s.fields[y].kind); });
@@ -286,132 +306,103 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
 
 Deduplicator::~Deduplicator() = default;
 
+void Deduplicator::State::append(std::uint32_t r) {
+  std::string value;
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+    auto& f = fields[fi];
+    const std::string_view raw = table.value(r, f.column);
+    switch (f.kind) {
+      case FieldKind::given_name:
+      case FieldKind::surname:
+      case FieldKind::full_name: value = name_key(raw, *chinese); break;
+      case FieldKind::date: value = normalize_date(raw); break;
+      case FieldKind::id: value = normalize_id(raw); break;
+      case FieldKind::phone: {
+        value.clear();
+        for (char c : raw)
+          if (c >= '0' && c <= '9') value.push_back(c);
+        break;
+      }
+      default: value = has_han(raw) ? fold_text(chinese->simplified(raw)) : fold_text(raw); break;
+    }
+    f.arena += value;
+    f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
+    if (f.kind == FieldKind::text) f.signature.push_back(signature(value));
+    if (value.empty()) {
+      vid.push_back(0);
+      continue;
+    }
+    auto [it, inserted] = value_ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
+    if (inserted) f.value_count.push_back(0);
+    vid.push_back(it->second);
+    const double c = f.value_count[it->second]++;
+    f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
+    f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
+    ++f.present;
+    f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+  }
+  keys.push_back(compute_keys(r));
+}
+
 void Deduplicator::prepare(const ProgressFn& progress) {
   State& s = *state_;
-  ChineseText chinese;
-  for (auto& f : s.fields) {
-    f.begin.assign(1, 0);
-    f.begin.reserve(s.n + 1);
-    f.value_id.assign(s.n, 0);
-    f.value_count.assign(1, 0);
-  }
-  std::vector<std::unordered_map<std::string, std::uint32_t>> ids(s.fields.size());
-  std::string value;
+  s.vid.reserve(static_cast<std::size_t>(s.n) * s.fields.size());
+  s.keys.reserve(s.n);
   for (std::uint32_t r = 0; r < s.n; ++r) {
-    for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
-      auto& f = s.fields[fi];
-      const std::string_view raw = s.table.value(r, f.column);
-      switch (f.kind) {
-        case FieldKind::given_name:
-        case FieldKind::surname:
-        case FieldKind::full_name: value = name_key(raw, chinese); break;
-        case FieldKind::date: value = normalize_date(raw); break;
-        case FieldKind::id: value = normalize_id(raw); break;
-        case FieldKind::phone: {
-          value.clear();
-          for (char c : raw)
-            if (c >= '0' && c <= '9') value.push_back(c);
-          break;
-        }
-        default: value = has_han(raw) ? fold_text(chinese.simplified(raw)) : fold_text(raw); break;
-      }
-      f.arena += value;
-      f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
-      if (value.empty()) continue;
-      auto [it, inserted] = ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
-      if (inserted) f.value_count.push_back(0);
-      f.value_id[r] = it->second;
-      ++f.value_count[it->second];
-      ++f.present;
-    }
+    s.append(r);
     if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
   }
-  s.vid.assign(static_cast<std::size_t>(s.n) * s.fields.size(), 0);
-  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
-    for (std::uint32_t r = 0; r < s.n; ++r) s.vid[r * s.fields.size() + fi] = s.fields[fi].value_id[r];
-    std::vector<std::uint32_t>().swap(s.fields[fi].value_id);
-  }
-  for (auto& f : s.fields) {
-    if (f.kind == FieldKind::text) {
-      f.signature.resize(s.n);
-      for (std::uint32_t r = 0; r < s.n; ++r) f.signature[r] = signature(f.get(r));
-    }
-  }
-  for (auto& f : s.fields) {
-    // Expected frequency of the value two agreeing records share: sum p^3 / sum p^2.
-    double p2 = 0, p3 = 0;
-    for (std::size_t v = 1; v < f.value_count.size(); ++v) {
-      const double p = static_cast<double>(f.value_count[v]) / std::max<std::uint64_t>(1, f.present);
-      p2 += p * p;
-      p3 += p * p * p;
-    }
-    f.mean_frequency = p2 > 0 ? p3 / p2 : 0;
-  }
+  for (auto& ids : s.value_ids) std::unordered_map<std::string, std::uint32_t>().swap(ids);
+}
 
-  // Blocking keys.
-  s.keys.assign(s.n, {});
-  auto field_value = [&](int fi, std::uint32_t r) -> std::string_view {
-    return fi < 0 ? std::string_view() : s.fields[fi].get(r);
+std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r) const {
+  std::array<std::uint64_t, 10> k{};
+  auto field_value = [&](int fi, std::uint32_t row) -> std::string_view {
+    return fi < 0 ? std::string_view() : fields[fi].get(row);
   };
-  int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
-  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
-    const auto& f = s.fields[fi];
-    const std::string& column = s.table.columns()[f.column];
-    if (f.kind == FieldKind::id && id_field < 0) id_field = static_cast<int>(fi);
-    if (f.kind == FieldKind::phone && phone_field < 0) phone_field = static_cast<int>(fi);
-    if (f.kind == FieldKind::full_name && full_field < 0) full_field = static_cast<int>(fi);
-    if (column.find("email") != std::string::npos && email_field < 0) email_field = static_cast<int>(fi);
-    if (column.find("postcode") != std::string::npos && postcode_field < 0) postcode_field = static_cast<int>(fi);
+  // Name tokens: given and surname, or the tokens of the full name.
+  std::string first, last;
+  const bool han = full_field >= 0 && has_han(table.value(r, fields[full_field].column));
+  auto sound = [&](std::string_view token) { return han ? std::string(token) : phonetic(token); };
+  if (given >= 0 || surname >= 0) {
+    const auto g = split_tokens(field_value(given, r));
+    const auto sn = split_tokens(field_value(surname, r));
+    if (!g.empty()) first = sound(g.front());
+    if (!sn.empty()) last = sound(sn.back());
+  } else if (full_field >= 0) {
+    const auto t = split_tokens(field_value(full_field, r));
+    if (!t.empty()) first = sound(t.front());
+    if (t.size() > 1) last = sound(t.back());
   }
-  std::string key;
-  for (std::uint32_t r = 0; r < s.n; ++r) {
-    auto& k = s.keys[r];
-    // Name tokens: given and surname, or the tokens of the full name.
-    std::string first, last;
-    const bool han = full_field >= 0 && has_han(s.table.value(r, s.fields[full_field].column));
-    auto sound = [&](std::string_view token) { return han ? std::string(token) : phonetic(token); };
-    if (s.given >= 0 || s.surname >= 0) {
-      const auto g = split_tokens(field_value(s.given, r));
-      const auto sn = split_tokens(field_value(s.surname, r));
-      if (!g.empty()) first = sound(g.front());
-      if (!sn.empty()) last = sound(sn.back());
-    } else if (full_field >= 0) {
-      const auto t = split_tokens(field_value(full_field, r));
-      if (!t.empty()) first = sound(t.front());
-      if (t.size() > 1) last = sound(t.back());
-    }
-    std::string_view dob = field_value(s.date, r);
-    std::string year = dob.size() >= 4 ? std::string(dob.substr(0, 4)) : std::string();
-    std::string dob_key;
-    if (dob.size() == 8) {
-      std::string md = std::string(dob.substr(4, 2)), dm = std::string(dob.substr(6, 2));
-      if (dm < md) std::swap(md, dm);
-      dob_key = year + md + dm;
-    } else {
-      dob_key = std::string(dob);
-    }
-    auto set = [&](int slot, const std::string& text, bool ok) {
-      k[slot] = ok ? hash_bytes(text, slot + 1) : 0;
-    };
-    set(0, std::string(field_value(id_field, r)), !field_value(id_field, r).empty());
-    set(1, dob_key, !dob_key.empty());
-    {
-      std::string a = first, b = last;
-      if (b < a) std::swap(a, b);
-      set(2, a + "|" + b, !first.empty() && !last.empty());
-    }
-    set(3, last + "|" + year, !last.empty() && !year.empty());
-    set(4, first + "|" + year, !first.empty() && !year.empty());
-    set(5, last + "|" + first.substr(0, 1), !last.empty() && !first.empty());
-    set(6, first + "|" + last.substr(0, 1), !last.empty() && !first.empty());
-    {
-      std::string_view pc = field_value(postcode_field, r);
-      set(7, std::string(pc) + "|" + first.substr(0, 1), !pc.empty() && !first.empty());
-    }
-    set(8, std::string(field_value(phone_field, r)), field_value(phone_field, r).size() >= 6);
-    set(9, std::string(field_value(email_field, r)), !field_value(email_field, r).empty());
-    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  std::string_view dob = field_value(date, r);
+  std::string year = dob.size() >= 4 ? std::string(dob.substr(0, 4)) : std::string();
+  std::string dob_key;
+  if (dob.size() == 8) {
+    std::string md = std::string(dob.substr(4, 2)), dm = std::string(dob.substr(6, 2));
+    if (dm < md) std::swap(md, dm);
+    dob_key = year + md + dm;
+  } else {
+    dob_key = std::string(dob);
   }
+  auto set = [&](int slot, const std::string& text, bool ok) { k[slot] = ok ? hash_bytes(text, slot + 1) : 0; };
+  set(0, std::string(field_value(id_field, r)), !field_value(id_field, r).empty());
+  set(1, dob_key, !dob_key.empty());
+  {
+    std::string a = first, b = last;
+    if (b < a) std::swap(a, b);
+    set(2, a + "|" + b, !first.empty() && !last.empty());
+  }
+  set(3, last + "|" + year, !last.empty() && !year.empty());
+  set(4, first + "|" + year, !first.empty() && !year.empty());
+  set(5, last + "|" + first.substr(0, 1), !last.empty() && !first.empty());
+  set(6, first + "|" + last.substr(0, 1), !last.empty() && !first.empty());
+  {
+    std::string_view pc = field_value(postcode_field, r);
+    set(7, std::string(pc) + "|" + first.substr(0, 1), !pc.empty() && !first.empty());
+  }
+  set(8, std::string(field_value(phone_field, r)), field_value(phone_field, r).size() >= 6);
+  set(9, std::string(field_value(email_field, r)), !field_value(email_field, r).empty());
+  return k;
 }
 
 void Deduplicator::block() {
@@ -764,22 +755,10 @@ void Deduplicator::estimate() {
     if (change < 1e-5) break;
   }
   s.model.lambda = lambda;
-  s.prior = static_cast<float>(std::log2(lambda / (1 - lambda)));
-  for (std::size_t fi = 0; fi < nf; ++fi) {
-    for (int l = 1; l < fields[fi].levels; ++l) {
-      double w = std::log2(std::max(fields[fi].m[l], 1e-9) / std::max(fields[fi].u[l], 1e-9));
-      s.weight[fi][l] = static_cast<float>(std::clamp(w, -20.0, 20.0));
-    }
-    // Agreement levels never count against a match more than the level below them.
-    for (int l = fields[fi].levels - 2; l >= 1; --l)
-      s.weight[fi][l] = std::max(s.weight[fi][l], s.weight[fi][l + 1]);
-  }
-  // Term-frequency adjustments by value, and the best inexact level, for score().
-  s.best_inexact.assign(nf, 0.0);
+  s.apply_model();
+  // Term-frequency adjustments by value, for score().
   std::vector<std::vector<float>> tf(nf);
   for (std::size_t fi = 0; fi < nf; ++fi) {
-    for (int l = 2; l < fields[fi].levels; ++l)
-      s.best_inexact[fi] = std::max(s.best_inexact[fi], static_cast<double>(s.weight[fi][l]));
     const auto& f = s.fields[fi];
     tf[fi].assign(f.value_count.size(), 0.0f);
     if (!fields[fi].term_frequency || f.mean_frequency <= 0) continue;
@@ -789,18 +768,32 @@ void Deduplicator::estimate() {
     }
   }
   s.tf = std::move(tf);
+}
+
+void Deduplicator::State::apply_model() {
+  const std::size_t nf = fields.size();
+  const auto& mf = model.fields;
+  prior = static_cast<float>(std::log2(model.lambda / (1 - model.lambda)));
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    for (int l = 1; l < mf[fi].levels; ++l) {
+      double w = std::log2(std::max(mf[fi].m[l], 1e-9) / std::max(mf[fi].u[l], 1e-9));
+      weight[fi][l] = static_cast<float>(std::clamp(w, -20.0, 20.0));
+    }
+    // Agreement levels never count against a match more than the level below them.
+    for (int l = mf[fi].levels - 2; l >= 1; --l) weight[fi][l] = std::max(weight[fi][l], weight[fi][l + 1]);
+  }
+  best_inexact.assign(nf, 0.0);
+  for (std::size_t fi = 0; fi < nf; ++fi)
+    for (int l = 2; l < mf[fi].levels; ++l) best_inexact[fi] = std::max(best_inexact[fi], static_cast<double>(weight[fi][l]));
   // Upper bounds for early stopping (any record).
-  s.rest_max.assign(s.order.size() + 1, 0.0);
-  for (std::size_t k = s.order.size(); k-- > 0;) {
-    const int fi = s.order[k];
-    const auto& f = s.fields[fi];
-    double best = 0;  // a missing value adds nothing
-    for (int l = 2; l < fields[fi].levels; ++l) best = std::max(best, static_cast<double>(s.weight[fi][l]));
+  rest_max.assign(order.size() + 1, 0.0);
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const int fi = order[k];
+    const auto& f = fields[fi];
     double tf_max = 0;
-    if (fields[fi].term_frequency && f.mean_frequency > 0 && f.present > 0)
+    if (mf[fi].term_frequency && f.mean_frequency > 0 && f.present > 0)
       tf_max = std::clamp(std::log2(f.mean_frequency * static_cast<double>(f.present)), -10.0, 10.0);
-    best = std::max(best, s.weight[fi][1] + tf_max);
-    s.rest_max[k] = s.rest_max[k + 1] + best;
+    rest_max[k] = rest_max[k + 1] + std::max(best_inexact[fi], weight[fi][1] + tf_max);
   }
 }
 
