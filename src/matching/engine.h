@@ -135,6 +135,8 @@ struct Stats {
 
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+class CandidateIndex;
+
 class Deduplicator {
  public:
   Deduplicator(const Table& table, Settings settings);
@@ -161,6 +163,7 @@ class Deduplicator {
   struct State;
 
  private:
+  friend class CandidateIndex;
   std::unique_ptr<State> state_;
 };
 
