@@ -1,6 +1,7 @@
 #include "app/dedup_command.h"
 
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU seconds used by the process so far (all threads): the per-core rate of
+// a step is its work over its CPU time, which a busy shared machine does not distort.
+double cpu_seconds() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
 }
 
 int report(std::ostream& err, const Error& error) {
@@ -178,19 +187,31 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
   settings.max_block_size = o.max_block;
   settings.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   matching::Deduplicator engine(*input->table, settings);
+  const double read_seconds = seconds_since(start);
+  auto step = Clock::now();
+  auto lap = [&step] {
+    const double t = seconds_since(step);
+    step = Clock::now();
+    return t;
+  };
   {
     Progress progress("dedup: normalise", n, "records");
     engine.prepare([&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
   }
+  const double prepare_seconds = lap();
   engine.block();
+  const double block_seconds = lap();
   engine.estimate();
-  const auto score_start = Clock::now();
+  const double estimate_seconds = lap();
+  const double cpu_before = cpu_seconds();
   {
     Progress progress("dedup: compare", n, "records");
     engine.score([&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
   }
-  const double score_seconds = seconds_since(score_start);
+  const double score_cpu = cpu_seconds() - cpu_before;
+  const double score_seconds = lap();
   engine.cluster();
+  const double cluster_seconds = lap();
   const auto& clusters = engine.clusters();
 
   if (!o.output.empty()) {
@@ -219,6 +240,7 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
   const double records_per_second = n / std::max(total_seconds, 1e-9);
   const double comparisons_per_second = st.comparisons / std::max(score_seconds, 1e-9);
   const double per_core = comparisons_per_second / settings.threads;
+  const double per_cpu_second = st.comparisons / std::max(score_cpu, 1e-9);
 
   if (!eval) {
     out << "dedup: " << n << " records, " << st.clusters << " clusters, " << st.comparisons << " comparisons, "
@@ -244,7 +266,11 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
         << ",\"seconds\":" << fixed(total_seconds, 3) << ",\"compare_seconds\":" << fixed(score_seconds, 3)
         << ",\"records_per_second\":" << fixed(records_per_second, 0)
         << ",\"comparisons_per_second\":" << fixed(comparisons_per_second, 0)
-        << ",\"comparisons_per_second_per_core\":" << fixed(per_core, 0) << "}\n";
+        << ",\"comparisons_per_second_per_core\":" << fixed(per_core, 0)
+        << ",\"comparisons_per_cpu_second\":" << fixed(per_cpu_second, 0) << ",\"read_seconds\":" << fixed(read_seconds, 3)
+        << ",\"prepare_seconds\":" << fixed(prepare_seconds, 3) << ",\"block_seconds\":" << fixed(block_seconds, 3)
+        << ",\"estimate_seconds\":" << fixed(estimate_seconds, 3) << ",\"cluster_seconds\":" << fixed(cluster_seconds, 3)
+        << ",\"cpu_seconds\":" << fixed(cpu_seconds(), 3) << "}\n";
   } else {
     out << "dataset            " << o.eval_dir << " (" << n << " records, " << settings.threads << " threads)\n"
         << "pairwise           precision " << fixed(s.precision, 4) << "  recall " << fixed(s.recall, 4) << "  F1 "
@@ -256,7 +282,12 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
         << "records/second     " << fixed(records_per_second, 0) << " (" << fixed(total_seconds, 3)
         << " s end to end)\n"
         << "comparisons/second " << fixed(comparisons_per_second, 0) << " (" << st.comparisons << " in "
-        << fixed(score_seconds, 3) << " s; " << fixed(per_core, 0) << " per core)\n";
+        << fixed(score_seconds, 3) << " s; " << fixed(per_core, 0) << " per core; " << fixed(per_cpu_second, 0)
+        << " per CPU second)\n"
+        << "steps (s)          read " << fixed(read_seconds, 2) << "  normalise " << fixed(prepare_seconds, 2)
+        << "  block " << fixed(block_seconds, 2) << "  estimate " << fixed(estimate_seconds, 2) << "  compare "
+        << fixed(score_seconds, 2) << "  cluster " << fixed(cluster_seconds, 2) << "  (CPU " << fixed(cpu_seconds(), 2)
+        << " s in all)\n";
     const auto& model = engine.model();
     out << "model              match share among candidates " << fixed(model.lambda, 4) << "\n";
     for (const auto& f : model.fields) {

@@ -92,7 +92,7 @@ struct Settings {
   double review_high = 0.95;      // uncertain: review_low <= p < review_high
   double cluster_support = 0.3;   // share of cross pairs that must be links to join two clusters
   int em_iterations = 60;
-  std::size_t em_sample_pairs = 2'000'000;  // about this many candidate pairs feed EM
+  std::size_t em_sample_pairs = 500'000;  // about this many candidate pairs feed EM
 };
 
 struct FieldModel {
