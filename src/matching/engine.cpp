@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
@@ -220,6 +221,15 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     f.value_count.assign(1, 0);
   }
   s.value_ids.resize(s.fields.size());
+  s.stride = s.fields.size();
+  if (s.date >= 0) {
+    s.date_slot = static_cast<int>(s.stride);
+    s.stride += 2;
+  }
+  if (s.id_field >= 0) {
+    s.id_slot = static_cast<int>(s.stride);
+    s.stride += 5;
+  }
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
                    [&](int x, int y) { return cost(s.fields[x].kind) < cost(s.fields[y].kind); });
@@ -269,12 +279,24 @@ void Deduplicator::State::append(std::uint32_t r) {
     ++f.present;
     f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
   }
+  // Extra slots: the date (8 characters) and the ID (up to 20), zero-padded.
+  auto pack = [&](int fi, int slots) {
+    std::uint32_t buffer[5] = {0, 0, 0, 0, 0};
+    if (fi >= 0) {
+      const std::string_view v = fields[fi].get(r);
+      if (v.size() <= static_cast<std::size_t>(slots) * 4 && (slots != 2 || v.size() == 8))
+        std::memcpy(buffer, v.data(), v.size());
+    }
+    for (int k = 0; k < slots; ++k) vid.push_back(buffer[k]);
+  };
+  if (date_slot >= 0) pack(date, 2);
+  if (id_slot >= 0) pack(id_field, 5);
   keys.push_back(compute_keys(r));
 }
 
 void Deduplicator::prepare(const ProgressFn& progress) {
   State& s = *state_;
-  s.vid.reserve(static_cast<std::size_t>(s.n) * s.fields.size());
+  s.vid.reserve(static_cast<std::size_t>(s.n) * s.stride);
   s.keys.reserve(s.n);
   for (std::uint32_t r = 0; r < s.n; ++r) {
     s.append(r);
@@ -454,13 +476,25 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
 
 int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
   const std::size_t fi = static_cast<std::size_t>(&f - fields.data());
-  const std::size_t nf = fields.size();
-  const std::uint32_t va = vid[a * nf + fi], vb = vid[b * nf + fi];
+  const std::uint32_t* ra = vid.data() + a * stride;
+  const std::uint32_t* rb = vid.data() + b * stride;
+  const std::uint32_t va = ra[fi], vb = rb[fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   if (f.kind == FieldKind::text) {
     const double d = dice(f.signature[a], f.signature[b]);
     return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
+  }
+  // Short dates and IDs are kept in the record's row: no trip to the arena.
+  const int slot = static_cast<int>(fi) == date ? date_slot : f.kind == FieldKind::id ? id_slot : -1;
+  const int slot_bytes = static_cast<int>(fi) == date ? 8 : 20;
+  if (slot >= 0 && (static_cast<int>(fi) == date || static_cast<int>(fi) == id_field)) {
+    const char* pa = reinterpret_cast<const char*>(ra + slot);
+    const char* pb = reinterpret_cast<const char*>(rb + slot);
+    if (pa[0] != 0 && pb[0] != 0) {
+      return field_level_values(f.kind, std::string_view(pa, strnlen(pa, slot_bytes)),
+                                std::string_view(pb, strnlen(pb, slot_bytes)));
+    }
   }
   return field_level_values(f.kind, f.get(a), f.get(b));
 }
@@ -497,10 +531,10 @@ void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) 
 }
 
 double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
-  if (!tf.empty()) return tf[fi][vid[a * fields.size() + fi]];
+  if (!tf.empty()) return tf[fi][vid[a * stride + fi]];
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
-  const double p = static_cast<double>(f.value_count[vid[a * fields.size() + fi]]) / std::max<std::uint64_t>(1, f.present);
+  const double p = static_cast<double>(f.value_count[vid[a * stride + fi]]) / std::max<std::uint64_t>(1, f.present);
   if (f.mean_frequency <= 0 || p <= 0) return 0;
   // log2(mean / p), bounded: a rare value counts more, a common one less.
   return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);

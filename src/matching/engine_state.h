@@ -78,7 +78,12 @@ struct Deduplicator::State {
   std::vector<double> rest_max;    // by position in order: most weight the later fields can add
   std::vector<double> best_inexact;  // by field: the highest weight of a level other than exact
   std::vector<std::vector<float>> tf;  // by field and value id: term-frequency adjustment
-  std::vector<std::uint32_t> vid;      // value ids, record-major (n x fields), for locality
+  // Per record a row of `stride` words: the value id of each field, then the
+  // date's 8 characters (2 words) and the ID's first 20 (5 words) when those
+  // fields exist, so that most comparisons read one row per record.
+  std::vector<std::uint32_t> vid;
+  std::size_t stride = 0;
+  int date_slot = -1, id_slot = -1;
   // bound[k]: the most weight fields order[k..] can add to a pair with record a.
   void bounds_for(std::uint32_t a, double* bound) const;
   std::size_t first_name_position = 0;
