@@ -19,8 +19,9 @@
 //               matches among candidate pairs, by EM on the comparison
 //               vectors of a sample of candidate pairs (no labels); u is
 //               started from random record pairs.
-//   score()     every candidate pair once: comparison levels, weight
-//               log2(m/u) summed over fields; an exact agreement on a value
+//   score()     every candidate pair once (cheap fields first; a pair is
+//               dropped as soon as the fields left cannot lift it to
+//               review_low): comparison levels, weight log2(m/u) summed over fields; an exact agreement on a value
 //               is weighted by that value's frequency (two "Wang Wei" agree
 //               less than two "Ouyang Zhen"); pairs with a match probability
 //               of at least Settings::review_low are kept.
@@ -88,8 +89,8 @@ struct Settings {
   int threads = 1;
   std::size_t max_block_size = kMaxBlockSize;
   double link_probability = 0.5;  // a pair is a link at or above this match probability
-  double review_low = 0.05;       // pairs kept and, below link_probability... see review_high
-  double review_high = 0.95;      // uncertain: review_low <= p < review_high
+  double review_low = 0.05;       // pairs below this probability are dropped after comparison
+  double review_high = 0.95;      // "uncertain" (review list): review_low <= p < review_high
   double cluster_support = 0.3;   // share of cross pairs that must be links to join two clusters
   int em_iterations = 60;
   std::size_t em_sample_pairs = 500'000;  // about this many candidate pairs feed EM
