@@ -7,7 +7,7 @@
 // employer's declared lines and arrears) and the rules. Outputs are reports
 // as values; app/ prints them as tables, CSV or JSON.
 //
-// Definitions (docs/architecture.md §8):
+// Definitions (docs/architecture.md §9):
 // - Group of an extract person (disjoint, in this order): `other` when not
 //   working; `migrant` when the province of the region where they live or
 //   work differs from their hukou province; `self_employed`; `seasonal`;

@@ -13,6 +13,7 @@
 
 #include "app/calc_forms.h"
 #include "app/data_commands.h"
+#include "app/dedup_command.h"
 #include "app/gen_command.h"
 #include "app/report_command.h"
 #include "app/transfer_command.h"
@@ -196,6 +197,10 @@ int main(int argc, char** argv) {
   add_db(stats);
   app::GenOptions gen_options;
   auto* gen = app::add_gen_subcommand(app, gen_options);
+  app::DedupOptions dedup_options;
+  auto* dedup = app::add_dedup_subcommand(app, dedup_options);
+  app::GenPeopleOptions gen_people_options;
+  auto* gen_people = app::add_gen_people_subcommand(app, gen_people_options);
   auto* transfer = app.add_subcommand("transfer", "move a person's pension relationship between provinces");
   transfer->require_subcommand(1);
   app::TransferArguments transfer_arguments;
@@ -257,6 +262,8 @@ int main(int argc, char** argv) {
 
   if (rules_check_command->parsed()) return rules_check(check_rules_dir.empty() ? rules_dir : check_rules_dir);
   if (gen->parsed()) return app::run_gen_command(gen_options, std::cerr);
+  if (dedup->parsed()) return app::run_dedup_command(dedup_options, std::cout, std::cerr);
+  if (gen_people->parsed()) return app::run_gen_people_command(gen_people_options, std::cerr);
 
   data.rules_dir = rules_dir;
   if (!today_text.empty()) {

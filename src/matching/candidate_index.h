@@ -1,0 +1,61 @@
+// shebao matching: candidates for one new record against a registry, at
+// registration time.
+//
+//   CandidateIndex index(columns, model);        // model: Deduplicator::model() of a batch run
+//   auto id = index.add(values);                  // each record as it arrives
+//   auto candidates = index.candidates(id, 10);   // earlier or later records, most probable first
+//
+// The index keeps, for every blocking key of the batch engine (engine.h), the
+// records that carry it, and value frequencies for term-frequency adjustment;
+// both are updated by add(), so the index is current as records arrive. A
+// query compares the record with the members of its blocks (blocks larger
+// than Settings::max_block_size are skipped, as in batch) using the batch
+// model's weights: the cost is the size of the record's blocks, not of the
+// registry. Same comparison levels and weights as the batch engine.
+//
+// Not wired yet: the server does not call it and it is not persisted; the
+// registry would rebuild it at start-up from the stored persons (add() per
+// person) and the last batch model.
+//
+// Pure: no I/O, no clock. Not thread safe: one writer, or external locking.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "matching/engine.h"
+
+namespace shebao::matching {
+
+struct Candidate {
+  std::uint32_t record = 0;
+  double weight = 0;
+  double probability = 0;
+};
+
+class CandidateIndex {
+ public:
+  // `model` must describe the same columns (names and kinds) as `columns`.
+  CandidateIndex(std::vector<std::string> columns, Model model, Settings settings = {});
+  ~CandidateIndex();
+  CandidateIndex(const CandidateIndex&) = delete;
+  CandidateIndex& operator=(const CandidateIndex&) = delete;
+
+  // Adds one record (one value per column); returns its number (0, 1, 2 ...).
+  std::uint32_t add(const std::vector<std::string_view>& values);
+  // Records that may be the same person as `record`, with a match probability
+  // of at least `min_probability`, most probable first, at most `limit`.
+  std::vector<Candidate> candidates(std::uint32_t record, std::size_t limit, double min_probability = 0.05) const;
+  std::size_t size() const;
+
+ private:
+  Table table_;
+  std::unique_ptr<Deduplicator> engine_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> members_;
+};
+
+}  // namespace shebao::matching

@@ -1,0 +1,938 @@
+#include "matching/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include "matching/compare.h"
+#include "matching/engine_state.h"
+#include "matching/normalize.h"
+
+namespace shebao::matching {
+
+std::string_view to_string(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::ignored: return "ignored";
+    case FieldKind::given_name: return "given_name";
+    case FieldKind::surname: return "surname";
+    case FieldKind::full_name: return "full_name";
+    case FieldKind::date: return "date";
+    case FieldKind::id: return "id";
+    case FieldKind::code: return "code";
+    case FieldKind::gender: return "gender";
+    case FieldKind::phone: return "phone";
+    case FieldKind::text: return "text";
+  }
+  return "text";
+}
+
+FieldKind kind_for_column(std::string_view c) {
+  auto any = [&](std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), c) != names.end();
+  };
+  if (any({"record_id", "entity_id", "cluster_id", "source", "blocking_number", "age", "unique_id"}))
+    return FieldKind::ignored;
+  if (any({"given_name", "first_name", "forename", "given", "firstname"})) return FieldKind::given_name;
+  if (any({"surname", "last_name", "family_name", "lastname"})) return FieldKind::surname;
+  if (any({"name", "full_name", "first_and_surname", "name_zh", "fullname", "person_name"}))
+    return FieldKind::full_name;
+  if (any({"dob", "date_of_birth", "birth_date", "birthdate"})) return FieldKind::date;
+  if (any({"soc_sec_id", "resident_id", "id_number", "ssn", "national_id", "id_card", "person_id"}))
+    return FieldKind::id;
+  if (any({"postcode", "postcode_fake", "zip", "zipcode", "street_number", "state", "province", "region"}))
+    return FieldKind::code;
+  if (any({"gender", "sex"})) return FieldKind::gender;
+  if (c.find("phone") != std::string_view::npos || c == "mobile") return FieldKind::phone;
+  return FieldKind::text;
+}
+
+int level_count(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: return 6;
+    case FieldKind::date:
+    case FieldKind::id:
+    case FieldKind::text: return 5;
+    case FieldKind::code:
+    case FieldKind::phone: return 4;
+    case FieldKind::gender: return 3;
+    case FieldKind::ignored: return 0;
+  }
+  return 0;
+}
+
+Table::Table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(const std::vector<std::string_view>& values) {
+  assert(values.size() == columns_.size());
+  for (std::string_view v : values) {
+    text_.append(v);
+    ends_.push_back(text_.size());
+  }
+}
+
+std::string_view Table::value(std::size_t row, std::size_t column) const {
+  const std::size_t i = row * columns_.size() + column;
+  const std::uint64_t begin = i == 0 ? 0 : ends_[i - 1];
+  return std::string_view(text_).substr(begin, ends_[i] - begin);
+}
+
+namespace {
+
+std::uint64_t hash_bytes(std::string_view text, std::uint64_t seed) {
+  std::uint64_t h = 1469598103934665603ULL ^ (seed * 0x9E3779B97F4A7C15ULL);
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 32;
+  return h == 0 ? 1 : h;
+}
+
+// Calls fn(token) for each blank-separated token of `text`; stops when fn returns false.
+template <class Fn>
+bool each_token(std::string_view text, Fn&& fn) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ') ++j;
+    if (j > i && !fn(text.substr(i, j - i))) return false;
+    i = j;
+  }
+  return true;
+}
+
+std::size_t token_count(std::string_view text) {
+  std::size_t n = 0;
+  each_token(text, [&](std::string_view) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+// Whether every token of the name with fewer tokens is found (equal, or
+// JW >= 0.9 for tokens of 3 bytes and more) in the other. Names of one token
+// each are not "contained" (the caller's JW already covers them).
+bool tokens_contained(std::string_view a, std::string_view b) {
+  std::size_t na = token_count(a), nb = token_count(b);
+  if (na < 2 && nb < 2) return false;
+  if (na > nb) std::swap(a, b);
+  return each_token(a, [&](std::string_view s) {
+    return !each_token(b, [&](std::string_view l) {
+      return !(s == l || (s.size() > 2 && jaro_winkler(s, l) >= 0.9));
+    });
+  });
+}
+
+Signature signature(std::string_view text) {
+  Signature s;
+  unsigned char prev = 0;
+  for (unsigned char c : text) {
+    if (c == ' ') continue;
+    const std::uint32_t h = (prev * 0x9E3779B1u) ^ (c * 0x85EBCA77u);
+    const std::uint32_t bit = (h ^ (h >> 15)) * 0x2C1B3C6Du >> 25;  // 0..127
+    s.bits[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+    prev = c;
+  }
+  return s;
+}
+double dice(const Signature& a, const Signature& b) {
+  const int both = __builtin_popcountll(a.bits[0] & b.bits[0]) + __builtin_popcountll(a.bits[1] & b.bits[1]);
+  const int total = __builtin_popcountll(a.bits[0]) + __builtin_popcountll(a.bits[1]) +
+                    __builtin_popcountll(b.bits[0]) + __builtin_popcountll(b.bits[1]);
+  return total == 0 ? 0.0 : 2.0 * both / total;
+}
+
+// Positions where two equal-length strings differ, at most limit + 1 counted;
+// *swap set when the only two differences are adjacent and crossed.
+int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
+  int diff = 0, first = -1;
+  *adjacent_swap = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) {
+      if (++diff > limit) return diff;
+      if (first < 0) first = static_cast<int>(i);
+    }
+  }
+  if (diff == 2 && first + 1 < static_cast<int>(a.size()) && a[first] == b[first + 1] && a[first + 1] == b[first])
+    *adjacent_swap = true;
+  return diff;
+}
+
+}  // namespace
+
+Deduplicator::Deduplicator(const Table& table, Settings settings)
+    : state_(std::make_unique<State>(table, settings)) {
+  State& s = *state_;
+  const auto& columns = table.columns();
+  bool has_given = false, has_surname = false;
+  for (const auto& c : columns) {
+    const FieldKind k = kind_for_column(c);
+    has_given |= k == FieldKind::given_name;
+    has_surname |= k == FieldKind::surname;
+  }
+  for (std::size_t c = 0; c < columns.size() && static_cast<int>(s.fields.size()) < kMaxFields; ++c) {
+    FieldKind k = kind_for_column(columns[c]);
+    if (k == FieldKind::ignored) continue;
+    // A full name only repeats the given-name and surname columns when they
+    // exist; comparing it too would count the same evidence twice (Fellegi-
+    // Sunter assumes fields independent given match status).
+    if (k == FieldKind::full_name && has_given && has_surname) continue;
+    State::Field f;
+    f.column = static_cast<int>(c);
+    f.kind = k;
+    if (k == FieldKind::given_name && s.given < 0) s.given = static_cast<int>(s.fields.size());
+    if (k == FieldKind::surname && s.surname < 0) s.surname = static_cast<int>(s.fields.size());
+    if (k == FieldKind::date && s.date < 0) s.date = static_cast<int>(s.fields.size());
+    s.fields.push_back(std::move(f));
+  }
+  s.n = static_cast<std::uint32_t>(table.rows());
+  s.stats.records = s.n;
+  auto cost = [](FieldKind k) {
+    switch (k) {
+      case FieldKind::gender: return 0;
+      case FieldKind::date: return 1;  // before id: the id level looks at the date level
+      case FieldKind::id: return 2;
+      case FieldKind::phone: return 3;
+      case FieldKind::code: return 4;
+      case FieldKind::text: return 5;
+      default: return 6;  // names
+    }
+  };
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
+    auto& f = s.fields[fi];
+    const std::string& column = columns[f.column];
+    if (f.kind == FieldKind::id && s.id_field < 0) s.id_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::phone && s.phone_field < 0) s.phone_field = static_cast<int>(fi);
+    if (f.kind == FieldKind::full_name && s.full_field < 0) s.full_field = static_cast<int>(fi);
+    if (column.find("email") != std::string::npos && s.email_field < 0) s.email_field = static_cast<int>(fi);
+    if (column.find("postcode") != std::string::npos && s.postcode_field < 0) s.postcode_field = static_cast<int>(fi);
+    f.begin.assign(1, 0);
+    f.value_count.assign(1, 0);
+  }
+  s.value_ids.resize(s.fields.size());
+  s.stride = s.fields.size();
+  if (s.date >= 0) {
+    s.date_slot = static_cast<int>(s.stride);
+    s.stride += 2;
+  }
+  if (s.id_field >= 0) {
+    s.id_slot = static_cast<int>(s.stride);
+    s.stride += 5;
+  }
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
+  std::stable_sort(s.order.begin(), s.order.end(),
+                   [&](int x, int y) { return cost(s.fields[x].kind) < cost(s.fields[y].kind); });
+  s.first_name_position = s.order.size();
+  for (std::size_t k = 0; k < s.order.size(); ++k) {
+    if (cost(s.fields[s.order[k]].kind) == 6) {
+      s.first_name_position = k;
+      break;
+    }
+  }
+}
+
+Deduplicator::~Deduplicator() = default;
+
+void Deduplicator::State::append(std::uint32_t r) {
+  std::string value;
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+    auto& f = fields[fi];
+    const std::string_view raw = table.value(r, f.column);
+    switch (f.kind) {
+      case FieldKind::given_name:
+      case FieldKind::surname:
+      case FieldKind::full_name: value = name_key(raw, *chinese); break;
+      case FieldKind::date: value = normalize_date(raw); break;
+      case FieldKind::id: value = normalize_id(raw); break;
+      case FieldKind::phone: {
+        value.clear();
+        for (char c : raw)
+          if (c >= '0' && c <= '9') value.push_back(c);
+        break;
+      }
+      default: value = has_han(raw) ? fold_text(chinese->simplified(raw)) : fold_text(raw); break;
+    }
+    f.arena += value;
+    f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
+    if (f.kind == FieldKind::text) f.signature.push_back(signature(value));
+    if (value.empty()) {
+      vid.push_back(0);
+      continue;
+    }
+    auto [it, inserted] = value_ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
+    if (inserted) f.value_count.push_back(0);
+    vid.push_back(it->second);
+    const double c = f.value_count[it->second]++;
+    f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
+    f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
+    ++f.present;
+    f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+  }
+  // Extra slots: the date (8 characters) and the ID (up to 20), zero-padded.
+  auto pack = [&](int fi, int slots) {
+    std::uint32_t buffer[5] = {0, 0, 0, 0, 0};
+    if (fi >= 0) {
+      const std::string_view v = fields[fi].get(r);
+      if (v.size() <= static_cast<std::size_t>(slots) * 4 && (slots != 2 || v.size() == 8))
+        std::memcpy(buffer, v.data(), v.size());
+    }
+    for (int k = 0; k < slots; ++k) vid.push_back(buffer[k]);
+  };
+  if (date_slot >= 0) pack(date, 2);
+  if (id_slot >= 0) pack(id_field, 5);
+  keys.push_back(compute_keys(r));
+}
+
+void Deduplicator::prepare(const ProgressFn& progress) {
+  State& s = *state_;
+  s.vid.reserve(static_cast<std::size_t>(s.n) * s.stride);
+  s.keys.reserve(s.n);
+  for (std::uint32_t r = 0; r < s.n; ++r) {
+    s.append(r);
+    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
+  }
+  for (auto& ids : s.value_ids) std::unordered_map<std::string, std::uint32_t>().swap(ids);
+}
+
+std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r) const {
+  std::array<std::uint64_t, 10> k{};
+  auto field_value = [&](int fi, std::uint32_t row) -> std::string_view {
+    return fi < 0 ? std::string_view() : fields[fi].get(row);
+  };
+  // Name tokens: given and surname, or the tokens of the full name.
+  std::string first, last;
+  const bool han = full_field >= 0 && has_han(table.value(r, fields[full_field].column));
+  auto sound = [&](std::string_view token) { return han ? std::string(token) : phonetic(token); };
+  if (given >= 0 || surname >= 0) {
+    const auto g = split_tokens(field_value(given, r));
+    const auto sn = split_tokens(field_value(surname, r));
+    if (!g.empty()) first = sound(g.front());
+    if (!sn.empty()) last = sound(sn.back());
+  } else if (full_field >= 0) {
+    const auto t = split_tokens(field_value(full_field, r));
+    if (!t.empty()) first = sound(t.front());
+    if (t.size() > 1) last = sound(t.back());
+  }
+  std::string_view dob = field_value(date, r);
+  std::string year = dob.size() >= 4 ? std::string(dob.substr(0, 4)) : std::string();
+  std::string dob_key;
+  if (dob.size() == 8) {
+    std::string md = std::string(dob.substr(4, 2)), dm = std::string(dob.substr(6, 2));
+    if (dm < md) std::swap(md, dm);
+    dob_key = year + md + dm;
+  } else {
+    dob_key = std::string(dob);
+  }
+  auto set = [&](int slot, const std::string& text, bool ok) { k[slot] = ok ? hash_bytes(text, slot + 1) : 0; };
+  set(0, std::string(field_value(id_field, r)), !field_value(id_field, r).empty());
+  set(1, dob_key, !dob_key.empty());
+  {
+    std::string a = first, b = last;
+    if (b < a) std::swap(a, b);
+    set(2, a + "|" + b, !first.empty() && !last.empty());
+  }
+  set(3, last + "|" + year, !last.empty() && !year.empty());
+  set(4, first + "|" + year, !first.empty() && !year.empty());
+  set(5, last + "|" + first.substr(0, 1), !last.empty() && !first.empty());
+  set(6, first + "|" + last.substr(0, 1), !last.empty() && !first.empty());
+  {
+    std::string_view pc = field_value(postcode_field, r);
+    set(7, std::string(pc) + "|" + first.substr(0, 1), !pc.empty() && !first.empty());
+  }
+  set(8, std::string(field_value(phone_field, r)), field_value(phone_field, r).size() >= 6);
+  set(9, std::string(field_value(email_field, r)), !field_value(email_field, r).empty());
+  return k;
+}
+
+void Deduplicator::block() {
+  State& s = *state_;
+  // (key, record) for every key, sorted; runs of one key are blocks.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+  entries.reserve(static_cast<std::size_t>(s.n) * 4);
+  for (std::uint32_t r = 0; r < s.n; ++r)
+    for (std::uint64_t k : s.keys[r])
+      if (k != 0) entries.emplace_back(k, r);
+  std::sort(entries.begin(), entries.end());
+  s.block_start.clear();
+  s.block_members.clear();
+  std::vector<std::uint32_t> per_record(s.n + 1, 0);
+  std::size_t i = 0;
+  while (i < entries.size()) {
+    std::size_t j = i;
+    while (j < entries.size() && entries[j].first == entries[i].first) ++j;
+    // collapse a record listed twice under one key (two slots with equal text)
+    std::size_t distinct = 0;
+    for (std::size_t x = i; x < j; ++x)
+      if (x == i || entries[x].second != entries[x - 1].second) ++distinct;
+    if (distinct > s.settings.max_block_size) {
+      ++s.stats.oversized_blocks;
+    } else if (distinct >= 2) {
+      s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+      for (std::size_t x = i; x < j; ++x) {
+        if (x > i && entries[x].second == entries[x - 1].second) continue;
+        s.block_members.push_back(entries[x].second);
+        ++per_record[entries[x].second + 1];
+      }
+    }
+    i = j;
+  }
+  s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+  s.stats.blocks = s.block_start.size() - 1;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(entries);
+  for (std::uint32_t r = 0; r < s.n; ++r) per_record[r + 1] += per_record[r];
+  s.record_block_start = per_record;
+  s.record_blocks.assign(per_record[s.n], 0);
+  std::vector<std::uint32_t> fill(per_record.begin(), per_record.end() - 1);
+  for (std::size_t b = 0; b + 1 < s.block_start.size(); ++b)
+    for (std::uint32_t x = s.block_start[b]; x < s.block_start[b + 1]; ++x)
+      s.record_blocks[fill[s.block_members[x]]++] = static_cast<std::uint32_t>(b);
+}
+
+template <class Fn>
+void Deduplicator::State::for_candidates(std::uint32_t i, std::vector<std::uint32_t>& stamp, Fn&& fn) const {
+  for (std::uint32_t x = record_block_start[i]; x < record_block_start[i + 1]; ++x) {
+    const std::uint32_t b = record_blocks[x];
+    // members are sorted: start after i
+    const std::uint32_t* first = block_members.data() + block_start[b];
+    const std::uint32_t* last = block_members.data() + block_start[b + 1];
+    const std::uint32_t* p = std::upper_bound(first, last, i);
+    for (; p < last; ++p) {
+      if (stamp[*p] == i + 1) continue;
+      stamp[*p] = i + 1;
+      fn(*p);
+    }
+  }
+}
+
+int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, std::string_view y) const {
+  switch (kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: {
+      double jw = jaro_winkler(x, y);
+      if (jw < 0.94 && (x.find(' ') != std::string_view::npos || y.find(' ') != std::string_view::npos)) {
+        // multi-word names: tokens of the shorter contained in the longer
+        if (tokens_contained(x, y)) jw = std::max(jw, 0.94);
+      }
+      if (jw >= 0.94) return 2;
+      if (jw >= 0.85) return 3;
+      if (jw >= 0.70) return 4;
+      return 5;
+    }
+    case FieldKind::date: {
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        if (d <= 1 || swap || date_swapped(x, y)) return 2;
+        if (d <= 2 || (x.size() >= 4 && x.substr(0, 4) == y.substr(0, 4))) return 3;
+        return 4;
+      }
+      const int d = damerau_levenshtein(x, y, 2);
+      if (d <= 1) return 2;
+      if (d <= 2 || (x.size() >= 4 && y.size() >= 4 && x.substr(0, 4) == y.substr(0, 4))) return 3;
+      return 4;
+    }
+    case FieldKind::id: {
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        if (d <= 1 || swap) return 2;
+      }
+      if (x.size() == 18 && y.size() == 18 && x.substr(6, 8) == y.substr(6, 8)) return 3;
+      return 4;
+    }
+    case FieldKind::code:
+    case FieldKind::phone: {
+      if (x.size() < 3) return 3;
+      if (x.size() == y.size()) {
+        bool swap = false;
+        const int d = hamming(x, y, 2, &swap);
+        return d <= 1 || swap ? 2 : 3;
+      }
+      return damerau_levenshtein(x, y, 1) <= 1 ? 2 : 3;
+    }
+    case FieldKind::gender: return 2;
+    case FieldKind::text: {
+      const double d = dice(signature(x), signature(y));
+      if (d >= 0.8) return 2;
+      if (d >= 0.6) return 3;
+      return 4;
+    }
+    case FieldKind::ignored: return 0;
+  }
+  return 0;
+}
+
+int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
+  const std::size_t fi = static_cast<std::size_t>(&f - fields.data());
+  const std::uint32_t* ra = vid.data() + a * stride;
+  const std::uint32_t* rb = vid.data() + b * stride;
+  const std::uint32_t va = ra[fi], vb = rb[fi];
+  if (va == 0 || vb == 0) return 0;
+  if (va == vb) return 1;
+  if (f.kind == FieldKind::text) {
+    const double d = dice(f.signature[a], f.signature[b]);
+    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
+  }
+  // Short dates and IDs are kept in the record's row: no trip to the arena.
+  const int slot = static_cast<int>(fi) == date ? date_slot : f.kind == FieldKind::id ? id_slot : -1;
+  const int slot_bytes = static_cast<int>(fi) == date ? 8 : 20;
+  if (slot >= 0 && (static_cast<int>(fi) == date || static_cast<int>(fi) == id_field)) {
+    const char* pa = reinterpret_cast<const char*>(ra + slot);
+    const char* pb = reinterpret_cast<const char*>(rb + slot);
+    if (pa[0] != 0 && pb[0] != 0) {
+      return field_level_values(f.kind, std::string_view(pa, strnlen(pa, slot_bytes)),
+                                std::string_view(pb, strnlen(pb, slot_bytes)));
+    }
+  }
+  return field_level_values(f.kind, f.get(a), f.get(b));
+}
+
+void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out) const {
+  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(fields[order[k]], a, b);
+  if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
+    // Given name and surname swapped in one record.
+    const Field& g = fields[given];
+    const Field& sn = fields[surname];
+    const std::string_view ga = g.get(a), sa = sn.get(a), gb = g.get(b), sb = sn.get(b);
+    if (!ga.empty() && !sa.empty() && !gb.empty() && !sb.empty()) {
+      const int l1 = ga == sb ? 1 : field_level_values(FieldKind::given_name, ga, sb);
+      const int l2 = sa == gb ? 1 : field_level_values(FieldKind::surname, sa, gb);
+      if (l1 + l2 < out[given] + out[surname]) {
+        out[given] = l1;
+        out[surname] = l2;
+      }
+    }
+  }
+}
+
+int Deduplicator::State::other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const {
+  int l = field_level(fields[fi], a, b);
+  // The birth-date part of two IDs is the date of birth again: when both
+  // records give a date, that agreement is counted there, not twice.
+  if (l == 3 && fields[fi].kind == FieldKind::id && date >= 0 && out[date] != 0) l = 4;
+  return l;
+}
+
+void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
+  for (std::size_t k = 0; k < first_name_position; ++k) out[order[k]] = other_level(order[k], a, b, out);
+  name_levels(a, b, out);
+}
+
+double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
+  if (!tf.empty()) return tf[fi][vid[a * stride + fi]];
+  if (!model.fields[fi].term_frequency) return 0;
+  const Field& f = fields[fi];
+  const double p = static_cast<double>(f.value_count[vid[a * stride + fi]]) / std::max<std::uint64_t>(1, f.present);
+  if (f.mean_frequency <= 0 || p <= 0) return 0;
+  // log2(mean / p), bounded: a rare value counts more, a common one less.
+  return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);
+}
+
+double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, const int* lv) const {
+  double w = 0;
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+    const int l = lv[fi];
+    if (l == 0) continue;
+    w += weight[fi][l];
+    if (l == 1) w += tf_adjust(fi, a);
+  }
+  return w;
+}
+
+void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
+  bound[order.size()] = 0;
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const int fi = order[k];
+    bound[k] = bound[k + 1] + std::max(best_inexact[fi], weight[fi][1] + tf_adjust(fi, a));
+  }
+}
+
+bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv,
+                                const double* rest_max) const {
+  w = 0;
+  for (std::size_t k = 0; k < first_name_position; ++k) {
+    const int fi = order[k];
+    const int l = other_level(fi, a, b, lv);
+    lv[fi] = l;
+    if (l != 0) {
+      w += weight[fi][l];
+      if (l == 1) w += tf_adjust(fi, a);
+    }
+    if (w + rest_max[k + 1] < min_weight) return false;
+  }
+  if (first_name_position == order.size()) return w >= min_weight;
+  name_levels(a, b, lv);
+  for (std::size_t k = first_name_position; k < order.size(); ++k) {
+    const int fi = order[k];
+    const int l = lv[fi];
+    if (l == 0) continue;
+    w += weight[fi][l];
+    if (l == 1) w += tf_adjust(fi, a);
+  }
+  return w >= min_weight;
+}
+
+void Deduplicator::estimate() {
+  State& s = *state_;
+  const std::size_t nf = s.fields.size();
+  s.model.fields.assign(nf, {});
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    auto& fm = s.model.fields[fi];
+    fm.column = s.table.columns()[s.fields[fi].column];
+    fm.kind = s.fields[fi].kind;
+    fm.levels = level_count(fm.kind);
+    fm.term_frequency = fm.kind != FieldKind::gender && fm.kind != FieldKind::id && fm.kind != FieldKind::phone;
+  }
+  auto pack = [&](const int* lv) {
+    std::uint64_t p = 0;
+    for (std::size_t fi = 0; fi < nf; ++fi) p |= static_cast<std::uint64_t>(lv[fi]) << (4 * fi);
+    return p;
+  };
+  // u from random pairs (deterministic generator).
+  std::vector<std::array<double, kMaxLevels>> u_random(nf);
+  for (auto& a : u_random) a.fill(1.0);  // Laplace
+  int lv[kMaxFields];
+  if (s.n >= 2) {
+    std::uint64_t x = 0x2545F4914F6CDD1DULL;
+    auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    const std::uint64_t samples = std::min<std::uint64_t>(200'000, static_cast<std::uint64_t>(s.n) * (s.n - 1) / 2);
+    for (std::uint64_t t = 0; t < samples; ++t) {
+      const std::uint32_t a = static_cast<std::uint32_t>(next() % s.n);
+      const std::uint32_t b = static_cast<std::uint32_t>(next() % s.n);
+      if (a == b) continue;
+      s.levels_of(a, b, lv);
+      for (std::size_t fi = 0; fi < nf; ++fi)
+        if (lv[fi] != 0) u_random[fi][lv[fi]] += 1;
+    }
+  }
+  // Comparison vectors of sampled candidate pairs.
+  std::uint64_t total_candidates_estimate = 0;
+  for (std::size_t b = 0; b + 1 < s.block_start.size(); ++b) {
+    const std::uint64_t m = s.block_start[b + 1] - s.block_start[b];
+    total_candidates_estimate += m * (m - 1) / 2;
+  }
+  const std::uint64_t stride =
+      std::max<std::uint64_t>(1, total_candidates_estimate / std::max<std::size_t>(1, s.settings.em_sample_pairs));
+  std::unordered_map<std::uint64_t, std::uint64_t> patterns;
+  std::vector<std::uint32_t> stamp(s.n, 0);
+  for (std::uint32_t i = 0; i < s.n; ++i) {
+    if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
+    s.for_candidates(i, stamp, [&](std::uint32_t j) {
+      s.levels_of(i, j, lv);
+      ++patterns[pack(lv)];
+      ++s.stats.em_pairs;
+    });
+  }
+  // EM.
+  struct Pattern {
+    std::array<std::uint8_t, kMaxFields> level;
+    double count;
+  };
+  std::vector<Pattern> data;
+  data.reserve(patterns.size());
+  for (const auto& [p, c] : patterns) {
+    Pattern d{};
+    for (std::size_t fi = 0; fi < nf; ++fi) d.level[fi] = static_cast<std::uint8_t>(p >> (4 * fi) & 0xF);
+    d.count = static_cast<double>(c);
+    data.push_back(d);
+  }
+  std::sort(data.begin(), data.end(), [](const Pattern& a, const Pattern& b) { return a.level < b.level; });
+  auto& fields = s.model.fields;
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    const int L = fields[fi].levels;
+    double total = 0;
+    for (int l = 1; l < L; ++l) total += u_random[fi][l];
+    for (int l = 1; l < L; ++l) fields[fi].u[l] = u_random[fi][l] / total;
+    // m: most mass on agreement
+    double mass = 0.9;
+    for (int l = 1; l < L; ++l) {
+      fields[fi].m[l] = l == L - 1 ? 0 : mass * (l == 1 ? 1.0 : 0.5);
+      if (l > 1) mass *= 0.5;
+    }
+    double sum = 0;
+    for (int l = 1; l < L - 1; ++l) sum += fields[fi].m[l];
+    fields[fi].m[L - 1] = std::max(0.02, 1.0 - sum);
+    double norm = 0;
+    for (int l = 1; l < L; ++l) norm += fields[fi].m[l];
+    for (int l = 1; l < L; ++l) fields[fi].m[l] /= norm;
+  }
+  double lambda = 0.05;
+  for (int iteration = 0; iteration < s.settings.em_iterations && !data.empty(); ++iteration) {
+    std::vector<std::array<double, kMaxLevels>> m_acc(nf), u_acc(nf);
+    for (auto& a : m_acc) a.fill(1e-3);
+    for (auto& a : u_acc) a.fill(1e-3);
+    double match_total = 0, all = 0;
+    for (const Pattern& d : data) {
+      double lm = std::log(lambda), lu = std::log(1 - lambda);
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int l = d.level[fi];
+        if (l == 0) continue;
+        lm += std::log(std::max(fields[fi].m[l], 1e-12));
+        lu += std::log(std::max(fields[fi].u[l], 1e-12));
+      }
+      const double g = 1.0 / (1.0 + std::exp(lu - lm));
+      match_total += g * d.count;
+      all += d.count;
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int l = d.level[fi];
+        if (l == 0) continue;
+        m_acc[fi][l] += g * d.count;
+        u_acc[fi][l] += (1 - g) * d.count;
+      }
+    }
+    const double new_lambda = std::clamp(match_total / all, 1e-6, 0.999);
+    double change = std::abs(new_lambda - lambda);
+    lambda = new_lambda;
+    for (std::size_t fi = 0; fi < nf; ++fi) {
+      const int L = fields[fi].levels;
+      double sm = 0, su = 0;
+      for (int l = 1; l < L; ++l) {
+        sm += m_acc[fi][l];
+        su += u_acc[fi][l];
+      }
+      for (int l = 1; l < L; ++l) {
+        const double m = m_acc[fi][l] / sm;
+        change = std::max(change, std::abs(m - fields[fi].m[l]));
+        fields[fi].m[l] = m;
+        fields[fi].u[l] = u_acc[fi][l] / su;
+      }
+    }
+    if (change < 1e-5) break;
+  }
+  s.model.lambda = lambda;
+  s.apply_model();
+  // Term-frequency adjustments by value, for score().
+  std::vector<std::vector<float>> tf(nf);
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    const auto& f = s.fields[fi];
+    tf[fi].assign(f.value_count.size(), 0.0f);
+    if (!fields[fi].term_frequency || f.mean_frequency <= 0) continue;
+    for (std::size_t v = 1; v < f.value_count.size(); ++v) {
+      const double p = static_cast<double>(f.value_count[v]) / std::max<std::uint64_t>(1, f.present);
+      tf[fi][v] = static_cast<float>(std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0));
+    }
+  }
+  s.tf = std::move(tf);
+}
+
+void Deduplicator::State::apply_model() {
+  const std::size_t nf = fields.size();
+  const auto& mf = model.fields;
+  prior = static_cast<float>(std::log2(model.lambda / (1 - model.lambda)));
+  for (std::size_t fi = 0; fi < nf; ++fi) {
+    for (int l = 1; l < mf[fi].levels; ++l) {
+      double w = std::log2(std::max(mf[fi].m[l], 1e-9) / std::max(mf[fi].u[l], 1e-9));
+      weight[fi][l] = static_cast<float>(std::clamp(w, -20.0, 20.0));
+    }
+    // Agreement levels never count against a match more than the level below them.
+    for (int l = mf[fi].levels - 2; l >= 1; --l) weight[fi][l] = std::max(weight[fi][l], weight[fi][l + 1]);
+  }
+  best_inexact.assign(nf, 0.0);
+  for (std::size_t fi = 0; fi < nf; ++fi)
+    for (int l = 2; l < mf[fi].levels; ++l) best_inexact[fi] = std::max(best_inexact[fi], static_cast<double>(weight[fi][l]));
+  // Upper bounds for early stopping (any record).
+  rest_max.assign(order.size() + 1, 0.0);
+  for (std::size_t k = order.size(); k-- > 0;) {
+    const int fi = order[k];
+    const auto& f = fields[fi];
+    double tf_max = 0;
+    if (mf[fi].term_frequency && f.mean_frequency > 0 && f.present > 0)
+      tf_max = std::clamp(std::log2(f.mean_frequency * static_cast<double>(f.present)), -10.0, 10.0);
+    rest_max[k] = rest_max[k + 1] + std::max(best_inexact[fi], weight[fi][1] + tf_max);
+  }
+}
+
+ScoredPair Deduplicator::compare(std::uint32_t a, std::uint32_t b) const {
+  const State& s = *state_;
+  int lv[kMaxFields];
+  s.levels_of(a, b, lv);
+  const double w = s.pair_weight(a, b, lv);
+  ScoredPair p;
+  p.a = std::min(a, b);
+  p.b = std::max(a, b);
+  p.weight = static_cast<float>(w);
+  p.probability = static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))));
+  return p;
+}
+
+std::vector<int> Deduplicator::levels(std::uint32_t a, std::uint32_t b) const {
+  int lv[kMaxFields];
+  state_->levels_of(a, b, lv);
+  return std::vector<int>(lv, lv + state_->fields.size());
+}
+
+void Deduplicator::score(const ProgressFn& progress) {
+  State& s = *state_;
+  const int threads = std::max(1, s.settings.threads);
+  const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
+  std::vector<std::vector<ScoredPair>> kept(threads);
+  std::vector<std::uint64_t> compared(threads, 0);
+  std::atomic<std::uint32_t> next_chunk{0};
+  std::atomic<std::uint64_t> done{0};
+  constexpr std::uint32_t kChunk = 1024;
+  // Records are visited grouped by their date-of-birth key: records visited one
+  // after the other then share most of their candidates, which stay in cache.
+  // The order does not change the result (each pair is compared once, from its
+  // smaller record).
+  std::vector<std::uint32_t> visit(s.n);
+  std::iota(visit.begin(), visit.end(), 0u);
+  std::sort(visit.begin(), visit.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return s.keys[x][1] != s.keys[y][1] ? s.keys[x][1] < s.keys[y][1] : x < y;
+  });
+  auto work = [&](int t) {
+    std::vector<std::uint32_t> stamp(s.n, 0);
+    int lv[kMaxFields];
+    double bound[kMaxFields + 1];
+    while (true) {
+      const std::uint32_t begin = next_chunk.fetch_add(kChunk);
+      if (begin >= s.n) break;
+      const std::uint32_t end = std::min(s.n, begin + kChunk);
+      for (std::uint32_t v = begin; v < end; ++v) {
+        const std::uint32_t i = visit[v];
+        s.bounds_for(i, bound);
+        s.for_candidates(i, stamp, [&](std::uint32_t j) {
+          ++compared[t];
+          double w = 0;
+          if (s.weigh(i, j, min_weight, w, lv, bound))
+            kept[t].push_back({i, j, static_cast<float>(w),
+                               static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+        });
+      }
+      const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
+      if (t == 0 && progress) progress(d, s.n);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  s.kept.clear();
+  for (int t = 0; t < threads; ++t) {
+    s.stats.comparisons += compared[t];
+    s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
+  }
+  std::sort(s.kept.begin(), s.kept.end(), [](const ScoredPair& x, const ScoredPair& y) {
+    if (x.weight != y.weight) return x.weight > y.weight;
+    if (x.a != y.a) return x.a < y.a;
+    return x.b < y.b;
+  });
+  s.stats.kept_pairs = s.kept.size();
+  if (progress) progress(s.n, s.n);
+}
+
+void Deduplicator::cluster() {
+  State& s = *state_;
+  const std::uint32_t n = s.n;
+  // Links and their adjacency.
+  std::vector<std::uint32_t> degree(n + 1, 0);
+  std::size_t links = 0;
+  for (const auto& p : s.kept) {
+    if (p.probability < s.settings.link_probability) break;  // sorted by weight
+    ++degree[p.a + 1];
+    ++degree[p.b + 1];
+    ++links;
+  }
+  s.stats.links = links;
+  for (std::uint32_t r = 0; r < n; ++r) degree[r + 1] += degree[r];
+  std::vector<std::uint32_t> adjacency(degree[n]);
+  {
+    std::vector<std::uint32_t> fill(degree.begin(), degree.end() - 1);
+    for (std::size_t e = 0; e < links; ++e) {
+      adjacency[fill[s.kept[e].a]++] = s.kept[e].b;
+      adjacency[fill[s.kept[e].b]++] = s.kept[e].a;
+    }
+  }
+  std::vector<std::uint32_t> parent(n), size(n, 1), next(n);
+  std::iota(parent.begin(), parent.end(), 0);
+  std::iota(next.begin(), next.end(), 0);  // circular member lists
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  std::vector<char> refused(links, 0);
+  for (std::size_t e = 0; e < links; ++e) {
+    std::uint32_t ra = find(s.kept[e].a), rb = find(s.kept[e].b);
+    if (ra == rb) continue;
+    if (size[ra] > 1 || size[rb] > 1) {
+      if (size[ra] > size[rb]) std::swap(ra, rb);
+      // Count links between the two clusters, from the smaller one.
+      std::uint64_t cross = 0;
+      std::uint32_t x = ra;
+      do {
+        for (std::uint32_t k = degree[x]; k < degree[x + 1]; ++k)
+          if (find(adjacency[k]) == rb) ++cross;
+        x = next[x];
+      } while (x != ra);
+      const double needed = s.settings.cluster_support * static_cast<double>(size[ra]) * size[rb];
+      if (static_cast<double>(cross) < needed) {
+        refused[e] = 1;
+        continue;
+      }
+    }
+    if (size[ra] < size[rb]) std::swap(ra, rb);
+    parent[rb] = ra;
+    size[ra] += size[rb];
+    std::swap(next[ra], next[rb]);  // splice the two circles
+  }
+  // Cluster id: smallest record index.
+  std::vector<std::uint32_t> smallest(n, UINT32_MAX);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    const std::uint32_t root = find(r);
+    smallest[root] = std::min(smallest[root], r);
+  }
+  s.cluster_of.resize(n);
+  s.stats.clusters = 0;
+  for (std::uint32_t r = 0; r < n; ++r) {
+    s.cluster_of[r] = smallest[find(r)];
+    if (s.cluster_of[r] == r) ++s.stats.clusters;
+  }
+  // Review: uncertain pairs, and links whose clusters were kept apart.
+  s.review.clear();
+  for (std::size_t e = 0; e < s.kept.size(); ++e) {
+    const auto& p = s.kept[e];
+    const bool linked = e < links;
+    if (linked && refused[e] && s.cluster_of[p.a] != s.cluster_of[p.b]) {
+      s.review.push_back({p, true});
+      ++s.stats.refused_joins;
+    } else if (p.probability >= s.settings.review_low && p.probability < s.settings.review_high) {
+      s.review.push_back({p, false});
+    }
+  }
+}
+
+const std::vector<std::uint32_t>& Deduplicator::clusters() const { return state_->cluster_of; }
+const std::vector<ReviewPair>& Deduplicator::review() const { return state_->review; }
+const Model& Deduplicator::model() const { return state_->model; }
+const Stats& Deduplicator::stats() const { return state_->stats; }
+
+DedupResult deduplicate(const Table& table, const Settings& settings) {
+  Deduplicator d(table, settings);
+  d.prepare();
+  d.block();
+  d.estimate();
+  d.score();
+  d.cluster();
+  return {d.clusters(), d.review(), d.model(), d.stats()};
+}
+
+}  // namespace shebao::matching

@@ -1,0 +1,249 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "matching/engine.h"
+#include "matching/normalize.h"
+#include "matching/record_generator.h"
+#include "matching/score.h"
+
+namespace shebao::matching {
+namespace {
+
+// A small RFC 4180 reader for the test data (quoted fields, no embedded newlines needed).
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::ifstream file(path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(file, line)) {
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          field.push_back('"');
+          ++i;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          field.push_back(c);
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        row.push_back(field);
+        field.clear();
+      } else {
+        field.push_back(c);
+      }
+    }
+    row.push_back(field);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The table the engine sees (no record_id, no entity_id) and the truth apart.
+struct Loaded {
+  std::unique_ptr<Table> table;
+  std::vector<std::uint64_t> entity;
+};
+
+Loaded load(const std::vector<std::vector<std::string>>& rows) {
+  const auto& header = rows.at(0);
+  std::vector<std::string> columns;
+  std::vector<std::size_t> keep;
+  std::size_t entity_column = 0;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (header[c] == "entity_id") entity_column = c;
+    if (header[c] == "record_id" || header[c] == "entity_id") continue;
+    columns.push_back(header[c]);
+    keep.push_back(c);
+  }
+  Loaded out;
+  out.table = std::make_unique<Table>(columns);
+  std::unordered_map<std::string, std::uint64_t> ids;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    std::vector<std::string_view> values;
+    for (std::size_t c : keep) values.emplace_back(rows[r][c]);
+    out.table->add_row(values);
+    out.entity.push_back(ids.emplace(rows[r][entity_column], ids.size()).first->second);
+  }
+  return out;
+}
+
+Loaded load_dataset(const std::string& name) {
+  return load(read_csv(std::string(SHEBAO_TEST_DATA_DIR) + "/data/linkage/" + name + "/records.csv"));
+}
+
+Loaded generated(std::uint64_t records, std::uint64_t seed) {
+  std::vector<std::vector<std::string>> rows;
+  rows.emplace_back(kGeneratedColumns.begin(), kGeneratedColumns.end());
+  generate_people({records, 0.3, seed}, [&](const GeneratedRecord& r) {
+    rows.emplace_back(r.values.begin(), r.values.end());
+  });
+  return load(rows);
+}
+
+std::vector<std::uint64_t> as_labels(const std::vector<std::uint32_t>& clusters) {
+  return std::vector<std::uint64_t>(clusters.begin(), clusters.end());
+}
+
+TEST(Columns, KindsFromNames) {
+  EXPECT_EQ(kind_for_column("given_name"), FieldKind::given_name);
+  EXPECT_EQ(kind_for_column("surname"), FieldKind::surname);
+  EXPECT_EQ(kind_for_column("name"), FieldKind::full_name);
+  EXPECT_EQ(kind_for_column("dob"), FieldKind::date);
+  EXPECT_EQ(kind_for_column("resident_id"), FieldKind::id);
+  EXPECT_EQ(kind_for_column("postcode"), FieldKind::code);
+  EXPECT_EQ(kind_for_column("phone_number"), FieldKind::phone);
+  EXPECT_EQ(kind_for_column("entity_id"), FieldKind::ignored);
+  EXPECT_EQ(kind_for_column("blocking_number"), FieldKind::ignored);
+  EXPECT_EQ(kind_for_column("occupation"), FieldKind::text);
+}
+
+TEST(Score, MatchesReferenceVectors) {
+  // EVALUATION.md test vectors for febrl1: perfect, singletons, one cluster.
+  const Loaded data = load_dataset("febrl1");
+  const auto n = data.entity.size();
+  auto perfect = score_clusters(data.entity, data.entity);
+  EXPECT_DOUBLE_EQ(perfect.f1, 1.0);
+  EXPECT_EQ(perfect.predicted_pairs, 500u);
+  std::vector<std::uint64_t> singletons(n), one(n, 7);
+  for (std::size_t i = 0; i < n; ++i) singletons[i] = i;
+  auto s = score_clusters(singletons, data.entity);
+  EXPECT_DOUBLE_EQ(s.precision, 1.0);
+  EXPECT_DOUBLE_EQ(s.recall, 0.0);
+  EXPECT_DOUBLE_EQ(s.f1, 0.0);
+  EXPECT_NEAR(s.b3_f1, 0.666667, 1e-6);
+  auto o = score_clusters(one, data.entity);
+  EXPECT_NEAR(o.precision, 0.001001, 1e-6);
+  EXPECT_NEAR(o.b3_f1, 0.003992, 1e-6);
+  EXPECT_EQ(o.predicted_pairs, 499500u);
+}
+
+TEST(Engine, Febrl1AboveGoal) {
+  const Loaded data = load_dataset("febrl1");
+  const auto result = deduplicate(*data.table, Settings{});
+  const auto s = score_clusters(as_labels(result.clusters), data.entity);
+  EXPECT_GE(s.f1, 0.99);
+  EXPECT_GT(result.stats.comparisons, 0u);
+  // Comparisons stay far below all pairs (blocking).
+  EXPECT_LT(result.stats.comparisons, 1000u * 999 / 2 / 50);
+}
+
+TEST(Engine, GeneratedChineseRecords) {
+  const Loaded data = generated(3000, 5);
+  const auto result = deduplicate(*data.table, Settings{});
+  const auto s = score_clusters(as_labels(result.clusters), data.entity);
+  EXPECT_GE(s.f1, 0.95);
+  EXPECT_GE(s.b3_f1, 0.97);
+}
+
+TEST(Engine, SameResultWithAnyNumberOfThreads) {
+  const Loaded data = load_dataset("febrl2");
+  Settings one;
+  one.threads = 1;
+  Settings two;
+  two.threads = 2;
+  const auto a = deduplicate(*data.table, one);
+  const auto b = deduplicate(*data.table, two);
+  EXPECT_EQ(a.clusters, b.clusters);
+  EXPECT_EQ(a.stats.comparisons, b.stats.comparisons);
+}
+
+TEST(Engine, ClusterSupportRefusesWeakJoins) {
+  const Loaded data = load_dataset("splink_fake_1000");
+  Settings loose;
+  loose.cluster_support = 0.0;  // single linkage: any link joins
+  Settings strict;
+  strict.cluster_support = 1.0;  // every cross pair must be a link
+  const auto l = deduplicate(*data.table, loose);
+  const auto s = deduplicate(*data.table, strict);
+  EXPECT_EQ(l.stats.refused_joins, 0u);
+  EXPECT_GT(s.stats.refused_joins, 0u);
+  EXPECT_GT(s.stats.clusters, l.stats.clusters);
+  // A refused join is listed for review.
+  bool listed = false;
+  for (const auto& r : s.review) listed |= r.linked_not_merged;
+  EXPECT_TRUE(listed);
+}
+
+TEST(Engine, ReviewPairsAreUncertainOrRefused) {
+  const Loaded data = load_dataset("splink_fake_1000");
+  Settings settings;
+  const auto result = deduplicate(*data.table, settings);
+  ASSERT_FALSE(result.review.empty());
+  for (const auto& r : result.review) {
+    if (r.linked_not_merged) continue;
+    EXPECT_GE(r.pair.probability, settings.review_low);
+    EXPECT_LT(r.pair.probability, settings.review_high);
+  }
+}
+
+TEST(Engine, CommonNamesWeighLessThanRareNames) {
+  // Many distinct people called 王伟, one pair of 欧阳震华; each pair agrees on
+  // name and birth year only.
+  Table table({"name", "date_of_birth", "resident_id"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    const std::string dob = "1980-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10);
+    table.add_row({"王伟", dob, ""});
+  }
+  for (int i = 0; i < 200; ++i) {
+    static const char* names[] = {"李娜", "张敏", "刘洋", "陈静", "杨磊", "赵军", "黄勇", "周艳"};
+    table.add_row({names[i % 8], "19" + std::to_string(50 + i % 50) + "-03-0" + std::to_string(1 + i % 9), ""});
+  }
+  table.add_row({"欧阳震华", "1980-05-11", ""});
+  table.add_row({"歐陽震華", "1980-06-12", ""});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  const auto common = engine.compare(0, 1);  // 王伟 / 王伟, other dates in 1980
+  const auto rare = engine.compare(240, 241);
+  EXPECT_EQ(engine.levels(240, 241)[0], 1);  // traditional form = same name
+  EXPECT_GT(rare.weight, common.weight + 3);
+}
+
+TEST(Engine, FifteenDigitIdAndSwappedDayMonth) {
+  const std::string id = normalize_id("110105800305001");  // 18 digits, with its check character
+  ASSERT_EQ(id.size(), 18u);
+  std::string transposed = id;
+  std::swap(transposed[15], transposed[16]);  // "01" -> "10"
+  Table table({"name", "date_of_birth", "resident_id"});
+  table.add_row({"李明", "1980-03-05", id});
+  table.add_row({"Ming LI", "1980-05-03", "110105800305001"});
+  table.add_row({"李明", "1980-03-05", transposed});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  EXPECT_EQ(engine.levels(0, 1), (std::vector<int>{1, 2, 1}));  // name, date swapped, same ID
+  EXPECT_EQ(engine.levels(0, 2)[2], 2);                          // one transposition
+}
+
+TEST(Generator, DeterministicAndLabelled) {
+  std::vector<GeneratedRecord> a, b;
+  generate_people({500, 0.3, 9}, [&](const GeneratedRecord& r) { a.push_back(r); });
+  generate_people({500, 0.3, 9}, [&](const GeneratedRecord& r) { b.push_back(r); });
+  ASSERT_EQ(a.size(), 500u);
+  std::unordered_map<std::string, int> per_entity;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].values, b[i].values);
+    ++per_entity[a[i].values[1]];
+  }
+  int with_duplicates = 0;
+  for (const auto& [entity, count] : per_entity) with_duplicates += count > 1;
+  EXPECT_GT(with_duplicates, 50);
+  EXPECT_LT(per_entity.size(), 500u);
+}
+
+}  // namespace
+}  // namespace shebao::matching

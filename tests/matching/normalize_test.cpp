@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "matching/compare.h"
+#include "matching/normalize.h"
+
+namespace shebao::matching {
+namespace {
+
+TEST(Normalize, FoldsCaseWidthAndPunctuation) {
+  EXPECT_EQ(fold_text("  O'Brien-SMITH  "), "o brien smith");
+  EXPECT_EQ(fold_text("ＷＡＮＧ\u3000Ｗｅｉ"), "wang wei");
+}
+
+TEST(Normalize, ChineseSimplifiedAndPinyin) {
+  ChineseText chinese;
+  EXPECT_EQ(chinese.simplified("陳偉華"), "陈伟华");
+  EXPECT_EQ(chinese.pinyin("王伟", false), "wang wei");
+  EXPECT_EQ(chinese.pinyin("王伟", true), "wáng wěi");
+  EXPECT_EQ(chinese.latin_ascii("Wáng Wěi"), "wang wei");
+}
+
+TEST(Normalize, NameKeyIgnoresScriptOrderAndTones) {
+  ChineseText chinese;
+  const std::string key = name_key("王小明", chinese);
+  EXPECT_EQ(key, "wang xiaoming");
+  EXPECT_EQ(name_key("王曉明", chinese), key);
+  EXPECT_EQ(name_key("Xiaoming WANG", chinese), key);
+  EXPECT_EQ(name_key("Wáng Xiǎomíng", chinese), key);
+  EXPECT_EQ(name_key("欧阳震华", chinese), "ouyang zhenhua");
+  EXPECT_NE(name_key("王晓敏", chinese), name_key("汪晓明", chinese) + "x");
+}
+
+TEST(Normalize, ResidentIdFifteenToEighteen) {
+  // 15-digit form of 11010519491231002X: region 110105, 491231, sequence 002.
+  EXPECT_EQ(normalize_id("110105491231002"), "11010519491231002X");
+  EXPECT_EQ(normalize_id("11010519491231002x"), "11010519491231002X");
+  EXPECT_EQ(normalize_id(" 4403 0019 8001 010011 "), "440300198001010011");
+}
+
+TEST(Normalize, Dates) {
+  EXPECT_EQ(normalize_date("1971-06-24"), "19710624");
+  EXPECT_EQ(normalize_date("19710624"), "19710624");
+  EXPECT_EQ(normalize_date("1971/6/4"), "19710604");
+}
+
+TEST(Normalize, Phonetic) {
+  EXPECT_EQ(phonetic("robert"), phonetic("rupert"));
+  EXPECT_EQ(phonetic("smith"), phonetic("smyth"));
+  EXPECT_NE(phonetic("smith"), phonetic("jones"));
+}
+
+TEST(Compare, JaroWinkler) {
+  EXPECT_DOUBLE_EQ(jaro_winkler("abc", "abc"), 1.0);
+  EXPECT_NEAR(jaro_winkler("martha", "marhta"), 0.9611, 1e-4);
+  EXPECT_NEAR(jaro_winkler("dixon", "dicksonx"), 0.8133, 1e-4);
+  EXPECT_DOUBLE_EQ(jaro_winkler("abc", "xyz"), 0.0);
+}
+
+TEST(Compare, DamerauLevenshteinWithLimit) {
+  EXPECT_EQ(damerau_levenshtein("1234", "1243", 2), 1);  // transposition
+  EXPECT_EQ(damerau_levenshtein("1234", "1235", 2), 1);
+  EXPECT_EQ(damerau_levenshtein("kitten", "sitting", 5), 3);
+  EXPECT_EQ(damerau_levenshtein("kitten", "sitting", 1), 2);  // stops at limit + 1
+}
+
+TEST(Compare, DateSwapped) {
+  EXPECT_TRUE(date_swapped("19800305", "19800503"));
+  EXPECT_FALSE(date_swapped("19800305", "19800305"));
+  EXPECT_FALSE(date_swapped("19800305", "19810503"));
+}
+
+}  // namespace
+}  // namespace shebao::matching
