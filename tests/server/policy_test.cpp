@@ -92,6 +92,28 @@ TEST(Policy, AdminAndCalculations) {
   }
 }
 
+// The API reads a person's employment facts only when the person's own facts do
+// not already allow an action: sound only if more facts never refuse more.
+TEST(Policy, MoreOwnerFactsNeverRefuseMore) {
+  const std::vector<Subject> subjects = {{Role::person, "A", "", ""},       {Role::employer_agent, "", "E1", ""},
+                                         {Role::officer, "", "", "350100"}, {Role::officer, "", "", "350000"},
+                                         {Role::auditor, "", "", ""},       {Role::admin, "", "", ""}};
+  const Owner base = person_owner("A", {}, {"350100"});
+  const Owner more = person_owner("A", {"E1", "E2"}, {"350100", "450100", "350200"});
+  const Owner other_base = person_owner("B", {}, {"450100"});
+  const Owner other_more = person_owner("B", {"E1"}, {"450100", "350100"});
+  for (const Subject& s : subjects) {
+    for (Action a : kAllActions) {
+      if (decide(s, a, base) == Decision::allow) {
+        EXPECT_EQ(decide(s, a, more), Decision::allow) << to_string(a);
+      }
+      if (decide(s, a, other_base) == Decision::allow) {
+        EXPECT_EQ(decide(s, a, other_more), Decision::allow) << to_string(a);
+      }
+    }
+  }
+}
+
 TEST(Policy, RoleNames) {
   for (Role r : {Role::person, Role::employer_agent, Role::officer, Role::auditor, Role::admin}) {
     EXPECT_EQ(parse_role(to_string(r)), r);
