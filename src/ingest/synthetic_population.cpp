@@ -22,10 +22,6 @@
 #endif
 
 namespace shebao::ingest {
-namespace {
-
-// ---------------------------------------------------------------------------
-// Randomness: mt19937_64 and distribution functions of our own (see header).
 
 std::uint64_t splitmix64(std::uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;
@@ -40,6 +36,11 @@ double hash_unit(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
   const std::uint64_t h = splitmix64(seed ^ splitmix64((a << 16) ^ b));
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Randomness: mt19937_64 and distribution functions of our own (see header).
 
 // exp(x) from + * / and ldexp only (all exactly specified by IEEE 754), so the
 // result does not depend on the C library. Relative error < 1e-15 for |x| < 700.
@@ -592,6 +593,14 @@ class Generator {
       row.scheme = scheme_text;
       row.scheme_region = scheme_region_text;
       row.flexible_base_ratio = ratio;
+      if (scheme == Scheme::employee) {
+        switch (employees_.back().career) {
+          case Career::regular: row.career = "regular"; break;
+          case Career::late_start: row.career = "late_start"; break;
+          case Career::seasonal: row.career = "seasonal"; break;
+          case Career::migrant: row.career = "migrant"; break;
+        }
+      }
       sink_.on_person(row);
       ++summary_.persons;
     }

@@ -133,6 +133,9 @@ struct PersonRow {
   std::string_view scheme;               // employee | flexible | resident
   std::string_view scheme_region;        // empty for employee
   std::string_view flexible_base_ratio;  // "0.60" .. "3.00", empty unless flexible
+  // Employees' planned career: regular | late_start | seasonal | migrant (empty
+  // for other schemes). Not a column of persons.csv; the population extract uses it.
+  std::string_view career;
 };
 
 struct EmployerRow {
@@ -201,6 +204,11 @@ struct PopulationSummary {
 // Generates the population into `sink`. Fails only on invalid options
 // (validate_population_options); exceptions thrown by the sink propagate.
 Result<PopulationSummary> generate_population(const PopulationOptions& options, PopulationSink& sink);
+
+// splitmix64 mixing, and a uniform number in [0, 1) from a hash of (seed, a, b):
+// values that do not depend on the order of generation.
+std::uint64_t splitmix64(std::uint64_t z);
+double hash_unit(std::uint64_t seed, std::uint64_t a, std::uint64_t b);
 
 // The synthetic average monthly wage of a province (two-digit code of a
 // mainland province, <= 65) in a year, in yuan with two decimals; the
