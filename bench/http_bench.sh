@@ -34,7 +34,7 @@ echo "bench-password" | "$shebao" user add --role person --login bench --person 
 
 "$shebao" serve --port 0 --db "$db" --today $today --rate 0 --quiet >"$work/url" 2>"$work/serve.err" &
 server_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(head -1 "$work/url")
 token=$(curl -s -H 'Content-Type: application/json' -X POST "$url/v1/sessions" \
   -d '{"login":"bench","password":"bench-password"}' | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')

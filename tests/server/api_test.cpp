@@ -478,7 +478,7 @@ TEST_F(ApiTest, MetricsCountRequests) {
 // --- the audit chain --------------------------------------------------------
 
 TEST_F(ApiTest, AuditChainIsIntactAfterTraffic) {
-  call("person_a", "GET", "/v1/persons/" + kPersonA);
+  for (int i = 0; i < 20; ++i) call(i % 2 ? "person_a" : "officer_a", "GET", "/v1/persons/" + kPersonA);
   world_->audit->flush();
   auto store = storage::open_api_store(world_->url);
   ASSERT_TRUE(store);

@@ -47,7 +47,7 @@ echo "password-x" | "$shebao" user add --role officer --login bad --region 99 --
 "$shebao" serve --port 0 --db "$db" --today $today --read-timeout-ms 1000 --max-body 65536 --rate 0 \
   >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
-for _ in $(seq 50); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
 url=$(head -1 "$work/serve.out")
 case "$url" in http://127.0.0.1:[0-9]*) ;; *) echo "FAIL first line is not the URL: '$url'"; exit 1 ;; esac
 port=${url##*:}
@@ -181,8 +181,8 @@ grep -q '"msg":"request"' "$work/serve.err" || fail "no JSON access log lines on
 
 # Graceful stop on SIGTERM, then the audit chain verifies.
 kill -TERM "$server_pid"
-for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$server_pid" 2>/dev/null; then fail "server still running 5 s after SIGTERM"; fi
+for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "server still running 10 s after SIGTERM"; fi
 wait "$server_pid"
 status=$?
 server_pid=
