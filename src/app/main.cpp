@@ -16,6 +16,7 @@
 #include "app/dedup_command.h"
 #include "app/gen_command.h"
 #include "app/report_command.h"
+#include "app/serve_command.h"
 #include "app/transfer_command.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
@@ -246,6 +247,35 @@ int main(int argc, char** argv) {
   simulate->add_option("--burden", report_arguments.burden, "share of income for the burden count (default 0.20)");
   simulate->add_flag("--json", report_arguments.json, "print JSON");
   add_db(simulate);
+  // HTTP API: serve, user accounts, audit log (app/serve_command.h).
+  app::ServeArguments serve_arguments;
+  serve_arguments.openapi_path = SHEBAO_OPENAPI_PATH;
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API (first line printed: the URL)");
+  serve->add_option("--port", serve_arguments.port, "TCP port; 0 picks a free one (default 8080)");
+  serve->add_option("--address", serve_arguments.address, "address to listen on (default 127.0.0.1)");
+  serve->add_option("--threads", serve_arguments.threads, "worker threads (default: number of cores)");
+  serve->add_option("--max-body", serve_arguments.max_body, "largest request body in bytes (default 1 MiB)");
+  serve->add_option("--read-timeout-ms", serve_arguments.read_timeout_ms, "time to receive a request (default 10000)");
+  serve->add_option("--rate", serve_arguments.rate, "requests per second per client; 0 = no limit (default 200)");
+  serve->add_option("--burst", serve_arguments.burst, "burst per client (default 400)");
+  serve->add_option("--session-minutes", serve_arguments.session_minutes, "session lifetime (default 480)");
+  serve->add_option("--openapi", serve_arguments.openapi_path, "OpenAPI document served at /openapi.json");
+  serve->add_flag("--quiet", serve_arguments.quiet, "no access log lines");
+  add_db(serve);
+  auto* user = app.add_subcommand("user", "accounts of the HTTP API");
+  user->require_subcommand(1);
+  app::UserArguments user_arguments;
+  auto* user_add = user->add_subcommand("add", "add an account; the password is read from standard input");
+  user_add->add_option("--role", user_arguments.role, "person | employer_agent | officer | auditor | admin")->required();
+  user_add->add_option("--login", user_arguments.login, "login name")->required();
+  user_add->add_option("--person", user_arguments.person, "resident ID (role person)");
+  user_add->add_option("--employer", user_arguments.employer, "credit code (role employer_agent)");
+  user_add->add_option("--region", user_arguments.region, "six-digit region (role officer)");
+  add_db(user_add);
+  auto* audit = app.add_subcommand("audit", "the audit log of personal-data access");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "check the hash chain; exit 0 only when intact");
+  add_db(audit_verify);
 
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
@@ -288,6 +318,9 @@ int main(int argc, char** argv) {
   if (coverage->parsed()) return app::coverage_command(data, report_arguments);
   if (compliance->parsed()) return app::compliance_command(data, report_arguments);
   if (simulate->parsed()) return app::simulate_command(data, report_arguments);
+  if (serve->parsed()) return app::serve_command(data, serve_arguments);
+  if (user_add->parsed()) return app::user_add_command(data, user_arguments);
+  if (audit_verify->parsed()) return app::audit_verify_command(data);
 
   if (calc->parsed()) {
     auto store = load_rules(rules_dir);

@@ -188,6 +188,68 @@ DROP TABLE employment_spells;
 ALTER TABLE employment_spells_v4 RENAME TO employment_spells;
 CREATE INDEX employment_by_employer ON employment_spells (employer_id, leave_date, hire_date);
 )SQL"},
+    // --- HTTP API (storage/api_store.h; implemented in sqlite_api_store.cpp) ---
+    // Accounts, sessions (only a hash of each token), the hash-chained audit log
+    // with its head, idempotency records of POST requests, declaration uploads;
+    // and the per-person read paths of the API: a person's journal entries and
+    // personal-account postings, a person's employment spells.
+    {5, "HTTP API: users, sessions, audit log, idempotency, uploads; per-person read paths",
+     R"SQL(
+CREATE TABLE api_users (
+  user_id INTEGER PRIMARY KEY,
+  login TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  person TEXT NOT NULL DEFAULT '',
+  employer TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  person TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_person ON audit_log (person, seq) WHERE person <> '';
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  count INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE api_idempotency (
+  user_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE TABLE api_uploads (
+  upload_id INTEGER PRIMARY KEY,
+  employer TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  feedback TEXT NOT NULL
+);
+CREATE INDEX journal_by_person ON journal_entries (person_id, month);
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner);
+CREATE INDEX employment_by_person ON employment_spells (person_id);
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).

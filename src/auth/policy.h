@@ -1,0 +1,82 @@
+// shebao auth: who may do what — the one place authorization is decided.
+//
+// decide(subject, action, owner) is a pure function of the caller's role and
+// attachments (own person, own employer, own region), the action, and the
+// facts that tie the resource to owners (its person, its employers, its
+// regions). Every HTTP handler asks it and nothing else.
+//
+// Roles:
+// - person: own record only (read, contact, contributions, account, access
+//   log, transfers, statement, retirement date);
+// - employer_agent: own employer's record and declarations, and the
+//   employment facts of its employees (only the spells at that employer);
+// - officer: everything about persons and employers of the own region
+//   (a code ending in 0000 covers its province, 00 its prefecture);
+// - auditor: every read, plus the audit log; no change;
+// - admin: everything.
+// Calculations on given figures (no personal data) are open to every role.
+//
+// Pure. Thread safety: values only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shebao::auth {
+
+enum class Role { person, employer_agent, officer, auditor, admin };
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+enum class Action {
+  person_register,
+  person_read,
+  person_update_contact,
+  contributions_read,
+  account_read,
+  access_log_read,
+  employment_read,
+  transfer_request,
+  transfer_read,
+  statement_read,
+  retirement_read,
+  employer_read,
+  declaration_upload,
+  declaration_feedback_read,
+  audit_read,
+  calculate,
+};
+std::string_view to_string(Action action);
+inline constexpr Action kAllActions[] = {
+    Action::person_register,   Action::person_read,       Action::person_update_contact, Action::contributions_read,
+    Action::account_read,      Action::access_log_read,   Action::employment_read,       Action::transfer_request,
+    Action::transfer_read,     Action::statement_read,    Action::retirement_read,       Action::employer_read,
+    Action::declaration_upload, Action::declaration_feedback_read, Action::audit_read,   Action::calculate};
+
+// Whether the action only reads.
+bool is_read(Action action);
+
+struct Subject {
+  Role role = Role::person;
+  std::string person;    // resident ID (role person)
+  std::string employer;  // credit code (role employer_agent)
+  std::string region;    // six digits (role officer)
+};
+
+// What ties the resource to owners. Empty lists: the resource has none.
+struct Owner {
+  std::string person;                  // resident ID of the person the data is about
+  std::vector<std::string> employers;  // credit codes: the employer itself, or the person's employers
+  std::vector<std::string> regions;    // six-digit regions the resource belongs to
+};
+
+enum class Decision { allow, deny };
+
+// Whether `region` lies within the officer's `own` region.
+bool region_covers(std::string_view own, std::string_view region);
+
+Decision decide(const Subject& subject, Action action, const Owner& owner);
+
+}  // namespace shebao::auth

@@ -1,0 +1,77 @@
+// shebao server: the HTTP API as a function from request to response.
+//
+// Api::handle() routes a decoded request (server/http_types.h), authenticates
+// the bearer token, asks the authorization policy (auth/policy.h) — the only
+// place access is decided — calls storage and the rules, appends to the audit
+// log every read or change of personal data, and answers JSON or RFC 9457
+// problem details. It knows nothing of sockets: server/http_server.h feeds it.
+//
+// Also here: the route table (checked against api/openapi.json by a test),
+// sessions (opaque tokens, server-side, expiring, revocable), login throttling,
+// per-client rate limits, idempotency keys on POST, and the /metrics counters.
+//
+// Storage: each thread that calls handle() opens its own Database and ApiStore
+// connection on first use. The clock is passed in (ApiOptions::now).
+//
+// Thread safety: handle() may be called from several threads at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "core/calendar.h"
+#include "rules/parameter_store.h"
+#include "server/http_types.h"
+
+namespace shebao::server {
+
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;  // OpenAPI style: /v1/persons/{resident_id}
+  bool authenticated;
+};
+// Every route the API answers, in the router's order.
+const std::vector<RouteInfo>& routes();
+
+struct ApiOptions {
+  std::string db_url;
+  const rules::ParameterStore* rules = nullptr;
+  audit::AuditLog* audit = nullptr;
+  std::string openapi_document;  // served at /openapi.json
+  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  std::optional<Date> today;     // date of new transfers and imports; default: UTC date of now()
+  std::int64_t session_seconds = 8 * 3600;
+  double rate_per_second = 200;  // per client; 0 = no limit
+  double rate_burst = 400;
+  int login_failures_before_lock = 5;
+  std::int64_t login_lock_seconds = 60;
+};
+
+class Api {
+ public:
+  explicit Api(ApiOptions options);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  HttpResponse handle(const HttpRequest& request);
+  // Prometheus text of the counters (what /metrics answers).
+  std::string metrics_text() const;
+  // Connections currently open, kept by the network layer for /metrics.
+  std::atomic<std::int64_t> open_connections{0};
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shebao::server

@@ -1,0 +1,155 @@
+// shebao storage: what the HTTP API needs beyond the Database interface.
+//
+// A separate interface (not methods of Database) so that the API's tables —
+// accounts and sessions, the audit log, idempotency records, uploads — and the
+// per-person read paths (contribution record, postings, employment spells)
+// live in one place a backend implements as a group. The SQLite implementation
+// is storage/sqlite/sqlite_api_store.cpp over the tables of migration 5 in
+// storage/sqlite/sqlite_database.cpp; a PostgreSQL backend implements the same
+// methods over the same tables.
+//
+// Contract:
+// - open_api_store() expects the schema to be migrated already (open_database()
+//   does that) and opens its own connection.
+// - append_audit() stores the entries (already chained by the caller) and moves
+//   the head (count, last hash) in one transaction.
+// - Times are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ" or seconds since the epoch, as
+//   named; the caller passes them (storage reads no clock).
+//
+// Thread safety: one ApiStore per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/error.h"
+
+namespace shebao::storage {
+
+struct User {
+  std::int64_t user_id = 0;
+  std::string login;
+  std::string role;           // person | employer_agent | officer | auditor | admin
+  std::string person;         // resident ID, for role person
+  std::string employer;       // credit code, for role employer_agent
+  std::string region;         // six digits, for role officer
+  std::string password_hash;  // Argon2id string (libsodium crypto_pwhash_str)
+  bool disabled = false;
+};
+
+struct Session {
+  std::string token_hash;  // hex SHA-256 of the opaque token; the token itself is never stored
+  std::int64_t user_id = 0;
+  std::int64_t created_at = 0;  // seconds since the epoch
+  std::int64_t expires_at = 0;
+  bool revoked = false;
+};
+
+struct AuditRecord {
+  std::int64_t seq = 0;     // 1, 2, 3 ... without gaps
+  std::string at;           // UTC time
+  std::string actor;        // login
+  std::string role;
+  std::string action;       // e.g. "person.read"
+  std::string person;       // resident ID whose data was read or changed ("" = none)
+  std::string resource;     // path or id of what was read or changed
+  std::string purpose;
+  std::string prev_hash;    // hex; 64 zeros for the first entry
+  std::string hash;         // hex SHA-256 over prev_hash and the fields (audit/chain.h)
+};
+
+struct AuditHead {
+  std::int64_t count = 0;
+  std::string hash;  // hash of the last entry; empty when none
+};
+
+// One booked contribution month of a person (an entry not reversed).
+struct ContributionRecord {
+  YearMonth month;
+  std::string kind;             // "employee" | "flexible"
+  std::string employer_code;    // "" for flexible
+  std::string employer_name;
+  std::string region;           // employer's region, or the flexible worker's scheme region
+  std::string employer_size;    // registry::EmployerSize name ("" for flexible)
+  std::string employer_unit_type;
+  std::int64_t declared_wage_fen = 0;  // employee months: the declared wage; 0 for flexible
+  std::int64_t personal_fen = 0;       // credited to the personal account
+  std::int64_t pooled_fen = 0;         // credited to the pooled fund
+};
+
+struct PostingRecord {
+  std::int64_t entry_id = 0;
+  std::string entry_kind;   // ledger::EntryKind name
+  YearMonth month;
+  std::int64_t amount_fen = 0;  // as the person reads it: credits to the account positive
+};
+
+struct SpellRecord {
+  std::string employer_code;
+  std::string employer_name;
+  std::string employer_region;
+  Date hire_date;
+  std::optional<Date> leave_date;
+};
+
+struct IdempotentResponse {
+  std::string request_hash;
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+struct Upload {
+  std::int64_t upload_id = 0;
+  std::string employer;   // credit code
+  std::string created_at;
+  std::string summary;    // JSON
+  std::string feedback;   // feedback CSV (docs/formats.md)
+};
+
+class ApiStore {
+ public:
+  virtual ~ApiStore() = default;
+
+  // --- accounts and sessions ---
+  virtual Result<std::int64_t> insert_user(const User& user) = 0;  // conflict when the login exists
+  virtual Result<std::optional<User>> find_user(std::string_view login) = 0;
+  virtual Result<std::optional<User>> find_user_by_id(std::int64_t user_id) = 0;
+  virtual Result<void> insert_session(const Session& session) = 0;
+  virtual Result<std::optional<Session>> find_session(std::string_view token_hash) = 0;
+  virtual Result<void> revoke_session(std::string_view token_hash) = 0;
+
+  // --- audit log ---
+  virtual Result<AuditHead> audit_head() = 0;
+  virtual Result<void> append_audit(std::span<const AuditRecord> records) = 0;
+  // Entries in seq order, from `after_seq` + 1, at most `limit`.
+  virtual Result<std::vector<AuditRecord>> audit_entries(std::int64_t after_seq, std::int64_t limit) = 0;
+  // Entries about one person, newest first, at most `limit`.
+  virtual Result<std::vector<AuditRecord>> audit_of_person(std::string_view resident_id, std::int64_t limit) = 0;
+
+  // --- idempotency of POST requests (per user and key) ---
+  virtual Result<std::optional<IdempotentResponse>> find_idempotent(std::int64_t user_id, std::string_view key) = 0;
+  virtual Result<void> store_idempotent(std::int64_t user_id, std::string_view key,
+                                        const IdempotentResponse& response) = 0;
+
+  // --- declaration uploads through the API ---
+  virtual Result<std::int64_t> insert_upload(const Upload& upload) = 0;
+  virtual Result<std::optional<Upload>> find_upload(std::int64_t upload_id) = 0;
+
+  // --- per-person read paths ---
+  virtual Result<std::vector<ContributionRecord>> contributions_of(std::int64_t person_id) = 0;
+  virtual Result<std::vector<PostingRecord>> personal_postings(std::int64_t person_id, std::int64_t limit) = 0;
+  virtual Result<std::vector<SpellRecord>> spells_of(std::int64_t person_id) = 0;
+  virtual Result<void> update_phone(std::int64_t person_id, std::string_view phone) = 0;
+};
+
+// "sqlite:PATH" only in this version.
+Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url);
+
+}  // namespace shebao::storage
