@@ -17,6 +17,7 @@
 
 #include "app/progress.h"
 #include "core/error.h"
+#include "ingest/population_extract.h"
 #include "ingest/synthetic_population.h"
 
 namespace shebao::app {
@@ -281,6 +282,66 @@ class FileSink final : public ingest::PopulationSink {
   OutputFile declarations_;
 };
 
+// DIR/population.csv (the extract) and DIR/population_truth.json (what a
+// coverage report over it must find). Throws IoFailure.
+void write_extract(const std::filesystem::path& directory, ingest::PopulationExtractSink& extract,
+                   const ingest::ExtractOptions& options) {
+  OutputFile out;
+  out.open(directory / "population.csv");
+  out.append(
+      "resident_id,name,birth_date,region,hukou_region,employment_status,self_employed,employer_credit_code,"
+      "monthly_income\n");
+  const ingest::ExtractTruth truth = extract.finish([&](const analytics::PopulationRecord& r, std::string_view id) {
+    char* line = out.reserve(id.size() + r.name.size() + r.employer_credit_code.size() + 96);
+    line = put(line, id);
+    *line++ = ',';
+    line = put(line, r.name);
+    *line++ = ',';
+    line = put_date(line, r.birth_date);
+    *line++ = ',';
+    line = put(line, r.region);
+    *line++ = ',';
+    line = put(line, r.hukou_region);
+    *line++ = ',';
+    line = put(line, analytics::to_string(r.status));
+    *line++ = ',';
+    *line++ = r.status == analytics::EmploymentStatus::self_employed ? '1' : '0';
+    *line++ = ',';
+    line = put(line, r.employer_credit_code);
+    *line++ = ',';
+    line = put_money(line, r.monthly_income);
+    *line++ = '\n';
+    out.commit(line);
+  });
+  out.close();
+
+  std::string json = "{\n  \"month\": \"" + options.end_month.to_string() +
+                     "\",\n  \"window_months\": " + std::to_string(options.window_months) + ",\n  \"groups\": {";
+  for (std::size_t g = 0; g < analytics::kGroups.size(); ++g) {
+    const double share = truth.population[g] == 0 ? 0.0
+                                                   : static_cast<double>(truth.uncovered[g]) /
+                                                         static_cast<double>(truth.population[g]);
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%.6f", share);
+    json += std::string(g == 0 ? "" : ",") + "\n    \"" + std::string(analytics::to_string(analytics::kGroups[g])) +
+            "\": {\"population\": " + std::to_string(truth.population[g]) +
+            ", \"uncovered\": " + std::to_string(truth.uncovered[g]) + ", \"uncovered_share\": " + shown + "}";
+  }
+  json += "\n  },\n  \"reasons\": {";
+  bool first = true;
+  for (const auto reason : {analytics::Reason::never_registered, analytics::Reason::no_contributions,
+                            analytics::Reason::moved_without_transfer, analytics::Reason::lapsed}) {
+    json += std::string(first ? "" : ",") + "\n    \"" + std::string(analytics::to_string(reason)) +
+            "\": " + std::to_string(truth.reasons[static_cast<std::size_t>(reason)]);
+    first = false;
+  }
+  json += "\n  },\n  \"legacy_ids\": " + std::to_string(truth.legacy_ids) + "\n}\n";
+  OutputFile truth_file;
+  truth_file.open(directory / "population_truth.json");
+  truth_file.append(json);
+  truth_file.close();
+}
+
 int report(std::ostream& err, const Error& error) {
   err << "shebao: " << error.to_string() << "\n";
   return exit_status(error.code);
@@ -322,9 +383,14 @@ int run_gen_command(const GenOptions& options, std::ostream& err) {
 
   try {
     FileSink sink(directory, options.progress);
-    auto summary = ingest::generate_population(population, sink);
+    ingest::ExtractOptions extract_options;
+    extract_options.seed = population.seed;
+    extract_options.end_month = population.end_month;
+    ingest::PopulationExtractSink extract(sink, extract_options);
+    auto summary = ingest::generate_population(population, extract);
     if (!summary) return report(err, summary.error());
     sink.close();
+    write_extract(directory, extract, extract_options);
   } catch (const IoFailure& failure) {
     return report(err, failure.error);
   } catch (const std::bad_alloc&) {

@@ -592,6 +592,14 @@ class Generator {
       row.scheme = scheme_text;
       row.scheme_region = scheme_region_text;
       row.flexible_base_ratio = ratio;
+      if (scheme == Scheme::employee) {
+        switch (employees_.back().career) {
+          case Career::regular: row.career = "regular"; break;
+          case Career::late_start: row.career = "late_start"; break;
+          case Career::seasonal: row.career = "seasonal"; break;
+          case Career::migrant: row.career = "migrant"; break;
+        }
+      }
       sink_.on_person(row);
       ++summary_.persons;
     }

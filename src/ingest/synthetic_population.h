@@ -133,6 +133,9 @@ struct PersonRow {
   std::string_view scheme;               // employee | flexible | resident
   std::string_view scheme_region;        // empty for employee
   std::string_view flexible_base_ratio;  // "0.60" .. "3.00", empty unless flexible
+  // Employees' planned career: regular | late_start | seasonal | migrant (empty
+  // for other schemes). Not a column of persons.csv; the population extract uses it.
+  std::string_view career;
 };
 
 struct EmployerRow {

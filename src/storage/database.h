@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/compliance.h"
+#include "analytics/coverage.h"
 #include "collection/month_entries.h"
 #include "core/calendar.h"
 #include "core/error.h"
@@ -194,6 +196,18 @@ class Database {
                                                                                          int province) = 0;
   // Displayed balance of the person's personal account.
   virtual Result<std::int64_t> personal_balance(std::int64_t person_id) = 0;
+
+  // --- analytics (coverage, compliance, policy simulation; see analytics/) ---
+  // Every registered person, in person_id order, with the months up to `up_to`
+  // that have a contribution (employee or flexible) booked and not reversed,
+  // the province of the latest one, and whether a transfer was ever requested.
+  virtual Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) = 0;
+  // The latest month with a contribution (employee or flexible) booked; nullopt when none.
+  virtual Result<std::optional<YearMonth>> latest_contribution_month() = 0;
+  // Every employer with its arrears (dues not paid, months up to `up_to`) and late fees booked.
+  virtual Result<std::vector<analytics::EmployerFacts>> employer_facts(YearMonth up_to) = 0;
+  // The lines of the current (not superseded) declarations of a month.
+  virtual Result<std::vector<analytics::DeclaredLineFact>> declared_lines(YearMonth month) = 0;
 
   // --- checks ---
   virtual Result<std::vector<VerifyCheck>> verify() = 0;

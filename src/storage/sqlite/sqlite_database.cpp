@@ -8,6 +8,7 @@
 #include <map>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace shebao::storage {
 namespace {
@@ -259,6 +260,32 @@ CREATE INDEX employment_by_person ON employment_spells (person_id);
 
 // ---------------------------------------------------------------------------
 // Statements, named.
+// Analytics: whole-table reads for coverage, compliance and simulation.
+constexpr const char* kAnalyticsPersons =
+    "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
+    "ORDER BY person_id";
+constexpr const char* kAnalyticsDeclarationProvinces =
+    "SELECT d.declaration_id, d.month, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
+constexpr const char* kAnalyticsLatestEmployeeMonth =
+    "SELECT d.month FROM declarations d WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 "
+    "AND j.source_id = d.declaration_id) ORDER BY d.month DESC LIMIT 1";
+constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM journal_entries WHERE kind = 2";
+constexpr const char* kAnalyticsEmployeeContributions =
+    "SELECT entry_id, source_id, person_id FROM journal_entries INDEXED BY journal_contribution WHERE kind = 1";
+constexpr const char* kAnalyticsFlexibleContributions =
+    "SELECT entry_id, month, person_id FROM journal_entries INDEXED BY journal_flexible WHERE kind = 2 AND month <= ?1";
+constexpr const char* kAnalyticsReversedEntries =
+    "SELECT corrects_entry_id FROM journal_entries WHERE corrects_entry_id IS NOT NULL";
+constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
+constexpr const char* kAnalyticsEmployers =
+    "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers ORDER BY employer_id";
+constexpr const char* kAnalyticsLateFees =
+    "SELECT -j.person_id, SUM(p.amount_fen) FROM journal_entries j JOIN postings p ON p.entry_id = j.entry_id "
+    "WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= ?1 GROUP BY j.person_id";
+constexpr const char* kAnalyticsDeclaredLines =
+    "SELECT l.person_id, d.employer_id, l.wage_fen FROM declarations d "
+    "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
+
 constexpr const char* kUpsertPerson = R"SQL(
 INSERT INTO persons (resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category,
                      scheme, scheme_region, flexible_base_ratio)
@@ -1405,6 +1432,205 @@ class SqliteDatabase final : public Database {
 
   // --- checks ---
   Result<std::vector<VerifyCheck>> verify() override;
+  // --- analytics ---
+  Result<std::optional<YearMonth>> latest_contribution_month() override {
+    std::optional<YearMonth> latest;
+    for (const char* sql : {kAnalyticsLatestEmployeeMonth, kAnalyticsLatestFlexibleMonth}) {
+      auto s = statement(sql);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      const int rc = sqlite3_step(q.get());
+      if (rc == SQLITE_ROW && !q.is_null(0)) {
+        const YearMonth month = YearMonth::from_serial(static_cast<int>(q.int64(0)));
+        if (!latest || *latest < month) latest = month;
+      } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return step_error(q, "latest contribution month");
+      }
+      q.reset();
+    }
+    return latest;
+  }
+
+  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+    // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
+    constexpr std::uint32_t kAbsent = UINT32_MAX;
+    std::vector<analytics::RegisteredPerson> persons;
+    std::vector<std::uint32_t> index;
+    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
+      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
+      return i == kAbsent ? nullptr : &persons[i];
+    };
+    {
+      auto s = statement(kAnalyticsPersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::RegisteredPerson p;
+        p.person_id = q.int64(0);
+        p.resident_id = q.text(1);
+        p.name = q.text(2);
+        if (auto birth = Date::parse(q.text(3))) p.birth_date = *birth;
+        if (auto scheme = registry::parse_scheme(q.text(4))) p.scheme = *scheme;
+        p.scheme_region = q.text(5);
+        if (!q.is_null(6)) {
+          if (auto ratio = Decimal::parse(q.text(6))) p.flexible_base_ratio = *ratio;
+        }
+        if (p.person_id > 0) {
+          const auto id = static_cast<std::size_t>(p.person_id);
+          if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
+          index[id] = static_cast<std::uint32_t>(persons.size());
+        }
+        persons.push_back(std::move(p));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "persons");
+      q.reset();
+    }
+    // Declaration -> (month serial, province of the employer).
+    std::vector<std::pair<std::int32_t, std::int8_t>> declarations;
+    {
+      auto s = statement(kAnalyticsDeclarationProvinces);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        const std::int64_t id = q.int64(0);
+        if (id <= 0) continue;
+        if (static_cast<std::uint64_t>(id) >= declarations.size()) {
+          declarations.resize(std::max(static_cast<std::size_t>(id) + 1, declarations.size() * 2), {-1, 0});
+        }
+        declarations[static_cast<std::size_t>(id)] = {static_cast<std::int32_t>(q.int64(1)),
+                                                      static_cast<std::int8_t>(collection::province_of(q.text(2)))};
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "declarations");
+      q.reset();
+    }
+    std::unordered_set<std::int64_t> reversed;
+    {
+      auto s = statement(kAnalyticsReversedEntries);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) reversed.insert(q.int64(0));
+      if (rc != SQLITE_DONE) return step_error(q, "reversals");
+      q.reset();
+    }
+    auto note = [&](analytics::RegisteredPerson& p, YearMonth month, int province) {
+      const int back = up_to.months_since(month);
+      if (back < 0) return;
+      if (back < 64) p.recent_months |= std::uint64_t{1} << back;
+      if (!p.last_month || *p.last_month < month) {
+        p.last_month = month;
+        p.last_province = province;
+      }
+    };
+    {
+      // Employee contributions: (entry, declaration, person) from the covering index of kind 1.
+      auto s = statement(kAnalyticsEmployeeContributions);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
+        const std::int64_t declaration = q.int64(1);
+        if (declaration <= 0 || static_cast<std::uint64_t>(declaration) >= declarations.size()) continue;
+        const auto [month, province] = declarations[static_cast<std::size_t>(declaration)];
+        if (month < 0) continue;
+        if (analytics::RegisteredPerson* p = slot(q.int64(2))) note(*p, YearMonth::from_serial(month), province);
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
+      q.reset();
+    }
+    {
+      // Flexible contributions: (entry, month, person) from the covering index of kind 2.
+      auto s = statement(kAnalyticsFlexibleContributions);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
+        if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
+          note(*p, YearMonth::from_serial(static_cast<int>(q.int64(1))), collection::province_of(p->scheme_region));
+        }
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
+      q.reset();
+    }
+    {
+      auto s = statement(kAnalyticsTransferPersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (analytics::RegisteredPerson* p = slot(q.int64(0))) p->transfer_requested = true;
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "transfers");
+      q.reset();
+    }
+    return persons;
+  }
+
+  Result<std::vector<analytics::EmployerFacts>> employer_facts(YearMonth up_to) override {
+    std::vector<analytics::EmployerFacts> employers;
+    std::unordered_map<std::int64_t, std::size_t> index;
+    {
+      auto s = statement(kAnalyticsEmployers);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::EmployerFacts facts;
+        facts.employer.employer_id = q.int64(0);
+        facts.employer.credit_code = q.text(1);
+        facts.employer.name = q.text(2);
+        facts.employer.region = q.text(3);
+        if (auto size = registry::parse_employer_size(q.text(4))) facts.employer.size = *size;
+        if (auto type = registry::parse_unit_type(q.text(5))) facts.employer.unit_type = *type;
+        index.emplace(facts.employer.employer_id, employers.size());
+        employers.push_back(std::move(facts));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "employers");
+      q.reset();
+    }
+    auto dues = employer_dues(up_to);
+    if (!dues) return tl::unexpected(dues.error());
+    for (const EmployerMonthDues& month : *dues) {
+      if (month.dues_fen <= month.paid_fen) continue;
+      if (auto found = index.find(month.employer_id); found != index.end()) {
+        employers[found->second].arrears_fen += month.dues_fen - month.paid_fen;
+        ++employers[found->second].unpaid_months;
+      }
+    }
+    auto s = statement(kAnalyticsLateFees);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      if (auto found = index.find(q.int64(0)); found != index.end()) employers[found->second].late_fees_fen = q.int64(1);
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "late fees");
+    q.reset();
+    return employers;
+  }
+
+  Result<std::vector<analytics::DeclaredLineFact>> declared_lines(YearMonth month) override {
+    auto s = statement(kAnalyticsDeclaredLines);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, static_cast<std::int64_t>(month.serial()));
+    std::vector<analytics::DeclaredLineFact> lines;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      lines.push_back(analytics::DeclaredLineFact{q.int64(0), q.int64(1), q.int64(2)});
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "declaration lines");
+    q.reset();
+    return lines;
+  }
+
   Result<Stats> stats() override;
 
  private:

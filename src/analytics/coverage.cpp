@@ -1,0 +1,180 @@
+#include "analytics/coverage.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace shebao::analytics {
+
+std::string_view to_string(EmploymentStatus value) {
+  switch (value) {
+    case EmploymentStatus::employed: return "employed";
+    case EmploymentStatus::seasonal: return "seasonal";
+    case EmploymentStatus::self_employed: return "self_employed";
+    case EmploymentStatus::not_working: return "not_working";
+  }
+  return "not_working";
+}
+
+std::string_view to_string(Group value) {
+  switch (value) {
+    case Group::employee: return "employee";
+    case Group::self_employed: return "self_employed";
+    case Group::seasonal: return "seasonal";
+    case Group::migrant: return "migrant";
+    case Group::other: return "other";
+  }
+  return "other";
+}
+
+std::string_view to_string(Reason value) {
+  switch (value) {
+    case Reason::none: return "";
+    case Reason::never_registered: return "never_registered";
+    case Reason::no_contributions: return "no_contributions";
+    case Reason::moved_without_transfer: return "moved_without_transfer";
+    case Reason::lapsed: return "lapsed";
+  }
+  return "";
+}
+
+Result<EmploymentStatus> parse_employment_status(std::string_view text) {
+  for (const EmploymentStatus value : {EmploymentStatus::employed, EmploymentStatus::seasonal,
+                                       EmploymentStatus::self_employed, EmploymentStatus::not_working}) {
+    if (text == to_string(value)) return value;
+  }
+  return fail(ErrorCode::unknown_category, "employment_status",
+              "\"" + std::string(text) + "\" is not one of employed, seasonal, self_employed, not_working");
+}
+
+namespace {
+
+int province_of(std::string_view region) {
+  if (region.size() < 2 || region[0] < '0' || region[0] > '9' || region[1] < '0' || region[1] > '9') return 0;
+  return (region[0] - '0') * 10 + (region[1] - '0');
+}
+
+}  // namespace
+
+Group group_of(const PopulationRecord& record) {
+  if (record.status == EmploymentStatus::not_working) return Group::other;
+  if (province_of(record.region) != province_of(record.hukou_region)) return Group::migrant;
+  if (record.status == EmploymentStatus::self_employed) return Group::self_employed;
+  if (record.status == EmploymentStatus::seasonal) return Group::seasonal;
+  return Group::employee;
+}
+
+std::string_view age_band(Date birth_date, YearMonth month) {
+  const YearMonth born = birth_date.year_month();
+  const int age = (month.months_since(born)) / 12;
+  if (age < 16) return "<16";
+  if (age < 25) return "16-24";
+  if (age < 35) return "25-34";
+  if (age < 45) return "35-44";
+  if (age < 55) return "45-54";
+  if (age < 65) return "55-64";
+  return "65+";
+}
+
+Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
+                                       const std::vector<RegisteredPerson>& registry, const CoverageOptions& options) {
+  if (options.window_months < 1 || options.window_months > 64) {
+    return fail(ErrorCode::out_of_range, "--window", "the coverage window is 1 to 64 months");
+  }
+  if (options.trend_months < 1 || options.trend_months > 64) {
+    return fail(ErrorCode::out_of_range, "--trend", "the trend covers 1 to 64 months");
+  }
+  std::unordered_map<std::string_view, std::size_t> by_id;
+  by_id.reserve(registry.size());
+  // (name, birth date) -> index, or npos when two registered persons share them.
+  constexpr std::size_t kAmbiguous = static_cast<std::size_t>(-1);
+  std::unordered_map<std::string, std::size_t> by_name;
+  by_name.reserve(registry.size());
+  auto name_key = [](std::string_view name, Date birth) {
+    std::string key(name);
+    key += '|';
+    key += birth.to_string();
+    return key;
+  };
+  for (std::size_t i = 0; i < registry.size(); ++i) {
+    by_id.emplace(registry[i].resident_id, i);
+    auto [it, inserted] = by_name.emplace(name_key(registry[i].name, registry[i].birth_date), i);
+    if (!inserted) it->second = kAmbiguous;
+  }
+
+  CoverageReport report;
+  report.month = options.month;
+  report.window_months = options.window_months;
+  const std::uint64_t window_mask =
+      options.window_months >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << options.window_months) - 1;
+  std::array<GroupTotal, kGroups.size()> groups{};
+  for (std::size_t g = 0; g < kGroups.size(); ++g) groups[g].group = kGroups[g];
+  std::map<std::tuple<int, std::string_view, int>, CoverageCell> cells;
+  std::vector<std::int64_t> trend_counts(static_cast<std::size_t>(options.trend_months), 0);
+  std::int64_t working = 0;
+
+  for (const PopulationRecord& record : population) {
+    const Group group = group_of(record);
+    const RegisteredPerson* person = nullptr;
+    if (auto it = by_id.find(record.resident_id); it != by_id.end()) {
+      person = &registry[it->second];
+    } else if (auto named = by_name.find(name_key(record.name, record.birth_date));
+               named != by_name.end() && named->second != kAmbiguous) {
+      person = &registry[named->second];
+      ++report.matched_by_name;
+    }
+    bool covered = false;
+    Reason reason = Reason::never_registered;
+    int months_since = 0;
+    if (person != nullptr) {
+      ++report.matched;
+      covered = person->scheme == registry::Scheme::resident || (person->recent_months & window_mask) != 0;
+      if (!covered) {
+        if (!person->last_month) {
+          reason = Reason::no_contributions;
+        } else {
+          months_since = options.month.months_since(*person->last_month);
+          reason = person->last_province != province_of(record.region) && !person->transfer_requested
+                       ? Reason::moved_without_transfer
+                       : Reason::lapsed;
+        }
+      }
+    }
+    ++report.population;
+    if (covered) ++report.covered;
+    auto& total = groups[static_cast<std::size_t>(group)];
+    ++total.population;
+    if (covered) ++total.covered;
+    const std::string_view band = age_band(record.birth_date, options.month);
+    auto& cell = cells[{province_of(record.region), band, static_cast<int>(group)}];
+    if (cell.population == 0) {
+      cell.province = province_of(record.region);
+      cell.age_band = std::string(band);
+      cell.group = group;
+    }
+    ++cell.population;
+    if (covered) ++cell.covered;
+    if (group == Group::other) continue;
+    ++working;
+    if (person != nullptr) {
+      for (int k = 0; k < options.trend_months; ++k) {
+        if ((person->recent_months >> k) & 1U) ++trend_counts[static_cast<std::size_t>(k)];
+      }
+    }
+    if (!covered) {
+      ++report.reasons[static_cast<std::size_t>(reason)];
+      report.uncovered.push_back(
+          UncoveredPerson{record.line, record.resident_id, record.name, record.region, group, reason, months_since});
+    }
+  }
+  report.groups.assign(groups.begin(), groups.end());
+  for (auto& [key, cell] : cells) report.cells.push_back(std::move(cell));
+  for (int k = options.trend_months - 1; k >= 0; --k) {
+    const double share =
+        working == 0 ? 0.0 : static_cast<double>(trend_counts[static_cast<std::size_t>(k)]) / static_cast<double>(working);
+    report.trend.emplace_back(options.month.plus_months(-k), share);
+  }
+  return report;
+}
+
+}  // namespace shebao::analytics

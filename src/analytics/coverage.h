@@ -1,0 +1,138 @@
+// shebao analytics: who is covered, who is not and why; employers who
+// under-declare; what a rule change would do to revenue.
+//
+// Inputs are values: a population extract (as a civil registry or tax
+// authority provides it, docs/formats.md "population.csv"), facts read from
+// the system of record (each registered person's contribution months, each
+// employer's declared lines and arrears) and the rules. Outputs are reports
+// as values; app/ prints them as tables, CSV or JSON.
+//
+// Definitions (docs/architecture.md §8):
+// - Group of an extract person (disjoint, in this order): `other` when not
+//   working; `migrant` when the province of the region where they live or
+//   work differs from their hukou province; `self_employed`; `seasonal`;
+//   `employee`.
+// - Covered in month M: registered and a contribution (employee or flexible)
+//   booked for one of the `window_months` months ending at M, or registered in
+//   the urban-rural residents' scheme.
+// - Reason for an uncovered person: never_registered (no registry record
+//   matches); no_contributions (registered, nothing ever booked);
+//   moved_without_transfer (last contribution in another province than where
+//   the extract places them, and no transfer requested); lapsed (N months
+//   since the last contribution).
+//
+// Pure: no I/O, no clock (the reference month is a parameter).
+// Thread safety: values only; the functions keep no state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/decimal.h"
+#include "core/error.h"
+#include "registry/model.h"
+
+namespace shebao::analytics {
+
+enum class EmploymentStatus { employed, seasonal, self_employed, not_working };
+enum class Group { employee, self_employed, seasonal, migrant, other };
+enum class Reason { none, never_registered, no_contributions, moved_without_transfer, lapsed };
+
+inline constexpr std::array<Group, 5> kGroups{Group::employee, Group::self_employed, Group::seasonal, Group::migrant,
+                                              Group::other};
+
+std::string_view to_string(EmploymentStatus value);
+std::string_view to_string(Group value);
+std::string_view to_string(Reason value);
+Result<EmploymentStatus> parse_employment_status(std::string_view text);  // unknown_category otherwise
+
+// One line of the population extract.
+struct PopulationRecord {
+  int line = 0;                  // in the extract file
+  std::string resident_id;       // 18 characters, normalised (a 15-digit ID is converted)
+  std::string name;
+  Date birth_date;
+  std::string region;            // six digits: where the person lives or works
+  std::string hukou_region;      // six digits
+  EmploymentStatus status = EmploymentStatus::not_working;
+  std::string employer_credit_code;  // empty unless employed or seasonal
+  Money monthly_income;          // as declared to the tax authority, ≥ 0
+};
+
+Group group_of(const PopulationRecord& record);
+
+// Age band of a birth date in month M: "16-24", "25-34", "35-44", "45-54", "55-64", "65+" ("<16" below).
+std::string_view age_band(Date birth_date, YearMonth month);
+
+// What the system of record knows of one registered person.
+struct RegisteredPerson {
+  std::int64_t person_id = 0;
+  std::string resident_id;
+  std::string name;
+  Date birth_date;
+  registry::Scheme scheme = registry::Scheme::employee;
+  std::string scheme_region;                   // flexible and resident members
+  std::optional<Decimal> flexible_base_ratio;  // flexible members
+  // Bit i set: a contribution is booked for month (up_to - i), i < 64.
+  std::uint64_t recent_months = 0;
+  std::optional<YearMonth> last_month;  // latest month with a contribution, ≤ up_to
+  int last_province = 0;                // province of that contribution (employer's or scheme region's)
+  bool transfer_requested = false;
+};
+
+struct CoverageOptions {
+  YearMonth month;          // reference month M
+  int window_months = 3;    // 1..64
+  int trend_months = 12;    // coverage by month for M-trend+1 .. M, 1..64
+};
+
+struct CoverageCell {
+  int province = 0;
+  std::string age_band;
+  Group group = Group::other;
+  std::int64_t population = 0;
+  std::int64_t covered = 0;
+};
+
+struct GroupTotal {
+  Group group = Group::other;
+  std::int64_t population = 0;
+  std::int64_t covered = 0;
+};
+
+struct UncoveredPerson {
+  int line = 0;  // in the extract
+  std::string resident_id;
+  std::string name;
+  std::string region;
+  Group group = Group::other;
+  Reason reason = Reason::never_registered;
+  int months_since_last = 0;  // lapsed / moved: months from the last contribution to M
+};
+
+struct CoverageReport {
+  YearMonth month;
+  int window_months = 0;
+  std::int64_t population = 0;
+  std::int64_t matched = 0;           // extract persons found in the registry
+  std::int64_t matched_by_name = 0;   // of those, found by name and birth date (no ID match)
+  std::int64_t covered = 0;
+  std::vector<GroupTotal> groups;     // in kGroups order
+  std::vector<CoverageCell> cells;    // sorted by province, age band, group
+  std::vector<std::pair<YearMonth, double>> trend;  // share of the working population (groups other than `other`) with a contribution that month
+  std::array<std::int64_t, 5> reasons{};  // by Reason
+  std::vector<UncoveredPerson> uncovered;  // working groups only, by extract line
+};
+
+// Matches each record to the registry (resident ID; else exactly one
+// registered person with the same name and birth date) and classifies it.
+Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
+                                       const std::vector<RegisteredPerson>& registry, const CoverageOptions& options);
+
+}  // namespace shebao::analytics
