@@ -1,0 +1,164 @@
+// The employer agent's pages: upload a monthly declaration (a CSV file, or
+// its text corrected in place), read the per-line feedback, fix and submit
+// again; arrears and late fees (not offered by the API yet).
+import { useState } from 'preact/hooks';
+import { call, session } from '../api';
+import { lang, t } from '../i18n';
+import { useDraft, useSignal } from '../state';
+import { ErrorMessage, Loaded, useLoad } from '../ui';
+
+interface UploadDoc {
+  upload_id: number;
+  accepted: number;
+  rejected: number;
+  feedback: string;
+}
+interface FeedbackRow {
+  line: number;
+  status: string;
+  field: string;
+  code: string;
+  message: string;
+}
+
+// The feedback file of docs/formats.md: line,status,field,code,message (the
+// message may be quoted).
+export function parseFeedback(text: string): FeedbackRow[] {
+  const rows: FeedbackRow[] = [];
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    if (!line.trim()) continue;
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') {
+        cells.push(cell);
+        cell = '';
+      } else cell += c;
+    }
+    cells.push(cell);
+    rows.push({ line: Number(cells[0]), status: cells[1], field: cells[2] ?? '', code: cells[3] ?? '', message: cells[4] ?? '' });
+  }
+  return rows;
+}
+
+// Chinese wording of the feedback codes a declaration most often gets; other
+// codes show the service's own message.
+const zhCodes: Record<string, string> = {
+  unknown_person: '该身份号码未登记参保',
+  unknown_employer: '单位未登记',
+  not_employed: '该人员不在本单位就业',
+  duplicate_line: '与前面的行重复',
+  future_month: '申报月份在未来',
+  split_declaration: '同一人同一月份的申报被拆分',
+  missing_column: '缺少列',
+  bad_check_character: '身份号码校验位错误',
+  bad_length: '长度不正确',
+  bad_character: '含有不允许的字符',
+  bad_birth_date: '出生日期不正确',
+  invalid_input: '格式不正确',
+  out_of_range: '数值超出范围',
+};
+
+function problemText(row: FeedbackRow): string {
+  if (lang.get() === 'zh' && zhCodes[row.code]) return `${zhCodes[row.code]}（${row.code}）`;
+  return row.message || row.code;
+}
+
+export function Declaration() {
+  useSignal(lang);
+  const code = session.get()?.employer ?? '';
+  const employer = useLoad(() => call<{ name: string; credit_code: string }>('/v1/employers/' + code), [code]);
+  const [text, setText] = useDraft('declaration.text', '');
+  const [result, setResult] = useState<UploadDoc | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const lines = text.split(/\r?\n/);
+
+  const pick = async (e: Event) => {
+    const file = (e.currentTarget as HTMLInputElement).files?.[0];
+    if (file) setText(await file.text());
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await call<UploadDoc>(`/v1/employers/${code}/declarations`, { method: 'POST', csv: text }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const rejected = result ? parseFeedback(result.feedback).filter((r) => r.status !== 'accepted') : [];
+
+  return (
+    <>
+      <h1 tabIndex={-1}>{t('decl.title')}</h1>
+      <Loaded state={employer}>{(e) => <p>{t('decl.employer', { name: e.name, code: e.credit_code })}</p>}</Loaded>
+      <form class="card" onSubmit={submit}>
+        <label for="decl-file">{t('decl.file')}</label>
+        <input id="decl-file" type="file" accept=".csv,text/csv" onChange={pick} />
+        <label for="decl-text">{t('decl.text')}</label>
+        <textarea id="decl-text" rows={8} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <button type="submit" disabled={busy || !text.trim()}>
+          {busy ? t('decl.busy') : t('decl.submit')}
+        </button>
+      </form>
+      <ErrorMessage error={error} />
+      {result && (
+        <section aria-live="polite" id="feedback">
+          <p class={result.rejected ? 'error' : 'ok'} role="status">
+            {t('decl.summary', { accepted: result.accepted, rejected: result.rejected })}{' '}
+            {rejected.length ? t('decl.errors', { n: rejected.length }) : t('decl.allok')}
+          </p>
+          {rejected.length > 0 && (
+            <div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('decl.line', { line: '' }).trim()}</th>
+                    <th scope="col">{t('decl.field')}</th>
+                    <th scope="col">{t('decl.problem')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rejected.map((r) => (
+                    <tr key={r.line}>
+                      <td>
+                        {t('decl.line', { line: r.line })}
+                        <br />
+                        <code>{lines[r.line - 1] ?? ''}</code>
+                      </td>
+                      <td>{r.field}</td>
+                      <td>{problemText(r)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      )}
+    </>
+  );
+}
+
+export function Arrears() {
+  useSignal(lang);
+  return (
+    <>
+      <h1 tabIndex={-1}>{t('arrears.title')}</h1>
+      <p class="notice">{t('arrears.unavailable')}</p>
+    </>
+  );
+}
