@@ -221,7 +221,7 @@ const journeys = {
     await go(page, '/me/access');
     await page.locator('#access-list tbody tr').first().waitFor();
     const log = await page.locator('#access-list').innerText();
-    expect(log.includes('officer1') && log.includes('窗口代办 e2e'), 'access log: the assisted service is not recorded with its purpose');
+    expect(log.includes('officer1') && log.includes('assisted-service: 窗口代办 e2e'), 'access log: the assisted service is not recorded with its purpose');
     await check(page, 'officer-acting-access');
     await page.click('button:has-text("结束代办")');
     await page.waitForURL('**/officer');

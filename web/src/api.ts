@@ -63,7 +63,24 @@ interface CallOptions {
   body?: unknown;
   csv?: string;
   auth?: boolean;
-  purpose?: string; // X-Purpose for this call
+  purpose?: string; // an officer's note: X-Purpose of this call (purposeHeader)
+}
+
+// The X-Purpose of an officer's call at the counter: "assisted-service", then
+// the officer's note. HTTP header values are Latin-1, so characters outside
+// printable ASCII are percent-encoded (readablePurpose() decodes them).
+export function purposeHeader(note: string): string {
+  let text = '';
+  for (const ch of note.trim()) text += /[\x20-\x7e]/.test(ch) ? ch : encodeURIComponent(ch);
+  return text ? 'assisted-service: ' + text : 'assisted-service';
+}
+
+export function readablePurpose(purpose: string): string {
+  try {
+    return decodeURIComponent(purpose);
+  } catch {
+    return purpose;
+  }
 }
 
 export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
@@ -71,8 +88,8 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
   const s = session.get();
   if (options.auth !== false && s) headers.Authorization = 'Bearer ' + s.token;
   const a = acting.get();
-  if (a && path.startsWith('/v1/persons/' + a.resident_id)) headers['X-Purpose'] = a.purpose;
-  if (options.purpose) headers['X-Purpose'] = options.purpose;
+  if (a && path.startsWith('/v1/persons/' + a.resident_id)) headers['X-Purpose'] = purposeHeader(a.purpose);
+  if (options.purpose !== undefined) headers['X-Purpose'] = purposeHeader(options.purpose);
   let body: string | undefined;
   if (options.csv !== undefined) {
     headers['Content-Type'] = 'text/csv';

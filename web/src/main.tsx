@@ -74,8 +74,12 @@ function App() {
   useEffect(() => {
     const title = page ? t(page.key) : t('signin.title');
     document.title = `${title} · ${t('app.name')}`;
-    main.current?.querySelector('h1')?.focus();
   }, [route, current, !!page]);
+  // After navigation, focus goes to the new page's heading (screen readers
+  // announce it; Tab continues from there).
+  useEffect(() => {
+    main.current?.querySelector('h1')?.focus();
+  }, [route]);
 
   return (
     <>
@@ -88,7 +92,6 @@ function App() {
           type="button"
           class="link"
           lang={current === 'zh' ? 'en' : 'zh-CN'}
-          aria-label={t('lang.switch.label')}
           onClick={() => setLang(current === 'zh' ? 'en' : 'zh')}
         >
           {t('lang.switch')}
@@ -101,7 +104,7 @@ function App() {
       </header>
       {s && a && (
         <div class="acting" role="status">
-          {t('acting.banner', { name: a.name, id: a.resident_id, purpose: a.purpose })}{' '}
+          {t('acting.banner', { name: a.name, id: a.resident_id, purpose: a.purpose || t('find.purpose.default') })}{' '}
           <button
             type="button"
             onClick={() => {

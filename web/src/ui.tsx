@@ -129,3 +129,13 @@ export function Trace(props: { trace: TraceStep[]; title: string }) {
     </section>
   );
 }
+
+// A table that may be wider than the screen: scrolls sideways, and is
+// focusable so that keyboard users can scroll it too.
+export function Scroll(props: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll" tabIndex={0} role="region" aria-label={props.label}>
+      {props.children}
+    </div>
+  );
+}

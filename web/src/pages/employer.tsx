@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { call, session } from '../api';
 import { lang, t } from '../i18n';
 import { useDraft, useSignal } from '../state';
-import { ErrorMessage, Loaded, useLoad } from '../ui';
+import { ErrorMessage, Loaded, Scroll, useLoad } from '../ui';
 
 interface UploadDoc {
   upload_id: number;
@@ -122,7 +122,7 @@ export function Declaration() {
             {rejected.length ? t('decl.errors', { n: rejected.length }) : t('decl.allok')}
           </p>
           {rejected.length > 0 && (
-            <div class="scroll">
+            <Scroll label={t('decl.problem')}>
               <table>
                 <thead>
                   <tr>
@@ -145,7 +145,7 @@ export function Declaration() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )}
         </section>
       )}

@@ -22,14 +22,13 @@ export function Find() {
   const [purpose, setPurpose] = useDraft('find.purpose', '');
   const [person, setPerson] = useState<Person | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const reason = purpose.trim() || t('find.purpose.default');
 
   const find = async (e: Event) => {
     e.preventDefault();
     setError(null);
     setPerson(null);
     try {
-      setPerson(await call<Person>('/v1/persons/' + encodeURIComponent(id.trim().toUpperCase()), { purpose: reason }));
+      setPerson(await call<Person>('/v1/persons/' + encodeURIComponent(id.trim().toUpperCase()), { purpose }));
     } catch (err) {
       setError(err);
     }
@@ -42,7 +41,7 @@ export function Find() {
         <label for="find-id">{t('find.id')}</label>
         <input id="find-id" autocomplete="off" required maxLength={18} value={id} onInput={(e) => setId(e.currentTarget.value)} />
         <label for="find-purpose">{t('find.purpose')}</label>
-        <input id="find-purpose" placeholder={t('find.purpose.default')} value={purpose} onInput={(e) => setPurpose(e.currentTarget.value)} />
+        <input id="find-purpose" maxLength={40} placeholder={t('find.purpose.default')} value={purpose} onInput={(e) => setPurpose(e.currentTarget.value)} />
         <button type="submit">{t('find.submit')}</button>
       </form>
       <p class="hint">{t('find.byname')}</p>
@@ -53,7 +52,7 @@ export function Find() {
           <button
             type="button"
             onClick={() => {
-              acting.set({ resident_id: person.resident_id, name: person.name, purpose: reason });
+              acting.set({ resident_id: person.resident_id, name: person.name, purpose: purpose.trim() });
               navigate('/me');
             }}
           >

@@ -3,11 +3,11 @@
 // retirement date and pension estimate with their traces, flexible-worker
 // quote, transfers, statement, and who accessed the record.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, money, subject } from '../api';
+import { call, money, readablePurpose, subject } from '../api';
 import { lang, t } from '../i18n';
 import { provinceList, regionName } from '../regions';
 import { useDraft, useSignal } from '../state';
-import { ErrorMessage, Link, Loaded, Trace, useLoad, type TraceStep } from '../ui';
+import { ErrorMessage, Link, Loaded, Scroll, Trace, useLoad, type TraceStep } from '../ui';
 
 interface Person {
   resident_id: string;
@@ -211,7 +211,7 @@ export function Record() {
               </p>
               <YearChart months={doc.months} />
               {rows.size > 0 && (
-                <div class="scroll">
+                <Scroll label={t('record.title')}>
                   <table>
                     <thead>
                       <tr>
@@ -236,7 +236,7 @@ export function Record() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </Scroll>
               )}
             </>
           );
@@ -262,7 +262,7 @@ export function Account() {
             {doc.postings.length === 0 ? (
               <p>{t('account.none')}</p>
             ) : (
-              <div class="scroll">
+              <Scroll label={t('account.postings')}>
                 <table>
                   <thead>
                     <tr>
@@ -281,7 +281,7 @@ export function Account() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </Scroll>
             )}
           </>
         )}
@@ -536,7 +536,7 @@ export function Transfers() {
           doc.transfers.length === 0 ? (
             <p>{t('transfers.none')}</p>
           ) : (
-            <div class="scroll">
+            <Scroll label={t('transfers.list')}>
               <table id="transfer-list">
                 <thead>
                   <tr>
@@ -562,7 +562,7 @@ export function Transfers() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )
         }
       </Loaded>
@@ -594,7 +594,7 @@ export function AccessLog() {
           doc.accesses.length === 0 ? (
             <p>{t('access.none')}</p>
           ) : (
-            <div class="scroll">
+            <Scroll label={t('access.title')}>
               <table id="access-list">
                 <thead>
                   <tr>
@@ -612,12 +612,12 @@ export function AccessLog() {
                       <td>{a.who}</td>
                       <td>{t(('role.' + a.role) as 'role.person')}</td>
                       <td>{a.action.replace(/_/g, ' ')}</td>
-                      <td>{a.purpose}</td>
+                      <td>{readablePurpose(a.purpose)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )
         }
       </Loaded>
