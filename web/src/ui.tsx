@@ -103,10 +103,11 @@ function plain(values: Record<string, unknown>): string {
 
 // The trace as numbered steps in words: rule, formula, inputs, parameters with
 // their legal sources, result.
-export function Trace(props: { trace: TraceStep[]; title: string }) {
+export function Trace(props: { trace: TraceStep[]; title: string; level?: 2 | 3 }) {
+  const Heading = props.level === 2 ? 'h2' : 'h3';
   return (
-    <section class="trace" aria-label={props.title}>
-      <h3>{props.title}</h3>
+    <div class="trace">
+      <Heading>{props.title}</Heading>
       <ol>
         {props.trace.map((s, i) => (
           <li key={i}>
@@ -126,7 +127,7 @@ export function Trace(props: { trace: TraceStep[]; title: string }) {
           </li>
         ))}
       </ol>
-    </section>
+    </div>
   );
 }
 

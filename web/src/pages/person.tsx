@@ -327,7 +327,7 @@ export function Retirement() {
                 months: retirement.result.age_remainder_months,
               })}
             </p>
-            <Trace trace={retirement.trace} title={t('retirement.why')} />
+            <Trace trace={retirement.trace} title={t('retirement.why')} level={2} />
             <Pension retirement={retirement} record={record} account={account} />
           </>
         )}
@@ -464,7 +464,7 @@ export function Flexible() {
           </p>
           <p>{t('flex.accountpart', { amount: quote.result.account_credit })}</p>
           <p>{t('flex.pooledpart', { amount: quote.result.pooled_fund_part })}</p>
-          <Trace trace={quote.trace} title={t('retirement.why')} />
+          <Trace trace={quote.trace} title={t('retirement.why')} level={2} />
         </div>
       )}
     </>
