@@ -126,7 +126,7 @@ export function Declaration() {
               <table>
                 <thead>
                   <tr>
-                    <th scope="col">{t('decl.line', { line: '' }).trim()}</th>
+                    <th scope="col">{t('decl.linecol')}</th>
                     <th scope="col">{t('decl.field')}</th>
                     <th scope="col">{t('decl.problem')}</th>
                   </tr>
@@ -134,13 +134,13 @@ export function Declaration() {
                 <tbody>
                   {rejected.map((r) => (
                     <tr key={r.line}>
+                      <td>{t('decl.line', { line: r.line })}</td>
+                      <td>{r.field}</td>
                       <td>
-                        {t('decl.line', { line: r.line })}
+                        {problemText(r)}
                         <br />
                         <code>{lines[r.line - 1] ?? ''}</code>
                       </td>
-                      <td>{r.field}</td>
-                      <td>{problemText(r)}</td>
                     </tr>
                   ))}
                 </tbody>
