@@ -160,25 +160,14 @@ int audit_verify_command(const DataOptions& options) {
   if (!database) return report(database.error());
   auto store = storage::open_api_store(options.db_url);
   if (!store) return report(store.error());
-  audit::ChainVerifier verifier;
-  std::int64_t after = 0;
-  for (;;) {
-    auto entries = (*store)->audit_entries(after, 10000);
-    if (!entries) return report(entries.error());
-    if (entries->empty()) break;
-    if (auto broken = verifier.feed(*entries)) {
-      std::cout << "audit log BROKEN at entry " << broken->seq << ": " << broken->reason << "\n";
-      return 1;
-    }
-    after = entries->back().seq;
-  }
-  auto head = (*store)->audit_head();
-  if (!head) return report(head.error());
-  if (auto broken = verifier.finish(*head)) {
-    std::cout << "audit log BROKEN at entry " << broken->seq << ": " << broken->reason << "\n";
+  std::int64_t checked = 0;
+  auto broken = audit::verify_log(**store, &checked);
+  if (!broken) return report(broken.error());
+  if (*broken) {
+    std::cout << "audit log BROKEN at entry " << (*broken)->seq << ": " << (*broken)->reason << "\n";
     return 1;
   }
-  std::cout << "audit log intact: " << verifier.checked() << " entries\n";
+  std::cout << "audit log intact: " << checked << " entries\n";
   return 0;
 }
 

@@ -69,4 +69,20 @@ std::optional<ChainBreak> ChainVerifier::finish(const storage::AuditHead& head) 
   return std::nullopt;
 }
 
+Result<std::optional<ChainBreak>> verify_log(storage::ApiStore& store, std::int64_t* checked) {
+  ChainVerifier verifier;
+  std::int64_t after = 0;
+  for (;;) {
+    auto entries = store.audit_entries(after, 10000);
+    if (!entries) return tl::unexpected(entries.error());
+    if (entries->empty()) break;
+    if (auto broken = verifier.feed(*entries)) return broken;
+    after = entries->back().seq;
+  }
+  if (checked) *checked = verifier.checked();
+  auto head = store.audit_head();
+  if (!head) return tl::unexpected(head.error());
+  return verifier.finish(*head);
+}
+
 }  // namespace shebao::audit

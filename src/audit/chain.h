@@ -7,7 +7,7 @@
 // the chain at that point; deleting entries at the end is caught by the head
 // (count and last hash) stored alongside.
 //
-// Pure (no I/O). Thread safety: values only.
+// Pure (no I/O) except verify_log(). Thread safety: values only.
 #pragma once
 
 #include <cstdint>
@@ -46,5 +46,10 @@ class ChainVerifier {
   std::int64_t seq_ = 0;
   std::string hash_{kGenesisHash};
 };
+
+// Reads the whole log and its head from `store` in seq order (batches of
+// 10,000) and checks them: nullopt when intact, else the first broken entry.
+// (Does I/O through the store; everything above is pure.)
+Result<std::optional<ChainBreak>> verify_log(storage::ApiStore& store, std::int64_t* checked = nullptr);
 
 }  // namespace shebao::audit

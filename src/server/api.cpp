@@ -353,36 +353,52 @@ struct Api::Impl {
   }
 
   // --- loading records with their owners ---
-  // nullopt: no such record (the caller answers not_visible()).
-  Result<std::optional<PersonView>> load_person(Call& call, std::string_view resident_id) {
+  // nullopt: no such record (the caller answers not_visible()). Without
+  // `with_spells` the owner lists only the person and the hukou and scheme
+  // regions; add_spells() adds the employers and their regions.
+  Result<std::optional<PersonView>> load_person(Call& call, std::string_view resident_id, bool with_spells = true) {
     auto person = call.worker.db->find_person(resident_id);
     if (!person) return tl::unexpected(person.error());
     if (!*person) return std::optional<PersonView>();
     PersonView view;
     view.person = std::move(**person);
-    auto spells = call.worker.store->spells_of(view.person.person_id);
-    if (!spells) return tl::unexpected(spells.error());
-    view.spells = std::move(*spells);
     view.owner.person = view.person.resident_id;
     view.owner.regions.push_back(view.person.hukou_region);
     if (!view.person.scheme_region.empty()) view.owner.regions.push_back(view.person.scheme_region);
-    for (const auto& s : view.spells) {
-      view.owner.employers.push_back(s.employer_code);
-      view.owner.regions.push_back(s.employer_region);
+    if (with_spells) {
+      if (auto ok = add_spells(call, view); !ok) return tl::unexpected(ok.error());
     }
     return std::optional<PersonView>(std::move(view));
   }
 
+  Result<void> add_spells(Call& call, PersonView& view) {
+    auto spells = call.worker.store->spells_of(view.person.person_id);
+    if (!spells) return tl::unexpected(spells.error());
+    view.spells = std::move(*spells);
+    for (const auto& s : view.spells) {
+      view.owner.employers.push_back(s.employer_code);
+      view.owner.regions.push_back(s.employer_region);
+    }
+    return {};
+  }
+
   // The person of the path, if it exists and the action on it is allowed.
   // A response when not (the same for "no such person" and "not allowed").
-  std::variant<PersonView, HttpResponse> person_for(Call& call, Action action) {
+  // The policy is monotone in the owner's facts (more facts never refuse what
+  // fewer allowed), so the employment facts are only read when the person's
+  // own facts do not already allow the action, or when the handler needs them.
+  std::variant<PersonView, HttpResponse> person_for(Call& call, Action action, bool need_spells = false) {
     auto id = valid_resident_id(call.params[0]);
     if (!id) return problem(id.error());
-    auto view = load_person(call, *id);
+    auto view = load_person(call, *id, need_spells);
     if (!view) return problem(view.error());
-    if (!*view || auth::decide(call.principal.subject, action, (*view)->owner) != Decision::allow) {
-      return not_visible();
+    if (!*view) return not_visible();
+    Decision decision = auth::decide(call.principal.subject, action, (*view)->owner);
+    if (decision != Decision::allow && !need_spells) {
+      if (auto ok = add_spells(call, **view); !ok) return problem(ok.error());
+      decision = auth::decide(call.principal.subject, action, (*view)->owner);
     }
+    if (decision != Decision::allow) return not_visible();
     return std::move(**view);
   }
 
@@ -660,7 +676,7 @@ struct Api::Impl {
   }
 
   HttpResponse person_employment(Call& call) {
-    auto v = person_for(call, Action::employment_read);
+    auto v = person_for(call, Action::employment_read, true);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
     json::array list;

@@ -413,7 +413,7 @@ Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url) {
   sqlite3_busy_timeout(db, 10000);
   auto store = std::make_unique<SqliteApiStore>(db);
   for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA temp_store = MEMORY",
-                             "PRAGMA mmap_size = 268435456"}) {
+                             "PRAGMA mmap_size = 0", "PRAGMA wal_autocheckpoint = 8192"}) {
     if (auto ok = store->exec(pragma); !ok) return tl::unexpected(ok.error());
   }
   return std::unique_ptr<ApiStore>(std::move(store));

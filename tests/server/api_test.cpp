@@ -1,0 +1,621 @@
+// The API without sockets: every endpoint × role × ownership, the audit chain
+// under tampering, the OpenAPI document against the router, and the edges
+// (malformed input, unknown routes, idempotency, rate and login limits).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "audit/audit_log.h"
+#include "audit/chain.h"
+#include "auth/credentials.h"
+#include "ingest/rules_files.h"
+#include "server/api.h"
+#include "storage/api_store.h"
+#include "storage/database.h"
+
+namespace shebao::server {
+namespace {
+namespace json = boost::json;
+
+// An 18-character resident ID with its check character.
+std::string resident_id(const std::string& first17) {
+  static const int weights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * weights[i];
+  return first17 + "10X98765432"[sum % 11];
+}
+
+const std::string kPersonA = resident_id("35010219800101001");   // region 350100, works at employer A
+const std::string kPersonB = resident_id("45010219850202002");   // region 450100, works at employer B
+const std::string kPersonC = resident_id("35010319900303003");   // hukou 350100, works at employer B (450100)
+const std::string kPersonMissing = resident_id("35010419700101001");
+const std::string kEmployerA = "91350100605194055E";  // region 350100
+const std::string kEmployerB = "913502007753384291";  // stored with region 450100
+const std::string kEmployerMissing = "91350100MABG3LGM70";
+
+struct World {
+  std::filesystem::path dir;
+  std::string url;
+  rules::ParameterStore rules;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<Api> api;
+  std::map<std::string, std::string> tokens;  // login → token
+  std::int64_t transfer_a = 0, transfer_b = 0;
+};
+
+registry::Person person(const std::string& id, const std::string& hukou, registry::Sex sex) {
+  registry::Person p;
+  p.resident_id = id;
+  p.name = "测试";
+  p.name_pinyin = "Ce Shi";
+  p.sex = sex;
+  p.birth_date = *Date::parse(id.substr(6, 4) + "-" + id.substr(10, 2) + "-" + id.substr(12, 2));
+  p.hukou_region = hukou;
+  p.retirement_category = sex == registry::Sex::male ? "male" : "female_55";
+  return p;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(auth::init_crypto());
+    world_ = new World;
+    World& w = *world_;
+    w.dir = std::filesystem::temp_directory_path() / ("shebao-api-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(w.dir);
+    std::filesystem::create_directories(w.dir);
+    w.url = "sqlite:" + (w.dir / "db.sqlite").string();
+    auto rules = ingest::load_rules_directory(SHEBAO_RULES_DIR);
+    ASSERT_TRUE(rules) << rules.error().to_string();
+    w.rules = std::move(*rules);
+    {
+      auto db = storage::open_database(w.url);
+      ASSERT_TRUE(db) << db.error().to_string();
+      storage::Database& d = **db;
+      ASSERT_TRUE(d.begin());
+      registry::Employer ea{0, kEmployerA, "甲公司", "350100", registry::EmployerSize::small,
+                            registry::UnitType::enterprise};
+      registry::Employer eb{0, kEmployerB, "乙公司", "450100", registry::EmployerSize::small,
+                            registry::UnitType::enterprise};
+      const auto ida = *d.upsert_employer(ea);
+      const auto idb = *d.upsert_employer(eb);
+      const auto pa = *d.upsert_person(person(kPersonA, "350100", registry::Sex::male));
+      const auto pb = *d.upsert_person(person(kPersonB, "450100", registry::Sex::female));
+      const auto pc = *d.upsert_person(person(kPersonC, "350100", registry::Sex::male));
+      ASSERT_TRUE(d.record_hire(pa, ida, *Date::parse("2020-01-01")));
+      ASSERT_TRUE(d.record_hire(pb, idb, *Date::parse("2020-01-01")));
+      ASSERT_TRUE(d.record_hire(pc, idb, *Date::parse("2021-01-01")));
+      portability::Transfer t;
+      t.person_id = pa;
+      t.from_province = 35;
+      t.to_province = 45;
+      t.requested_on = *Date::parse("2026-11-01");
+      w.transfer_a = *d.insert_transfer(t);
+      t.person_id = pb;
+      t.from_province = 45;
+      t.to_province = 35;
+      w.transfer_b = *d.insert_transfer(t);
+      ASSERT_TRUE(d.commit());
+    }
+    auto store = storage::open_api_store(w.url);
+    ASSERT_TRUE(store);
+    const std::string hash = *auth::hash_password("password-1");
+    const std::vector<storage::User> users = {
+        {0, "person_a", "person", kPersonA, "", "", hash, false},
+        {0, "agent_a", "employer_agent", "", kEmployerA, "", hash, false},
+        {0, "officer_a", "officer", "", "", "350100", hash, false},
+        {0, "auditor", "auditor", "", "", "", hash, false},
+        {0, "admin", "admin", "", "", "", hash, false},
+    };
+    for (const auto& u : users) {
+      auto id = (*store)->insert_user(u);
+      ASSERT_TRUE(id);
+      const std::string token = auth::new_token();
+      ASSERT_TRUE((*store)->insert_session(storage::Session{auth::sha256_hex(token), *id, 0, 4102444800, false}));
+      w.tokens[u.login] = token;
+    }
+    auto log_store = storage::open_api_store(w.url);
+    ASSERT_TRUE(log_store);
+    auto log = audit::AuditLog::open(std::move(*log_store));
+    ASSERT_TRUE(log);
+    w.audit = std::move(*log);
+    w.api = make_api(w, 0);
+  }
+
+  static std::unique_ptr<Api> make_api(World& w, double rate) {
+    ApiOptions o;
+    o.db_url = w.url;
+    o.rules = &w.rules;
+    o.audit = w.audit.get();
+    o.openapi_document = "{}";
+    o.today = *Date::parse("2026-11-29");
+    o.rate_per_second = rate;
+    o.rate_burst = rate;
+    return std::make_unique<Api>(std::move(o));
+  }
+
+  static void TearDownTestSuite() {
+    if (world_) {
+      world_->api.reset();
+      world_->audit.reset();
+      std::filesystem::remove_all(world_->dir);
+      delete world_;
+      world_ = nullptr;
+    }
+  }
+
+  static HttpResponse call(const std::string& login, const std::string& method, const std::string& target,
+                           const std::string& body = "", const std::string& type = "application/json",
+                           const std::string& key = "", Api* api = nullptr) {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    if (!login.empty()) r.authorization = "Bearer " + world_->tokens.at(login);
+    r.content_type = body.empty() ? "" : type;
+    r.body = body;
+    r.idempotency_key = key;
+    r.client = "127.0.0.1";
+    return (api ? *api : *world_->api).handle(r);
+  }
+
+  static World* world_;
+};
+World* ApiTest::world_ = nullptr;
+
+// --- the authorization matrix ---------------------------------------------
+
+enum class Target { a, b, c, missing };
+enum class Kind { person_read, employment, person_write, employer_read, employer_write };
+
+struct Endpoint {
+  std::string name;
+  std::string method;
+  std::string path;  // {P} person, {E} employer, {T} transfer, {U} upload
+  Kind kind;
+  bool on_employer;  // targets are employers A, B (C is not used)
+  std::string body;
+  std::string type = "application/json";
+};
+
+// Independent statement of the rules of docs/api.md (not a call of decide()).
+bool expected_allow(const std::string& role, Kind kind, Target t) {
+  if (t == Target::missing) return false;
+  if (role == "admin") return true;
+  const bool write = kind == Kind::person_write || kind == Kind::employer_write;
+  if (role == "auditor") return !write;
+  if (role == "person_a") {
+    return (kind == Kind::person_read || kind == Kind::employment || kind == Kind::person_write) && t == Target::a;
+  }
+  if (role == "agent_a") {
+    if (kind == Kind::employment) return t == Target::a;  // person A is employed by employer A
+    return (kind == Kind::employer_read || kind == Kind::employer_write) && t == Target::a;
+  }
+  if (role == "officer_a") {
+    if (kind == Kind::employer_read || kind == Kind::employer_write) return t == Target::a;
+    return t == Target::a || t == Target::c;  // C's hukou is in 350100
+  }
+  return false;
+}
+
+std::string csv_for(const std::string& employer, const std::string& person) {
+  return "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + employer + ",2026-10," + person +
+         ",8000.00,31,,\n";
+}
+
+TEST_F(ApiTest, AuthorizationMatrixEveryEndpointRoleAndOwnership) {
+  const std::vector<Endpoint> endpoints = {
+      {"person read", "GET", "/v1/persons/{P}", Kind::person_read, false, ""},
+      {"contributions", "GET", "/v1/persons/{P}/contributions", Kind::person_read, false, ""},
+      {"account", "GET", "/v1/persons/{P}/account", Kind::person_read, false, ""},
+      {"access log", "GET", "/v1/persons/{P}/access-log", Kind::person_read, false, ""},
+      {"retirement", "GET", "/v1/persons/{P}/retirement", Kind::person_read, false, ""},
+      {"transfers", "GET", "/v1/persons/{P}/transfers", Kind::person_read, false, ""},
+      {"transfer", "GET", "/v1/transfers/{T}", Kind::person_read, false, ""},
+      {"employment", "GET", "/v1/persons/{P}/employment", Kind::employment, false, ""},
+      {"contact", "PATCH", "/v1/persons/{P}/contact", Kind::person_write, false, R"({"phone":"13800000000"})"},
+      {"transfer request", "POST", "/v1/persons/{P}/transfers", Kind::person_write, false,
+       R"({"from":"CN-35","to":"CN-44"})"},
+      {"employer", "GET", "/v1/employers/{E}", Kind::employer_read, true, ""},
+      {"upload feedback", "GET", "/v1/employers/{E}/uploads/{U}", Kind::employer_read, true, ""},
+      {"declaration upload", "POST", "/v1/employers/{E}/declarations", Kind::employer_write, true, "{CSV}",
+       "text/csv"},
+  };
+  // Uploads of employers A and B, by the administrator.
+  std::map<Target, std::string> uploads;
+  for (auto [t, e, p] : {std::tuple{Target::a, kEmployerA, kPersonA}, std::tuple{Target::b, kEmployerB, kPersonB}}) {
+    HttpResponse r = call("admin", "POST", "/v1/employers/" + e + "/declarations", csv_for(e, p), "text/csv");
+    ASSERT_EQ(r.status, 201) << r.body;
+    uploads[t] = std::to_string(json::parse(r.body).at("upload_id").as_int64());
+  }
+  uploads[Target::missing] = "999999";
+  const std::map<Target, std::string> persons = {
+      {Target::a, kPersonA}, {Target::b, kPersonB}, {Target::c, kPersonC}, {Target::missing, kPersonMissing}};
+  const std::map<Target, std::string> employers = {
+      {Target::a, kEmployerA}, {Target::b, kEmployerB}, {Target::missing, kEmployerMissing}};
+  const std::map<Target, std::string> transfers = {{Target::a, std::to_string(world_->transfer_a)},
+                                                   {Target::b, std::to_string(world_->transfer_b)},
+                                                   {Target::missing, "999999"}};
+  const auto fill = [&](const Endpoint& e, Target t) {
+    std::string path = e.path;
+    const auto put = [&](const std::string& key, const std::string& value) {
+      const auto at = path.find(key);
+      if (at != std::string::npos) path.replace(at, key.size(), value);
+    };
+    if (e.on_employer) {
+      put("{E}", employers.at(t));
+      put("{U}", uploads.at(t == Target::missing ? Target::missing : t));
+    } else {
+      put("{P}", persons.at(t));
+      put("{T}", transfers.count(t) ? transfers.at(t) : "999998");
+    }
+    return path;
+  };
+  int cells = 0, refused = 0;
+  for (const std::string role : {"person_a", "agent_a", "officer_a", "auditor", "admin"}) {
+    for (const Endpoint& e : endpoints) {
+      std::vector<Target> targets = e.on_employer ? std::vector<Target>{Target::a, Target::b, Target::missing}
+                                                  : std::vector<Target>{Target::a, Target::b, Target::c, Target::missing};
+      if (e.path.find("{T}") != std::string::npos) targets = {Target::a, Target::b, Target::missing};
+      const auto body_for = [&](Target t) {
+        if (e.body != "{CSV}") return e.body;
+        return csv_for(t == Target::missing ? kEmployerMissing : employers.at(t), kPersonA);
+      };
+      const HttpResponse missing = call(role, e.method, fill(e, Target::missing), body_for(Target::missing), e.type);
+      ASSERT_EQ(missing.status, 404) << role << " " << e.name << " missing: " << missing.body;
+      for (Target t : targets) {
+        ++cells;
+        const HttpResponse r = call(role, e.method, fill(e, t), body_for(t), e.type);
+        const bool allow = expected_allow(role, e.kind, t);
+        SCOPED_TRACE(role + " " + e.name + " target " + std::to_string(static_cast<int>(t)) + ": " +
+                     std::to_string(r.status) + " " + r.body);
+        if (allow) {
+          EXPECT_TRUE(r.status < 300 || r.status == 409) << "allowed cell refused";
+        } else {
+          ++refused;
+          EXPECT_EQ(r.status, missing.status) << "forbidden cell differs from a missing record";
+          EXPECT_EQ(r.body, missing.body) << "forbidden cell differs from a missing record";
+          EXPECT_EQ(r.content_type, missing.content_type);
+        }
+      }
+    }
+  }
+  EXPECT_GT(cells, 180);
+  EXPECT_GT(refused, 80);
+}
+
+TEST_F(ApiTest, RoleLevelRefusals) {
+  const std::string body = R"({"resident_id":")" + resident_id("35010519900101001") +
+                           R"(","name":"新人","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";
+  EXPECT_EQ(call("person_a", "POST", "/v1/persons", body).status, 403);
+  EXPECT_EQ(call("agent_a", "POST", "/v1/persons", body).status, 403);
+  EXPECT_EQ(call("auditor", "POST", "/v1/persons", body).status, 403);
+  const std::string other_region = R"({"resident_id":")" + resident_id("45010519900101001") +
+                                   R"(","name":"新人","hukou_region":"450100","retirement_category":"male","scheme":"employee"})";
+  EXPECT_EQ(call("officer_a", "POST", "/v1/persons", other_region).status, 403);
+  EXPECT_EQ(call("officer_a", "POST", "/v1/persons", body).status, 201);
+  EXPECT_EQ(call("admin", "POST", "/v1/persons", body).status, 409);  // registered already
+  for (const std::string role : {"person_a", "agent_a", "officer_a"}) {
+    EXPECT_EQ(call(role, "GET", "/v1/audit").status, 403) << role;
+  }
+  EXPECT_EQ(call("auditor", "GET", "/v1/audit").status, 200);
+  EXPECT_EQ(call("admin", "GET", "/v1/audit?limit=5").status, 200);
+  EXPECT_EQ(call("", "GET", "/v1/persons/" + kPersonA).status, 401);
+  EXPECT_EQ(call("", "GET", "/v1/audit").status, 401);
+}
+
+TEST_F(ApiTest, AgentSeesOnlyItsOwnSpells) {
+  ASSERT_TRUE(storage::open_database(world_->url));
+  HttpResponse r = call("admin", "GET", "/v1/persons/" + kPersonA + "/employment");
+  ASSERT_EQ(r.status, 200);
+  r = call("agent_a", "GET", "/v1/persons/" + kPersonA + "/employment");
+  ASSERT_EQ(r.status, 200);
+  const json::value doc = json::parse(r.body);
+  for (const auto& s : doc.at("spells").as_array()) {
+    EXPECT_EQ(s.at("employer").as_string(), kEmployerA);
+  }
+}
+
+TEST_F(ApiTest, AccessLogShowsWhoWhenAndWhy) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/v1/persons/" + kPersonA;
+  r.authorization = "Bearer " + world_->tokens.at("officer_a");
+  r.purpose = "pension claim 2026-17";
+  r.client = "127.0.0.1";
+  ASSERT_EQ(world_->api->handle(r).status, 200);
+  HttpResponse log = call("person_a", "GET", "/v1/persons/" + kPersonA + "/access-log");
+  ASSERT_EQ(log.status, 200);
+  bool found = false;
+  const json::value doc = json::parse(log.body);
+  for (const auto& a : doc.at("accesses").as_array()) {
+    if (a.at("who").as_string() == "officer_a" && a.at("purpose").as_string() == "pension claim 2026-17") {
+      found = true;
+      EXPECT_EQ(a.at("action").as_string(), "person.read");
+      EXPECT_FALSE(a.at("at").as_string().empty());
+    }
+  }
+  EXPECT_TRUE(found) << log.body;
+}
+
+TEST_F(ApiTest, BadInputGetsClearProblems) {
+  const std::string contact = "/v1/persons/" + kPersonA + "/contact";
+  struct Case {
+    std::string body, type;
+    int status;
+    std::string code, field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"phone":)", "application/json", 400, "invalid_input", "body"},
+           {R"([1])", "application/json", 400, "invalid_input", "body"},
+           {R"({"phone":12345})", "application/json", 400, "invalid_input", "phone"},
+           {R"({"phone":"12a"})", "application/json", 400, "bad_character", "phone"},
+           {R"({"phone":"1","extra":1})", "application/json", 400, "invalid_input", "extra"},
+           {R"({})", "application/json", 400, "invalid_input", "phone"},
+           {R"({"phone":"1"})", "text/plain", 400, "invalid_input", "Content-Type"},
+       }) {
+    HttpResponse r = call("person_a", "PATCH", contact, c.body, c.type);
+    ASSERT_EQ(r.status, c.status) << c.body << " " << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    json::object doc = json::parse(r.body).as_object();
+    EXPECT_EQ(doc.at("code").as_string(), c.code) << c.body;
+    EXPECT_EQ(doc.at("field").as_string(), c.field) << c.body;
+  }
+  HttpResponse unknown = call("person_a", "GET", "/v1/nothing/here");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json::parse(unknown.body).at("field").as_string(), "path");
+  HttpResponse method = call("person_a", "DELETE", "/v1/persons/" + kPersonA);
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(call("person_a", "GET", "/v1/persons/12345").status, 400);
+  EXPECT_EQ(call("person_a", "GET", "/v1/persons/%zz").status, 400);
+  EXPECT_EQ(call("person_a", "GET", "/v1/persons/" + kPersonA + "/account?limit=0").status, 400);
+  HttpResponse calc = call("person_a", "POST", "/v1/calculations/flexible", R"({"contribution_month":"2026-13"})");
+  EXPECT_EQ(calc.status, 400) << calc.body;
+  EXPECT_EQ(json::parse(calc.body).at("field").as_string(), "contribution_month");
+  EXPECT_EQ(call("person_a", "POST", "/v1/calculations/astrology", "{}").status, 404);
+  HttpResponse upload = call("agent_a", "POST", "/v1/employers/" + kEmployerA + "/declarations",
+                             csv_for(kEmployerB, kPersonA), "text/csv");
+  EXPECT_EQ(upload.status, 400);
+  EXPECT_EQ(call("agent_a", "POST", "/v1/employers/" + kEmployerA + "/declarations", "{}").status, 415);
+}
+
+TEST_F(ApiTest, CalculationsWithTrace) {
+  HttpResponse r = call("person_a", "POST", "/v1/calculations/pension",
+                        R"({"retirement_month":"2025-12","average_wage":"8462","average_contribution_index":"0.7",
+                            "contribution_months":420,"account_balance":"98000","retirement_age":{"years":60,"months":1}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object doc = json::parse(r.body).as_object();
+  EXPECT_EQ(doc.at("result").at("total_pension").as_string(), "3225.54");
+  EXPECT_FALSE(doc.at("trace").as_array().empty());
+  HttpResponse retirement = call("person_a", "GET", "/v1/persons/" + kPersonA + "/retirement");
+  ASSERT_EQ(retirement.status, 200);
+  EXPECT_EQ(json::parse(retirement.body).at("result").at("retirement_month").as_string(), "2043-01");  // male born 1980-01: 63
+}
+
+TEST_F(ApiTest, IdempotencyKeys) {
+  const std::string target = "/v1/persons/" + kPersonC + "/transfers";
+  // C may have an open transfer from the matrix; use registration instead.
+  const std::string id = resident_id("35010619920202002");
+  const std::string body = R"({"resident_id":")" + id +
+                           R"(","name":"幂等","hukou_region":"350100","retirement_category":"female_55","scheme":"employee"})";
+  HttpResponse first = call("admin", "POST", "/v1/persons", body, "application/json", "key-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResponse again = call("admin", "POST", "/v1/persons", body, "application/json", "key-1");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  bool replayed = false;
+  for (const auto& [k, v] : again.headers) replayed = replayed || (k == "Idempotency-Replayed" && v == "true");
+  EXPECT_TRUE(replayed);
+  HttpResponse other = call("admin", "POST", "/v1/persons", body + " ", "application/json", "key-1");
+  EXPECT_EQ(other.status, 409);
+  EXPECT_EQ(json::parse(other.body).at("field").as_string(), "Idempotency-Key");
+  // Without the key the second registration conflicts: only one person was made.
+  EXPECT_EQ(call("admin", "POST", "/v1/persons", body).status, 409);
+  // Keys are per account.
+  EXPECT_EQ(call("officer_a", "POST", "/v1/persons", body, "application/json", "key-1").status, 409);
+}
+
+TEST_F(ApiTest, RateLimitPerClient) {
+  auto limited = make_api(*world_, 3);
+  int refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    HttpResponse r = call("person_a", "GET", "/v1/me", "", "", "", limited.get());
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_EQ(json::parse(r.body).at("code").as_string(), "rate_limited");
+    }
+  }
+  EXPECT_GE(refused, 6);
+  // Health checks are not limited.
+  EXPECT_EQ(call("", "GET", "/healthz", "", "", "", limited.get()).status, 200);
+}
+
+TEST_F(ApiTest, LoginLogoutAndThrottling) {
+  HttpResponse ok = call("", "POST", "/v1/sessions", R"({"login":"auditor","password":"password-1"})");
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  const std::string token = std::string(json::parse(ok.body).at("token").as_string());
+  HttpRequest me;
+  me.method = "GET";
+  me.target = "/v1/me";
+  me.authorization = "Bearer " + token;
+  EXPECT_EQ(world_->api->handle(me).status, 200);
+  HttpRequest logout = me;
+  logout.method = "DELETE";
+  logout.target = "/v1/sessions/current";
+  EXPECT_EQ(world_->api->handle(logout).status, 204);
+  EXPECT_EQ(world_->api->handle(me).status, 401);  // revoked
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call("", "POST", "/v1/sessions", R"({"login":"admin","password":"wrong-one"})").status, 401);
+  }
+  // Locked now, even with the right password.
+  HttpResponse locked = call("", "POST", "/v1/sessions", R"({"login":"admin","password":"password-1"})");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(call("", "POST", "/v1/sessions", R"({"login":"nobody","password":"password-1"})").status, 401);
+  EXPECT_EQ(call("", "POST", "/v1/sessions", R"({"login":"admin"})").status, 400);
+}
+
+TEST_F(ApiTest, MetricsCountRequests) {
+  call("person_a", "GET", "/v1/persons/" + kPersonA);
+  HttpResponse m = call("", "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("shebao_http_requests_total{method=\"GET\",route=\"/v1/persons/{resident_id}\",status=\"200\"}"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("shebao_http_request_duration_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+}
+
+// --- the audit chain --------------------------------------------------------
+
+TEST_F(ApiTest, AuditChainIsIntactAfterTraffic) {
+  call("person_a", "GET", "/v1/persons/" + kPersonA);
+  world_->audit->flush();
+  auto store = storage::open_api_store(world_->url);
+  ASSERT_TRUE(store);
+  std::int64_t checked = 0;
+  auto broken = audit::verify_log(**store, &checked);
+  ASSERT_TRUE(broken);
+  EXPECT_FALSE(*broken) << (*broken)->reason;
+  EXPECT_GT(checked, 10);
+}
+
+// A separate log file, tampered with directly in SQLite.
+class AuditTamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(auth::init_crypto());
+    dir_ = std::filesystem::temp_directory_path() / ("shebao-audit-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "db.sqlite").string();
+    ASSERT_TRUE(storage::open_database("sqlite:" + path_));
+    auto store = storage::open_api_store("sqlite:" + path_);
+    ASSERT_TRUE(store);
+    auto log = audit::AuditLog::open(std::move(*store));
+    ASSERT_TRUE(log);
+    for (int i = 1; i <= 10; ++i) {
+      (*log)->append(audit::Access{"2026-11-29T00:00:0" + std::to_string(i % 10) + ".000Z", "officer",
+                                   "officer", "person.read", "P" + std::to_string(i), "/v1/persons/P",
+                                   "claim"});
+    }
+    (*log)->flush();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void sql(const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+
+  std::optional<audit::ChainBreak> verify() {
+    auto store = storage::open_api_store("sqlite:" + path_);
+    EXPECT_TRUE(store);
+    auto result = audit::verify_log(**store);
+    EXPECT_TRUE(result);
+    return *result;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(AuditTamper, IntactChainVerifies) { EXPECT_FALSE(verify()); }
+
+TEST_F(AuditTamper, AlteredEntryIsNamed) {
+  sql("UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 4");
+  auto broken = verify();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 4);
+  EXPECT_NE(broken->reason.find("altered"), std::string::npos);
+}
+
+TEST_F(AuditTamper, AlteredEntryWithRecomputedHashBreaksTheNext) {
+  sql("UPDATE audit_log SET actor = 'someone', hash = 'ff' WHERE seq = 6");
+  auto broken = verify();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 6);
+}
+
+TEST_F(AuditTamper, DeletedEntryIsNamed) {
+  sql("DELETE FROM audit_log WHERE seq = 5");
+  auto broken = verify();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 6);
+}
+
+TEST_F(AuditTamper, DeletedLastEntriesAreCaughtByTheHead) {
+  sql("DELETE FROM audit_log WHERE seq >= 9");
+  auto broken = verify();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 9);
+}
+
+TEST_F(AuditTamper, InsertedEntryIsNamed) {
+  // Make room by shifting later entries, then insert a forged entry 5.
+  sql("UPDATE audit_log SET seq = seq + 100 WHERE seq >= 5; UPDATE audit_log SET seq = seq - 99 WHERE seq >= 105;"
+      "INSERT INTO audit_log (seq, at, actor, role, action, person, resource, purpose, prev_hash, hash) "
+      "SELECT 5, at, 'intruder', role, action, person, resource, purpose, hash, hash FROM audit_log WHERE seq = 4");
+  auto broken = verify();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->seq, 5);
+}
+
+TEST(AuditChain, HashCoversEveryField) {
+  storage::AuditRecord r{1, "t", "a", "r", "x", "p", "res", "why", std::string(audit::kGenesisHash), ""};
+  const std::string base = audit::entry_hash(r);
+  for (int field = 0; field < 8; ++field) {
+    storage::AuditRecord changed = r;
+    std::string* fields[] = {&changed.at,     &changed.actor,   &changed.role,     &changed.action,
+                             &changed.person, &changed.resource, &changed.purpose, &changed.prev_hash};
+    *fields[field] += "!";
+    EXPECT_NE(audit::entry_hash(changed), base) << field;
+  }
+  storage::AuditRecord moved = r;
+  moved.seq = 2;
+  EXPECT_NE(audit::entry_hash(moved), base);
+  // Field boundaries count: ("ab","c") differs from ("a","bc").
+  storage::AuditRecord x = r, y = r;
+  x.actor = "ab";
+  x.role = "c";
+  y.actor = "a";
+  y.role = "bc";
+  EXPECT_NE(audit::entry_hash(x), audit::entry_hash(y));
+}
+
+// --- the OpenAPI document against the router -------------------------------
+
+TEST(OpenApi, EveryRouteDocumentedAndEveryDocumentedRouteExists) {
+  std::ifstream in(SHEBAO_OPENAPI_PATH);
+  ASSERT_TRUE(in) << SHEBAO_OPENAPI_PATH;
+  std::stringstream text;
+  text << in.rdbuf();
+  json::value doc = json::parse(text.str());
+  EXPECT_TRUE(std::string_view(doc.at("openapi").as_string()).starts_with("3."));
+  std::set<std::string> documented;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      std::string m(method);
+      for (char& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(m + " " + std::string(path));
+      // Each documented operation declares a success response.
+      bool success = false;
+      for (const auto& [status, r] : op.at("responses").as_object()) success = success || status.starts_with("2");
+      EXPECT_TRUE(success) << m << " " << path;
+    }
+  }
+  std::set<std::string> routed;
+  for (const RouteInfo& r : routes()) routed.insert(std::string(r.method) + " " + std::string(r.pattern));
+  for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << "route not documented: " << r;
+  for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << "documented route does not exist: " << d;
+}
+
+}  // namespace
+}  // namespace shebao::server

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The HTTP API end to end: a real `shebao serve` on port 0 over a generated
+# SQLite database, exercised with curl, then stopped with SIGTERM.
+# Usage: api_test.sh SHEBAO SOURCE_DIR
+set -uo pipefail
+shebao=$1
+source_dir=$2
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+db="sqlite:$work/db.sqlite"
+today=2026-11-29
+"$shebao" gen --persons 200 --regions 2 --years 1 --seed 7 --out "$work/pop" >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
+"$shebao" import registry "$work/pop/employers.csv" "$work/pop/persons.csv" --db "$db" --today $today >/dev/null 2>&1
+"$shebao" import declaration "$work"/pop/declarations/????-??.csv --db "$db" --today $today >/dev/null 2>&1
+for month in $(ls "$work/pop/declarations" | grep -o '^[0-9]\{4\}-[0-9]\{2\}' | sort -u); do
+  "$shebao" run-month "$month" --db "$db" --today $today >/dev/null 2>&1 || fail "run-month $month"
+done
+
+# A person with contributions, an employer of the same file, one of another region.
+person=$(sed -n 2p "$work/pop/declarations/2026-10.csv" | cut -d, -f3)
+employer=$(sed -n 2p "$work/pop/declarations/2026-10.csv" | cut -d, -f1)
+person_region=$(grep "^$employer," "$work/pop/employers.csv" | cut -d, -f3)
+other=$(awk -F, -v r="$person_region" 'NR > 1 && $4 != r { print $1; exit }' "$work/pop/persons.csv")
+
+add_user() {  # add_user LOGIN ROLE [flags...]
+  local login=$1 role=$2
+  shift 2
+  echo "password-$login" | "$shebao" user add --role "$role" --login "$login" "$@" --db "$db" >/dev/null ||
+    fail "user add $login"
+}
+add_user me person --person "$person"
+add_user officer officer --region "$person_region"
+add_user agent employer_agent --employer "$employer"
+add_user auditor auditor
+echo "short" | "$shebao" user add --role admin --login weak --db "$db" >/dev/null 2>&1 && fail "a short password was accepted"
+echo "password-x" | "$shebao" user add --role officer --login bad --region 99 --db "$db" >/dev/null 2>&1 &&
+  fail "an officer without a valid region was accepted"
+
+"$shebao" serve --port 0 --db "$db" --today $today --read-timeout-ms 1000 --max-body 65536 --rate 0 \
+  >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
+url=$(head -1 "$work/serve.out")
+case "$url" in http://127.0.0.1:[0-9]*) ;; *) echo "FAIL first line is not the URL: '$url'"; exit 1 ;; esac
+port=${url##*:}
+
+# request NAME WANT_STATUS curl-args...: body in $work/body, status checked.
+request() {
+  local name=$1 want=$2
+  shift 2
+  local got
+  got=$(curl -s -o "$work/body" -w '%{http_code}' "$@")
+  if [ "$got" != "$want" ]; then fail "$name: status $got, want $want: $(head -c 300 "$work/body")"; return 1; fi
+  return 0
+}
+has() {  # has NAME TEXT: the last body contains TEXT
+  grep -qF -- "$2" "$work/body" || fail "$1: '$2' not in $(head -c 300 "$work/body")"
+}
+json=(-H 'Content-Type: application/json')
+login() {
+  curl -s "${json[@]}" -X POST "$url/v1/sessions" -d "{\"login\":\"$1\",\"password\":\"password-$1\"}" |
+    sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+}
+
+request healthz 200 "$url/healthz" && has healthz '"status":"ok"'
+request openapi 200 "$url/openapi.json"
+cmp -s "$work/body" "$source_dir/api/openapi.json" || fail "/openapi.json is not api/openapi.json"
+request "unknown route" 404 "$url/v2/nothing" && has "unknown route" '"code":"not_found"'
+request "no token" 401 "$url/v1/persons/$person" && has "no token" '"code":"unauthenticated"'
+request "bad password" 401 "${json[@]}" -X POST "$url/v1/sessions" -d '{"login":"me","password":"wrong-password"}'
+
+me=$(login me)
+[ -n "$me" ] || fail "login"
+auth=(-H "Authorization: Bearer $me")
+request "own record" 200 "${auth[@]}" "$url/v1/persons/$person" && has "own record" "\"resident_id\":\"$person\""
+request "contributions" 200 "${auth[@]}" "$url/v1/persons/$person/contributions" && has contributions '"personal_fen"'
+request "account" 200 "${auth[@]}" "$url/v1/persons/$person/account" && has account '"balance_fen"'
+request "other person" 404 "${auth[@]}" "$url/v1/persons/$other"
+cp "$work/body" "$work/forbidden"
+request "missing person" 404 "${auth[@]}" "$url/v1/persons/110101199001010015"
+cmp -s "$work/body" "$work/forbidden" || fail "forbidden and missing answers differ"
+request "malformed JSON" 400 "${auth[@]}" "${json[@]}" -X PATCH "$url/v1/persons/$person/contact" -d '{"phone":'
+has "malformed JSON" '"field":"body"'
+request "wrong type" 400 "${auth[@]}" "${json[@]}" -X PATCH "$url/v1/persons/$person/contact" -d '{"phone":5}'
+has "wrong type" '"field":"phone"'
+request "contact" 200 "${auth[@]}" "${json[@]}" -X PATCH "$url/v1/persons/$person/contact" -d '{"phone":"13900000000"}'
+has contact '"phone":"13900000000"'
+head -c 100000 /dev/zero | tr '\0' 'a' >"$work/big"
+request "oversized body" 413 "${auth[@]}" "${json[@]}" -X PATCH "$url/v1/persons/$person/contact" --data-binary @"$work/big"
+has "oversized body" '"code":"too_large"'
+request "pension estimate" 200 "${auth[@]}" "${json[@]}" -X POST "$url/v1/calculations/pension" \
+  -d '{"retirement_month":"2025-12","average_wage":"8462","average_contribution_index":"0.7","contribution_months":420,"account_balance":"98000","retirement_age":{"years":60,"months":1}}'
+has "pension estimate" '"total_pension":"3225.54"'
+request "transfer" 201 "${auth[@]}" "${json[@]}" -H 'Idempotency-Key: t-1' -X POST "$url/v1/persons/$person/transfers" \
+  -d '{"from":"CN-35","to":"CN-44"}'
+cp "$work/body" "$work/transfer"
+request "transfer replay" 201 "${auth[@]}" "${json[@]}" -H 'Idempotency-Key: t-1' -X POST \
+  "$url/v1/persons/$person/transfers" -d '{"from":"CN-35","to":"CN-44"}'
+cmp -s "$work/body" "$work/transfer" || fail "idempotent replay differs"
+request "transfer other body" 409 "${auth[@]}" "${json[@]}" -H 'Idempotency-Key: t-1' -X POST \
+  "$url/v1/persons/$person/transfers" -d '{"from":"CN-35","to":"CN-45"}'
+request "transfers" 200 "${auth[@]}" "$url/v1/persons/$person/transfers"
+[ "$(grep -o '"transfer_id"' "$work/body" | wc -l)" = 1 ] || fail "the replayed POST made a second transfer"
+
+officer=$(login officer)
+request "officer read" 200 -H "Authorization: Bearer $officer" -H 'X-Purpose: pension claim 17' "$url/v1/persons/$person"
+request "officer other region" 404 -H "Authorization: Bearer $officer" "$url/v1/persons/$other"
+agent=$(login agent)
+request "agent employer" 200 -H "Authorization: Bearer $agent" "$url/v1/employers/$employer"
+request "agent person record" 404 -H "Authorization: Bearer $agent" "$url/v1/persons/$person"
+printf 'credit_code,month,resident_id,wage,days_worked,event,event_date\n%s,2026-11,%s,9000.00,30,,\n' "$employer" "$person" \
+  >"$work/decl.csv"
+request "declaration upload" 201 -H "Authorization: Bearer $agent" -H 'Content-Type: text/csv' \
+  --data-binary @"$work/decl.csv" "$url/v1/employers/$employer/declarations"
+has "declaration upload" '"accepted":1'
+upload_id=$(sed -n 's/.*"upload_id":\([0-9]*\).*/\1/p' "$work/body")
+request "upload feedback" 200 -H "Authorization: Bearer $agent" "$url/v1/employers/$employer/uploads/$upload_id"
+has "upload feedback" '"feedback"'
+
+request "access log" 200 "${auth[@]}" "$url/v1/persons/$person/access-log"
+has "access log" '"who":"officer"'
+has "access log" '"purpose":"pension claim 17"'
+auditor=$(login auditor)
+request "audit log" 200 -H "Authorization: Bearer $auditor" "$url/v1/audit?limit=1000" && has "audit log" '"prev_hash"'
+request "audit log by person" 403 "${auth[@]}" "$url/v1/audit"
+
+# Keep-alive: two requests over one connection.
+curl -sv "$url/healthz" "$url/healthz" -o /dev/null -o /dev/null 2>"$work/keepalive"
+grep -qi "re-using existing connection" "$work/keepalive" || fail "keep-alive: the connection was not reused"
+
+# A slow client (headers never finished) is disconnected after the read timeout.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3
+sleep 1.5
+if ! timeout 3 cat <&3 >/dev/null; then fail "slow client: the connection is still open"; fi
+exec 3<&-
+# Garbage instead of HTTP gets a 400 and a closed connection, and the server lives on.
+printf 'NOT HTTP AT ALL\r\n\r\n' | timeout 3 bash -c "cat >/dev/tcp/127.0.0.1/$port" 2>/dev/null
+request "alive after garbage" 200 "$url/healthz"
+
+request metrics 200 "$url/metrics"
+has metrics 'shebao_http_requests_total{method="GET",route="/v1/persons/{resident_id}",status="200"}'
+has metrics 'shebao_audit_entries_total'
+grep -q '"msg":"request"' "$work/serve.err" || fail "no JSON access log lines on stderr"
+
+# Graceful stop on SIGTERM, then the audit chain verifies.
+kill -TERM "$server_pid"
+for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "server still running 5 s after SIGTERM"; fi
+wait "$server_pid"
+status=$?
+server_pid=
+[ "$status" = 0 ] || fail "serve exited with $status after SIGTERM"
+"$shebao" audit verify --db "$db" >"$work/verify" || fail "audit verify on an intact log: $(cat "$work/verify")"
+entries=$(sed -n 's/audit log intact: \([0-9]*\) entries/\1/p' "$work/verify")
+[ "${entries:-0}" -ge 10 ] || fail "audit log has ${entries:-0} entries, want at least 10"
+
+if command -v sqlite3 >/dev/null; then
+  cp "$work/db.sqlite" "$work/copy.sqlite"
+  sqlite3 "$work/db.sqlite" "UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 3"
+  "$shebao" audit verify --db "$db" >"$work/verify" && fail "an altered entry was not detected"
+  grep -q "entry 3" "$work/verify" || fail "audit verify does not name entry 3: $(cat "$work/verify")"
+  cp "$work/copy.sqlite" "$work/db.sqlite"
+  rm -f "$work/db.sqlite-wal" "$work/db.sqlite-shm"
+  sqlite3 "$work/db.sqlite" "DELETE FROM audit_log WHERE seq = 4"
+  "$shebao" audit verify --db "$db" >"$work/verify" && fail "a deleted entry was not detected"
+  grep -q "entry 5" "$work/verify" || fail "audit verify does not name entry 5: $(cat "$work/verify")"
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failures"
+  exit 1
+fi
+echo "http api: all checks passed"
