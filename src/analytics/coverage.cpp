@@ -1,6 +1,7 @@
 #include "analytics/coverage.h"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <tuple>
 
@@ -84,23 +85,57 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
   if (options.trend_months < 1 || options.trend_months > 64) {
     return fail(ErrorCode::out_of_range, "--trend", "the trend covers 1 to 64 months");
   }
-  std::unordered_map<std::string_view, std::size_t> by_id;
-  by_id.reserve(registry.size());
-  // (name, birth date) -> index, or npos when two registered persons share them.
-  constexpr std::size_t kAmbiguous = static_cast<std::size_t>(-1);
-  std::unordered_map<std::string, std::size_t> by_name;
-  by_name.reserve(registry.size());
-  auto name_key = [](std::string_view name, Date birth) {
-    std::string key(name);
-    key += '|';
-    key += birth.to_string();
-    return key;
+  // By resident ID: the 17 digits and the check character (0-9 or X) as one integer.
+  auto id_key = [](std::string_view id) -> std::optional<std::uint64_t> {
+    if (id.size() != 18) return std::nullopt;
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 17; ++i) {
+      if (id[i] < '0' || id[i] > '9') return std::nullopt;
+      key = key * 10 + static_cast<std::uint64_t>(id[i] - '0');
+    }
+    const char check = id[17];
+    if (check == 'X') return key * 11 + 10;
+    if (check < '0' || check > '9') return std::nullopt;
+    return key * 11 + static_cast<std::uint64_t>(check - '0');
   };
+  std::unordered_map<std::uint64_t, std::uint32_t> by_id;
+  by_id.reserve(registry.size());
   for (std::size_t i = 0; i < registry.size(); ++i) {
-    by_id.emplace(registry[i].resident_id, i);
-    auto [it, inserted] = by_name.emplace(name_key(registry[i].name, registry[i].birth_date), i);
-    if (!inserted) it->second = kAmbiguous;
+    if (auto key = id_key(registry[i].resident_id)) by_id.emplace(*key, static_cast<std::uint32_t>(i));
   }
+  auto find_by_id = [&](std::string_view id) -> const RegisteredPerson* {
+    auto key = id_key(id);
+    if (!key) return nullptr;
+    auto it = by_id.find(*key);
+    if (it == by_id.end() || registry[it->second].resident_id != id) return nullptr;
+    return &registry[it->second];
+  };
+  // By name and birth date, built only when a record is not found by its ID: a hash of
+  // both, confirmed on a hit; two registered persons with the same pair make it ambiguous.
+  constexpr std::uint32_t kAmbiguous = UINT32_MAX;
+  auto name_key = [](std::string_view name, Date birth) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    return h ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(birth.days_since(Date::first_of(YearMonth::of(1900, 1))))) * 0x9E3779B97F4A7C15ULL);
+  };
+  std::unordered_map<std::uint64_t, std::uint32_t> by_name;
+  bool by_name_built = false;
+  auto find_by_name = [&](const PopulationRecord& record) -> const RegisteredPerson* {
+    if (!by_name_built) {
+      by_name.reserve(registry.size());
+      for (std::size_t i = 0; i < registry.size(); ++i) {
+        auto [it, inserted] =
+            by_name.emplace(name_key(registry[i].name, registry[i].birth_date), static_cast<std::uint32_t>(i));
+        if (!inserted) it->second = kAmbiguous;
+      }
+      by_name_built = true;
+    }
+    auto it = by_name.find(name_key(record.name, record.birth_date));
+    if (it == by_name.end() || it->second == kAmbiguous) return nullptr;
+    const RegisteredPerson& candidate = registry[it->second];
+    if (candidate.name != record.name || candidate.birth_date != record.birth_date) return nullptr;
+    return &candidate;
+  };
 
   CoverageReport report;
   report.month = options.month;
@@ -115,13 +150,10 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
 
   for (const PopulationRecord& record : population) {
     const Group group = group_of(record);
-    const RegisteredPerson* person = nullptr;
-    if (auto it = by_id.find(record.resident_id); it != by_id.end()) {
-      person = &registry[it->second];
-    } else if (auto named = by_name.find(name_key(record.name, record.birth_date));
-               named != by_name.end() && named->second != kAmbiguous) {
-      person = &registry[named->second];
-      ++report.matched_by_name;
+    const RegisteredPerson* person = find_by_id(record.resident_id);
+    if (person == nullptr) {
+      person = find_by_name(record);
+      if (person != nullptr) ++report.matched_by_name;
     }
     bool covered = false;
     Reason reason = Reason::never_registered;

@@ -62,22 +62,22 @@ TEST(Coverage, AgeBandsAtTheirEdges) {
 
 TEST(Coverage, WindowReasonsAndMatching) {
   std::vector<RegisteredPerson> registry{
-      registered(1, "A", 0b100, 44),         // contribution in M-2: covered with a window of 3
-      registered(2, "B", 0b1000, 44),        // last in M-3: lapsed 3 months
-      registered(3, "C", 0b1000, 51),        // last in M-3 in Sichuan, now in Guangdong: moved
-      registered(4, "D", 0b1000, 51),        // the same with a transfer requested: lapsed
-      registered(5, "E", 0, 0),              // registered, nothing booked
-      registered(6, "F", 0, 0),              // resident scheme: covered without contributions
+      registered(1, "110105198503040001", 0b100, 44),         // contribution in M-2: covered with a window of 3
+      registered(2, "110105198503040002", 0b1000, 44),        // last in M-3: lapsed 3 months
+      registered(3, "110105198503040003", 0b1000, 51),        // last in M-3 in Sichuan, now in Guangdong: moved
+      registered(4, "110105198503040004", 0b1000, 51),        // the same with a transfer requested: lapsed
+      registered(5, "110105198503040005", 0, 0),              // registered, nothing booked
+      registered(6, "110105198503040006", 0, 0),              // resident scheme: covered without contributions
   };
   registry[3].transfer_requested = true;
   registry[5].scheme = registry::Scheme::resident;
   registry[4].name = "李娜";
   registry[4].birth_date = *Date::parse("1990-01-02");
-  std::vector<PopulationRecord> population{worker("A", "440300", "440300"), worker("B", "440300", "440300"),
-                                           worker("C", "440300", "440300"), worker("D", "440300", "440300"),
-                                           worker("X", "440300", "440300"), worker("F", "440300", "440300")};
+  std::vector<PopulationRecord> population{worker("110105198503040001", "440300", "440300"), worker("110105198503040002", "440300", "440300"),
+                                           worker("110105198503040003", "440300", "440300"), worker("110105198503040004", "440300", "440300"),
+                                           worker("110105198503040007", "440300", "440300"), worker("110105198503040006", "440300", "440300")};
   // Found by name and birth date although the ID differs (a typo in the extract).
-  PopulationRecord by_name = worker("Y", "440300", "440300");
+  PopulationRecord by_name = worker("110105198503040008", "440300", "440300");
   by_name.name = "李娜";
   by_name.birth_date = *Date::parse("1990-01-02");
   population.push_back(by_name);
@@ -93,7 +93,7 @@ TEST(Coverage, WindowReasonsAndMatching) {
   EXPECT_EQ(report->matched_by_name, 1);
   EXPECT_EQ(report->covered, 2);  // A and F
   ASSERT_EQ(report->uncovered.size(), 5u);
-  EXPECT_EQ(report->uncovered[0].resident_id, "B");
+  EXPECT_EQ(report->uncovered[0].resident_id, "110105198503040002");
   EXPECT_EQ(report->uncovered[0].reason, Reason::lapsed);
   EXPECT_EQ(report->uncovered[0].months_since_last, 3);
   EXPECT_EQ(report->uncovered[1].reason, Reason::moved_without_transfer);
@@ -111,9 +111,9 @@ TEST(Coverage, WindowReasonsAndMatching) {
 }
 
 TEST(Coverage, TrendCountsEachMonthOfTheWorkingPopulation) {
-  std::vector<RegisteredPerson> registry{registered(1, "A", 0b011, 44), registered(2, "B", 0b001, 44)};
-  std::vector<PopulationRecord> population{worker("A", "440300", "440300"), worker("B", "440300", "440300"),
-                                           worker("Z", "440300", "440300", EmploymentStatus::not_working)};
+  std::vector<RegisteredPerson> registry{registered(1, "110105198503040001", 0b011, 44), registered(2, "110105198503040002", 0b001, 44)};
+  std::vector<PopulationRecord> population{worker("110105198503040001", "440300", "440300"), worker("110105198503040002", "440300", "440300"),
+                                           worker("110105198503040009", "440300", "440300", EmploymentStatus::not_working)};
   population[2].name = "other";
   CoverageOptions options;
   options.month = kMonth;

@@ -1516,13 +1516,24 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
-    auto note = [&](analytics::RegisteredPerson& p, YearMonth month, int province) {
-      const int back = up_to.months_since(month);
+    // Accumulated in a compact array (16 bytes a person: the entries arrive in
+    // declaration order, so the persons they touch are scattered), copied out at the end.
+    struct Months {
+      std::uint64_t mask = 0;
+      std::int32_t last = INT32_MIN;
+      std::int32_t province = 0;
+    };
+    // Indexed by person_id itself (dense), so that each entry touches one place.
+    std::vector<Months> months(index.size());
+    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
+      const int back = up_to.serial() - month;
       if (back < 0) return;
-      if (back < 64) p.recent_months |= std::uint64_t{1} << back;
-      if (!p.last_month || *p.last_month < month) {
-        p.last_month = month;
-        p.last_province = province;
+      Months& m = months[static_cast<std::size_t>(person_id)];
+      if (back < 64) m.mask |= std::uint64_t{1} << back;
+      if (month > m.last) {
+        m.last = month;
+        m.province = province;
       }
     };
     {
@@ -1537,7 +1548,7 @@ class SqliteDatabase final : public Database {
         if (declaration <= 0 || static_cast<std::uint64_t>(declaration) >= declarations.size()) continue;
         const auto [month, province] = declarations[static_cast<std::size_t>(declaration)];
         if (month < 0) continue;
-        if (analytics::RegisteredPerson* p = slot(q.int64(2))) note(*p, YearMonth::from_serial(month), province);
+        note(q.int64(2), month, province);
       }
       if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
       q.reset();
@@ -1552,11 +1563,20 @@ class SqliteDatabase final : public Database {
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
         if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
-          note(*p, YearMonth::from_serial(static_cast<int>(q.int64(1))), collection::province_of(p->scheme_region));
+          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), collection::province_of(p->scheme_region));
         }
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
+    }
+    for (analytics::RegisteredPerson& person : persons) {
+      if (person.person_id <= 0) continue;
+      const Months& m = months[static_cast<std::size_t>(person.person_id)];
+      person.recent_months = m.mask;
+      if (m.last != INT32_MIN) {
+        person.last_month = YearMonth::from_serial(m.last);
+        person.last_province = m.province;
+      }
     }
     {
       auto s = statement(kAnalyticsTransferPersons);
