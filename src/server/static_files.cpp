@@ -7,9 +7,15 @@
 namespace shebao::server {
 namespace {
 
+// The API's paths: /healthz, /metrics, /openapi.json and every /vN or /vN/...
+// (this version and those to come), so that an unknown API route stays a 404
+// problem document and never becomes the portal's index.html.
 bool is_api_path(std::string_view path) {
-  return path.starts_with("/v1/") || path == "/v1" || path == "/healthz" || path == "/metrics" ||
-         path == "/openapi.json";
+  if (path == "/healthz" || path == "/metrics" || path == "/openapi.json") return true;
+  if (path.size() < 3 || path[1] != 'v') return false;
+  std::size_t i = 2;
+  while (i < path.size() && path[i] >= '0' && path[i] <= '9') ++i;
+  return i > 2 && (i == path.size() || path[i] == '/');
 }
 
 std::optional<std::string> read_file(const std::filesystem::path& file) {

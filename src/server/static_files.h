@@ -1,7 +1,7 @@
 // shebao server: the built web portal (web/dist) served next to the API.
 //
 // StaticFiles::serve() answers GET requests for paths outside the
-// API (/v1/, /healthz, /metrics, /openapi.json) from one directory:
+// API (/v1/ and any /vN/, /healthz, /metrics, /openapi.json) from one directory:
 // - a file that exists is sent with its content type; under assets/ (names
 //   carry a content hash) it may be cached for a year, everything else
 //   (index.html, size.txt) must be revalidated (Cache-Control: no-cache);

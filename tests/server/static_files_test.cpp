@@ -49,6 +49,9 @@ TEST_F(StaticFilesTest, ApiPathsAreLeftToTheApi) {
   EXPECT_FALSE(files.serve(get("/healthz")));
   EXPECT_FALSE(files.serve(get("/metrics")));
   EXPECT_FALSE(files.serve(get("/openapi.json")));
+  EXPECT_FALSE(files.serve(get("/v2/nothing")));
+  EXPECT_FALSE(files.serve(get("/v1")));
+  EXPECT_TRUE(files.serve(get("/verify")));  // not an API version: a client route
   HttpRequest post = get("/");
   post.method = "POST";
   EXPECT_FALSE(files.serve(post));

@@ -233,6 +233,13 @@ const journeys = {
     await check(page, 'officer-review');
     await go(page, '/officer/coverage');
     await check(page, 'officer-coverage');
+    // Signing out at the counter leaves nothing typed behind.
+    await page.click('button:has-text("退出")');
+    await page.waitForURL('**/signin**');
+    await page.locator('#login').waitFor();
+    expect((await page.inputValue('#login')) === '', 'sign-out kept the user name');
+    await page.goto(url + '/officer');
+    await page.waitForURL('**/signin**');
   },
 };
 

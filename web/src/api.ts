@@ -150,6 +150,16 @@ export async function signOut() {
   }
   acting.set(null);
   session.set(null);
+  // Signing out on purpose (a shared phone, a counter computer) leaves no
+  // drafts behind; an expired session keeps them.
+  try {
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith('shebao.draft.')) sessionStorage.removeItem(key);
+    }
+  } catch {
+    /* nothing kept */
+  }
+  location.assign('/signin');
 }
 
 // Whose record the person pages show: the signed-in person, or the person an
