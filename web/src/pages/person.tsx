@@ -580,6 +580,24 @@ export function Statement() {
   );
 }
 
+const actionWords: Record<string, [string, string]> = {
+  'person.read': ['查看个人信息', 'read the personal record'],
+  'person.update_contact': ['修改联系方式', 'changed the contact details'],
+  'contributions.read': ['查看缴费记录', 'read the contribution record'],
+  'account.read': ['查看个人账户', 'read the personal account'],
+  'employment.read': ['查看就业记录', 'read the employment record'],
+  'retirement.read': ['查看退休年月', 'read the retirement date'],
+  'transfer.read': ['查看转移申请', 'read the transfer requests'],
+  'transfer.request': ['申请转移', 'requested a transfer'],
+  'access_log.read': ['查看查询记录', 'read this access log'],
+  'statement.read': ['查看权益单', 'read the statement'],
+};
+
+function actionText(action: string): string {
+  const words = actionWords[action];
+  return words ? words[lang.get() === 'en' ? 1 : 0] : action.replace(/_/g, ' ');
+}
+
 export function AccessLog() {
   useSignal(lang);
   const state = useLoad(
@@ -594,30 +612,19 @@ export function AccessLog() {
           doc.accesses.length === 0 ? (
             <p>{t('access.none')}</p>
           ) : (
-            <Scroll label={t('access.title')}>
-              <table id="access-list">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('access.at')}</th>
-                    <th scope="col">{t('access.who')}</th>
-                    <th scope="col">{t('access.role')}</th>
-                    <th scope="col">{t('access.action')}</th>
-                    <th scope="col">{t('access.purpose')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {doc.accesses.map((a, i) => (
-                    <tr key={i}>
-                      <td>{a.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</td>
-                      <td>{a.who}</td>
-                      <td>{t(('role.' + a.role) as 'role.person')}</td>
-                      <td>{a.action.replace(/_/g, ' ')}</td>
-                      <td>{readablePurpose(a.purpose)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
+            <ol class="entries" id="access-list">
+              {doc.accesses.map((a, i) => (
+                <li key={i}>
+                  <p>
+                    <strong>{a.who}</strong> ({t(('role.' + a.role) as 'role.person')}) — {actionText(a.action)}
+                  </p>
+                  <p class="hint">
+                    <span class="label">{t('access.at')}:</span> {a.at.slice(0, 19).replace('T', ' ')} UTC ·{' '}
+                    <span class="label">{t('access.purpose')}:</span> {readablePurpose(a.purpose)}
+                  </p>
+                </li>
+              ))}
+            </ol>
           )
         }
       </Loaded>
