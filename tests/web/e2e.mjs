@@ -19,6 +19,13 @@ const out = process.env.E2E_OUT;
 const declaration = readFileSync(process.env.E2E_DECLARATION, 'utf8');
 const axeReport = [];
 
+// A resident ID (GB 11643) with its check character.
+function residentId(first17) {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((s, c, i) => s + Number(c) * weights[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
 function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -228,6 +235,24 @@ const journeys = {
     await page.fill('#find-id', '110101199003070000');
     await page.click('button:has-text("查找")');
     await expectText(page, '输入有误');
+    // A self-employed person registered at the counter as a flexible worker with the base chosen.
+    await go(page, '/officer/register');
+    const newcomer = residentId(person.slice(0, 6) + '19900101' + '35' + '7');
+    await page.fill('#reg-id', newcomer);
+    await page.fill('#reg-name', '李小梅');
+    await page.fill('#reg-pinyin', 'Li Xiaomei');
+    await page.fill('#reg-hukou', person.slice(0, 6));
+    await page.selectOption('#reg-category', 'female_55');
+    await expectText(page, '每月缴费：960.00');
+    await page.fill('#flex-ratio', '1');
+    await expectText(page, '每月缴费：1600.00');
+    await check(page, 'officer-register');
+    await page.click('button:has-text("登记")');
+    await expectText(page, '已登记：李小梅');
+    await go(page, '/officer');
+    await page.fill('#find-id', newcomer);
+    await page.click('button:has-text("查找")');
+    await expectText(page, '李小梅（Li Xiaomei）');
     await go(page, '/officer/review');
     await expectText(page, '目前没有数据');
     await check(page, 'officer-review');

@@ -10,7 +10,7 @@ import { Link, navigate, path } from './ui';
 import { SignIn } from './pages/signin';
 import { Home, Record, Account, Retirement, Flexible, Transfers, Statement, AccessLog } from './pages/person';
 import { Declaration, Arrears } from './pages/employer';
-import { Find, Placeholder } from './pages/officer';
+import { Find, Placeholder, Register } from './pages/officer';
 import './style.css';
 
 type Page = { key: Key; render: () => preact.JSX.Element };
@@ -31,6 +31,7 @@ const employerPages: Record<string, Page> = {
 };
 const officerPages: Record<string, Page> = {
   '/officer': { key: 'nav.find', render: () => <Find /> },
+  '/officer/register': { key: 'nav.register', render: () => <Register /> },
   '/officer/review': { key: 'nav.review', render: () => <Placeholder title="review.title" text="review.unavailable" /> },
   '/officer/coverage': { key: 'nav.coverage', render: () => <Placeholder title="coverage.title" text="coverage.unavailable" /> },
 };

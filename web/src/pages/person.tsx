@@ -402,19 +402,23 @@ function Pension(props: { retirement: RetirementDoc; record: Contributions; acco
   );
 }
 
-export function Flexible() {
-  useSignal(lang);
-  const [wage, setWage] = useDraft('flex.wage', '8000');
-  const [ratio, setRatio] = useDraft('flex.ratio', '0.60');
-  const [quote, setQuote] = useState<{ result: Record<string, string>; trace: TraceStep[] } | null>(null);
+interface Quote {
+  result: Record<string, string>;
+  trace: TraceStep[];
+}
+
+// The flexible worker's monthly payment for a wage and a base ratio, asked of
+// the calculations endpoint 200 ms after the last change (older answers are
+// dropped).
+export function useFlexibleQuote(wage: string, ratio: string): { quote: Quote | null; error: unknown } {
+  const [quote, setQuote] = useState<Quote | null>(null);
   const [error, setError] = useState<unknown>(null);
   const sequence = useRef(0);
-
   useEffect(() => {
     const mine = ++sequence.current;
     const timer = setTimeout(async () => {
       try {
-        const doc = await call<{ result: Record<string, string>; trace: TraceStep[] }>('/v1/calculations/flexible', {
+        const doc = await call<Quote>('/v1/calculations/flexible', {
           method: 'POST',
           body: {
             contribution_month: new Date().toISOString().slice(0, 7),
@@ -432,41 +436,65 @@ export function Flexible() {
     }, 200);
     return () => clearTimeout(timer);
   }, [wage, ratio]);
+  return { quote, error };
+}
 
+// The base inputs (average wage, ratio slider) of a flexible worker.
+export function BaseInputs(props: { wage: string; ratio: string; setWage: (v: string) => void; setRatio: (v: string) => void }) {
+  return (
+    <>
+      <label for="flex-wage">{t('flex.wage')}</label>
+      <input id="flex-wage" inputMode="decimal" value={props.wage} onInput={(e) => props.setWage(e.currentTarget.value)} />
+      <label for="flex-ratio">{t('flex.ratio')}</label>
+      <div class="range">
+        <input
+          id="flex-ratio"
+          type="range"
+          min="0.6"
+          max="3"
+          step="0.05"
+          value={props.ratio}
+          aria-valuetext={`${Math.round(Number(props.ratio) * 100)}%`}
+          onInput={(e) => props.setRatio(e.currentTarget.value)}
+        />
+        <output for="flex-ratio">{Math.round(Number(props.ratio) * 100)}%</output>
+      </div>
+    </>
+  );
+}
+
+export function QuoteView(props: { quote: Quote | null; error: unknown; traceLevel: 2 | 3 }) {
+  return (
+    <>
+      <ErrorMessage error={props.error} />
+      {props.quote && (
+        <div aria-live="polite" class="quote">
+          <p>{t('flex.base', { amount: props.quote.result.contribution_base })}</p>
+          <p class="big" id="flex-total">
+            {t('flex.total', { amount: props.quote.result.total_contribution })}
+          </p>
+          <p>{t('flex.accountpart', { amount: props.quote.result.account_credit })}</p>
+          <p>{t('flex.pooledpart', { amount: props.quote.result.pooled_fund_part })}</p>
+          <Trace trace={props.quote.trace} title={t('retirement.why')} level={props.traceLevel} />
+        </div>
+      )}
+    </>
+  );
+}
+
+export function Flexible() {
+  useSignal(lang);
+  const [wage, setWage] = useDraft('flex.wage', '8000');
+  const [ratio, setRatio] = useDraft('flex.ratio', '0.60');
+  const { quote, error } = useFlexibleQuote(wage, ratio);
   return (
     <>
       <Title k="flex.title" />
       <p>{t('flex.intro')}</p>
       <form class="card" onSubmit={(e) => e.preventDefault()}>
-        <label for="flex-wage">{t('flex.wage')}</label>
-        <input id="flex-wage" inputMode="decimal" value={wage} onInput={(e) => setWage(e.currentTarget.value)} />
-        <label for="flex-ratio">{t('flex.ratio')}</label>
-        <div class="range">
-          <input
-            id="flex-ratio"
-            type="range"
-            min="0.6"
-            max="3"
-            step="0.05"
-            value={ratio}
-            aria-valuetext={`${Math.round(Number(ratio) * 100)}%`}
-            onInput={(e) => setRatio(e.currentTarget.value)}
-          />
-          <output for="flex-ratio">{Math.round(Number(ratio) * 100)}%</output>
-        </div>
+        <BaseInputs wage={wage} ratio={ratio} setWage={setWage} setRatio={setRatio} />
       </form>
-      <ErrorMessage error={error} />
-      {quote && (
-        <div aria-live="polite" class="quote">
-          <p>{t('flex.base', { amount: quote.result.contribution_base })}</p>
-          <p class="big" id="flex-total">
-            {t('flex.total', { amount: quote.result.total_contribution })}
-          </p>
-          <p>{t('flex.accountpart', { amount: quote.result.account_credit })}</p>
-          <p>{t('flex.pooledpart', { amount: quote.result.pooled_fund_part })}</p>
-          <Trace trace={quote.trace} title={t('retirement.why')} level={2} />
-        </div>
-      )}
+      <QuoteView quote={quote} error={error} traceLevel={2} />
     </>
   );
 }
