@@ -167,7 +167,7 @@ const journeys = {
     await check(page, 'person-transfers');
 
     await go(page, '/me/access');
-    await page.locator('#access-list tbody tr').first().waitFor();
+    await page.locator('#access-list li').first().waitFor();
     expect((await page.locator('#access-list').innerText()).includes('self-service'), 'access log: no self-service entry');
     await check(page, 'person-access');
   },
@@ -226,7 +226,7 @@ const journeys = {
     await expectText(page, '个人账户余额');
     await check(page, 'officer-acting-home');
     await go(page, '/me/access');
-    await page.locator('#access-list tbody tr').first().waitFor();
+    await page.locator('#access-list li').first().waitFor();
     const log = await page.locator('#access-list').innerText();
     expect(log.includes('officer1') && log.includes('assisted-service: 窗口代办 e2e'), 'access log: the assisted service is not recorded with its purpose');
     await check(page, 'officer-acting-access');
