@@ -30,7 +30,7 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function expectText(page, text, timeout = 5000) {
+async function expectText(page, text, timeout = 10000) {
   await page.getByText(text, { exact: false }).first().waitFor({ timeout });
 }
 
@@ -274,7 +274,7 @@ try {
   for (const [name, run] of Object.entries(journeys)) {
     const context = await browser.newContext({ viewport: { width: 360, height: 760 }, locale: 'zh-CN' });
     const page = await context.newPage();
-    page.setDefaultTimeout(8000);
+    page.setDefaultTimeout(15000);
     const started = Date.now();
     try {
       await run(page);

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api';
-import { t } from './i18n';
+import { lang, t } from './i18n';
 import { signal } from './state';
 
 export const path = signal<string>(location.pathname + location.search);
@@ -32,16 +32,38 @@ export function Link(props: { href: string; children: ComponentChildren; current
   );
 }
 
+// Chinese wording of the error codes a declaration line or a form most often
+// gets; other codes show the service's own (English) message.
+export const zhCodes: Record<string, string> = {
+  unknown_person: '该身份号码未登记参保',
+  unknown_employer: '单位未登记',
+  not_employed: '该人员不在本单位就业',
+  duplicate_line: '与前面的行重复',
+  future_month: '申报月份在未来',
+  split_declaration: '同一人同一月份的申报被拆分',
+  missing_column: '缺少列',
+  bad_check_character: '身份号码校验位错误',
+  bad_length: '长度不正确',
+  bad_character: '含有不允许的字符',
+  bad_birth_date: '出生日期不正确',
+  invalid_input: '格式不正确',
+  out_of_range: '数值超出范围',
+  conflict: '与已有记录冲突',
+  unknown_category: '不是可选的值',
+};
+
 export function errorText(error: unknown): string {
   if (!(error instanceof ApiError)) return t('err.server');
   if (error.status === 0) return t('err.network');
   if (error.status === 401) return t('err.expired');
   if (error.status === 403) return t('err.forbidden');
   if (error.status === 404) return t('err.notfound');
-  if (error.status === 409) return t('err.conflict', { detail: error.detail });
+  const zh = lang.get() === 'zh' && zhCodes[error.code];
+  const detail = (error.field ? error.field + ': ' : '') + (zh ? `${zhCodes[error.code]}（${error.detail}）` : error.detail);
+  if (error.status === 409) return t('err.conflict', { detail });
   if (error.status === 429) return t('err.rate');
   if (error.status >= 500) return t('err.server');
-  return t('err.invalid', { detail: (error.field ? error.field + ': ' : '') + error.detail });
+  return t('err.invalid', { detail });
 }
 
 export function ErrorMessage(props: { error: unknown }) {

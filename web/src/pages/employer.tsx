@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { call, session } from '../api';
 import { lang, t } from '../i18n';
 import { useDraft, useSignal } from '../state';
-import { ErrorMessage, Loaded, Scroll, useLoad } from '../ui';
+import { ErrorMessage, Loaded, Scroll, useLoad, zhCodes } from '../ui';
 
 interface UploadDoc {
   upload_id: number;
@@ -49,24 +49,6 @@ export function parseFeedback(text: string): FeedbackRow[] {
   }
   return rows;
 }
-
-// Chinese wording of the feedback codes a declaration most often gets; other
-// codes show the service's own message.
-const zhCodes: Record<string, string> = {
-  unknown_person: '该身份号码未登记参保',
-  unknown_employer: '单位未登记',
-  not_employed: '该人员不在本单位就业',
-  duplicate_line: '与前面的行重复',
-  future_month: '申报月份在未来',
-  split_declaration: '同一人同一月份的申报被拆分',
-  missing_column: '缺少列',
-  bad_check_character: '身份号码校验位错误',
-  bad_length: '长度不正确',
-  bad_character: '含有不允许的字符',
-  bad_birth_date: '出生日期不正确',
-  invalid_input: '格式不正确',
-  out_of_range: '数值超出范围',
-};
 
 function problemText(row: FeedbackRow): string {
   if (lang.get() === 'zh' && zhCodes[row.code]) return `${zhCodes[row.code]}（${row.code}）`;

@@ -125,10 +125,12 @@ function employerLabel(m: MonthRow): string {
 function YearChart(props: { months: MonthRow[] }) {
   if (props.months.length === 0) return <p>{t('record.empty')}</p>;
   const employers: string[] = [];
+  const regionsOf = new Map<string, Set<string>>();
   const years = new Map<string, Map<string, number>>();
   for (const m of props.months) {
     const who = employerLabel(m);
     if (!employers.includes(who)) employers.push(who);
+    regionsOf.set(who, (regionsOf.get(who) ?? new Set<string>()).add(regionName(m.region)));
     const year = m.month.slice(0, 4);
     const row = years.get(year) ?? new Map<string, number>();
     row.set(who, (row.get(who) ?? 0) + 1);
@@ -174,7 +176,7 @@ function YearChart(props: { months: MonthRow[] }) {
           {employers.map((who, e) => (
             <li key={who}>
               <span class="swatch" style={{ background: palette[e % palette.length] }} aria-hidden="true" />
-              {who}
+              {who} · {[...(regionsOf.get(who) ?? [])].join(', ')}
             </li>
           ))}
         </ul>
