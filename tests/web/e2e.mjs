@@ -205,6 +205,8 @@ const journeys = {
     await page.click('button:has-text("Submit declaration")');
     await expectText(page, 'Every line was accepted');
     await check(page, 'employer-resubmitted-en');
+    await page.reload(); // the last upload's feedback is read back from the API
+    await expectText(page, 'Every line was accepted');
     await go(page, '/employer/arrears');
     await expectText(page, 'not available online yet');
     await check(page, 'employer-arrears');

@@ -1,7 +1,8 @@
 // The employer agent's pages: upload a monthly declaration (a CSV file, or
 // its text corrected in place), read the per-line feedback, fix and submit
-// again; arrears and late fees (not offered by the API yet).
-import { useState } from 'preact/hooks';
+// again (the last upload's feedback is fetched again after a reload); arrears
+// and late fees (not offered by the API yet).
+import { useEffect, useState } from 'preact/hooks';
 import { call, session } from '../api';
 import { lang, t } from '../i18n';
 import { useDraft, useSignal } from '../state';
@@ -61,6 +62,12 @@ export function Declaration() {
   const employer = useLoad(() => call<{ name: string; credit_code: string }>('/v1/employers/' + code), [code]);
   const [text, setText] = useDraft('declaration.text', '');
   const [result, setResult] = useState<UploadDoc | null>(null);
+  // The last upload's feedback is read again after a reload or a new sign-in.
+  const [lastUpload, setLastUpload] = useDraft('declaration.upload', 0);
+  useEffect(() => {
+    if (!lastUpload || result) return;
+    call<UploadDoc>(`/v1/employers/${code}/uploads/${lastUpload}`).then(setResult, () => setLastUpload(0));
+  }, [lastUpload]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const lines = text.split(/\r?\n/);
@@ -74,7 +81,9 @@ export function Declaration() {
     setBusy(true);
     setError(null);
     try {
-      setResult(await call<UploadDoc>(`/v1/employers/${code}/declarations`, { method: 'POST', csv: text }));
+      const doc = await call<UploadDoc>(`/v1/employers/${code}/declarations`, { method: 'POST', csv: text });
+      setResult(doc);
+      setLastUpload(doc.upload_id);
     } catch (err) {
       setError(err);
     } finally {
