@@ -168,7 +168,7 @@ const journeys = {
 
     await go(page, '/me/access');
     await page.locator('#access-list li').first().waitFor();
-    expect((await page.locator('#access-list').innerText()).includes('self-service'), 'access log: no self-service entry');
+    expect((await page.locator('#access-list').innerText()).includes('本人自助查询'), 'access log: no self-service entry');
     await check(page, 'person-access');
   },
 
@@ -230,7 +230,7 @@ const journeys = {
     await go(page, '/me/access');
     await page.locator('#access-list li').first().waitFor();
     const log = await page.locator('#access-list').innerText();
-    expect(log.includes('officer1') && log.includes('assisted-service: 窗口代办 e2e'), 'access log: the assisted service is not recorded with its purpose');
+    expect(log.includes('officer1') && log.includes('窗口协助办理: 窗口代办 e2e'), 'access log: the assisted service is not recorded with its purpose');
     await check(page, 'officer-acting-access');
     await page.click('button:has-text("结束代办")');
     await page.waitForURL('**/officer');

@@ -3,6 +3,7 @@
 // sessionStorage: it ends with the browser tab). A 401 on an authenticated
 // call ends the session and sends the person to sign-in with a message; forms
 // keep their drafts (state.ts useDraft), so nothing typed is lost.
+import { t } from './i18n';
 import { signal } from './state';
 
 export interface Session {
@@ -75,12 +76,20 @@ export function purposeHeader(note: string): string {
   return text ? 'assisted-service: ' + text : 'assisted-service';
 }
 
+// The purpose of an access as the person reads it: the API's "self-service"
+// and "not stated" and the portal's "assisted-service: NOTE" in words.
 export function readablePurpose(purpose: string): string {
+  let text = purpose;
   try {
-    return decodeURIComponent(purpose);
+    text = decodeURIComponent(purpose);
   } catch {
-    return purpose;
+    /* shown as recorded */
   }
+  if (text === 'self-service') return t('purpose.self');
+  if (text === 'not stated') return t('purpose.none');
+  if (text === 'assisted-service') return t('purpose.assisted');
+  if (text.startsWith('assisted-service: ')) return t('purpose.assisted') + ': ' + text.slice('assisted-service: '.length);
+  return text;
 }
 
 export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
