@@ -65,10 +65,12 @@ run() {  # run LABEL URL [wrk args]: prints one summary line, returns 1 on error
   echo "host: $(nproc) cores (shared); server: shebao serve, $(nproc) threads, SQLite, access log off"
   echo
   status=0
+  run "baseline: GET /healthz" "$url/healthz" || status=1
   run "person record (GET, audited)" "$url/v1/persons/$person" || status=1
   run "pension estimate (POST, trace)" "$url/v1/calculations/pension" -s "$work/pension.lua" || status=1
   echo
   echo "goal for the record read: >= 20,000 req/s with p99 < 20 ms"
+  echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; compare with the baseline)"
   curl -s "$url/metrics" | grep -E '^shebao_audit_entries_total' || true
   exit $status
 } | tee "$out"

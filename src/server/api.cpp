@@ -14,6 +14,7 @@
 
 #include "auth/credentials.h"
 #include "auth/policy.h"
+#include "collection/month_entries.h"
 #include "core/ids.h"
 #include "core/region.h"
 #include "ingest/importers.h"
@@ -22,6 +23,7 @@
 #include "rules/case_runner.h"
 #include "server/decode.h"
 #include "storage/api_store.h"
+#include "statement/statement.h"
 #include "storage/database.h"
 
 namespace shebao::server {
@@ -94,6 +96,7 @@ const std::vector<Route>& route_table() {
         {{"GET", "/v1/persons/{resident_id}/employment", true}, RouteId::person_employment},
         {{"GET", "/v1/persons/{resident_id}/access-log", true}, RouteId::person_access_log},
         {{"GET", "/v1/persons/{resident_id}/retirement", true}, RouteId::person_retirement},
+        {{"GET", "/v1/persons/{resident_id}/statement", true}, RouteId::person_statement},
         {{"GET", "/v1/persons/{resident_id}/transfers", true}, RouteId::person_transfers},
         {{"POST", "/v1/persons/{resident_id}/transfers", true}, RouteId::person_transfer_request},
         {{"GET", "/v1/transfers/{transfer_id}", true}, RouteId::transfer_read},
@@ -595,6 +598,38 @@ struct Api::Impl {
     return json_response(200, person_json(view.person));
   }
 
+  // The contribution base of a booked month, recomputed with the rules exactly
+  // as the month run computed it (the ledger keeps amounts, not bases).
+  Result<std::int64_t> contribution_base(const storage::ContributionRecord& r, const registry::Person& person) {
+    if (r.kind == "employee") {
+      collection::DeclaredPersonMonth declared;
+      declared.person_id = person.person_id;
+      declared.employer_region = r.region;
+      auto size = registry::parse_employer_size(r.employer_size);
+      auto unit = registry::parse_unit_type(r.employer_unit_type);
+      if (!size || !unit) return fail(ErrorCode::internal, "employer", "stored employer size or type unknown");
+      declared.employer_size = *size;
+      declared.unit_type = *unit;
+      declared.month = r.month;
+      declared.declared_wage = Money::from_fen(r.declared_wage_fen);
+      auto computed = collection::compute_declared_month(declared, *options.rules, nullptr);
+      if (!computed) return tl::unexpected(computed.error());
+      return computed->contribution_base.fen();
+    }
+    if (!person.flexible_base_ratio || r.region.size() != 6) return std::int64_t{0};
+    const std::string jurisdiction = registry::province_jurisdiction(r.region);
+    auto average = options.rules->find("average_wage_for_base", r.month, jurisdiction);
+    if (!average) return tl::unexpected(average.error());
+    rules::FlexibleContributionQuery query;
+    query.contribution_month = r.month;
+    query.local_average_wage = Money::from_decimal((*average)->number);
+    query.base_ratio = *person.flexible_base_ratio;
+    query.jurisdiction = jurisdiction;
+    auto computed = rules::compute_flexible_contribution(query, *options.rules, nullptr);
+    if (!computed) return tl::unexpected(computed.error());
+    return computed->contribution_base.fen();
+  }
+
   HttpResponse person_contributions(Call& call) {
     auto v = person_for(call, Action::contributions_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
@@ -612,6 +647,9 @@ struct Api::Impl {
       o["employer_name"] = r.employer_name;
       o["region"] = r.region;
       o["declared_wage_fen"] = r.declared_wage_fen;
+      auto base = contribution_base(r, view.person);
+      if (!base) return problem(base.error());
+      o["base_fen"] = *base;
       o["personal_fen"] = r.personal_fen;
       o["pooled_fen"] = r.pooled_fen;
       months.push_back(std::move(o));
@@ -830,6 +868,45 @@ struct Api::Impl {
     transfer.transfer_id = *stored;
     audit(call, Action::transfer_request, view.person.resident_id, call.request.target);
     return json_response(201, transfer_json(transfer, view.person.resident_id));
+  }
+
+  HttpResponse person_statement(Call& call) {
+    const std::string lang = query_value(call.query, "lang").value_or("zh");
+    if (lang != "zh" && lang != "en") {
+      return problem(Error{ErrorCode::unknown_category, "query.lang", "expected zh or en"});
+    }
+    auto v = person_for(call, Action::statement_read);
+    if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
+    auto& view = std::get<PersonView>(v);
+    auto rows = call.worker.store->contributions_of(view.person.person_id);
+    if (!rows) return problem(rows.error());
+    auto balance = call.worker.db->personal_balance(view.person.person_id);
+    if (!balance) return problem(balance.error());
+    statement::Statement doc;
+    doc.resident_id = view.person.resident_id;
+    doc.name = view.person.name;
+    doc.name_pinyin = view.person.name_pinyin;
+    doc.as_of = today(call.now);
+    doc.personal_balance_fen = *balance;
+    for (const auto& r : *rows) {
+      auto base = contribution_base(r, view.person);
+      if (!base) return problem(base.error());
+      // The person's part is what the personal account was credited; the
+      // employer's part went to the pooled fund (none for a flexible month).
+      doc.rows.push_back(statement::Row{r.month, r.employer_name, r.region, *base, r.personal_fen,
+                                        r.kind == "employee" ? r.pooled_fen : 0});
+    }
+#ifdef SHEBAO_HAVE_STATEMENT
+    auto pdf = statement::render_pdf(doc, lang == "en" ? statement::Language::en : statement::Language::zh);
+    if (!pdf) return problem(pdf.error());
+    audit(call, Action::statement_read, view.person.resident_id, call.request.target);
+    HttpResponse response;
+    response.content_type = "application/pdf";
+    response.body = std::move(*pdf);
+    return response;
+#else
+    return problem(503, "not_available", "", "this build has no PDF statement renderer");
+#endif
   }
 
   HttpResponse transfer_read(Call& call) {
@@ -1065,7 +1142,7 @@ struct Api::Impl {
       case RouteId::person_employment: return person_employment(call);
       case RouteId::person_access_log: return person_access_log(call);
       case RouteId::person_retirement: return person_retirement(call);
-      case RouteId::person_statement: return not_visible();
+      case RouteId::person_statement: return person_statement(call);
       case RouteId::person_transfers: return person_transfers(call);
       case RouteId::person_transfer_request: return person_transfer_request(call);
       case RouteId::transfer_read: return transfer_read(call);

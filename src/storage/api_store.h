@@ -76,6 +76,8 @@ struct ContributionRecord {
   std::string employer_code;    // "" for flexible
   std::string employer_name;
   std::string region;           // employer's region, or the flexible worker's scheme region
+  std::string employer_size;    // registry::EmployerSize name ("" for flexible)
+  std::string employer_unit_type;
   std::int64_t declared_wage_fen = 0;  // employee months: the declared wage; 0 for flexible
   std::int64_t personal_fen = 0;       // credited to the personal account
   std::int64_t pooled_fen = 0;         // credited to the pooled fund

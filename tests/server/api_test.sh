@@ -125,6 +125,34 @@ upload_id=$(sed -n 's/.*"upload_id":\([0-9]*\).*/\1/p' "$work/body")
 request "upload feedback" 200 -H "Authorization: Bearer $agent" "$url/v1/employers/$employer/uploads/$upload_id"
 has "upload feedback" '"feedback"'
 
+# The statement as PDF in both languages; the figures are read back with pdftotext.
+request "account for statement" 200 "${auth[@]}" "$url/v1/persons/$person/account"
+balance=$(sed -n 's/.*"balance":"\([0-9.-]*\)".*/\1/p' "$work/body")
+request "contributions for statement" 200 "${auth[@]}" "$url/v1/persons/$person/contributions"
+first_personal=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["months"][0]; print("%d.%02d" % divmod(m["personal_fen"], 100))' "$work/body")
+name=$(grep "^$person," "$work/pop/persons.csv" | cut -d, -f2)
+status=$(curl -s -o "$work/statement.pdf" -w '%{http_code} %{content_type}' "${auth[@]}" "$url/v1/persons/$person/statement?lang=zh")
+if [ "${status%% *}" = 503 ]; then
+  echo "note: this build has no PDF renderer; statement checks skipped"
+elif [ "$status" != "200 application/pdf" ]; then
+  fail "statement: $status"
+elif ! command -v pdftotext >/dev/null; then
+  echo "note: pdftotext missing; statement text not checked"
+else
+  head -c 5 "$work/statement.pdf" | grep -q '%PDF-' || fail "statement (zh) is not a PDF"
+  pdftotext -layout "$work/statement.pdf" - | tr -d ',' >"$work/statement.zh.txt"
+  for text in "$person" "$name" "$balance" "$first_personal"; do
+    grep -qF -- "$text" "$work/statement.zh.txt" || fail "statement (zh) lacks '$text'"
+  done
+  request "statement en" 200 "${auth[@]}" "$url/v1/persons/$person/statement?lang=en"
+  pdftotext -layout "$work/body" - | tr -d ',' >"$work/statement.en.txt"
+  for text in "$person" "$balance" "$first_personal"; do
+    grep -qF -- "$text" "$work/statement.en.txt" || fail "statement (en) lacks '$text'"
+  done
+  request "statement bad language" 400 "${auth[@]}" "$url/v1/persons/$person/statement?lang=fr"
+  request "statement of another person" 404 "${auth[@]}" "$url/v1/persons/$other/statement"
+fi
+
 request "access log" 200 "${auth[@]}" "$url/v1/persons/$person/access-log"
 has "access log" '"who":"officer"'
 has "access log" '"purpose":"pension claim 17"'

@@ -50,7 +50,7 @@ constexpr const char* kFindUpload =
 constexpr const char* kContributions = R"SQL(
 SELECT e.month, e.kind, COALESCE(m.credit_code, ''), COALESCE(m.name, ''),
        CASE e.kind WHEN 1 THEN COALESCE(m.region, '') ELSE (SELECT scheme_region FROM persons WHERE person_id = e.person_id) END,
-       COALESCE(l.wage_fen, 0),
+       COALESCE(l.wage_fen, 0), COALESCE(m.size, ''), COALESCE(m.unit_type, ''),
        (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p WHERE p.entry_id = e.entry_id AND p.account_kind = 1),
        (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p WHERE p.entry_id = e.entry_id AND p.account_kind = 2)
 FROM journal_entries e
@@ -273,8 +273,10 @@ class SqliteApiStore final : public ApiStore {
       r.employer_name = s.text(3);
       r.region = s.text(4);
       r.declared_wage_fen = s.i64(5);
-      r.personal_fen = s.i64(6);
-      r.pooled_fen = s.i64(7);
+      r.employer_size = s.text(6);
+      r.employer_unit_type = s.text(7);
+      r.personal_fen = s.i64(8);
+      r.pooled_fen = s.i64(9);
       out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE) return tl::unexpected(err("contributions").error());
