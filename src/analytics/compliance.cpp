@@ -77,10 +77,11 @@ Result<std::int64_t> employee_total(const registry::Employer& employer, Money wa
 }  // namespace
 
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
-                                           const std::unordered_map<std::string, std::int64_t>& person_ids,
+                                           const std::vector<RegisteredPerson>& registry,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options) {
+  const ResidentIdIndex person_index(registry);
   std::unordered_map<std::string_view, std::size_t> employer_by_code;
   std::unordered_map<std::int64_t, std::size_t> employer_by_id;
   for (std::size_t i = 0; i < employers.size(); ++i) {
@@ -116,9 +117,9 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
     ++row.extract_workers;
     row.extract_income_fen += record.monthly_income.fen();
     std::optional<std::int64_t> declared_wage;
-    if (auto person = person_ids.find(record.resident_id); person != person_ids.end()) {
+    if (const auto person = person_index.find(record.resident_id)) {
       if (auto of_employer = declared.find(employer.employer_id); of_employer != declared.end()) {
-        if (auto wage = of_employer->second.find(person->second); wage != of_employer->second.end()) {
+        if (auto wage = of_employer->second.find(registry[*person].person_id); wage != of_employer->second.end()) {
           declared_wage = wage->second;
         }
       }

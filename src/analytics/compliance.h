@@ -81,9 +81,9 @@ struct ComplianceReport {
   std::int64_t extract_workers_unknown_employer = 0;  // extract names an employer the registry does not have
 };
 
-// `person_ids` maps a resident ID of the registry to its person_id.
+// `registry` gives each resident ID its person_id.
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
-                                           const std::unordered_map<std::string, std::int64_t>& person_ids,
+                                           const std::vector<RegisteredPerson>& registry,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options);

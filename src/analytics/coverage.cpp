@@ -77,6 +77,39 @@ std::string_view age_band(Date birth_date, YearMonth month) {
   return "65+";
 }
 
+namespace {
+
+// The 17 digits and the check character (0-9 or X) of a resident ID as one integer.
+std::optional<std::uint64_t> id_key(std::string_view id) {
+  if (id.size() != 18) return std::nullopt;
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < 17; ++i) {
+    if (id[i] < '0' || id[i] > '9') return std::nullopt;
+    key = key * 10 + static_cast<std::uint64_t>(id[i] - '0');
+  }
+  const char check = id[17];
+  if (check == 'X') return key * 11 + 10;
+  if (check < '0' || check > '9') return std::nullopt;
+  return key * 11 + static_cast<std::uint64_t>(check - '0');
+}
+
+}  // namespace
+
+ResidentIdIndex::ResidentIdIndex(const std::vector<RegisteredPerson>& registry) : registry_(registry) {
+  by_key_.reserve(registry.size());
+  for (std::size_t i = 0; i < registry.size(); ++i) {
+    if (auto key = id_key(registry[i].resident_id)) by_key_.emplace(*key, static_cast<std::uint32_t>(i));
+  }
+}
+
+std::optional<std::size_t> ResidentIdIndex::find(std::string_view resident_id) const {
+  const auto key = id_key(resident_id);
+  if (!key) return std::nullopt;
+  const auto it = by_key_.find(*key);
+  if (it == by_key_.end() || registry_[it->second].resident_id != resident_id) return std::nullopt;
+  return it->second;
+}
+
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
                                        const std::vector<RegisteredPerson>& registry, const CoverageOptions& options) {
   if (options.window_months < 1 || options.window_months > 64) {
@@ -85,30 +118,10 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
   if (options.trend_months < 1 || options.trend_months > 64) {
     return fail(ErrorCode::out_of_range, "--trend", "the trend covers 1 to 64 months");
   }
-  // By resident ID: the 17 digits and the check character (0-9 or X) as one integer.
-  auto id_key = [](std::string_view id) -> std::optional<std::uint64_t> {
-    if (id.size() != 18) return std::nullopt;
-    std::uint64_t key = 0;
-    for (std::size_t i = 0; i < 17; ++i) {
-      if (id[i] < '0' || id[i] > '9') return std::nullopt;
-      key = key * 10 + static_cast<std::uint64_t>(id[i] - '0');
-    }
-    const char check = id[17];
-    if (check == 'X') return key * 11 + 10;
-    if (check < '0' || check > '9') return std::nullopt;
-    return key * 11 + static_cast<std::uint64_t>(check - '0');
-  };
-  std::unordered_map<std::uint64_t, std::uint32_t> by_id;
-  by_id.reserve(registry.size());
-  for (std::size_t i = 0; i < registry.size(); ++i) {
-    if (auto key = id_key(registry[i].resident_id)) by_id.emplace(*key, static_cast<std::uint32_t>(i));
-  }
+  const ResidentIdIndex by_id(registry);
   auto find_by_id = [&](std::string_view id) -> const RegisteredPerson* {
-    auto key = id_key(id);
-    if (!key) return nullptr;
-    auto it = by_id.find(*key);
-    if (it == by_id.end() || registry[it->second].resident_id != id) return nullptr;
-    return &registry[it->second];
+    const auto found = by_id.find(id);
+    return found ? &registry[*found] : nullptr;
   };
   // By name and birth date, built only when a record is not found by its ID: a hash of
   // both, confirmed on a hit; two registered persons with the same pair make it ambiguous.

@@ -130,6 +130,18 @@ struct CoverageReport {
   std::vector<UncoveredPerson> uncovered;  // working groups only, by extract line
 };
 
+// Registered persons by resident ID (an integer key of the 18 characters): the
+// position in the vector it was built from.
+class ResidentIdIndex {
+ public:
+  explicit ResidentIdIndex(const std::vector<RegisteredPerson>& registry);
+  std::optional<std::size_t> find(std::string_view resident_id) const;
+
+ private:
+  const std::vector<RegisteredPerson>& registry_;
+  std::unordered_map<std::uint64_t, std::uint32_t> by_key_;
+};
+
 // Matches each record to the registry (resident ID; else exactly one
 // registered person with the same name and birth date) and classifies it.
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,

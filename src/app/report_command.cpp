@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 
@@ -75,16 +76,25 @@ struct Loaded {
 
 // Opens the database, reads the registry facts and (when given) the extract,
 // and settles the reference month.
-Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required) {
+// Contribution months are read only when `contributions` (coverage needs them).
+Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required,
+                    bool contributions) {
   Loaded loaded;
   if (population_required && arguments.population.empty()) {
     return fail(ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv");
   }
+  // The extract is read on a second thread while the database is read on this one.
+  std::future<Result<std::vector<analytics::PopulationRecord>>> population;
   if (!arguments.population.empty()) {
-    auto population = ingest::read_population(arguments.population);
-    if (!population) return tl::unexpected(population.error());
-    loaded.population = std::move(*population);
+    population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
   }
+  auto take_population = [&]() -> Result<void> {
+    if (!population.valid()) return {};
+    auto read = population.get();
+    if (!read) return tl::unexpected(read.error());
+    loaded.population = std::move(*read);
+    return {};
+  };
   if (options.db_url.starts_with("sqlite:") && !std::filesystem::exists(options.db_url.substr(7))) {
     return fail(ErrorCode::not_found, "--db",
                 "no database at " + options.db_url.substr(7) + "; import a registry first (shebao import registry)");
@@ -106,10 +116,11 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
     }
     month = *latest;
   }
-  auto registry = loaded.db->coverage_facts(*month);
+  auto registry = contributions ? loaded.db->coverage_facts(*month) : loaded.db->registered_persons();
   if (!registry) return tl::unexpected(registry.error());
   loaded.registry = std::move(*registry);
   loaded.month = *month;
+  if (auto taken = take_population(); !taken) return tl::unexpected(taken.error());
   return loaded;
 }
 
@@ -118,7 +129,7 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
 // ---------------------------------------------------------------------------
 
 int coverage_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true);
+  auto loaded = load(options, arguments, true, true);
   if (!loaded) return report_error(loaded.error());
   analytics::CoverageOptions coverage_options;
   coverage_options.month = loaded->month;
@@ -231,7 +242,7 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
 // ---------------------------------------------------------------------------
 
 int compliance_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true);
+  auto loaded = load(options, arguments, true, false);
   if (!loaded) return report_error(loaded.error());
   auto store = ingest::load_rules_directory(options.rules_dir);
   if (!store) return report_error(store.error());
@@ -239,12 +250,9 @@ int compliance_command(const DataOptions& options, const ReportArguments& argume
   if (!employers) return report_error(employers.error());
   auto lines = loaded->db->declared_lines(loaded->month);
   if (!lines) return report_error(lines.error());
-  std::unordered_map<std::string, std::int64_t> person_ids;
-  person_ids.reserve(loaded->registry.size());
-  for (const auto& person : loaded->registry) person_ids.emplace(person.resident_id, person.person_id);
   analytics::ComplianceOptions compliance_options;
   compliance_options.month = loaded->month;
-  auto report = analytics::compliance_report(loaded->population, person_ids, *employers, *lines, *store,
+  auto report = analytics::compliance_report(loaded->population, loaded->registry, *employers, *lines, *store,
                                              compliance_options);
   if (!report) return report_error(report.error());
 
@@ -334,7 +342,7 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   if (!burden || burden->sign() <= 0) {
     return report_error(Error{ErrorCode::invalid_input, "--burden", "a share of income > 0, e.g. 0.20"});
   }
-  auto loaded = load(options, arguments, false);
+  auto loaded = load(options, arguments, false, false);
   if (!loaded) return report_error(loaded.error());
   auto store = ingest::load_rules_directory(options.rules_dir);
   if (!store) return report_error(store.error());
@@ -362,17 +370,18 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
     month.declared_wage = Money::from_fen(line.wage_fen);
     input.employee_months.push_back(std::move(month));
   }
-  std::unordered_map<std::string_view, std::int64_t> person_ids;
   for (const auto& person : loaded->registry) {
-    person_ids.emplace(person.resident_id, person.person_id);
     if (person.scheme == registry::Scheme::flexible && person.flexible_base_ratio) {
       input.flexible_months.push_back(
           collection::FlexibleMonth{person.person_id, person.scheme_region, *person.flexible_base_ratio, loaded->month});
     }
   }
+  const analytics::ResidentIdIndex person_index(loaded->registry);
+  input.extract.reserve(loaded->population.size());
   for (const auto& record : loaded->population) {
-    if (auto found = person_ids.find(record.resident_id); found != person_ids.end()) {
-      input.extract.emplace(found->second, std::pair{analytics::group_of(record), record.monthly_income});
+    if (const auto found = person_index.find(record.resident_id)) {
+      input.extract.emplace(loaded->registry[*found].person_id,
+                            std::pair{analytics::group_of(record), record.monthly_income});
     }
   }
   auto report = analytics::simulate(input, changes, *store);

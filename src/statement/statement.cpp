@@ -21,7 +21,7 @@ constexpr double kMargin = 48.0;
 constexpr double kRowHeight = 15.0;
 constexpr double kBodySize = 9.0;
 constexpr char32_t kProbeCharacter = U'\u4E2D';  // 中: the font must draw Chinese
-constexpr const char* kFontPattern = "Noto Sans CJK SC:lang=zh-cn";
+constexpr const char* kFontPattern = "WenQuanYi Micro Hei:lang=zh-cn";
 
 struct Labels {
   const char* title;
@@ -111,7 +111,7 @@ Result<cairo_font_face_t*> cjk_font_face() {
   if (found.pattern == nullptr || FcPatternGetCharSet(found.pattern, FC_CHARSET, 0, &charset) != FcResultMatch ||
       FcCharSetHasChar(charset, kProbeCharacter) == FcFalse) {
     return fail(ErrorCode::internal, "font", std::string("no installed font draws Chinese characters (looked for \"") +
-                                         kFontPattern + "\"); install fonts-noto-cjk");
+                                         kFontPattern + "\"); install fonts-wqy-microhei");
   }
   cairo_font_face_t* face = cairo_ft_font_face_create_for_pattern(found.pattern);
   if (cairo_font_face_status(face) != CAIRO_STATUS_SUCCESS) {

@@ -202,6 +202,8 @@ class Database {
   // that have a contribution (employee or flexible) booked and not reversed,
   // the province of the latest one, and whether a transfer was ever requested.
   virtual Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) = 0;
+  // The same persons without their contribution months (recent_months 0, no last_month).
+  virtual Result<std::vector<analytics::RegisteredPerson>> registered_persons() = 0;
   // The latest month with a contribution (employee or flexible) booked; nullopt when none.
   virtual Result<std::optional<YearMonth>> latest_contribution_month() = 0;
   // Every employer with its arrears (dues not paid, months up to `up_to`) and late fees booked.

@@ -197,19 +197,21 @@ TEST_F(RulesTest, ComplianceEstimatesWhatUndeclaredAndShortWagesMiss) {
   payer.employer.region = "440300";
   payer.arrears_fen = 500;
   payer.unpaid_months = 1;
-  std::vector<PopulationRecord> population{worker("P1", "440300", "440300"), worker("P2", "440300", "440300"),
-                                           worker("P3", "440300", "440300"), worker("P4", "440300", "440300")};
+  std::vector<PopulationRecord> population{
+      worker("110105198503040011", "440300", "440300"), worker("110105198503040022", "440300", "440300"),
+      worker("110105198503040033", "440300", "440300"), worker("110105198503040044", "440300", "440300")};
   for (auto& record : population) {
     record.employer_credit_code = employer.employer.credit_code;
     record.monthly_income = *Money::parse("10000.00");
   }
   population[3].employer_credit_code = "UNKNOWN";
-  const std::unordered_map<std::string, std::int64_t> person_ids{{"P1", 1}, {"P2", 2}};
+  std::vector<RegisteredPerson> registry{registered(1, "110105198503040011", 1, 44),
+                                         registered(2, "110105198503040022", 1, 44)};
   // P1 declared in full, P2 at 7,000 (short), P3 not declared at all.
   const std::vector<DeclaredLineFact> lines{{1, 7, 1000000}, {2, 7, 700000}};
   ComplianceOptions options;
   options.month = kMonth;
-  auto report = compliance_report(population, person_ids, {employer, payer}, lines, *store_, options);
+  auto report = compliance_report(population, registry, {employer, payer}, lines, *store_, options);
   ASSERT_TRUE(report) << report.error().to_string();
   ASSERT_EQ(report->employers.size(), 1u);
   const ComplianceRow& row = report->employers[0];

@@ -1451,16 +1451,8 @@ class SqliteDatabase final : public Database {
     return latest;
   }
 
-  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
-    // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
-    constexpr std::uint32_t kAbsent = UINT32_MAX;
+  Result<std::vector<analytics::RegisteredPerson>> registered_persons() override {
     std::vector<analytics::RegisteredPerson> persons;
-    std::vector<std::uint32_t> index;
-    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
-      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
-      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
-      return i == kAbsent ? nullptr : &persons[i];
-    };
     {
       auto s = statement(kAnalyticsPersons);
       if (!s) return tl::unexpected(s.error());
@@ -1477,16 +1469,32 @@ class SqliteDatabase final : public Database {
         if (!q.is_null(6)) {
           if (auto ratio = Decimal::parse(q.text(6))) p.flexible_base_ratio = *ratio;
         }
-        if (p.person_id > 0) {
-          const auto id = static_cast<std::size_t>(p.person_id);
-          if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
-          index[id] = static_cast<std::uint32_t>(persons.size());
-        }
         persons.push_back(std::move(p));
       }
       if (rc != SQLITE_DONE) return step_error(q, "persons");
       q.reset();
     }
+    return persons;
+  }
+
+  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+    auto registered = registered_persons();
+    if (!registered) return tl::unexpected(registered.error());
+    std::vector<analytics::RegisteredPerson> persons = std::move(*registered);
+    // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
+    constexpr std::uint32_t kAbsent = UINT32_MAX;
+    std::vector<std::uint32_t> index;
+    for (std::size_t i = 0; i < persons.size(); ++i) {
+      if (persons[i].person_id <= 0) continue;
+      const auto id = static_cast<std::size_t>(persons[i].person_id);
+      if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
+      index[id] = static_cast<std::uint32_t>(i);
+    }
+    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
+      const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
+      return i == kAbsent ? nullptr : &persons[i];
+    };
     // Declaration -> (month serial, province of the employer).
     std::vector<std::pair<std::int32_t, std::int8_t>> declarations;
     {
