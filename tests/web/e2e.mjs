@@ -132,7 +132,13 @@ const journeys = {
     await check(page, 'person-flexible');
 
     await go(page, '/me/statement');
-    await expectText(page, 'not available yet');
+    await page.selectOption('#statement-lang', 'en');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download the statement")')]);
+    expect(download.suggestedFilename() === `shebao-statement-${person}-en.pdf`, 'statement: unexpected file name ' + download.suggestedFilename());
+    const pdfPath = join(out, 'statement-en.pdf');
+    await download.saveAs(pdfPath);
+    expect(readFileSync(pdfPath).subarray(0, 5).toString() === '%PDF-', 'statement: not a PDF');
+    await expectText(page, 'Downloaded shebao-statement-');
     await check(page, 'person-statement');
   },
 

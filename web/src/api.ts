@@ -65,6 +65,7 @@ interface CallOptions {
   csv?: string;
   auth?: boolean;
   purpose?: string; // an officer's note: X-Purpose of this call (purposeHeader)
+  blob?: boolean; // answer the body as a Blob (a PDF)
 }
 
 // The X-Purpose of an officer's call at the counter: "assisted-service", then
@@ -114,6 +115,13 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
     throw new ApiError(0, 'network', '', '');
   }
   if (response.status === 204) return undefined as T;
+  if (options.blob && response.ok) {
+    try {
+      return (await response.blob()) as T;
+    } catch {
+      throw new ApiError(0, 'network', '', '');
+    }
+  }
   let doc: any = null;
   try {
     doc = await response.json();

@@ -1,7 +1,7 @@
 // The insured person's pages (also shown to an officer acting for a person at
 // the counter): home, contribution record with a chart by year, account,
 // retirement date and pension estimate with their traces, flexible-worker
-// quote, transfers, statement, and who accessed the record.
+// quote, transfers, statement PDF download, and who accessed the record.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, money, readablePurpose, subject } from '../api';
 import { lang, t } from '../i18n';
@@ -600,12 +600,59 @@ export function Transfers() {
   );
 }
 
+// The statement PDF is fetched with the session token (a plain link could not
+// carry it) and handed to the browser as a download.
 export function Statement() {
-  useSignal(lang);
+  const current = useSignal(lang);
+  const [pdfLang, setPdfLang] = useDraft<string>('statement.lang', current);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState('');
+
+  const download = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved('');
+    try {
+      const pdf = await call<Blob>(`${base()}/statement?lang=${pdfLang}`, { blob: true });
+      const name = `shebao-statement-${subject()}-${pdfLang}.pdf`;
+      const href = URL.createObjectURL(pdf);
+      const a = document.createElement('a');
+      a.href = href;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 60000);
+      setSaved(t('statement.saved', { name, kb: Math.max(1, Math.round(pdf.size / 1024)) }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <>
       <Title k="statement.title" />
-      <p class="notice">{t('statement.unavailable')}</p>
+      <p>{t('statement.intro')}</p>
+      <form class="card" onSubmit={download}>
+        <label for="statement-lang">{t('statement.lang')}</label>
+        <select id="statement-lang" value={pdfLang} onChange={(e) => setPdfLang(e.currentTarget.value)}>
+          <option value="zh">中文</option>
+          <option value="en">English</option>
+        </select>
+        <button type="submit" disabled={busy}>
+          {busy ? t('loading') : t('statement.download')}
+        </button>
+      </form>
+      <ErrorMessage error={error} />
+      {saved && (
+        <p class="ok" role="status">
+          {saved}
+        </p>
+      )}
     </>
   );
 }
