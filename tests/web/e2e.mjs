@@ -4,6 +4,7 @@
 // overflow at 360 px, and saved as a screenshot in E2E_OUT. Each journey
 // runs in its own browser context; a failing journey is reported and the
 // others still run; the browser is closed whatever happens.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -15,6 +16,9 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const url = process.env.E2E_URL;
 const person = process.env.E2E_PERSON;
+// The province of the person's employer (digits 3-4 of the credit code): where the contributions are.
+const fromProvince = 'CN-' + process.env.E2E_EMPLOYER.slice(2, 4);
+const toProvince = fromProvince === 'CN-11' ? 'CN-31' : 'CN-11';
 const out = process.env.E2E_OUT;
 const declaration = readFileSync(process.env.E2E_DECLARATION, 'utf8');
 const axeReport = [];
@@ -147,8 +151,8 @@ const journeys = {
     await signIn(page, 'person1', 'person-pass-1');
     await page.waitForURL('**/me/transfers');
     await expectText(page, '暂无转移申请');
-    await page.selectOption('#from', 'CN-' + person.slice(0, 2));
-    await page.selectOption('#to', 'CN-11');
+    await page.selectOption('#from', fromProvince);
+    await page.selectOption('#to', toProvince);
     // The session ends on the server (as when it expires): the next call answers 401.
     await page.evaluate(async () => {
       const token = JSON.parse(sessionStorage.getItem('shebao.session')).token;
@@ -162,14 +166,19 @@ const journeys = {
     await page.fill('#password', 'person-pass-1');
     await page.click('button[type=submit]');
     await page.waitForURL('**/me/transfers');
-    expect((await page.inputValue('#from')) === 'CN-' + person.slice(0, 2), 'the transfer form lost "from"');
-    expect((await page.inputValue('#to')) === 'CN-11', 'the transfer form lost "to"');
+    expect((await page.inputValue('#from')) === fromProvince, 'the transfer form lost "from"');
+    expect((await page.inputValue('#to')) === toProvince, 'the transfer form lost "to"');
     await page.click('button:has-text("申请转移")');
     await expectText(page, '转移申请已提交');
     await page.locator('#transfer-list tbody tr').first().waitFor();
     expect((await page.locator('#transfer-list').innerText()).includes('已申请'), 'transfer status not shown');
+    expect((await page.locator('.steps li[aria-current=step]').innerText()) === '已申请', 'transfer: the current step is not "requested"');
+    // The sending province computes the transfer (as its back office would); the person follows it.
+    const id = (await page.locator('#transfer-list tbody tr td').first().innerText()).trim();
+    execFileSync(process.env.E2E_SHEBAO, ['transfer', 'compute', id, '--db', process.env.E2E_DB], { stdio: 'ignore' });
     await page.click('button:has-text("刷新状态")');
-    await page.locator('#transfer-list tbody tr').first().waitFor();
+    await page.locator('.steps li[aria-current=step]:has-text("已核算")').waitFor();
+    await expectText(page, '转移个人账户');
     await check(page, 'person-transfers');
 
     await go(page, '/me/access');

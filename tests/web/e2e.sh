@@ -55,6 +55,6 @@ if [ -z "$url" ]; then
 fi
 
 mkdir -p "$out"
-E2E_URL="$url" E2E_PERSON="$person" E2E_EMPLOYER="$employer" E2E_DECLARATION="$work/declaration.csv" \
+E2E_URL="$url" E2E_SHEBAO="$shebao" E2E_DB="$db" E2E_PERSON="$person" E2E_EMPLOYER="$employer" E2E_DECLARATION="$work/declaration.csv" \
   E2E_OUT="$out" timeout 240 node "$source_dir/tests/web/e2e.mjs"
 "$shebao" audit verify --db "$db"

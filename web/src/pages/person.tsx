@@ -40,6 +40,9 @@ interface RetirementDoc {
   trace: TraceStep[];
 }
 interface TransferDoc {
+  account_fen?: number;
+  pooled_fen?: number;
+  counted_months?: number;
   transfer_id: number;
   from: string;
   to: string;
@@ -566,6 +569,7 @@ export function Transfers() {
           doc.transfers.length === 0 ? (
             <p>{t('transfers.none')}</p>
           ) : (
+            <>
             <Scroll label={t('transfers.list')}>
               <table id="transfer-list">
                 <thead>
@@ -593,10 +597,46 @@ export function Transfers() {
                 </tbody>
               </table>
             </Scroll>
+            <TransferSteps transfer={doc.transfers[doc.transfers.length - 1]} />
+            </>
           )
         }
       </Loaded>
     </>
+  );
+}
+
+const transferSteps = ['requested', 'computed', 'sent', 'credited'];
+
+// Where the latest transfer stands, step by step.
+function TransferSteps(props: { transfer: TransferDoc }) {
+  const x = props.transfer;
+  const at = transferSteps.indexOf(x.status);
+  return (
+    <section class="card" aria-labelledby="steps-title">
+      <h3 id="steps-title">
+        #{x.transfer_id} {regionName(x.from)} → {regionName(x.to)}
+      </h3>
+      {x.status === 'refused' ? (
+        <p class="error">
+          {t('status.refused')}
+          {x.reason ? `: ${x.reason}` : ''}
+        </p>
+      ) : (
+        <ol class="steps">
+          {transferSteps.map((step, i) => (
+            <li key={step} class={i <= at ? 'done' : ''} aria-current={i === at ? 'step' : undefined}>
+              {t(('status.' + step) as 'status.requested')}
+            </li>
+          ))}
+        </ol>
+      )}
+      {at >= 1 && (
+        <p>
+          {t('transfers.amounts', { account: money(x.account_fen ?? 0), pooled: money(x.pooled_fen ?? 0), months: x.counted_months ?? 0 })}
+        </p>
+      )}
+    </section>
   );
 }
 
