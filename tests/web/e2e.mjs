@@ -106,6 +106,9 @@ const journeys = {
     await check(page, 'person-home-en');
     await page.reload();
     await expectText(page, 'Personal account balance'); // the language is remembered
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(out, 'person-home-en-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 760 });
 
     await go(page, '/me/record');
     await expectText(page, 'Total:');
@@ -121,6 +124,11 @@ const journeys = {
     await expectText(page, 'Retirement month:');
     const trace = await page.locator('.trace').first().innerText();
     expect(trace.includes('Step 1') && trace.includes('Rule CN-RET-AGE') && !trace.includes('{'), 'retirement: the trace is not readable text');
+    const statutory = await page.locator('#retirement-month').innerText();
+    await page.selectOption('#option', 'latest');
+    await page.waitForFunction((before) => document.querySelector('#retirement-month')?.textContent !== before, statutory);
+    await page.selectOption('#option', 'statutory');
+    await page.waitForFunction((before) => document.querySelector('#retirement-month')?.textContent === before, statutory);
     await page.click('button:has-text("Estimate")');
     await page.locator('#pension-total').waitFor();
     expect(/Estimated basic pension: \d+\.\d\d yuan/.test(await page.locator('#pension-total').innerText()), 'pension: no total');
