@@ -14,8 +14,8 @@
 #include "app/calc_forms.h"
 #include "app/data_commands.h"
 #include "app/gen_command.h"
-#include "app/serve_command.h"
 #include "app/report_command.h"
+#include "app/serve_command.h"
 #include "app/transfer_command.h"
 #include "ingest/rules_files.h"
 #include "rules/case_kinds.h"
@@ -220,6 +220,28 @@ int main(int argc, char** argv) {
     transfer_steps.push_back(status);
   }
 
+  // Analytics: coverage, compliance, policy simulation.
+  app::ReportArguments report_arguments;
+  auto* report_command = app.add_subcommand("report", "coverage and compliance reports over a population extract");
+  report_command->require_subcommand(1);
+  auto* coverage = report_command->add_subcommand("coverage", "who is covered, who is not and why");
+  auto* compliance = report_command->add_subcommand("compliance", "employers who under-declare; late payers");
+  for (CLI::App* command : {coverage, compliance}) {
+    command->add_option("--population", report_arguments.population, "population extract (CSV)")->required();
+    command->add_option("--month", report_arguments.month, "reference month YYYY-MM (default: latest with contributions)");
+    command->add_flag("--json", report_arguments.json, "print JSON");
+    command->add_option("--csv", report_arguments.csv, "write the detailed rows as CSV to this file");
+    add_db(command);
+  }
+  coverage->add_option("--window", report_arguments.window_months, "months a contribution counts as coverage (default 3)");
+  coverage->add_option("--uncovered", report_arguments.uncovered, "write the uncovered people (CSV) to this file");
+  auto* simulate = app.add_subcommand("simulate", "re-run the contribution rules with changed parameters");
+  simulate->add_option("--set", report_arguments.sets, "KEY=VALUE, e.g. employer_pension_rate=0.14")->required();
+  simulate->add_option("--population", report_arguments.population, "population extract, for incomes and groups");
+  simulate->add_option("--month", report_arguments.month, "month YYYY-MM (default: latest with contributions)");
+  simulate->add_option("--burden", report_arguments.burden, "share of income for the burden count (default 0.20)");
+  simulate->add_flag("--json", report_arguments.json, "print JSON");
+  add_db(simulate);
   // HTTP API: serve, user accounts, audit log (app/serve_command.h).
   app::ServeArguments serve_arguments;
   serve_arguments.openapi_path = SHEBAO_OPENAPI_PATH;
@@ -252,28 +274,6 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand("verify", "check the hash chain; exit 0 only when intact");
   add_db(audit_verify);
-  // Analytics: coverage, compliance, policy simulation.
-  app::ReportArguments report_arguments;
-  auto* report_command = app.add_subcommand("report", "coverage and compliance reports over a population extract");
-  report_command->require_subcommand(1);
-  auto* coverage = report_command->add_subcommand("coverage", "who is covered, who is not and why");
-  auto* compliance = report_command->add_subcommand("compliance", "employers who under-declare; late payers");
-  for (CLI::App* command : {coverage, compliance}) {
-    command->add_option("--population", report_arguments.population, "population extract (CSV)")->required();
-    command->add_option("--month", report_arguments.month, "reference month YYYY-MM (default: latest with contributions)");
-    command->add_flag("--json", report_arguments.json, "print JSON");
-    command->add_option("--csv", report_arguments.csv, "write the detailed rows as CSV to this file");
-    add_db(command);
-  }
-  coverage->add_option("--window", report_arguments.window_months, "months a contribution counts as coverage (default 3)");
-  coverage->add_option("--uncovered", report_arguments.uncovered, "write the uncovered people (CSV) to this file");
-  auto* simulate = app.add_subcommand("simulate", "re-run the contribution rules with changed parameters");
-  simulate->add_option("--set", report_arguments.sets, "KEY=VALUE, e.g. employer_pension_rate=0.14")->required();
-  simulate->add_option("--population", report_arguments.population, "population extract, for incomes and groups");
-  simulate->add_option("--month", report_arguments.month, "month YYYY-MM (default: latest with contributions)");
-  simulate->add_option("--burden", report_arguments.burden, "share of income for the burden count (default 0.20)");
-  simulate->add_flag("--json", report_arguments.json, "print JSON");
-  add_db(simulate);
 
   auto* rules_command = app.add_subcommand("rules", "inspect the rules data");
   auto* rules_check_command = rules_command->add_subcommand("check", "load and validate a rules directory");
@@ -311,12 +311,12 @@ int main(int argc, char** argv) {
     }
   }
   if (stats->parsed()) return app::stats_command(data, stats_json);
-  if (serve->parsed()) return app::serve_command(data, serve_arguments);
-  if (user_add->parsed()) return app::user_add_command(data, user_arguments);
-  if (audit_verify->parsed()) return app::audit_verify_command(data);
   if (coverage->parsed()) return app::coverage_command(data, report_arguments);
   if (compliance->parsed()) return app::compliance_command(data, report_arguments);
   if (simulate->parsed()) return app::simulate_command(data, report_arguments);
+  if (serve->parsed()) return app::serve_command(data, serve_arguments);
+  if (user_add->parsed()) return app::user_add_command(data, user_arguments);
+  if (audit_verify->parsed()) return app::audit_verify_command(data);
 
   if (calc->parsed()) {
     auto store = load_rules(rules_dir);

@@ -124,6 +124,23 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   return loaded;
 }
 
+// The rules and the employers and declared lines of the reference month.
+struct MonthFacts {
+  rules::ParameterStore store;
+  std::vector<analytics::EmployerFacts> employers;
+  std::vector<analytics::DeclaredLineFact> lines;
+};
+
+Result<MonthFacts> month_facts(Loaded& loaded, const DataOptions& options) {
+  auto store = ingest::load_rules_directory(options.rules_dir);
+  if (!store) return tl::unexpected(store.error());
+  auto employers = loaded.db->employer_facts(loaded.month);
+  if (!employers) return tl::unexpected(employers.error());
+  auto lines = loaded.db->declared_lines(loaded.month);
+  if (!lines) return tl::unexpected(lines.error());
+  return MonthFacts{std::move(*store), std::move(*employers), std::move(*lines)};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -244,16 +261,12 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
 int compliance_command(const DataOptions& options, const ReportArguments& arguments) {
   auto loaded = load(options, arguments, true, false);
   if (!loaded) return report_error(loaded.error());
-  auto store = ingest::load_rules_directory(options.rules_dir);
-  if (!store) return report_error(store.error());
-  auto employers = loaded->db->employer_facts(loaded->month);
-  if (!employers) return report_error(employers.error());
-  auto lines = loaded->db->declared_lines(loaded->month);
-  if (!lines) return report_error(lines.error());
+  auto facts = month_facts(*loaded, options);
+  if (!facts) return report_error(facts.error());
   analytics::ComplianceOptions compliance_options;
   compliance_options.month = loaded->month;
-  auto report = analytics::compliance_report(loaded->population, loaded->registry, *employers, *lines, *store,
-                                             compliance_options);
+  auto report = analytics::compliance_report(loaded->population, loaded->registry, facts->employers, facts->lines,
+                                             facts->store, compliance_options);
   if (!report) return report_error(report.error());
 
   if (!arguments.csv.empty()) {
@@ -344,20 +357,19 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   }
   auto loaded = load(options, arguments, false, false);
   if (!loaded) return report_error(loaded.error());
-  auto store = ingest::load_rules_directory(options.rules_dir);
-  if (!store) return report_error(store.error());
-  auto employers = loaded->db->employer_facts(loaded->month);
-  if (!employers) return report_error(employers.error());
-  auto lines = loaded->db->declared_lines(loaded->month);
-  if (!lines) return report_error(lines.error());
+  auto facts = month_facts(*loaded, options);
+  if (!facts) return report_error(facts.error());
+  const auto& employers = facts->employers;
+  const auto& lines = facts->lines;
+  const auto& store = facts->store;
 
   analytics::SimulationInput input;
   input.month = loaded->month;
   input.burden_threshold = *burden;
   std::unordered_map<std::int64_t, const registry::Employer*> employer_by_id;
-  for (const auto& facts : *employers) employer_by_id.emplace(facts.employer.employer_id, &facts.employer);
-  input.employee_months.reserve(lines->size());
-  for (const auto& line : *lines) {
+  for (const auto& employer : employers) employer_by_id.emplace(employer.employer.employer_id, &employer.employer);
+  input.employee_months.reserve(lines.size());
+  for (const auto& line : lines) {
     auto employer = employer_by_id.find(line.employer_id);
     if (employer == employer_by_id.end()) continue;
     collection::DeclaredPersonMonth month;
@@ -384,7 +396,7 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
                             std::pair{analytics::group_of(record), record.monthly_income});
     }
   }
-  auto report = analytics::simulate(input, changes, *store);
+  auto report = analytics::simulate(input, changes, store);
   if (!report) return report_error(report.error());
 
   const std::int64_t delta = report->simulated_fen - report->baseline_fen;

@@ -114,17 +114,8 @@ Result<std::vector<analytics::PopulationRecord>> read_population(const std::file
 
 namespace {
 
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 // A uniform number in [0, 1) from a seed, a salt and a key.
-double unit(std::uint64_t seed, std::uint64_t salt, std::uint64_t key) {
-  return static_cast<double>(splitmix(seed ^ splitmix(salt ^ splitmix(key))) >> 11) * 0x1.0p-53;
-}
+double unit(std::uint64_t seed, std::uint64_t salt, std::uint64_t key) { return hash_unit(seed, salt, key); }
 
 std::uint64_t key_of(std::string_view id) {  // the first 17 digits
   std::uint64_t key = 0;

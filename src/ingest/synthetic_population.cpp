@@ -22,10 +22,6 @@
 #endif
 
 namespace shebao::ingest {
-namespace {
-
-// ---------------------------------------------------------------------------
-// Randomness: mt19937_64 and distribution functions of our own (see header).
 
 std::uint64_t splitmix64(std::uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;
@@ -40,6 +36,11 @@ double hash_unit(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
   const std::uint64_t h = splitmix64(seed ^ splitmix64((a << 16) ^ b));
   return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Randomness: mt19937_64 and distribution functions of our own (see header).
 
 // exp(x) from + * / and ldexp only (all exactly specified by IEEE 754), so the
 // result does not depend on the C library. Relative error < 1e-15 for |x| < 700.

@@ -205,6 +205,11 @@ struct PopulationSummary {
 // (validate_population_options); exceptions thrown by the sink propagate.
 Result<PopulationSummary> generate_population(const PopulationOptions& options, PopulationSink& sink);
 
+// splitmix64 mixing, and a uniform number in [0, 1) from a hash of (seed, a, b):
+// values that do not depend on the order of generation.
+std::uint64_t splitmix64(std::uint64_t z);
+double hash_unit(std::uint64_t seed, std::uint64_t a, std::uint64_t b);
+
 // The synthetic average monthly wage of a province (two-digit code of a
 // mainland province, <= 65) in a year, in yuan with two decimals; the
 // declared wage of year Y is based on the average of Y - 1.

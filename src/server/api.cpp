@@ -266,11 +266,14 @@ struct Api::Impl {
   std::atomic<std::int64_t> audit_appended{0};
 
   explicit Impl(ApiOptions o) : options(std::move(o)), counts(route_table().size()) {}
+  static inline std::atomic<std::uint64_t> instances{0};
+  const std::uint64_t instance = ++instances;
 
   // --- per-thread storage ---
   Result<Worker*> worker() {
-    thread_local std::map<const Impl*, std::unique_ptr<Worker>> workers;
-    auto& slot = workers[this];
+    // Keyed by a number never reused (an address could be, by a later Api).
+    thread_local std::map<std::uint64_t, std::unique_ptr<Worker>> workers;
+    auto& slot = workers[instance];
     if (slot) return slot.get();
     auto db = storage::open_database(options.db_url);
     if (!db) return tl::unexpected(db.error());
