@@ -1,5 +1,6 @@
 // A minimal observable value and the hook that re-renders a component when it
-// changes (the portal's only shared state: language, session, acting-for).
+// changes (the portal's only shared state: language, session, acting-for,
+// current path).
 import { useEffect, useState } from 'preact/hooks';
 
 export interface Signal<T> {
