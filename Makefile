@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 PORT ?= 8080
 
-.PHONY: all deps build build-asan test test-asan run bench fuzz clean
+.PHONY: all deps build build-asan web test test-asan run bench fuzz clean
 
 all: build
 
@@ -19,6 +19,11 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The portal (web/dist): npm ci when node_modules is missing or stale, then the
+# Vite build when a source changed; prints the initial JS size.
+web: deps
+	scripts/web-build
+
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSHEBAO_SANITIZE=ON -DSHEBAO_BENCH=OFF
 
@@ -26,12 +31,12 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # Every test under ctest, then the unit tests again under ASan + UBSan.
-test: build build-asan
+test: build build-asan web
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-run: build
-	scripts/run-demo $(BUILD)/shebao
+run: build web
+	scripts/run-demo $(BUILD)/shebao $(PORT)
 
 bench: build
 	scripts/bench $(BUILD)

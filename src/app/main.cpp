@@ -260,6 +260,9 @@ int main(int argc, char** argv) {
   serve->add_option("--burst", serve_arguments.burst, "burst per client (default 400)");
   serve->add_option("--session-minutes", serve_arguments.session_minutes, "session lifetime (default 480)");
   serve->add_option("--openapi", serve_arguments.openapi_path, "OpenAPI document served at /openapi.json");
+  serve_arguments.web_dir = SHEBAO_WEB_DIR;
+  serve->add_option("--web", serve_arguments.web_dir, "the built portal to serve (default web/dist when built)")
+      ->each([&](const std::string&) { serve_arguments.web_dir_given = true; });
   serve->add_flag("--quiet", serve_arguments.quiet, "no access log lines");
   add_db(serve);
   auto* user = app.add_subcommand("user", "accounts of the HTTP API");

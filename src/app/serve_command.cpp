@@ -1,6 +1,8 @@
 #include "app/serve_command.h"
 
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "ingest/rules_files.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/static_files.h"
 #include "storage/api_store.h"
 #include "storage/database.h"
 
@@ -69,12 +72,22 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
   server_options.read_timeout = std::chrono::milliseconds(arguments.read_timeout_ms);
   server_options.idle_timeout = std::chrono::milliseconds(std::max(arguments.read_timeout_ms, 30000));
   server_options.access_log = !arguments.quiet;
+  std::optional<server::StaticFiles> web;
+  if (!arguments.web_dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(std::filesystem::path(arguments.web_dir) / "index.html", ec)) {
+      web.emplace(arguments.web_dir);
+      server_options.web = &*web;
+    } else if (arguments.web_dir_given) {
+      return report(Error{ErrorCode::io_error, "--web", arguments.web_dir + " has no index.html (cd web && npm run build)"});
+    }
+  }
   server::HttpServer server(api, server_options);
   auto url = server.listen();
   if (!url) return report(url.error());
   std::cout << *url << std::endl;  // first line of stdout; tests read it
   std::cerr << "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"" << *url << "\",\"db\":\"" << options.db_url
-            << "\"}" << std::endl;
+            << "\",\"web\":\"" << (web ? web->root().string() : std::string()) << "\"}" << std::endl;
   server.run();
   (*audit_log)->flush();
   return 0;

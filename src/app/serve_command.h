@@ -19,8 +19,12 @@ struct ServeArguments {
   int session_minutes = 480;
   bool quiet = false;  // no access log lines
   std::string openapi_path;
+  std::string web_dir;        // the built portal; empty = none
+  bool web_dir_given = false;  // --web given: a missing directory is an error
 };
 
+// Serves the portal's files from web_dir when that directory holds an
+// index.html (server/static_files.h).
 // Prints the URL it listens on as the first line of stdout; serves until SIGINT/SIGTERM.
 int serve_command(const DataOptions& options, const ServeArguments& arguments);
 

@@ -113,13 +113,16 @@ struct HttpServer::Impl {
       request.content_type = std::string(req[http::field::content_type]);
       request.idempotency_key = std::string(req["Idempotency-Key"]);
       request.purpose = std::string(req["X-Purpose"]).substr(0, 200);
+      request.accept_encoding = std::string(req[http::field::accept_encoding]).substr(0, 200);
       request.client = client;
       request.body = std::move(req.body());
       const bool keep = req.keep_alive() && !server.stopping.load();
       const auto started = std::chrono::steady_clock::now();
       HttpResponse r;
       try {
-        r = server.api.handle(request);
+        std::optional<HttpResponse> file;
+        if (server.options.web != nullptr) file = server.options.web->serve(request);
+        r = file ? std::move(*file) : server.api.handle(request);
       } catch (const std::exception& e) {
         r = problem(500, "internal", "", "internal error");
         log_line({{"level", "error"}, {"msg", "handler threw"}, {"error", e.what()}});

@@ -6,7 +6,8 @@
 // (a slow client's connection is closed), idle keep-alive connections are
 // closed after idle_timeout. Stop() (or SIGINT/SIGTERM in run()) closes the
 // listener, lets requests in flight finish for up to a grace period, then
-// returns. One JSON line per request on stderr (when access_log is on).
+// returns. With options.web, GET requests outside the API are answered from
+// the portal's files (server/static_files.h). One JSON line per request on stderr (when access_log is on).
 //
 // Thread safety: run() once; stop() from any thread.
 #pragma once
@@ -18,6 +19,7 @@
 
 #include "core/error.h"
 #include "server/api.h"
+#include "server/static_files.h"
 
 namespace shebao::server {
 
@@ -30,6 +32,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30000};
   std::chrono::milliseconds grace{2000};
   bool access_log = true;
+  const StaticFiles* web = nullptr;  // the portal; GETs outside the API go there
 };
 
 class HttpServer {

@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string content_type;
   std::string idempotency_key;
   std::string purpose;        // X-Purpose
+  std::string accept_encoding;  // for the portal's precompressed files
   std::string client;         // peer address
   std::string body;
 };
