@@ -3,14 +3,20 @@
 // A separate interface (not methods of Database) so that the API's tables —
 // accounts and sessions, the audit log, idempotency records, uploads — and the
 // per-person read paths (contribution record, postings, employment spells)
-// live in one place a backend implements as a group. The SQLite implementation
-// is storage/sqlite/sqlite_api_store.cpp over the tables of migration 5 in
-// storage/sqlite/sqlite_database.cpp; a PostgreSQL backend implements the same
-// methods over the same tables.
+// live in one place a backend implements as a group. Two implementations with
+// the same behaviour, each over the tables of its backend's migration 5 (same
+// version, same description, same tables): storage/sqlite/sqlite_api_store.cpp
+// (migration 5 in storage/sqlite/sqlite_database.cpp) and
+// storage/postgres/postgres_api_store.cpp (migration 5 in
+// storage/postgres/postgres_database.cpp). tests/unit/api_store_test.cpp runs
+// the same expectations on both.
 //
 // Contract:
 // - open_api_store() expects the schema to be migrated already (open_database()
-//   does that) and opens its own connection.
+//   does that) and opens its own connection (on PostgreSQL one libpq
+//   connection, not one of the Database's pool).
+// - insert_user() of an existing login is a conflict (field "login");
+//   store_idempotent() of an existing (user, key) keeps the first response.
 // - append_audit() stores the entries (already chained by the caller) and moves
 //   the head (count, last hash) in one transaction.
 // - Times are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ" or seconds since the epoch, as
@@ -149,7 +155,7 @@ class ApiStore {
   virtual Result<void> update_phone(std::int64_t person_id, std::string_view phone) = 0;
 };
 
-// "sqlite:PATH" only in this version.
+// "sqlite:PATH" or "postgresql://..." ("postgres://" too), as open_database().
 Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url);
 
 }  // namespace shebao::storage

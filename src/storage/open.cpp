@@ -25,4 +25,15 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url) {
   return database;
 }
 
+Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url) {
+  if (url.starts_with("sqlite:")) {
+    const std::string path(url.substr(7));
+    if (path.empty()) return fail(ErrorCode::invalid_input, "--db", "sqlite: needs a path, e.g. sqlite:data/shebao.db");
+    return open_sqlite_api_store(path);
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return open_postgres_api_store(std::string(url));
+  return fail(ErrorCode::invalid_input, "--db",
+              "unknown database URL \"" + std::string(url) + "\"; use sqlite:PATH or postgresql://...");
+}
+
 }  // namespace shebao::storage

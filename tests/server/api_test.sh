@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The HTTP API end to end: a real `shebao serve` on port 0 over a generated
-# SQLite database, exercised with curl, then stopped with SIGTERM.
-# Usage: api_test.sh SHEBAO SOURCE_DIR
+# database, exercised with curl, then stopped with SIGTERM.
+# Usage: [SHEBAO_TEST_BACKEND=postgresql] api_test.sh SHEBAO SOURCE_DIR
+# (postgresql: a fresh database on the test server, see tests/cli/test_db.sh).
 set -uo pipefail
 shebao=$1
 source_dir=$2
 work=$(mktemp -d)
 server_pid=
+# shellcheck source=tests/cli/test_db.sh
+. "$source_dir/tests/cli/test_db.sh"
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+  test_db_cleanup
   rm -rf "$work"
 }
 trap cleanup EXIT
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
-db="sqlite:$work/db.sqlite"
+db=$(test_db_url db) || exit 1  # sqlite: $work/db.db
 today=2026-11-29
 "$shebao" gen --persons 200 --regions 2 --years 1 --seed 7 --out "$work/pop" >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
 "$shebao" import registry "$work/pop/employers.csv" "$work/pop/persons.csv" --db "$db" --today $today >/dev/null 2>&1
@@ -191,14 +195,25 @@ server_pid=
 entries=$(sed -n 's/audit log intact: \([0-9]*\) entries/\1/p' "$work/verify")
 [ "${entries:-0}" -ge 10 ] || fail "audit log has ${entries:-0} entries, want at least 10"
 
-if command -v sqlite3 >/dev/null; then
-  cp "$work/db.sqlite" "$work/copy.sqlite"
-  sqlite3 "$work/db.sqlite" "UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 3"
+if [ "$test_db_backend" = postgresql ]; then
+  sql() { "$test_db_psql" -q -X "$db" -v ON_ERROR_STOP=1 -c "$1" >/dev/null || fail "psql: $1"; }
+  sql "CREATE TABLE audit_copy AS SELECT * FROM audit_log"
+  sql "UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 3"
   "$shebao" audit verify --db "$db" >"$work/verify" && fail "an altered entry was not detected"
   grep -q "entry 3" "$work/verify" || fail "audit verify does not name entry 3: $(cat "$work/verify")"
-  cp "$work/copy.sqlite" "$work/db.sqlite"
-  rm -f "$work/db.sqlite-wal" "$work/db.sqlite-shm"
-  sqlite3 "$work/db.sqlite" "DELETE FROM audit_log WHERE seq = 4"
+  sql "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM audit_copy"
+  sql "DELETE FROM audit_log WHERE seq = 4"
+  "$shebao" audit verify --db "$db" >"$work/verify" && fail "a deleted entry was not detected"
+  grep -q "entry 5" "$work/verify" || fail "audit verify does not name entry 5: $(cat "$work/verify")"
+elif command -v sqlite3 >/dev/null; then
+  file=${db#sqlite:}
+  cp "$file" "$work/copy.sqlite"
+  sqlite3 "$file" "UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 3"
+  "$shebao" audit verify --db "$db" >"$work/verify" && fail "an altered entry was not detected"
+  grep -q "entry 3" "$work/verify" || fail "audit verify does not name entry 3: $(cat "$work/verify")"
+  cp "$work/copy.sqlite" "$file"
+  rm -f "$file-wal" "$file-shm"
+  sqlite3 "$file" "DELETE FROM audit_log WHERE seq = 4"
   "$shebao" audit verify --db "$db" >"$work/verify" && fail "a deleted entry was not detected"
   grep -q "entry 5" "$work/verify" || fail "audit verify does not name entry 5: $(cat "$work/verify")"
 fi

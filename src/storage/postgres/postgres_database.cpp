@@ -176,6 +176,76 @@ CREATE INDEX transfers_by_id ON transfers (transfer_id);
 CREATE INDEX employer_months_unsettled ON employer_months (month) WHERE dues_fen <> paid_fen;
 CREATE INDEX payments_by_date ON payments (paid_on);
 )SQL"},
+    // As SQLite's migration 5: the HTTP API's tables (storage/api_store.h,
+    // storage/postgres/postgres_api_store.cpp) and the per-person read paths.
+    // None of the API tables is person-keyed (they are keyed by login, token,
+    // sequence number, user or upload id), so none is distributed by person_id:
+    // on Citus api_users, api_sessions, api_idempotency and api_uploads are
+    // reference tables (small, read by every request on any node);
+    // audit_log and audit_head stay local tables on the coordinator (one chain,
+    // one writer, group commits; docs/architecture.md §6). No foreign keys.
+    // Indexes: journal_by_person and postings_by_account as on SQLite;
+    // employment_spells' primary key (person_id, employer_id, hire_date)
+    // already leads with person_id, so employment_by_person is that key here
+    // (no second index).
+    {5, "HTTP API: users, sessions, audit log, idempotency, uploads; per-person read paths",
+     R"SQL(
+CREATE SEQUENCE api_user_ids;
+CREATE TABLE api_users (
+  user_id BIGINT PRIMARY KEY DEFAULT nextval('api_user_ids'),
+  login TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  person TEXT NOT NULL DEFAULT '',
+  employer TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  disabled BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE api_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  person TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_by_person ON audit_log (person, seq) WHERE person <> '';
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  count BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE api_idempotency (
+  user_id BIGINT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BYTEA NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE SEQUENCE api_upload_ids;
+CREATE TABLE api_uploads (
+  upload_id BIGINT PRIMARY KEY DEFAULT nextval('api_upload_ids'),
+  employer TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  feedback TEXT NOT NULL
+);
+CREATE INDEX journal_by_person ON journal_entries (person_id, month);
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner);
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/api_store.h"
 #include "storage/database.h"
 
 namespace shebao::storage {
@@ -39,5 +40,9 @@ inline constexpr int kMaxConnections = 4;
 
 // Connects to `url` (postgresql://...); does not migrate.
 Result<std::unique_ptr<Database>> open_postgres(const std::string& url);
+
+// The HTTP API's store on its own connection to `url`
+// (storage/postgres/postgres_api_store.cpp); expects migration 5 applied.
+Result<std::unique_ptr<ApiStore>> open_postgres_api_store(const std::string& url);
 
 }  // namespace shebao::storage

@@ -7,6 +7,7 @@
 
 #include "ledger/ledger.h"
 #include "storage/api_store.h"
+#include "storage/sqlite/sqlite_database.h"
 
 namespace shebao::storage {
 namespace {
@@ -401,11 +402,7 @@ class SqliteApiStore final : public ApiStore {
 
 }  // namespace
 
-Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url) {
-  if (!url.starts_with("sqlite:")) {
-    return fail(ErrorCode::invalid_input, "--db", "the HTTP API's storage is only built for sqlite:PATH so far");
-  }
-  const std::string path(url.substr(7));
+Result<std::unique_ptr<ApiStore>> open_sqlite_api_store(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "cannot open";

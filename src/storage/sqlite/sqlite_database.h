@@ -13,11 +13,16 @@
 #include <memory>
 #include <string>
 
+#include "storage/api_store.h"
 #include "storage/database.h"
 
 namespace shebao::storage {
 
 // Opens (creating if needed) the file at `path`; does not migrate.
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path);
+
+// The HTTP API's store over the file at `path` (storage/sqlite/sqlite_api_store.cpp);
+// expects migration 5 applied.
+Result<std::unique_ptr<ApiStore>> open_sqlite_api_store(const std::string& path);
 
 }  // namespace shebao::storage

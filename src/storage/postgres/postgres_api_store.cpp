@@ -1,0 +1,459 @@
+// PostgreSQL implementation of storage::ApiStore over the tables of migration 5
+// (storage/postgres/postgres_database.cpp), with the same behaviour as
+// storage/sqlite/sqlite_api_store.cpp: the same conflicts (a second user with
+// a login: conflict; a second idempotency record for (user, key): ignored), the
+// same orders, the audit entries and the head in one transaction, the per-person
+// read paths with the same fields and order.
+//
+// Its own libpq connection (not from PostgresDatabase's pool: the pool belongs to
+// one Database, and an ApiStore lives on its own thread). The few libpq helpers
+// it needs (result ownership, text parameters, error mapping) are a small
+// private copy of postgres_database.cpp's, which live in that file's anonymous
+// namespace next to the Database plumbing they serve.
+//
+// Citus: the API tables are reference or coordinator-local tables (see
+// migration 5); the per-person reads name person_id on every person-keyed table
+// they touch and join the employer through declaration_lines.employer_id and
+// employers (a reference table), not through declarations, so that a person's
+// reads stay on the person's shard.
+#include <libpq-fe.h>
+
+#include <charconv>
+
+#include "ledger/ledger.h"
+#include "storage/api_store.h"
+#include "storage/postgres/postgres_database.h"
+
+namespace shebao::storage {
+namespace {
+
+constexpr const char* kInsertUser =
+    "INSERT INTO api_users (login, role, person, employer, region, password_hash, disabled) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7::boolean) RETURNING user_id";
+constexpr const char* kFindUser =
+    "SELECT user_id, login, role, person, employer, region, password_hash, disabled::int FROM api_users "
+    "WHERE login = $1";
+constexpr const char* kFindUserById =
+    "SELECT user_id, login, role, person, employer, region, password_hash, disabled::int FROM api_users "
+    "WHERE user_id = $1";
+constexpr const char* kInsertSession =
+    "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at, revoked) VALUES ($1, $2, $3, $4, FALSE)";
+constexpr const char* kFindSession =
+    "SELECT token_hash, user_id, created_at, expires_at, revoked::int FROM api_sessions WHERE token_hash = $1";
+constexpr const char* kRevokeSession = "UPDATE api_sessions SET revoked = TRUE WHERE token_hash = $1";
+constexpr const char* kAuditHead = "SELECT count, hash FROM audit_head WHERE id = 1";
+constexpr const char* kAuditEntries =
+    "SELECT seq, at, actor, role, action, person, resource, purpose, prev_hash, hash FROM audit_log "
+    "WHERE seq > $1 ORDER BY seq LIMIT $2";
+constexpr const char* kAuditOfPerson =
+    "SELECT seq, at, actor, role, action, person, resource, purpose, prev_hash, hash FROM audit_log "
+    "WHERE person = $1 AND person <> '' ORDER BY seq DESC LIMIT $2";
+// Read in binary result format: every column is returned as its raw bytes
+// (text as is, the body as stored), so status is read as text.
+constexpr const char* kFindIdempotent =
+    "SELECT request_hash, status::text, content_type, body FROM api_idempotency WHERE user_id = $1 AND key = $2";
+constexpr const char* kStoreIdempotent =
+    "INSERT INTO api_idempotency (user_id, key, request_hash, status, content_type, body) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, key) DO NOTHING";
+constexpr const char* kInsertUpload =
+    "INSERT INTO api_uploads (employer, created_at, summary, feedback) VALUES ($1, $2, $3, $4) RETURNING upload_id";
+constexpr const char* kFindUpload =
+    "SELECT upload_id, employer, created_at, summary, feedback FROM api_uploads WHERE upload_id = $1";
+// Contribution months of a person: entries of kind 1 (employee) and 2 (flexible)
+// not reversed, with their personal and pooled credits. The employer of an
+// employee month is its declaration line's (lines carry their declaration's
+// employer_id; the same employer as the declaration's).
+constexpr const char* kContributions = R"SQL(
+SELECT e.month, e.kind, COALESCE(m.credit_code, ''), COALESCE(m.name, ''),
+       CASE e.kind WHEN 1 THEN COALESCE(m.region, '') ELSE (SELECT scheme_region FROM persons WHERE person_id = e.person_id) END,
+       COALESCE(l.wage_fen, 0), COALESCE(m.size, ''), COALESCE(m.unit_type, ''),
+       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p
+        WHERE p.person_id = e.person_id AND p.entry_id = e.entry_id AND p.account_kind = 1),
+       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p
+        WHERE p.person_id = e.person_id AND p.entry_id = e.entry_id AND p.account_kind = 2)
+FROM journal_entries e
+LEFT JOIN declaration_lines l ON e.kind = 1 AND l.person_id = e.person_id AND l.declaration_id = e.source_id
+LEFT JOIN employers m ON m.employer_id = l.employer_id
+WHERE e.person_id = $1 AND e.kind IN (1, 2)
+  AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
+ORDER BY e.month, e.entry_id)SQL";
+constexpr const char* kPersonalPostings = R"SQL(
+SELECT p.entry_id, e.kind, e.month, -p.amount_fen FROM postings p
+JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id
+WHERE p.account_kind = 1 AND p.account_owner = $1 ORDER BY p.entry_id DESC LIMIT $2)SQL";
+constexpr const char* kSpells = R"SQL(
+SELECT m.credit_code, m.name, m.region, s.hire_date::text, s.leave_date::text FROM employment_spells s
+JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = $1 ORDER BY s.hire_date)SQL";
+constexpr const char* kUpdatePhone = "UPDATE persons SET phone = $2 WHERE person_id = $1";
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Parameters of a statement (nullopt = NULL); binary ones are sent as raw bytes.
+class Params {
+ public:
+  Params& add(std::int64_t value) { return push(std::to_string(value), false); }
+  Params& add(std::string_view value) { return push(std::string(value), false); }
+  Params& add(bool value) { return push(value ? "true" : "false", false); }
+  Params& add_bytes(std::string_view value) { return push(std::string(value), true); }
+  // LIMIT n; a negative n is no limit, as SQLite's LIMIT reads it.
+  Params& add_limit(std::int64_t value) {
+    if (value < 0) {
+      values_.emplace_back();
+      binary_.push_back(0);
+      return *this;
+    }
+    return add(value);
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+  std::vector<const char*> pointers() const {
+    std::vector<const char*> out;
+    for (const auto& value : values_) out.push_back(value ? value->data() : nullptr);
+    return out;
+  }
+  std::vector<int> lengths() const {
+    std::vector<int> out;
+    for (const auto& value : values_) out.push_back(value ? static_cast<int>(value->size()) : 0);
+    return out;
+  }
+  const int* formats() const { return binary_.data(); }
+
+ private:
+  Params& push(std::string value, bool binary) {
+    values_.emplace_back(std::move(value));
+    binary_.push_back(binary ? 1 : 0);
+    return *this;
+  }
+  std::vector<std::optional<std::string>> values_;
+  std::vector<int> binary_;
+};
+
+std::string text_of(const PGresult* r, int row, int column) {
+  return std::string(PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column)));
+}
+std::int64_t int_of(const PGresult* r, int row, int column) {
+  std::int64_t value = 0;
+  const char* text = PQgetvalue(r, row, column);
+  std::from_chars(text, text + PQgetlength(r, row, column), value);
+  return value;
+}
+bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+class PostgresApiStore final : public ApiStore {
+ public:
+  explicit PostgresApiStore(PGconn* conn) : conn_(conn) {}
+  ~PostgresApiStore() override { PQfinish(conn_); }
+
+  Result<std::int64_t> insert_user(const User& u) override {
+    auto r = query(kInsertUser,
+                   Params().add(u.login).add(u.role).add(u.person).add(u.employer).add(u.region).add(u.password_hash).add(
+                       u.disabled),
+                   "insert user");
+    if (!r) {
+      if (r.error().code == ErrorCode::conflict) return fail(ErrorCode::conflict, "login", "a user with this login exists");
+      return tl::unexpected(r.error());
+    }
+    return int_of(r->get(), 0, 0);
+  }
+
+  Result<std::optional<User>> find_user(std::string_view login) override {
+    return user_query(kFindUser, Params().add(login));
+  }
+  Result<std::optional<User>> find_user_by_id(std::int64_t id) override {
+    return user_query(kFindUserById, Params().add(id));
+  }
+
+  Result<void> insert_session(const Session& session) override {
+    auto r = query(kInsertSession,
+                   Params().add(session.token_hash).add(session.user_id).add(session.created_at).add(session.expires_at),
+                   "insert session");
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  }
+
+  Result<std::optional<Session>> find_session(std::string_view token_hash) override {
+    auto r = query(kFindSession, Params().add(token_hash), "find session");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    if (PQntuples(q) == 0) return std::optional<Session>();
+    Session out{text_of(q, 0, 0), int_of(q, 0, 1), int_of(q, 0, 2), int_of(q, 0, 3), int_of(q, 0, 4) != 0};
+    return std::optional<Session>(std::move(out));
+  }
+
+  Result<void> revoke_session(std::string_view token_hash) override {
+    auto r = query(kRevokeSession, Params().add(token_hash), "revoke session");
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  }
+
+  Result<AuditHead> audit_head() override {
+    auto r = query(kAuditHead, Params(), "audit head");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return AuditHead{};
+    return AuditHead{int_of(r->get(), 0, 0), text_of(r->get(), 0, 1)};
+  }
+
+  // The entries and the head in one transaction, sent as one round trip.
+  Result<void> append_audit(std::span<const AuditRecord> records) override {
+    if (records.empty()) return {};
+    std::string sql =
+        "BEGIN;\nINSERT INTO audit_log (seq, at, actor, role, action, person, resource, purpose, prev_hash, hash) "
+        "VALUES ";
+    bool first = true;
+    for (const AuditRecord& a : records) {
+      if (!first) sql += ", ";
+      first = false;
+      sql += "(" + std::to_string(a.seq);
+      for (const std::string* field : {&a.at, &a.actor, &a.role, &a.action, &a.person, &a.resource, &a.purpose,
+                                       &a.prev_hash, &a.hash}) {
+        auto quoted = quote(*field);
+        if (!quoted) return tl::unexpected(quoted.error());
+        sql += ", " + *quoted;
+      }
+      sql += ")";
+    }
+    auto hash = quote(records.back().hash);
+    if (!hash) return tl::unexpected(hash.error());
+    sql += ";\nINSERT INTO audit_head (id, count, hash) VALUES (1, " + std::to_string(records.back().seq) + ", " +
+           *hash + ") ON CONFLICT (id) DO UPDATE SET count = excluded.count, hash = excluded.hash;\nCOMMIT";
+    auto done = exec_script(sql, "append audit");
+    if (!done && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+      PQclear(PQexec(conn_, "ROLLBACK"));
+    }
+    return done;
+  }
+
+  Result<std::vector<AuditRecord>> audit_entries(std::int64_t after, std::int64_t limit) override {
+    return audit_query(kAuditEntries, Params().add(after).add_limit(limit));
+  }
+  Result<std::vector<AuditRecord>> audit_of_person(std::string_view person, std::int64_t limit) override {
+    return audit_query(kAuditOfPerson, Params().add(person).add_limit(limit));
+  }
+
+  Result<std::optional<IdempotentResponse>> find_idempotent(std::int64_t user_id, std::string_view key) override {
+    auto r = query(kFindIdempotent, Params().add(user_id).add(key), "find idempotency key", 1);
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    if (PQntuples(q) == 0) return std::optional<IdempotentResponse>();
+    IdempotentResponse out{text_of(q, 0, 0), static_cast<int>(int_of(q, 0, 1)), text_of(q, 0, 2), text_of(q, 0, 3)};
+    return std::optional<IdempotentResponse>(std::move(out));
+  }
+
+  Result<void> store_idempotent(std::int64_t user_id, std::string_view key, const IdempotentResponse& response) override {
+    auto r = query(kStoreIdempotent,
+                   Params()
+                       .add(user_id)
+                       .add(key)
+                       .add(response.request_hash)
+                       .add(std::int64_t{response.status})
+                       .add(response.content_type)
+                       .add_bytes(response.body),
+                   "store idempotency key");
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  }
+
+  Result<std::int64_t> insert_upload(const Upload& u) override {
+    auto r = query(kInsertUpload, Params().add(u.employer).add(u.created_at).add(u.summary).add(u.feedback),
+                   "insert upload");
+    if (!r) return tl::unexpected(r.error());
+    return int_of(r->get(), 0, 0);
+  }
+
+  Result<std::optional<Upload>> find_upload(std::int64_t id) override {
+    auto r = query(kFindUpload, Params().add(id), "find upload");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    if (PQntuples(q) == 0) return std::optional<Upload>();
+    Upload u{int_of(q, 0, 0), text_of(q, 0, 1), text_of(q, 0, 2), text_of(q, 0, 3), text_of(q, 0, 4)};
+    return std::optional<Upload>(std::move(u));
+  }
+
+  Result<std::vector<ContributionRecord>> contributions_of(std::int64_t person_id) override {
+    auto r = query(kContributions, Params().add(person_id), "contributions");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<ContributionRecord> out;
+    for (int i = 0; i < PQntuples(q); ++i) {
+      ContributionRecord c;
+      c.month = YearMonth::from_serial(static_cast<int>(int_of(q, i, 0)));
+      c.kind = int_of(q, i, 1) == 1 ? "employee" : "flexible";
+      c.employer_code = text_of(q, i, 2);
+      c.employer_name = text_of(q, i, 3);
+      c.region = text_of(q, i, 4);
+      c.declared_wage_fen = int_of(q, i, 5);
+      c.employer_size = text_of(q, i, 6);
+      c.employer_unit_type = text_of(q, i, 7);
+      c.personal_fen = int_of(q, i, 8);
+      c.pooled_fen = int_of(q, i, 9);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::vector<PostingRecord>> personal_postings(std::int64_t person_id, std::int64_t limit) override {
+    auto r = query(kPersonalPostings, Params().add(person_id).add_limit(limit), "postings");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<PostingRecord> out;
+    for (int i = 0; i < PQntuples(q); ++i) {
+      PostingRecord p;
+      p.entry_id = int_of(q, i, 0);
+      p.entry_kind = std::string(ledger::to_string(static_cast<ledger::EntryKind>(int_of(q, i, 1))));
+      p.month = YearMonth::from_serial(static_cast<int>(int_of(q, i, 2)));
+      p.amount_fen = int_of(q, i, 3);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  Result<std::vector<SpellRecord>> spells_of(std::int64_t person_id) override {
+    auto r = query(kSpells, Params().add(person_id), "spells");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<SpellRecord> out;
+    for (int i = 0; i < PQntuples(q); ++i) {
+      SpellRecord s;
+      s.employer_code = text_of(q, i, 0);
+      s.employer_name = text_of(q, i, 1);
+      s.employer_region = text_of(q, i, 2);
+      if (auto d = Date::parse(text_of(q, i, 3))) s.hire_date = *d;
+      if (!null_at(q, i, 4)) {
+        if (auto d = Date::parse(text_of(q, i, 4))) s.leave_date = *d;
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  Result<void> update_phone(std::int64_t person_id, std::string_view phone) override {
+    auto r = query(kUpdatePhone, Params().add(person_id).add(phone), "update phone");
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  }
+
+ private:
+  // As PostgresDatabase::error: a lost connection is io_error, a unique
+  // violation conflict, anything else internal with its SQLSTATE.
+  tl::unexpected<Error> error(const char* what, const PGresult* r) {
+    std::string message = r ? PQresultErrorMessage(r) : "";
+    if (message.empty()) message = PQerrorMessage(conn_);
+    message = one_line(message);
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state ? state : "";
+    if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
+        sqlstate == "57P02" || sqlstate == "57P03") {
+      return fail(ErrorCode::io_error, std::string("postgresql: ") + what,
+                  "the connection to PostgreSQL was lost (" + message + ")");
+    }
+    if (sqlstate == "23505") return fail(ErrorCode::conflict, std::string("postgresql: ") + what, message);
+    if (sqlstate.starts_with("53") || sqlstate.starts_with("58")) {
+      return fail(ErrorCode::io_error, std::string("postgresql: ") + what, message);
+    }
+    return fail(ErrorCode::internal, std::string("postgresql: ") + what,
+                message + (sqlstate.empty() ? "" : " [" + sqlstate + "]"));
+  }
+
+  // A lost connection (a server restart) is reopened before the next statement;
+  // the statement that met the loss has failed with io_error.
+  bool ensure_connected() {
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) return false;
+    PQclear(PQexec(conn_, "SET datestyle TO ISO, YMD; SET client_min_messages TO warning"));
+    return true;
+  }
+
+  Result<PgResult> query(const char* sql, const Params& params, const char* what, int result_format = 0) {
+    if (!ensure_connected()) return error(what, nullptr);
+    const auto values = params.pointers();
+    const auto lengths = params.lengths();
+    PgResult r(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), lengths.data(), params.formats(),
+                            result_format));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(what, r.get());
+    return r;
+  }
+
+  // Several statements in one round trip; the first error is the result.
+  Result<void> exec_script(const std::string& sql, const char* what) {
+    if (!ensure_connected()) return error(what, nullptr);
+    if (PQsendQuery(conn_, sql.c_str()) != 1) return error(what, nullptr);
+    std::optional<Error> problem;
+    while (PGresult* next = PQgetResult(conn_)) {
+      PgResult r(next);
+      const auto status = PQresultStatus(r.get());
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !problem) problem = error(what, r.get()).value();
+    }
+    if (problem) return tl::unexpected(*problem);
+    if (PQstatus(conn_) != CONNECTION_OK) return error(what, nullptr);
+    return {};
+  }
+
+  Result<std::string> quote(std::string_view text) {
+    char* quoted = PQescapeLiteral(conn_, text.data(), text.size());
+    if (quoted == nullptr) {
+      return fail(ErrorCode::invalid_input, "postgresql: append audit", one_line(PQerrorMessage(conn_)));
+    }
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+  }
+
+  Result<std::optional<User>> user_query(const char* sql, const Params& params) {
+    auto r = query(sql, params, "find user");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    if (PQntuples(q) == 0) return std::optional<User>();
+    User u{int_of(q, 0, 0),  text_of(q, 0, 1), text_of(q, 0, 2), text_of(q, 0, 3),
+           text_of(q, 0, 4), text_of(q, 0, 5), text_of(q, 0, 6), int_of(q, 0, 7) != 0};
+    return std::optional<User>(std::move(u));
+  }
+
+  Result<std::vector<AuditRecord>> audit_query(const char* sql, const Params& params) {
+    auto r = query(sql, params, "audit log");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<AuditRecord> out;
+    out.reserve(static_cast<std::size_t>(PQntuples(q)));
+    for (int i = 0; i < PQntuples(q); ++i) {
+      out.push_back(AuditRecord{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
+                                text_of(q, i, 4), text_of(q, i, 5), text_of(q, i, 6), text_of(q, i, 7),
+                                text_of(q, i, 8), text_of(q, i, 9)});
+    }
+    return out;
+  }
+
+  PGconn* conn_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ApiStore>> open_postgres_api_store(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    const std::string message = one_line(conn ? PQerrorMessage(conn) : "out of memory");
+    PQfinish(conn);
+    return fail(ErrorCode::io_error, "--db",
+                "cannot connect to PostgreSQL: " + message + "; check that the server runs and the URL is right");
+  }
+  PQclear(PQexec(conn, "SET datestyle TO ISO, YMD; SET client_min_messages TO warning"));
+  return std::unique_ptr<ApiStore>(std::make_unique<PostgresApiStore>(conn));
+}
+
+}  // namespace shebao::storage

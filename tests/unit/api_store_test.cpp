@@ -1,0 +1,419 @@
+// storage::ApiStore on each backend: a real SQLite file, and a fresh database on
+// the PostgreSQL server of ctest's `postgres` fixture (SHEBAO_TEST_PG_URL, or
+// the file SHEBAO_TEST_PG_URL_FILE names). The same expectations on both: users
+// and sessions, the audit log and its head, idempotency records, uploads, and
+// the per-person read paths over a booked ledger. Without a server the
+// PostgreSQL cases fail; they are never skipped.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+
+#include "core/ids.h"
+#include "ingest/importers.h"
+#include "ingest/rules_files.h"
+#include "jobs/runs.h"
+#include "storage/api_store.h"
+#include "storage/database.h"
+
+namespace {
+
+using namespace shebao;
+namespace fs = std::filesystem;
+
+const rules::ParameterStore& rules_store() {
+  static const rules::ParameterStore loaded = *ingest::load_rules_directory(SHEBAO_RULES_DIR);
+  return loaded;
+}
+
+std::string resident_id(const std::string& first17) { return first17 + resident_id_check_character(first17); }
+std::string credit_code(const std::string& first17) { return first17 + credit_code_check_character(first17); }
+
+const std::string kZhang = resident_id("44030019800101001");
+const std::string kLi = resident_id("51010019900303003");
+const std::string kLiu = resident_id("11010519750707004");  // flexible worker
+const std::string kShenzhen = credit_code("91440300MA5F00001");
+const std::string kChengdu = credit_code("91510100MA6C00002");
+
+std::string pg_exec(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PQclear(PQexec(conn, "SET client_min_messages TO warning"));
+    PGresult* r = PQexec(conn, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) error = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(conn);
+  return error;
+}
+
+// The fixture's server URL; empty (with a failure recorded) when none is named
+// or the named file is missing.
+std::string test_server_url() {
+  if (const char* url = std::getenv("SHEBAO_TEST_PG_URL"); url != nullptr && *url != '\0') return url;
+  const char* file = std::getenv("SHEBAO_TEST_PG_URL_FILE");
+  if (file == nullptr || *file == '\0') {
+    ADD_FAILURE() << "no PostgreSQL test server: run through ctest (the postgres fixture) or set SHEBAO_TEST_PG_URL";
+    return "";
+  }
+  std::ifstream in(file);
+  std::string url;
+  std::getline(in, url);
+  if (url.empty()) ADD_FAILURE() << "the PostgreSQL test server did not start: " << file << " is missing";
+  return url;
+}
+
+storage::AuditRecord record(std::int64_t seq, const std::string& person, const std::string& action = "person.read") {
+  storage::AuditRecord r;
+  r.seq = seq;
+  r.at = "2026-11-29T06:00:0" + std::to_string(seq % 10) + ".000Z";
+  r.actor = "officer1";
+  r.role = "officer";
+  r.action = action;
+  r.person = person;
+  r.resource = "/v1/persons/" + person;
+  r.purpose = "case 'O''Brien' \\ 审核";
+  r.prev_hash = std::string(64, seq == 1 ? '0' : static_cast<char>('a' + (seq - 1) % 6));
+  r.hash = std::string(64, static_cast<char>('a' + seq % 6));
+  return r;
+}
+
+class ApiStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  bool postgres() const { return GetParam() == "postgresql"; }
+
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+    dir_ = fs::temp_directory_path() / ("shebao-apistore-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    if (postgres()) {
+      server_url_ = test_server_url();
+      ASSERT_FALSE(server_url_.empty());
+      pg_database_ = ("apistore_" + std::to_string(::getpid()) + "_" + name).substr(0, 60);
+      pg_exec(server_url_, "DROP DATABASE IF EXISTS " + pg_database_);
+      const std::string created = pg_exec(server_url_, "CREATE DATABASE " + pg_database_);
+      ASSERT_EQ(created, "") << "cannot create the test database on " << server_url_;
+      url_ = server_url_.substr(0, server_url_.rfind('/') + 1) + pg_database_;
+    } else {
+      url_ = "sqlite:" + (dir_ / "test.db").string();
+    }
+    auto opened = storage::open_database(url_);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    db_ = std::move(*opened);
+    auto store = storage::open_api_store(url_);
+    ASSERT_TRUE(store) << store.error().to_string();
+    store_ = std::move(*store);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    if (!pg_database_.empty()) pg_exec(server_url_, "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)");
+    fs::remove_all(dir_);
+  }
+
+  void import(const std::string& file, const std::string& content, bool registry) {
+    const fs::path path = dir_ / file;
+    std::ofstream(path) << content;
+    ingest::ImportOptions options;
+    options.today = Date::of(2026, 11, 29);
+    auto summary = registry ? ingest::import_registry(path, *db_, rules_store(), options)
+                            : ingest::import_declarations(path, *db_, options);
+    ASSERT_TRUE(summary) << summary.error().to_string();
+    EXPECT_EQ(summary->rejected, 0) << file;
+  }
+  void run(YearMonth month) {
+    auto summary = jobs::run_month(month, *db_, rules_store(), {});
+    ASSERT_TRUE(summary) << summary.error().to_string();
+  }
+  // Zhang hired in Shenzhen in September, corrected to 9,000 (a reversal and a
+  // new entry), leaves on 20 October; Li in Chengdu from 10 September; Liu a
+  // flexible worker.
+  void book_ledger() {
+    import("employers.csv",
+           "credit_code,name,region,size,unit_type\n" + kShenzhen + ",深圳示例,440300,small,enterprise\n" + kChengdu +
+               ",成都示例,510100,large,\n",
+           true);
+    import("persons.csv",
+           "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,"
+           "flexible_base_ratio\n" +
+               kZhang + ",张伟,Zhang Wei,440300,138,male,employee,,\n" + kLi + ",李强,,510100,,male,employee,,\n" +
+               kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n",
+           true);
+    const std::string header = "credit_code,month,resident_id,wage,days_worked,event,event_date\n";
+    import("sep.csv",
+           header + kShenzhen + ",2026-09," + kZhang + ",8000.00,30,hire,2026-09-01\n" + kChengdu + ",2026-09," + kLi +
+               ",40000.00,20,hire,2026-09-10\n",
+           false);
+    run(YearMonth::of(2026, 9));
+    import("sep_fix.csv", header + kShenzhen + ",2026-09," + kZhang + ",9000.00,30,hire,2026-09-01\n", false);
+    run(YearMonth::of(2026, 9));
+    import("oct.csv", header + kShenzhen + ",2026-10," + kZhang + ",9000.00,20,leave,2026-10-20\n", false);
+    run(YearMonth::of(2026, 10));
+  }
+  std::int64_t person_id(const std::string& resident) {
+    auto id = db_->find_person_id(resident);
+    EXPECT_TRUE(id && *id) << resident;
+    return id && *id ? **id : 0;
+  }
+
+  fs::path dir_;
+  std::string url_;
+  std::string server_url_;
+  std::string pg_database_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::ApiStore> store_;
+};
+
+TEST_P(ApiStoreTest, UsersByLoginAndIdAndASecondLoginIsAConflict) {
+  storage::User officer{0, "officer1", "officer", "", "", "440300", "$argon2id$v=19$x", false};
+  auto first = store_->insert_user(officer);
+  ASSERT_TRUE(first) << first.error().to_string();
+  storage::User person{0, "zhang", "person", kZhang, "", "", "$argon2id$v=19$y", true};
+  auto second = store_->insert_user(person);
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_GT(*first, 0);
+  EXPECT_NE(*first, *second);
+
+  auto again = store_->insert_user(officer);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::conflict);
+  EXPECT_EQ(again.error().field, "login");
+
+  auto found = store_->find_user("zhang");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->user_id, *second);
+  EXPECT_EQ((*found)->login, "zhang");
+  EXPECT_EQ((*found)->role, "person");
+  EXPECT_EQ((*found)->person, kZhang);
+  EXPECT_EQ((*found)->employer, "");
+  EXPECT_EQ((*found)->password_hash, "$argon2id$v=19$y");
+  EXPECT_TRUE((*found)->disabled);
+  auto by_id = store_->find_user_by_id(*first);
+  ASSERT_TRUE(by_id && *by_id);
+  EXPECT_EQ((*by_id)->login, "officer1");
+  EXPECT_EQ((*by_id)->region, "440300");
+  EXPECT_FALSE((*by_id)->disabled);
+  EXPECT_FALSE(*store_->find_user("nobody"));
+  EXPECT_FALSE(*store_->find_user_by_id(*first + *second + 100));
+}
+
+TEST_P(ApiStoreTest, SessionsAreFoundAndRevoked) {
+  ASSERT_TRUE(store_->insert_session({"ab12", 7, 1700000000, 1700003600, false}));
+  auto found = store_->find_session("ab12");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->token_hash, "ab12");
+  EXPECT_EQ((*found)->user_id, 7);
+  EXPECT_EQ((*found)->created_at, 1700000000);
+  EXPECT_EQ((*found)->expires_at, 1700003600);
+  EXPECT_FALSE((*found)->revoked);
+  ASSERT_TRUE(store_->revoke_session("ab12"));
+  EXPECT_TRUE((*store_->find_session("ab12"))->revoked);
+  EXPECT_TRUE(store_->revoke_session("missing"));
+  EXPECT_FALSE(*store_->find_session("missing"));
+}
+
+TEST_P(ApiStoreTest, AuditEntriesAndHeadMoveTogether) {
+  auto empty = store_->audit_head();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->count, 0);
+  EXPECT_EQ(empty->hash, "");
+  EXPECT_TRUE(store_->append_audit({}));
+  EXPECT_EQ(store_->audit_head()->count, 0);
+
+  const std::vector<storage::AuditRecord> first = {record(1, kZhang), record(2, ""), record(3, kLi)};
+  ASSERT_TRUE(store_->append_audit(first));
+  const std::vector<storage::AuditRecord> second = {record(4, kZhang, "person.write")};
+  ASSERT_TRUE(store_->append_audit(second));
+  auto head = store_->audit_head();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->count, 4);
+  EXPECT_EQ(head->hash, record(4, kZhang).hash);
+
+  // A batch that cannot be stored (seq 5 twice) leaves neither entries nor head.
+  const std::vector<storage::AuditRecord> bad = {record(5, kLi), record(5, kLi)};
+  EXPECT_FALSE(store_->append_audit(bad));
+  EXPECT_EQ(store_->audit_head()->count, 4);
+  EXPECT_EQ(store_->audit_entries(0, 100)->size(), 4u);
+  // The store is usable after the failed batch.
+  const std::vector<storage::AuditRecord> fifth = {record(5, kLi)};
+  ASSERT_TRUE(store_->append_audit(fifth));
+
+  auto all = store_->audit_entries(0, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  for (std::size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].seq, static_cast<std::int64_t>(i + 1));
+  const auto& third = (*all)[2];
+  const auto expected = record(3, kLi);
+  EXPECT_EQ(third.at, expected.at);
+  EXPECT_EQ(third.actor, expected.actor);
+  EXPECT_EQ(third.role, expected.role);
+  EXPECT_EQ(third.action, expected.action);
+  EXPECT_EQ(third.person, expected.person);
+  EXPECT_EQ(third.resource, expected.resource);
+  EXPECT_EQ(third.purpose, expected.purpose);
+  EXPECT_EQ(third.prev_hash, expected.prev_hash);
+  EXPECT_EQ(third.hash, expected.hash);
+
+  auto page = store_->audit_entries(1, 2);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].seq, 2);
+  EXPECT_EQ((*page)[1].seq, 3);
+  EXPECT_TRUE(store_->audit_entries(5, 10)->empty());
+
+  auto zhang = store_->audit_of_person(kZhang, 10);
+  ASSERT_TRUE(zhang);
+  ASSERT_EQ(zhang->size(), 2u);
+  EXPECT_EQ((*zhang)[0].seq, 4);  // newest first
+  EXPECT_EQ((*zhang)[0].action, "person.write");
+  EXPECT_EQ((*zhang)[1].seq, 1);
+  EXPECT_EQ(store_->audit_of_person(kZhang, 1)->size(), 1u);
+  EXPECT_TRUE(store_->audit_of_person("", 10)->empty());
+  EXPECT_EQ(store_->audit_of_person(kLi, 10)->size(), 2u);
+}
+
+TEST_P(ApiStoreTest, IdempotencyKeepsTheFirstResponse) {
+  EXPECT_FALSE(*store_->find_idempotent(1, "k1"));
+  const std::string body = std::string("{\"ok\":true}\0\xff\x01 二进制", 20);
+  ASSERT_TRUE(store_->store_idempotent(1, "k1", {"h1", 201, "application/json", body}));
+  ASSERT_TRUE(store_->store_idempotent(1, "k1", {"h2", 500, "text/plain", "later"}));  // ignored
+  ASSERT_TRUE(store_->store_idempotent(2, "k1", {"h3", 200, "text/plain", ""}));
+  auto found = store_->find_idempotent(1, "k1");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->request_hash, "h1");
+  EXPECT_EQ((*found)->status, 201);
+  EXPECT_EQ((*found)->content_type, "application/json");
+  EXPECT_EQ((*found)->body, body);
+  auto other = store_->find_idempotent(2, "k1");
+  ASSERT_TRUE(other && *other);
+  EXPECT_EQ((*other)->request_hash, "h3");
+  EXPECT_EQ((*other)->body, "");
+  EXPECT_FALSE(*store_->find_idempotent(1, "k2"));
+}
+
+TEST_P(ApiStoreTest, UploadsGetAscendingIds) {
+  auto first = store_->insert_upload({0, kShenzhen, "2026-11-29T06:00:00.000Z", "{\"accepted\":2}", "line,status\n"});
+  auto second = store_->insert_upload({0, kChengdu, "2026-11-29T06:00:01.000Z", "{}", ""});
+  ASSERT_TRUE(first && second);
+  EXPECT_GT(*second, *first);
+  auto found = store_->find_upload(*first);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->upload_id, *first);
+  EXPECT_EQ((*found)->employer, kShenzhen);
+  EXPECT_EQ((*found)->created_at, "2026-11-29T06:00:00.000Z");
+  EXPECT_EQ((*found)->summary, "{\"accepted\":2}");
+  EXPECT_EQ((*found)->feedback, "line,status\n");
+  EXPECT_FALSE(*store_->find_upload(*second + 1));
+}
+
+TEST_P(ApiStoreTest, ContributionsOfAPersonLeaveOutReversedMonths) {
+  book_ledger();
+  auto zhang = store_->contributions_of(person_id(kZhang));
+  ASSERT_TRUE(zhang) << zhang.error().to_string();
+  ASSERT_EQ(zhang->size(), 2u);
+  for (const auto& c : *zhang) {
+    EXPECT_EQ(c.kind, "employee");
+    EXPECT_EQ(c.employer_code, kShenzhen);
+    EXPECT_EQ(c.employer_name, "深圳示例");
+    EXPECT_EQ(c.region, "440300");
+    EXPECT_EQ(c.employer_size, "small");
+    EXPECT_EQ(c.employer_unit_type, "enterprise");
+    EXPECT_EQ(c.declared_wage_fen, 900000);
+    EXPECT_EQ(c.personal_fen, 72000);  // 8 % of 9,000.00
+    EXPECT_GT(c.pooled_fen, 0);
+  }
+  EXPECT_EQ((*zhang)[0].month, YearMonth::of(2026, 9));
+  EXPECT_EQ((*zhang)[1].month, YearMonth::of(2026, 10));
+
+  auto li = store_->contributions_of(person_id(kLi));
+  ASSERT_TRUE(li);
+  ASSERT_EQ(li->size(), 1u);
+  EXPECT_EQ((*li)[0].employer_code, kChengdu);
+  EXPECT_EQ((*li)[0].region, "510100");
+  EXPECT_EQ((*li)[0].employer_unit_type, "");
+  EXPECT_EQ((*li)[0].declared_wage_fen, 4000000);
+  EXPECT_EQ((*li)[0].personal_fen, 241392);  // ceiling 30,174.00 × 8 %
+
+  auto liu = store_->contributions_of(person_id(kLiu));
+  ASSERT_TRUE(liu);
+  ASSERT_EQ(liu->size(), 2u);  // September and October
+  EXPECT_EQ((*liu)[0].kind, "flexible");
+  EXPECT_EQ((*liu)[0].employer_code, "");
+  EXPECT_EQ((*liu)[0].employer_size, "");
+  EXPECT_EQ((*liu)[0].region, "440300");
+  EXPECT_EQ((*liu)[0].declared_wage_fen, 0);
+  EXPECT_EQ((*liu)[0].personal_fen, 48278);
+  EXPECT_EQ((*liu)[0].month, YearMonth::of(2026, 9));
+  EXPECT_EQ((*liu)[1].month, YearMonth::of(2026, 10));
+  EXPECT_TRUE(store_->contributions_of(0)->empty());
+}
+
+TEST_P(ApiStoreTest, PersonalPostingsNewestFirstWithReversals) {
+  book_ledger();
+  auto postings = store_->personal_postings(person_id(kZhang), 10);
+  ASSERT_TRUE(postings) << postings.error().to_string();
+  // September 640.00, its reversal, September again at 720.00, October 720.00.
+  ASSERT_EQ(postings->size(), 4u);
+  for (std::size_t i = 1; i < postings->size(); ++i) EXPECT_GT((*postings)[i - 1].entry_id, (*postings)[i].entry_id);
+  std::vector<std::int64_t> amounts;
+  std::vector<std::string> kinds;
+  for (const auto& p : *postings) {
+    amounts.push_back(p.amount_fen);
+    kinds.push_back(p.entry_kind);
+  }
+  std::multiset<std::int64_t> amount_set(amounts.begin(), amounts.end());
+  EXPECT_EQ(amount_set, (std::multiset<std::int64_t>{64000, -64000, 72000, 72000}));
+  EXPECT_EQ((*postings)[0].month, YearMonth::of(2026, 10));
+  EXPECT_EQ((*postings)[0].entry_kind, "contribution");
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "reversal"), 1);
+  auto limited = store_->personal_postings(person_id(kZhang), 2);
+  ASSERT_TRUE(limited);
+  ASSERT_EQ(limited->size(), 2u);
+  EXPECT_EQ((*limited)[0].entry_id, (*postings)[0].entry_id);
+  EXPECT_EQ((*limited)[1].entry_id, (*postings)[1].entry_id);
+}
+
+TEST_P(ApiStoreTest, SpellsInHireOrderAndPhoneUpdates) {
+  book_ledger();
+  auto zhang = store_->spells_of(person_id(kZhang));
+  ASSERT_TRUE(zhang) << zhang.error().to_string();
+  ASSERT_EQ(zhang->size(), 1u);
+  EXPECT_EQ((*zhang)[0].employer_code, kShenzhen);
+  EXPECT_EQ((*zhang)[0].employer_name, "深圳示例");
+  EXPECT_EQ((*zhang)[0].employer_region, "440300");
+  EXPECT_EQ((*zhang)[0].hire_date, Date::of(2026, 9, 1));
+  ASSERT_TRUE((*zhang)[0].leave_date);
+  EXPECT_EQ(*(*zhang)[0].leave_date, Date::of(2026, 10, 20));
+  auto li = store_->spells_of(person_id(kLi));
+  ASSERT_TRUE(li);
+  ASSERT_EQ(li->size(), 1u);
+  EXPECT_EQ((*li)[0].hire_date, Date::of(2026, 9, 10));
+  EXPECT_FALSE((*li)[0].leave_date);
+  EXPECT_TRUE(store_->spells_of(person_id(kLiu))->empty());
+
+  ASSERT_TRUE(store_->update_phone(person_id(kZhang), "13800000000"));
+  auto person = db_->find_person(kZhang);
+  ASSERT_TRUE(person && *person);
+  EXPECT_EQ((*person)->phone, "13800000000");
+}
+
+TEST_P(ApiStoreTest, UnknownUrlIsRefused) {
+  auto store = storage::open_api_store("mysql://x");
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::invalid_input);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiStoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
