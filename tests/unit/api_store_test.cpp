@@ -330,7 +330,7 @@ TEST_P(ApiStoreTest, ContributionsOfAPersonLeaveOutReversedMonths) {
     EXPECT_EQ(c.employer_unit_type, "enterprise");
     EXPECT_EQ(c.declared_wage_fen, 900000);
     EXPECT_EQ(c.personal_fen, 72000);  // 8 % of 9,000.00
-    EXPECT_GT(c.pooled_fen, 0);
+    EXPECT_EQ(c.pooled_fen, 144000);  // employer's 16 %
   }
   EXPECT_EQ((*zhang)[0].month, YearMonth::of(2026, 9));
   EXPECT_EQ((*zhang)[1].month, YearMonth::of(2026, 10));
@@ -340,7 +340,8 @@ TEST_P(ApiStoreTest, ContributionsOfAPersonLeaveOutReversedMonths) {
   ASSERT_EQ(li->size(), 1u);
   EXPECT_EQ((*li)[0].employer_code, kChengdu);
   EXPECT_EQ((*li)[0].region, "510100");
-  EXPECT_EQ((*li)[0].employer_unit_type, "");
+  EXPECT_EQ((*li)[0].employer_unit_type, "enterprise");  // the registry's default for an empty unit type
+  EXPECT_EQ((*li)[0].pooled_fen, 482784);
   EXPECT_EQ((*li)[0].declared_wage_fen, 4000000);
   EXPECT_EQ((*li)[0].personal_fen, 241392);  // ceiling 30,174.00 × 8 %
 
@@ -353,6 +354,7 @@ TEST_P(ApiStoreTest, ContributionsOfAPersonLeaveOutReversedMonths) {
   EXPECT_EQ((*liu)[0].region, "440300");
   EXPECT_EQ((*liu)[0].declared_wage_fen, 0);
   EXPECT_EQ((*liu)[0].personal_fen, 48278);
+  EXPECT_EQ((*liu)[0].pooled_fen, 72418);  // 20 % less the account's 8 %
   EXPECT_EQ((*liu)[0].month, YearMonth::of(2026, 9));
   EXPECT_EQ((*liu)[1].month, YearMonth::of(2026, 10));
   EXPECT_TRUE(store_->contributions_of(0)->empty());
