@@ -12,10 +12,12 @@
 // namespace next to the Database plumbing they serve.
 //
 // Citus: the API tables are reference or coordinator-local tables (see
-// migration 5); the per-person reads name person_id on every person-keyed table
-// they touch and join the employer through declaration_lines.employer_id and
-// employers (a reference table), not through declarations, so that a person's
-// reads stay on the person's shard.
+// migration 5). contributions_of and spells_of select the person's rows by
+// person_id and join the employer through declaration_lines.employer_id and
+// employers (a reference table), not through declarations (the reversal check
+// reads journal_entries by corrects_entry_id, as on SQLite); personal_postings
+// selects by the personal account's owner, as the SQLite store does (on Citus,
+// a query to every shard).
 #include <libpq-fe.h>
 
 #include <charconv>
