@@ -37,11 +37,11 @@ function percent(share: number): string {
 
 // Horizontal bars of shares in [0, 1], each labelled with its share and counts.
 function Bars(props: { id: string; title: string; rows: { label: string; counts: Counts }[] }) {
-  const rowHeight = 30;
-  const labelWidth = 150;
-  const barMax = 260;
-  const width = labelWidth + barMax + 150;
-  const height = props.rows.length * rowHeight + 6;
+  // Each row: the label on its own line, the bar under it, the figures to its right.
+  const rowHeight = 42;
+  const barMax = 230;
+  const width = barMax + 130;
+  const height = props.rows.length * rowHeight + 4;
   const words = (r: { label: string; counts: Counts }) =>
     t('coverage.bar', { label: r.label, share: percent(r.counts.coverage), covered: r.counts.covered, population: r.counts.population });
   return (
@@ -51,16 +51,16 @@ function Bars(props: { id: string; title: string; rows: { label: string; counts:
       </figcaption>
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title + ': ' + props.rows.map(words).join('; ')}>
         {props.rows.map((r, i) => {
-          const y = i * rowHeight + 4;
+          const y = i * rowHeight;
           const w = Math.max(0, Math.min(1, r.counts.coverage)) * barMax;
           return (
             <g key={r.label}>
-              <text x={labelWidth - 8} y={y + 16} text-anchor="end" font-size="13" fill="#1a1a1a">
+              <text x="0" y={y + 14} font-size="13" fill="#1a1a1a">
                 {r.label}
               </text>
-              <rect x={labelWidth} y={y} width={barMax} height={rowHeight - 8} fill="#e6ebf0" />
-              <rect x={labelWidth} y={y} width={w} height={rowHeight - 8} fill="#0b4f9c" />
-              <text x={labelWidth + barMax + 8} y={y + 16} font-size="13" fill="#1a1a1a">
+              <rect x="0" y={y + 20} width={barMax} height="16" fill="#e6ebf0" />
+              <rect x="0" y={y + 20} width={w} height="16" fill="#0b4f9c" />
+              <text x={barMax + 8} y={y + 33} font-size="13" fill="#1a1a1a">
                 {percent(r.counts.coverage)} ({r.counts.covered}/{r.counts.population})
               </text>
             </g>
@@ -75,8 +75,8 @@ function Bars(props: { id: string; title: string; rows: { label: string; counts:
 function Trend(props: { trend: Report['trend'] }) {
   const points = props.trend;
   if (points.length === 0) return null;
-  const width = 560;
-  const height = 160;
+  const width = 380;
+  const height = 150;
   const left = 40;
   const bottom = height - 24;
   const step = points.length > 1 ? (width - left - 20) / (points.length - 1) : 0;
@@ -102,8 +102,8 @@ function Trend(props: { trend: Report['trend'] }) {
           <circle key={points[i].month} cx={x} cy={y} r="3" fill="#0b4f9c" />
         ))}
         {points.map((p, i) =>
-          i === 0 || i === points.length - 1 || i % 3 === 0 ? (
-            <text key={p.month} x={xy[i][0]} y={height - 6} text-anchor="middle" font-size="11" fill="#222">
+          i === points.length - 1 || (i % 3 === 0 && i < points.length - 3) ? (
+            <text key={p.month} x={xy[i][0]} y={height - 6} text-anchor={i === points.length - 1 ? 'end' : i === 0 ? 'start' : 'middle'} font-size="11" fill="#222">
               {p.month}
             </text>
           ) : null,
