@@ -263,6 +263,8 @@ int main(int argc, char** argv) {
   serve_arguments.web_dir = SHEBAO_WEB_DIR;
   serve->add_option("--web", serve_arguments.web_dir, "the built portal to serve (default web/dist when built)")
       ->each([&](const std::string&) { serve_arguments.web_dir_given = true; });
+  serve->add_option("--population", serve_arguments.population,
+                    "population extract (CSV) for the coverage report GET /v1/reports/coverage");
   serve->add_flag("--quiet", serve_arguments.quiet, "no access log lines");
   add_db(serve);
   auto* user = app.add_subcommand("user", "accounts of the HTTP API");

@@ -13,6 +13,7 @@
 #include "auth/policy.h"
 #include "core/ids.h"
 #include "core/region.h"
+#include "ingest/population_extract.h"
 #include "ingest/rules_files.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -47,6 +48,17 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
     text << in.rdbuf();
     openapi = text.str();
   }
+  // The population extract of the coverage report: read once; a bad file stops the start.
+  std::shared_ptr<const std::vector<analytics::PopulationRecord>> population;
+  if (!arguments.population.empty()) {
+    auto records = ingest::read_population(arguments.population);
+    if (!records) {
+      Error error = records.error();
+      error.message = "population extract (--population): " + error.message;
+      return report(error);
+    }
+    population = std::make_shared<const std::vector<analytics::PopulationRecord>>(std::move(*records));
+  }
   auto audit_store = storage::open_api_store(options.db_url);
   if (!audit_store) return report(audit_store.error());
   auto audit_log = audit::AuditLog::open(std::move(*audit_store));
@@ -58,6 +70,7 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
   api_options.audit = audit_log->get();
   api_options.openapi_document = std::move(openapi);
   api_options.today = options.today;
+  api_options.population = std::move(population);
   api_options.session_seconds = static_cast<std::int64_t>(arguments.session_minutes) * 60;
   api_options.rate_per_second = arguments.rate;
   api_options.rate_burst = std::max(arguments.burst, 1.0);

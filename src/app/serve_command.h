@@ -21,8 +21,11 @@ struct ServeArguments {
   std::string openapi_path;
   std::string web_dir;        // the built portal; empty = none
   bool web_dir_given = false;  // --web given: a missing directory is an error
+  std::string population;  // population extract for GET /v1/reports/coverage; empty = none
 };
 
+// With `population`, reads the extract before listening (a bad extract is an
+// error: nothing is served) and answers the coverage report from it.
 // Serves the portal's files from web_dir when that directory holds an
 // index.html (server/static_files.h).
 // Prints the URL it listens on as the first line of stdout; serves until SIGINT/SIGTERM.

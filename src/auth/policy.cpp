@@ -39,6 +39,7 @@ std::string_view to_string(Action action) {
     case Action::declaration_upload: return "declaration.upload";
     case Action::declaration_feedback_read: return "declaration.feedback_read";
     case Action::audit_read: return "audit.read";
+    case Action::coverage_read: return "coverage.read";
     case Action::calculate: return "calculate";
   }
   return "unknown";

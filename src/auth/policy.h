@@ -8,10 +8,12 @@
 // Roles:
 // - person: own record only (read, contact, contributions, account, access
 //   log, transfers, statement, retirement date);
-// - employer_agent: own employer's record and declarations, and the
+// - employer_agent: own employer's record (with its arrears) and declarations, and the
 //   employment facts of its employees (only the spells at that employer);
 // - officer: everything about persons and employers of the own region
 //   (a code ending in 0000 covers its province, 00 its prefecture);
+//   and the coverage report of the own region (the handler passes that
+//   region as the report's owner and computes the report for it alone);
 // - auditor: every read, plus the audit log; no change;
 // - admin: everything.
 // Calculations on given figures (no personal data) are open to every role.
@@ -46,6 +48,7 @@ enum class Action {
   declaration_upload,
   declaration_feedback_read,
   audit_read,
+  coverage_read,  // the coverage report (aggregate figures of a region or of all)
   calculate,
 };
 std::string_view to_string(Action action);
@@ -53,7 +56,8 @@ inline constexpr Action kAllActions[] = {
     Action::person_register,   Action::person_read,       Action::person_update_contact, Action::contributions_read,
     Action::account_read,      Action::access_log_read,   Action::employment_read,       Action::transfer_request,
     Action::transfer_read,     Action::statement_read,    Action::retirement_read,       Action::employer_read,
-    Action::declaration_upload, Action::declaration_feedback_read, Action::audit_read,   Action::calculate};
+    Action::declaration_upload, Action::declaration_feedback_read, Action::audit_read,   Action::coverage_read,
+    Action::calculate};
 
 // Whether the action only reads.
 bool is_read(Action action);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -9,9 +10,12 @@
 #include <map>
 #include <shared_mutex>
 #include <sstream>
+#include <tuple>
 
 #include <boost/json.hpp>
 
+#include "analytics/compliance.h"
+#include "analytics/coverage.h"
 #include "auth/credentials.h"
 #include "auth/policy.h"
 #include "collection/month_entries.h"
@@ -58,7 +62,9 @@ enum class RouteId {
   employer_read,
   declaration_upload,
   upload_read,
+  employer_arrears,
   audit_read,
+  coverage_report,
   calculation,
 };
 
@@ -103,7 +109,9 @@ const std::vector<Route>& route_table() {
         {{"GET", "/v1/employers/{credit_code}", true}, RouteId::employer_read},
         {{"POST", "/v1/employers/{credit_code}/declarations", true}, RouteId::declaration_upload},
         {{"GET", "/v1/employers/{credit_code}/uploads/{upload_id}", true}, RouteId::upload_read},
+        {{"GET", "/v1/employers/{credit_code}/arrears", true}, RouteId::employer_arrears},
         {{"GET", "/v1/audit", true}, RouteId::audit_read},
+        {{"GET", "/v1/reports/coverage", true}, RouteId::coverage_report},
         {{"POST", "/v1/calculations/{kind}", true}, RouteId::calculation},
     };
     std::vector<Route> out;
@@ -264,6 +272,14 @@ struct Api::Impl {
   std::atomic<std::int64_t> rate_limited{0};
   std::atomic<std::int64_t> login_failures{0};
   std::atomic<std::int64_t> audit_appended{0};
+
+  // coverage reports: serialized body by (month, window, region scope)
+  struct CachedReport {
+    std::string body;
+    std::int64_t computed_at = 0;
+  };
+  std::mutex coverage_mutex;  // held while a report is computed: one at a time
+  std::map<std::tuple<int, int, std::string>, CachedReport> coverage_cache;
 
   explicit Impl(ApiOptions o) : options(std::move(o)), counts(route_table().size()) {}
   static inline std::atomic<std::uint64_t> instances{0};
@@ -1060,6 +1076,167 @@ struct Api::Impl {
     return json_response(200, out);
   }
 
+  // Unpaid employer-months (dues booked, up to the current month, not paid in
+  // full) and the late fees booked. Employer data, not personal: no audit entry.
+  HttpResponse employer_arrears(Call& call) {
+    auto v = employer_for(call, call.params[0], Action::employer_read);
+    if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
+    auto& e = std::get<registry::Employer>(v);
+    const YearMonth up_to = today(call.now).year_month();
+    auto dues = call.worker.db->employer_dues(up_to);
+    if (!dues) return problem(dues.error());
+    auto facts = call.worker.db->employer_facts(up_to);
+    if (!facts) return problem(facts.error());
+    std::vector<storage::EmployerMonthDues> unpaid;
+    for (const auto& row : *dues) {
+      if (row.employer_id == e.employer_id && row.dues_fen > row.paid_fen) unpaid.push_back(row);
+    }
+    std::sort(unpaid.begin(), unpaid.end(), [](const auto& a, const auto& b) { return a.month < b.month; });
+    std::int64_t total_dues = 0, total_paid = 0, late_fees = 0;
+    json::array months;
+    for (const auto& row : unpaid) {
+      total_dues += row.dues_fen;
+      total_paid += row.paid_fen;
+      months.push_back({{"month", row.month.to_string()},
+                        {"dues", money(row.dues_fen)},
+                        {"paid", money(row.paid_fen)},
+                        {"arrears", money(row.dues_fen - row.paid_fen)}});
+    }
+    for (const auto& f : *facts) {
+      if (f.employer.credit_code == e.credit_code) late_fees = f.late_fees_fen;
+    }
+    json::object o;
+    o["credit_code"] = e.credit_code;
+    o["name"] = e.name;
+    o["up_to"] = up_to.to_string();
+    o["months"] = std::move(months);
+    o["unpaid_months"] = static_cast<std::int64_t>(unpaid.size());
+    o["dues"] = money(total_dues);
+    o["paid"] = money(total_paid);
+    o["arrears"] = money(total_dues - total_paid);
+    o["late_fees"] = money(late_fees);
+    return json_response(200, o);
+  }
+
+  // The coverage report without the per-person list. Officers: the extract is
+  // filtered to the persons placed in the officer's region before computing,
+  // so every figure (totals, groups, reasons, trend, cells) is of that region.
+  // Aggregate data: no audit entry.
+  HttpResponse coverage_report(Call& call) {
+    const auth::Subject& subject = call.principal.subject;
+    const std::string scope = subject.role == Role::officer ? subject.region : "";
+    Owner owner;
+    if (subject.role == Role::officer) owner.regions = {scope};
+    if (auth::decide(subject, Action::coverage_read, owner) != Decision::allow) {
+      return problem(403, "forbidden", "", "only officers, auditors and administrators read the coverage report");
+    }
+    if (!options.population) {
+      return problem(404, "not_found", "",
+                     "the server was started without a population extract (shebao serve --population FILE)");
+    }
+    std::optional<YearMonth> month;
+    if (auto text = query_value(call.query, "month")) {
+      auto parsed = YearMonth::parse(*text);
+      if (!parsed) return problem(Error{parsed.error().code, "query.month", parsed.error().message});
+      month = *parsed;
+    }
+    int window = 3;
+    if (auto text = query_value(call.query, "window")) {
+      auto number = Decimal::parse(*text);
+      if (!number || !number->to_int64_exact() || *number->to_int64_exact() < 1 || *number->to_int64_exact() > 64) {
+        return problem(Error{ErrorCode::invalid_input, "query.window", "expected a whole number 1..64"});
+      }
+      window = static_cast<int>(*number->to_int64_exact());
+    }
+    if (!month) {
+      auto latest = call.worker.db->latest_contribution_month();
+      if (!latest) return problem(latest.error());
+      if (!*latest) {
+        return problem(Error{ErrorCode::not_found, "query.month", "no contributions are booked yet; give ?month=YYYY-MM"});
+      }
+      month = *latest;
+    }
+    const std::int64_t t = epoch_seconds(call.now);
+    const auto key = std::make_tuple(month->serial(), window, scope);
+    std::lock_guard lock(coverage_mutex);
+    if (auto it = coverage_cache.find(key); it != coverage_cache.end() && t - it->second.computed_at < kCoverageCacheSeconds) {
+      HttpResponse r;
+      r.body = it->second.body;
+      return r;
+    }
+    std::vector<analytics::PopulationRecord> scoped;
+    const std::vector<analytics::PopulationRecord>* population = options.population.get();
+    if (!scope.empty()) {
+      for (const auto& record : *options.population) {
+        if (auth::region_covers(scope, record.region)) scoped.push_back(record);
+      }
+      population = &scoped;
+    }
+    auto registry = call.worker.db->coverage_facts(*month);
+    if (!registry) return problem(registry.error());
+    analytics::CoverageOptions coverage_options;
+    coverage_options.month = *month;
+    coverage_options.window_months = window;
+    auto report = analytics::coverage_report(*population, *registry, coverage_options);
+    if (!report) return problem(report.error());
+    const auto share = [](std::int64_t part, std::int64_t whole) {
+      return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+    };
+    json::object root;
+    root["month"] = report->month.to_string();
+    root["window_months"] = report->window_months;
+    root["region"] = scope.empty() ? json::value(nullptr) : json::value(scope);
+    root["population"] = report->population;
+    root["matched"] = report->matched;
+    root["matched_by_name"] = report->matched_by_name;
+    root["covered"] = report->covered;
+    json::array groups;
+    for (const auto& group : report->groups) {
+      groups.push_back({{"group", analytics::to_string(group.group)},
+                        {"population", group.population},
+                        {"covered", group.covered},
+                        {"coverage", share(group.covered, group.population)}});
+    }
+    root["groups"] = std::move(groups);
+    json::object reasons;
+    for (const auto reason : {analytics::Reason::never_registered, analytics::Reason::no_contributions,
+                              analytics::Reason::moved_without_transfer, analytics::Reason::lapsed}) {
+      reasons[analytics::to_string(reason)] = report->reasons[static_cast<std::size_t>(reason)];
+    }
+    root["reasons"] = std::move(reasons);
+    json::array trend;
+    for (const auto& [m, s] : report->trend) trend.push_back({{"month", m.to_string()}, {"coverage", s}});
+    root["trend"] = std::move(trend);
+    std::map<int, std::pair<std::int64_t, std::int64_t>> by_province;
+    json::array cells;
+    for (const auto& cell : report->cells) {
+      cells.push_back({{"province", cell.province},
+                       {"age_band", cell.age_band},
+                       {"group", analytics::to_string(cell.group)},
+                       {"population", cell.population},
+                       {"covered", cell.covered}});
+      if (cell.group == analytics::Group::other) continue;
+      by_province[cell.province].first += cell.population;
+      by_province[cell.province].second += cell.covered;
+    }
+    json::array provinces;
+    for (const auto& [province, counts] : by_province) {
+      provinces.push_back({{"province", province},
+                           {"population", counts.first},
+                           {"covered", counts.second},
+                           {"coverage", share(counts.second, counts.first)}});
+    }
+    root["provinces"] = std::move(provinces);
+    root["cells"] = std::move(cells);
+    root["computed_at"] = utc_text(call.now);
+    if (coverage_cache.size() >= 64) coverage_cache.clear();  // bounded memory
+    std::string body = json::serialize(root);
+    coverage_cache[key] = CachedReport{body, t};
+    HttpResponse r;
+    r.body = std::move(body);
+    return r;
+  }
+
   HttpResponse audit_read(Call& call) {
     if (auth::decide(call.principal.subject, Action::audit_read, Owner{}) != Decision::allow) {
       return problem(403, "forbidden", "", "only auditors and administrators read the audit log");
@@ -1152,7 +1329,9 @@ struct Api::Impl {
       case RouteId::employer_read: return employer_read(call);
       case RouteId::declaration_upload: return declaration_upload(call);
       case RouteId::upload_read: return upload_read(call);
+      case RouteId::employer_arrears: return employer_arrears(call);
       case RouteId::audit_read: return audit_read(call);
+      case RouteId::coverage_report: return coverage_report(call);
       case RouteId::calculation: return calculation(call);
     }
     return problem(Error{ErrorCode::internal, "", "unhandled route"});

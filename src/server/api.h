@@ -6,6 +6,11 @@
 // log every read or change of personal data, and answers JSON or RFC 9457
 // problem details. It knows nothing of sockets: server/http_server.h feeds it.
 //
+// The coverage report (GET /v1/reports/coverage) is computed from the
+// population extract given in ApiOptions::population and the registry's
+// contribution facts, on first request per (month, window, region scope), and
+// kept for kCoverageCacheSeconds. It is aggregate data: no audit entry.
+//
 // Also here: the route table (checked against api/openapi.json by a test),
 // sessions (opaque tokens, server-side, expiring, revocable), login throttling,
 // per-client rate limits, idempotency keys on POST, and the /metrics counters.
@@ -26,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analytics/coverage.h"
 #include "audit/audit_log.h"
 #include "core/calendar.h"
 #include "rules/parameter_store.h"
@@ -41,11 +47,17 @@ struct RouteInfo {
 // Every route the API answers, in the router's order.
 const std::vector<RouteInfo>& routes();
 
+// How long a computed coverage report is served before it is computed again.
+inline constexpr std::int64_t kCoverageCacheSeconds = 10 * 60;
+
 struct ApiOptions {
   std::string db_url;
   const rules::ParameterStore* rules = nullptr;
   audit::AuditLog* audit = nullptr;
   std::string openapi_document;  // served at /openapi.json
+  // The population extract (`shebao serve --population FILE`); null: the
+  // coverage report answers not_found.
+  std::shared_ptr<const std::vector<analytics::PopulationRecord>> population;
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
   std::optional<Date> today;     // date of new transfers and imports; default: UTC date of now()
   std::int64_t session_seconds = 8 * 3600;

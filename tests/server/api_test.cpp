@@ -225,6 +225,7 @@ TEST_F(ApiTest, AuthorizationMatrixEveryEndpointRoleAndOwnership) {
        R"({"from":"CN-35","to":"CN-44"})"},
       {"employer", "GET", "/v1/employers/{E}", Kind::employer_read, true, ""},
       {"upload feedback", "GET", "/v1/employers/{E}/uploads/{U}", Kind::employer_read, true, ""},
+      {"arrears", "GET", "/v1/employers/{E}/arrears", Kind::employer_read, true, ""},
       {"declaration upload", "POST", "/v1/employers/{E}/declarations", Kind::employer_write, true, "{CSV}",
        "text/csv"},
   };
@@ -314,6 +315,164 @@ TEST_F(ApiTest, RoleLevelRefusals) {
   EXPECT_EQ(call("admin", "GET", "/v1/audit?limit=5").status, 200);
   EXPECT_EQ(call("", "GET", "/v1/persons/" + kPersonA).status, 401);
   EXPECT_EQ(call("", "GET", "/v1/audit").status, 401);
+  // The coverage report: persons and employer agents are refused by role; the
+  // others learn that this server has no population extract.
+  for (const std::string role : {"person_a", "agent_a"}) {
+    const HttpResponse r = call(role, "GET", "/v1/reports/coverage");
+    EXPECT_EQ(r.status, 403) << role;
+    EXPECT_NE(r.body.find("\"code\":\"forbidden\""), std::string::npos) << r.body;
+  }
+  for (const std::string role : {"officer_a", "auditor", "admin"}) {
+    const HttpResponse r = call(role, "GET", "/v1/reports/coverage");
+    EXPECT_EQ(r.status, 404) << role;
+    EXPECT_NE(r.body.find("\"code\":\"not_found\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("without a population extract"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(call("", "GET", "/v1/reports/coverage").status, 401);
+}
+
+TEST_F(ApiTest, ArrearsFigures) {
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db);
+    auto employer = (*db)->find_employer(kEmployerA);
+    ASSERT_TRUE(employer && *employer);
+    const std::int64_t id = (**employer).employer_id;
+    ASSERT_TRUE((*db)->begin());
+    ASSERT_TRUE((*db)->add_employer_month(id, YearMonth::of(2025, 8), 20000, 0));        // 200.00 unpaid
+    ASSERT_TRUE((*db)->add_employer_month(id, YearMonth::of(2025, 9), 100000, 40000));   // 1000.00, 400.00 paid
+    ASSERT_TRUE((*db)->add_employer_month(id, YearMonth::of(2025, 10), 50000, 50000));   // paid in full
+    ASSERT_TRUE((*db)->commit());
+  }
+  const HttpResponse r = call("agent_a", "GET", "/v1/employers/" + kEmployerA + "/arrears");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value doc = json::parse(r.body);
+  EXPECT_EQ(doc.at("credit_code").as_string(), kEmployerA);
+  EXPECT_EQ(doc.at("up_to").as_string(), "2026-11");
+  const auto& months = doc.at("months").as_array();
+  ASSERT_GE(months.size(), 2u);
+  EXPECT_EQ(months[0].at("month").as_string(), "2025-08");
+  EXPECT_EQ(months[0].at("dues").as_string(), "200.00");
+  EXPECT_EQ(months[0].at("paid").as_string(), "0.00");
+  EXPECT_EQ(months[0].at("arrears").as_string(), "200.00");
+  EXPECT_EQ(months[1].at("month").as_string(), "2025-09");
+  EXPECT_EQ(months[1].at("dues").as_string(), "1000.00");
+  EXPECT_EQ(months[1].at("paid").as_string(), "400.00");
+  EXPECT_EQ(months[1].at("arrears").as_string(), "600.00");
+  for (const auto& m : months) EXPECT_NE(m.at("month").as_string(), "2025-10") << "a month paid in full is listed";
+  if (months.size() == 2) {
+    EXPECT_EQ(doc.at("unpaid_months").as_int64(), 2);
+    EXPECT_EQ(doc.at("dues").as_string(), "1200.00");
+    EXPECT_EQ(doc.at("paid").as_string(), "400.00");
+    EXPECT_EQ(doc.at("arrears").as_string(), "800.00");
+  }
+  EXPECT_EQ(doc.at("late_fees").as_string(), "0.00");
+  // The same for the officer of the region; employer B has none.
+  EXPECT_EQ(call("officer_a", "GET", "/v1/employers/" + kEmployerA + "/arrears").body, r.body);
+  const HttpResponse b = call("admin", "GET", "/v1/employers/" + kEmployerB + "/arrears");
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(json::parse(b.body).at("arrears").as_string(), "0.00");
+}
+
+analytics::PopulationRecord extract_record(const std::string& id, const std::string& region, const std::string& hukou,
+                                           analytics::EmploymentStatus status, const std::string& employer) {
+  analytics::PopulationRecord r;
+  r.resident_id = id;
+  r.name = "测试";
+  r.birth_date = *Date::parse(id.substr(6, 4) + "-" + id.substr(10, 2) + "-" + id.substr(12, 2));
+  r.region = region;
+  r.hukou_region = hukou;
+  r.status = status;
+  r.employer_credit_code = employer;
+  return r;
+}
+
+TEST_F(ApiTest, CoverageReportFiguresAndScope) {
+  using analytics::EmploymentStatus;
+  auto population = std::make_shared<std::vector<analytics::PopulationRecord>>();
+  population->push_back(extract_record(kPersonA, "350100", "350100", EmploymentStatus::employed, kEmployerA));
+  population->push_back(extract_record(kPersonB, "450100", "450100", EmploymentStatus::employed, kEmployerB));
+  population->push_back(extract_record(kPersonC, "450100", "350100", EmploymentStatus::employed, kEmployerB));  // migrant
+  population->push_back(  // never registered, self-employed in 350100
+      extract_record(resident_id("35010219920505005"), "350102", "350100", EmploymentStatus::self_employed, ""));
+  population->push_back(  // never registered, not working, in 450100
+      extract_record(resident_id("45010219600606006"), "450100", "450100", EmploymentStatus::not_working, ""));
+  ApiOptions o;
+  o.db_url = world_->url;
+  o.rules = &world_->rules;
+  o.audit = world_->audit.get();
+  o.openapi_document = "{}";
+  o.today = *Date::parse("2026-11-29");
+  o.rate_per_second = 0;
+  o.population = population;
+  Api api(std::move(o));
+  const auto group_of = [](const json::value& doc, std::string_view name) {
+    for (const auto& g : doc.at("groups").as_array()) {
+      if (g.at("group").as_string() == name) return g.at("population").as_int64();
+    }
+    return std::int64_t{-1};
+  };
+  if (world_->audit) world_->audit->flush();
+  auto store = storage::open_api_store(world_->url);
+  ASSERT_TRUE(store);
+  const auto audit_before = (*store)->audit_entries(0, 100000);
+  ASSERT_TRUE(audit_before);
+
+  HttpResponse r = call("admin", "GET", "/v1/reports/coverage?month=2026-10&window=3", "", "", "", &api);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value doc = json::parse(r.body);
+  EXPECT_EQ(doc.at("month").as_string(), "2026-10");
+  EXPECT_EQ(doc.at("window_months").as_int64(), 3);
+  EXPECT_TRUE(doc.at("region").is_null());
+  EXPECT_EQ(doc.at("population").as_int64(), 5);
+  EXPECT_EQ(doc.at("matched").as_int64(), 3);
+  EXPECT_EQ(group_of(doc, "employee"), 2);
+  EXPECT_EQ(group_of(doc, "migrant"), 1);
+  EXPECT_EQ(group_of(doc, "self_employed"), 1);
+  EXPECT_EQ(group_of(doc, "other"), 1);
+  EXPECT_EQ(doc.at("reasons").at("never_registered").as_int64(), 1);  // the working one only
+  EXPECT_EQ(doc.at("trend").as_array().size(), 12u);
+  EXPECT_FALSE(doc.as_object().contains("uncovered"));
+  std::set<std::int64_t> provinces;
+  std::int64_t cell_population = 0;
+  for (const auto& c : doc.at("cells").as_array()) {
+    provinces.insert(c.at("province").as_int64());
+    cell_population += c.at("population").as_int64();
+  }
+  EXPECT_EQ(provinces, (std::set<std::int64_t>{35, 45}));
+  EXPECT_EQ(cell_population, 5);
+  EXPECT_EQ(doc.at("provinces").as_array().size(), 2u);
+  // Cached: the same body (computed_at included) on the next call.
+  EXPECT_EQ(call("auditor", "GET", "/v1/reports/coverage?month=2026-10&window=3", "", "", "", &api).body, r.body);
+
+  // The officer of 350100: only the extract persons placed in that region.
+  r = call("officer_a", "GET", "/v1/reports/coverage?month=2026-10", "", "", "", &api);
+  ASSERT_EQ(r.status, 200) << r.body;
+  doc = json::parse(r.body);
+  EXPECT_EQ(doc.at("region").as_string(), "350100");
+  EXPECT_EQ(doc.at("population").as_int64(), 2);
+  EXPECT_EQ(group_of(doc, "employee"), 1);
+  EXPECT_EQ(group_of(doc, "self_employed"), 1);
+  EXPECT_EQ(group_of(doc, "migrant"), 0);
+  EXPECT_EQ(doc.at("reasons").at("never_registered").as_int64(), 1);
+  for (const auto& c : doc.at("cells").as_array()) EXPECT_EQ(c.at("province").as_int64(), 35);
+  ASSERT_EQ(doc.at("provinces").as_array().size(), 1u);
+
+  for (const std::string role : {"person_a", "agent_a"}) {
+    EXPECT_EQ(call(role, "GET", "/v1/reports/coverage?month=2026-10", "", "", "", &api).status, 403) << role;
+  }
+  r = call("admin", "GET", "/v1/reports/coverage?month=2026-13", "", "", "", &api);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("query.month"), std::string::npos) << r.body;
+  r = call("admin", "GET", "/v1/reports/coverage?month=2026-10&window=0", "", "", "", &api);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("query.window"), std::string::npos) << r.body;
+
+  // Aggregate data: no audit entry.
+  if (world_->audit) world_->audit->flush();
+  const auto audit_after = (*store)->audit_entries(0, 100000);
+  ASSERT_TRUE(audit_after);
+  EXPECT_EQ(audit_after->size(), audit_before->size());
 }
 
 TEST_F(ApiTest, AgentSeesOnlyItsOwnSpells) {

@@ -48,8 +48,16 @@ echo "short" | "$shebao" user add --role admin --login weak --db "$db" >/dev/nul
 echo "password-x" | "$shebao" user add --role officer --login bad --region 99 --db "$db" >/dev/null 2>&1 &&
   fail "an officer without a valid region was accepted"
 
+# A bad population extract stops the start with a clear message.
+printf 'resident_id,name\nnot-an-id,x\n' >"$work/bad_population.csv"
+if timeout 30 "$shebao" serve --port 0 --db "$db" --population "$work/bad_population.csv" >"$work/bad.out" 2>"$work/bad.err"; then
+  fail "serve started with a bad population extract"
+fi
+grep -q "population" "$work/bad.err" || fail "bad extract: no clear message: $(cat "$work/bad.err")"
+[ -s "$work/bad.out" ] && fail "serve printed a URL with a bad population extract"
+
 "$shebao" serve --port 0 --db "$db" --today $today --read-timeout-ms 1000 --max-body 65536 --rate 0 \
-  >"$work/serve.out" 2>"$work/serve.err" &
+  --population "$work/pop/population.csv" >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 for _ in $(seq 300); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
 url=$(head -1 "$work/serve.out")
@@ -129,6 +137,75 @@ upload_id=$(sed -n 's/.*"upload_id":\([0-9]*\).*/\1/p' "$work/body")
 request "upload feedback" 200 -H "Authorization: Bearer $agent" "$url/v1/employers/$employer/uploads/$upload_id"
 has "upload feedback" '"feedback"'
 
+# The coverage report: the auditor's equals `shebao report coverage --json`
+# without the per-person list; the officer's is the officer's region only.
+"$shebao" report coverage --population "$work/pop/population.csv" --db "$db" --json >"$work/coverage_cli.json" ||
+  fail "report coverage"
+request "coverage by person" 403 "${auth[@]}" "$url/v1/reports/coverage"
+request "coverage by agent" 403 -H "Authorization: Bearer $agent" "$url/v1/reports/coverage"
+auditor=$(login auditor)
+request "coverage all" 200 -H "Authorization: Bearer $auditor" "$url/v1/reports/coverage"
+cp "$work/body" "$work/coverage_all.json"
+request "coverage officer" 200 -H "Authorization: Bearer $officer" "$url/v1/reports/coverage"
+cp "$work/body" "$work/coverage_officer.json"
+python3 - "$work/coverage_cli.json" "$work/coverage_all.json" "$work/coverage_officer.json" "$work/pop/population.csv" \
+  "$person_region" <<'PY' || fail "coverage figures"
+import csv, json, sys
+cli, api, officer = (json.load(open(p)) for p in sys.argv[1:4])
+region = sys.argv[5]
+problems = []
+for key in ("month", "window_months", "population", "matched", "matched_by_name", "covered", "reasons", "trend", "cells"):
+    if cli[key] != api[key]:
+        problems.append(f"{key}: cli {cli[key]!r} api {api[key]!r}")
+for g in api["groups"]:
+    c = cli["groups"][g["group"]]
+    if (c["population"], c["covered"]) != (g["population"], g["covered"]):
+        problems.append(f"group {g['group']}")
+if "uncovered" in api:
+    problems.append("the per-person list is in the answer")
+def covers(own, r):
+    if own == r: return True
+    if own.endswith("0000"): return own[:2] == r[:2]
+    if own.endswith("00"): return own[:4] == r[:4]
+    return False
+placed = sum(1 for row in csv.DictReader(open(sys.argv[4])) if covers(region, row["region"]))
+if officer["region"] != region or officer["population"] != placed:
+    problems.append(f"officer: region {officer['region']} population {officer['population']}, want {placed}")
+if any(c["province"] != int(region[:2]) for c in officer["cells"]):
+    problems.append("officer sees cells of another province")
+if sum(c["population"] for c in officer["cells"]) != officer["population"]:
+    problems.append("officer cells do not add up")
+if officer["population"] >= api["population"]:
+    problems.append("officer sees everything")
+for p in problems: print("coverage:", p)
+sys.exit(1 if problems else 0)
+PY
+
+# Arrears: the same figures as the late payers of `shebao report compliance`.
+"$shebao" report compliance --population "$work/pop/population.csv" --db "$db" --json >"$work/compliance.json" ||
+  fail "report compliance"
+request "arrears by agent" 200 -H "Authorization: Bearer $agent" "$url/v1/employers/$employer/arrears" &&
+  has "arrears by agent" '"late_fees":"'
+request "arrears by person" 404 "${auth[@]}" "$url/v1/employers/$employer/arrears"
+checked=0
+for code in $(python3 -c 'import json,sys; print(" ".join(p["credit_code"] for p in json.load(open(sys.argv[1]))["late_payers"][:5]))' "$work/compliance.json"); do
+  request "arrears $code" 200 -H "Authorization: Bearer $auditor" "$url/v1/employers/$code/arrears" || continue
+  python3 - "$work/compliance.json" "$work/body" "$code" <<'PY' || fail "arrears figures of $code"
+import json, sys
+payer = next(p for p in json.load(open(sys.argv[1]))["late_payers"] if p["credit_code"] == sys.argv[3])
+api = json.load(open(sys.argv[2]))
+fen = lambda text: round(float(text) * 100)
+want = (payer["unpaid_months"], payer["arrears"], payer["late_fees"])
+got = (api["unpaid_months"], api["arrears"], api["late_fees"])
+rows = sum(fen(m["arrears"]) for m in api["months"])
+if want != got or rows != fen(api["arrears"]) or len(api["months"]) != api["unpaid_months"]:
+    print("arrears:", sys.argv[3], "want", want, "got", got, "rows", rows)
+    sys.exit(1)
+PY
+  checked=$((checked + 1))
+done
+echo "arrears checked against compliance for $checked employers"
+
 # The statement as PDF in both languages; the figures are read back with pdftotext.
 request "account for statement" 200 "${auth[@]}" "$url/v1/persons/$person/account"
 balance=$(sed -n 's/.*"balance":"\([0-9.-]*\)".*/\1/p' "$work/body")
@@ -160,7 +237,6 @@ fi
 request "access log" 200 "${auth[@]}" "$url/v1/persons/$person/access-log"
 has "access log" '"who":"officer"'
 has "access log" '"purpose":"pension claim 17"'
-auditor=$(login auditor)
 request "audit log" 200 -H "Authorization: Bearer $auditor" "$url/v1/audit?limit=1000" && has "audit log" '"prev_hash"'
 request "audit log by person" 403 "${auth[@]}" "$url/v1/audit"
 

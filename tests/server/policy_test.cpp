@@ -114,6 +114,20 @@ TEST(Policy, MoreOwnerFactsNeverRefuseMore) {
   }
 }
 
+TEST(Policy, CoverageReportByRole) {
+  // The API passes the officer's own region as the report's owner (it computes
+  // the report for that region alone) and no owner for a report of all.
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", "350000"}, Action::coverage_read, Owner{"", {}, {"350000"}}),
+            Decision::allow);
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", "350000"}, Action::coverage_read, Owner{}), Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", ""}, Action::coverage_read, Owner{"", {}, {""}}), Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::auditor, "", "", ""}, Action::coverage_read, Owner{}), Decision::allow);
+  EXPECT_EQ(decide(Subject{Role::admin, "", "", ""}, Action::coverage_read, Owner{}), Decision::allow);
+  EXPECT_EQ(decide(Subject{Role::person, "A", "", ""}, Action::coverage_read, Owner{"A", {}, {}}), Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::employer_agent, "", "E1", ""}, Action::coverage_read, Owner{"", {"E1"}, {}}),
+            Decision::deny);
+}
+
 TEST(Policy, RoleNames) {
   for (Role r : {Role::person, Role::employer_agent, Role::officer, Role::auditor, Role::admin}) {
     EXPECT_EQ(parse_role(to_string(r)), r);

@@ -59,6 +59,15 @@ async function signIn(page, login, password) {
   await page.click('button[type=submit]');
 }
 
+// A GET of the API with the page's session token: the figures the page should show.
+async function apiGet(page, path) {
+  return page.evaluate(async (p) => {
+    const token = JSON.parse(sessionStorage.getItem('shebao.session')).token;
+    const r = await fetch(p, { headers: { Authorization: 'Bearer ' + token } });
+    return r.json();
+  }, path);
+}
+
 async function go(page, href) {
   await page.click(`nav a[href="${href}"]`);
   await page.waitForURL('**' + href);
@@ -230,12 +239,26 @@ const journeys = {
     await check(page, 'employer-resubmitted-en');
     await page.reload(); // the last upload's feedback is read back from the API
     await expectText(page, 'Every line was accepted');
+    // Arrears: the page shows the API's figures (a table with a total line, or "No arrears").
+    const arrears = await apiGet(page, `/v1/employers/${process.env.E2E_EMPLOYER}/arrears`);
     await go(page, '/employer/arrears');
-    await expectText(page, 'not available online yet');
-    await check(page, 'employer-arrears');
+    await page.locator('#arrears').waitFor();
+    await expectText(page, 'Arrears in total');
+    expect((await page.locator('#arrears-total').innerText()) === arrears.arrears, 'arrears: total differs from the API');
+    expect((await page.locator('#arrears-latefees').innerText()) === arrears.late_fees, 'arrears: late fees differ from the API');
+    if (arrears.months.length) {
+      expect((await page.locator('#arrears tbody tr').count()) === arrears.months.length, 'arrears: not one row per unpaid month');
+      expect((await page.locator('#arrears tfoot').innerText()).includes(arrears.arrears), 'arrears: no total line');
+    } else {
+      await expectText(page, 'No arrears');
+    }
+    await check(page, 'employer-arrears-en');
+    await page.click('button:has-text("中文")');
+    await expectText(page, '欠费合计');
+    await check(page, 'employer-arrears-zh');
   },
 
-  async 'officer: find by resident ID, act for the person at the counter (audited), placeholders'(page) {
+  async 'officer: find by resident ID, act for the person at the counter (audited), register, coverage dashboard'(page) {
     await page.goto(url + '/');
     await signIn(page, 'officer1', 'officer-pass-1');
     await page.waitForURL('**/officer');
@@ -281,8 +304,40 @@ const journeys = {
     await go(page, '/officer/review');
     await expectText(page, '目前没有数据');
     await check(page, 'officer-review');
+    // The coverage dashboard: the officer's province only, figures as the API gives them.
+    const report = await apiGet(page, '/v1/reports/coverage');
+    expect(report.region === person.slice(0, 2) + '0000', 'coverage: the report is not the officer\'s region');
     await go(page, '/officer/coverage');
-    await check(page, 'officer-coverage');
+    await page.locator('#coverage').waitFor();
+    expect((await page.locator('#coverage-population').innerText()) === String(report.population), 'coverage: population differs from the API');
+    expect((await page.locator('#coverage-covered').innerText()) === String(report.covered), 'coverage: covered differs from the API');
+    expect((await page.locator('#coverage-groups svg rect').count()) > 0, 'coverage: no bars by group');
+    expect((await page.locator('#coverage-provinces svg rect').count()) === 2 * report.provinces.length, 'coverage: not one bar per province');
+    expect((await page.locator('#coverage-trend polyline').count()) === 1, 'coverage: no trend line');
+    expect((await page.locator('#coverage-reasons tbody tr').count()) === 4, 'coverage: not four reasons');
+    expect((await page.locator('#coverage-reasons').innerText()).includes(String(report.reasons.lapsed)), 'coverage: lapsed count missing');
+    await expectText(page, '按人群的覆盖率');
+    await check(page, 'officer-coverage-zh');
+    await page.click('button:has-text("English")');
+    await expectText(page, 'Coverage by group');
+    await expectText(page, 'Contributions lapsed');
+    await check(page, 'officer-coverage-en');
+    // Another window: the figures are computed again for it.
+    await page.selectOption('#cov-window', '12');
+    await page.click('button:has-text("Show")');
+    await expectText(page, 'in the last 12 months');
+    // A server started without an extract: the page says so.
+    await page.route('**/v1/reports/coverage**', (route) =>
+      route.fulfill({ status: 404, contentType: 'application/problem+json', body: JSON.stringify({ status: 404, code: 'not_found', title: 'not_found', detail: 'the server was started without a population extract (shebao serve --population FILE)' }) }),
+    );
+    await go(page, '/officer');
+    await go(page, '/officer/coverage');
+    await page.locator('#coverage-none').waitFor();
+    await expectText(page, 'without a population extract');
+    await check(page, 'officer-coverage-none-en');
+    await page.unroute('**/v1/reports/coverage**');
+    await page.click('button:has-text("中文")');
+    await expectText(page, '参保覆盖情况');
     // Signing out at the counter leaves nothing typed behind.
     await page.click('button:has-text("退出")');
     await page.waitForURL('**/signin**');

@@ -3,7 +3,8 @@
 # adds one log-in per role, starts a real `shebao serve` on port 0 serving
 # web/dist, and drives Debian's chromium (headless, playwright-core) through
 # every journey with axe-core on every page (tests/web/e2e.mjs). Screenshots
-# go to OUT (default: build/web-screenshots). The server is stopped however
+# go to OUT (default: build/web-screenshots). The server reads the generated
+# population extract, so the officer's coverage dashboard has figures. The server is stopped however
 # the test ends.
 # Usage: e2e.sh SHEBAO SOURCE_DIR [OUT]
 set -euo pipefail
@@ -43,6 +44,7 @@ printf 'officer-pass-1\n' | "$shebao" user add --role officer --login officer1 -
 { head -n 1 "$last"; grep "^$employer," "$last"; } >"$work/declaration.csv"
 
 "$shebao" serve --port 0 --threads 2 --quiet --rate 0 --db "$db" --web "$source_dir/web/dist" \
+  --population "$work/pop/population.csv" \
   >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 for _ in $(seq 1 100); do

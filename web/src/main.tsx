@@ -11,6 +11,7 @@ import { SignIn } from './pages/signin';
 import { Home, Record, Account, Retirement, Flexible, Transfers, Statement, AccessLog } from './pages/person';
 import { Declaration, Arrears } from './pages/employer';
 import { Find, Placeholder, Register } from './pages/officer';
+import { Coverage } from './pages/coverage';
 import './style.css';
 
 type Page = { key: Key; render: () => preact.JSX.Element };
@@ -33,7 +34,7 @@ const officerPages: Record<string, Page> = {
   '/officer': { key: 'nav.find', render: () => <Find /> },
   '/officer/register': { key: 'nav.register', render: () => <Register /> },
   '/officer/review': { key: 'nav.review', render: () => <Placeholder title="review.title" text="review.unavailable" /> },
-  '/officer/coverage': { key: 'nav.coverage', render: () => <Placeholder title="coverage.title" text="coverage.unavailable" /> },
+  '/officer/coverage': { key: 'nav.coverage', render: () => <Coverage /> },
 };
 
 function homeOf(role: string): string {

@@ -1,7 +1,7 @@
 // The employer agent's pages: upload a monthly declaration (a CSV file, or
 // its text corrected in place), read the per-line feedback, fix and submit
-// again (the last upload's feedback is fetched again after a reload); arrears
-// and late fees (not offered by the API yet).
+// again (the last upload's feedback is fetched again after a reload); the
+// unpaid months with their totals and the late fees booked.
 import { useEffect, useState } from 'preact/hooks';
 import { call, session } from '../api';
 import { lang, t } from '../i18n';
@@ -144,12 +144,86 @@ export function Declaration() {
   );
 }
 
+interface ArrearsDoc {
+  credit_code: string;
+  name: string;
+  up_to: string;
+  months: { month: string; dues: string; paid: string; arrears: string }[];
+  unpaid_months: number;
+  dues: string;
+  paid: string;
+  arrears: string;
+  late_fees: string;
+}
+
+// The employer's unpaid months (GET /v1/employers/{code}/arrears): totals,
+// then the months as a table with a total line.
 export function Arrears() {
   useSignal(lang);
+  const code = session.get()?.employer ?? '';
+  const state = useLoad(() => call<ArrearsDoc>(`/v1/employers/${code}/arrears`), [code]);
   return (
     <>
       <h1 tabIndex={-1}>{t('arrears.title')}</h1>
-      <p class="notice">{t('arrears.unavailable')}</p>
+      <Loaded state={state}>
+        {(a) => (
+          <section id="arrears">
+            <p>{t('decl.employer', { name: a.name, code: a.credit_code })}</p>
+            <p>{t('arrears.intro', { month: a.up_to })}</p>
+            <dl class="figures">
+              <div>
+                <dt>{t('arrears.total')}</dt>
+                <dd id="arrears-total">{a.arrears}</dd>
+              </div>
+              <div>
+                <dt>{t('arrears.months')}</dt>
+                <dd>{a.unpaid_months}</dd>
+              </div>
+              <div>
+                <dt>{t('arrears.latefees')}</dt>
+                <dd id="arrears-latefees">{a.late_fees}</dd>
+              </div>
+            </dl>
+            {a.months.length === 0 ? (
+              <p class="ok" role="status">
+                {t('arrears.none')}
+              </p>
+            ) : (
+              <Scroll label={t('arrears.table')}>
+                <table>
+                  <caption class="hint">{t('arrears.table')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('arrears.month')}</th>
+                      <th scope="col">{t('arrears.dues')}</th>
+                      <th scope="col">{t('arrears.paid')}</th>
+                      <th scope="col">{t('arrears.arrears')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {a.months.map((m) => (
+                      <tr key={m.month}>
+                        <td>{m.month}</td>
+                        <td class="num">{m.dues}</td>
+                        <td class="num">{m.paid}</td>
+                        <td class="num">{m.arrears}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                  <tfoot>
+                    <tr>
+                      <th scope="row">{t('arrears.sum')}</th>
+                      <td class="num">{a.dues}</td>
+                      <td class="num">{a.paid}</td>
+                      <td class="num">{a.arrears}</td>
+                    </tr>
+                  </tfoot>
+                </table>
+              </Scroll>
+            )}
+          </section>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -2,8 +2,8 @@
 // counter (every call then carries X-Purpose, which the API records in the
 // audit log as the purpose of the access); register a self-employed person as
 // a flexible worker with the base they choose (POST /v1/persons, quote as the
-// base changes); placeholders for the review queue and the coverage
-// dashboard, which the API does not offer yet.
+// base changes); a placeholder for the review queue, which the API does not
+// offer yet (the coverage dashboard is pages/coverage.tsx).
 import { useState } from 'preact/hooks';
 import { acting, call, session } from '../api';
 import { lang, t, type Key } from '../i18n';
