@@ -17,6 +17,7 @@
 #include "ingest/rules_files.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "statement/statement.h"
 #include "server/static_files.h"
 #include "storage/api_store.h"
 #include "storage/database.h"
@@ -101,8 +102,9 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
   std::cout << *url << std::endl;  // first line of stdout; tests read it
   std::cerr << "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"" << *url << "\",\"db\":\"" << options.db_url
             << "\",\"web\":\"" << (web ? web->root().string() : std::string()) << "\"}" << std::endl;
-  server.run();
+  server.run();  // returns once every worker thread has stopped
   (*audit_log)->flush();
+  statement::release_font_caches();
   return 0;
 }
 

@@ -171,6 +171,11 @@ class Page {
 
 }  // namespace
 
+void release_font_caches() {
+  cairo_debug_reset_static_data();
+  FcFini();
+}
+
 Result<std::string> render_pdf(const Statement& statement, Language language) {
   auto face = cjk_font_face();
   if (!face) return tl::unexpected(face.error());

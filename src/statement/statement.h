@@ -46,4 +46,10 @@ struct Statement {
 // installed or the PDF surface fails (the message names the font looked for).
 Result<std::string> render_pdf(const Statement& statement, Language language);
 
+// cairo and fontconfig keep font caches for the life of the process. A program
+// that rendered statements may release them at its very end, after every
+// render_pdf call has returned and no thread renders any more (so that a leak
+// checker sees only real leaks); rendering afterwards is not allowed.
+void release_font_caches();
+
 }  // namespace shebao::statement

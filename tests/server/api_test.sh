@@ -266,7 +266,7 @@ if kill -0 "$server_pid" 2>/dev/null; then fail "server still running 10 s after
 wait "$server_pid"
 status=$?
 server_pid=
-[ "$status" = 0 ] || fail "serve exited with $status after SIGTERM"
+[ "$status" = 0 ] || { fail "serve exited with $status after SIGTERM"; tail -30 "$work/serve.err" | grep -v "^{" | head -30; }
 "$shebao" audit verify --db "$db" >"$work/verify" || fail "audit verify on an intact log: $(cat "$work/verify")"
 entries=$(sed -n 's/audit log intact: \([0-9]*\) entries/\1/p' "$work/verify")
 [ "${entries:-0}" -ge 10 ] || fail "audit log has ${entries:-0} entries, want at least 10"

@@ -1,7 +1,5 @@
 // The contribution statement PDF: the figures a person reads can be extracted
 // from the document as text, in Chinese and in English.
-#include <cairo.h>
-#include <fontconfig/fontconfig.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -18,10 +16,7 @@ namespace {
 // process releases them at its end so that LeakSanitizer sees only real leaks.
 class ReleaseFontCaches : public ::testing::Environment {
  public:
-  void TearDown() override {
-    cairo_debug_reset_static_data();
-    FcFini();
-  }
+  void TearDown() override { release_font_caches(); }
 };
 const auto* const kReleaseFontCaches = ::testing::AddGlobalTestEnvironment(new ReleaseFontCaches);
 
