@@ -291,7 +291,7 @@ struct Api::Impl {
     thread_local std::map<std::uint64_t, std::unique_ptr<Worker>> workers;
     auto& slot = workers[instance];
     if (slot) return slot.get();
-    auto db = storage::open_database(options.db_url);
+    auto db = storage::open_database(options.db_url, storage::Workload::requests);
     if (!db) return tl::unexpected(db.error());
     auto store = storage::open_api_store(options.db_url);
     if (!store) return tl::unexpected(store.error());

@@ -224,8 +224,17 @@ class Database {
   virtual Result<Stats> stats() = 0;
 };
 
+// What a connection is for. `bulk` (imports, month runs, reports): SQLite maps
+// the file into memory and keeps a large page cache. `requests` (one connection
+// per server thread, many short reads while the audit log commits every few
+// milliseconds): no mapping and a small page cache, because SQLite drops both
+// whenever another connection has changed the file, and unmapping on every
+// such change costs more than reading the few pages a request needs.
+// PostgreSQL ignores it.
+enum class Workload { bulk, requests };
+
 // Opens "sqlite:PATH" (creating the file) or "postgresql://..." (a libpq
 // connection URI; "postgres://" too) and applies pending migrations.
-Result<std::unique_ptr<Database>> open_database(std::string_view url);
+Result<std::unique_ptr<Database>> open_database(std::string_view url, Workload workload = Workload::bulk);
 
 }  // namespace shebao::storage

@@ -4,12 +4,12 @@
 
 namespace shebao::storage {
 
-Result<std::unique_ptr<Database>> open_database(std::string_view url) {
+Result<std::unique_ptr<Database>> open_database(std::string_view url, Workload workload) {
   std::unique_ptr<Database> database;
   if (url.starts_with("sqlite:")) {
     const std::string path(url.substr(7));
     if (path.empty()) return fail(ErrorCode::invalid_input, "--db", "sqlite: needs a path, e.g. sqlite:data/shebao.db");
-    auto opened = open_sqlite(path);
+    auto opened = open_sqlite(path, workload);
     if (!opened) return tl::unexpected(opened.error());
     database = std::move(*opened);
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {

@@ -2009,7 +2009,7 @@ Result<Stats> SqliteDatabase::stats() {
 
 }  // namespace
 
-Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload workload) {
   // No memory statistics (a mutex around every allocation otherwise); only
   // possible before SQLite initialises, harmlessly refused after.
   static const bool configured = [] {
@@ -2029,17 +2029,19 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
   auto database = std::make_unique<SqliteDatabase>(db);
   // page_size only takes effect on a new, empty file (8 KiB pages: shallower
   // B-trees, fewer page writes for the bulk jobs); it must precede the switch to WAL.
-  // mmap_size: reads come from the mapped file instead of copies into the page
-  // cache (about 8 % off a month run at a million persons; SQLite clamps it to its
-  // build's limit, 2 GiB by default).
+  // mmap_size (bulk work): reads come from the mapped file instead of copies into
+  // the page cache (about 8 % off a month run at a million persons; SQLite clamps
+  // it to its build's limit, 2 GiB by default). Request work: see Workload.
   // wal_autocheckpoint: a checkpoint every 8192 pages (64 MiB) instead of 1000,
   // so pages written by several commits are copied back once; durability is
   // unchanged (WAL, synchronous=NORMAL); journal_size_limit bounds the WAL file
   // left behind by a checkpoint.
+  const bool bulk = workload == Workload::bulk;
   for (const char* pragma : {"PRAGMA page_size = 8192", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                             "PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -262144",
-                             "PRAGMA mmap_size = 2147418112", "PRAGMA wal_autocheckpoint = 8192",
-                             "PRAGMA journal_size_limit = 67108864"}) {
+                             "PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY",
+                             bulk ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -16384",
+                             bulk ? "PRAGMA mmap_size = 2147418112" : "PRAGMA mmap_size = 0",
+                             "PRAGMA wal_autocheckpoint = 8192", "PRAGMA journal_size_limit = 67108864"}) {
     if (auto ok = database->exec(pragma); !ok) {
       return fail(ErrorCode::io_error, path, "cannot use the database: " + ok.error().message);
     }

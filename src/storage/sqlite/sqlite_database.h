@@ -19,7 +19,7 @@
 namespace shebao::storage {
 
 // Opens (creating if needed) the file at `path`; does not migrate.
-Result<std::unique_ptr<Database>> open_sqlite(const std::string& path);
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload workload = Workload::bulk);
 
 // The HTTP API's store over the file at `path` (storage/sqlite/sqlite_api_store.cpp);
 // expects migration 5 applied.
