@@ -47,13 +47,27 @@ std::string now_text() {
 struct HttpServer::Impl {
   Api& api;
   ServerOptions options;
-  asio::io_context ioc;
+  // One io_context per thread (concurrency hint 1): a connection stays on the
+  // context it was accepted into, so its handlers never cross threads and need
+  // no strand. `ioc` (run by the thread that called run()) also holds the
+  // listener, the signals and the grace timer.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> more;  // the other threads' contexts
+  std::size_t next_context = 0;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   asio::steady_timer grace_timer{ioc};
   std::atomic<bool> stopping{false};
 
-  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)) {}
+  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)) {
+    for (int i = 1; i < std::max(1, options.threads); ++i) more.push_back(std::make_unique<asio::io_context>(1));
+  }
+
+  // Connections are spread over the contexts in turn.
+  asio::io_context& context_for_next_connection() {
+    const std::size_t i = next_context++ % (more.size() + 1);
+    return i == 0 ? ioc : *more[i - 1];
+  }
 
   struct Session : std::enable_shared_from_this<Session> {
     Impl& server;
@@ -167,7 +181,7 @@ struct HttpServer::Impl {
   };
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(context_for_next_connection(), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (!acceptor.is_open()) return;
       } else {
@@ -185,7 +199,10 @@ struct HttpServer::Impl {
       signals.cancel(ec);
       log_line({{"ts", now_text()}, {"level", "info"}, {"msg", "stopping: no new connections"}});
       grace_timer.expires_after(options.grace);
-      grace_timer.async_wait([this](beast::error_code) { ioc.stop(); });
+      grace_timer.async_wait([this](beast::error_code) {
+        for (auto& context : more) context->stop();
+        ioc.stop();
+      });
     });
   }
 };
@@ -218,8 +235,15 @@ void HttpServer::run() {
   });
   impl_->accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, impl_->options.threads); ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->more) {
+    threads.emplace_back([&context] {
+      // Kept running while it has no connection, until the grace timer stops it.
+      auto guard = asio::make_work_guard(*context);
+      context->run();
+    });
+  }
   impl_->ioc.run();
+  for (auto& context : impl_->more) context->stop();  // when run() ended another way
   for (auto& t : threads) t.join();
   log_line({{"ts", now_text()}, {"level", "info"}, {"msg", "stopped"}});
 }

@@ -1,7 +1,7 @@
 // shebao server: HTTP/1.1 over Boost.Beast in front of server::Api.
 //
-// Asynchronous sessions on an io_context run by a few threads (handlers run
-// on the thread that read the request). Limits: header ≤ 8 KiB (431), body ≤
+// Asynchronous sessions, one io_context per thread: a connection is accepted
+// into one of them in turn and all its handlers run on that thread. Limits: header ≤ 8 KiB (431), body ≤
 // max_body bytes (413), the whole request must arrive within read_timeout
 // (a slow client's connection is closed), idle keep-alive connections are
 // closed after idle_timeout. Stop() (or SIGINT/SIGTERM in run()) closes the
