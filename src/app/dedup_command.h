@@ -4,6 +4,7 @@
 //
 //   shebao dedup --input records.csv --output predictions.csv [--review review.csv]
 //   shebao dedup --eval DIR [--output predictions.csv] [--json]
+//   shebao dedup --db URL [--threads N]
 //   shebao gen-people --records N [--seed S] [--duplicates 0.3] --out people.csv
 //
 // The engine (matching/engine.h) never receives entity_id: the column is
@@ -15,6 +16,13 @@
 // --eval DIR prints pairwise precision, recall, F1, B-cubed P/R/F1, records
 // per second (end to end: read, match, write) and comparisons per second
 // (the scoring step), with --json as one JSON line.
+// --db URL runs the engine over the registry's stored persons (name, sex,
+// birth date, resident ID, phone; matching/registry_person.h) and writes to
+// the review queue (storage/api_store.h, migration 7) every pair of a cluster
+// (each member with the cluster's first record: "probable") and every pair of
+// the review list ("uncertain" and refused joins), with the field-by-field
+// evidence. Idempotent: a pair of two persons is queued once, whatever its
+// status, so a second run adds nothing and re-opens no decided pair.
 // On a terminal, progress lines with counts and ETA on stderr; otherwise
 // nothing but the result.
 //
@@ -37,6 +45,7 @@ struct DedupOptions {
   std::string output;
   std::string review;
   std::string eval_dir;
+  std::string db_url;  // --db: the registry's persons, pairs to the review queue
   int threads = 0;  // 0 = all cores
   bool json = false;
   double link_probability = 0.5;  // --link-probability

@@ -140,6 +140,15 @@ struct MergeRecord {
   std::int64_t pair_id = 0;
 };
 
+// The fields of a stored person that entity resolution compares.
+struct MatchPerson {
+  std::string resident_id;
+  std::string name;
+  std::string sex;         // "male" | "female"
+  std::string birth_date;  // YYYY-MM-DD
+  std::string phone;
+};
+
 struct IdempotentResponse {
   std::string request_hash;
   int status = 0;
@@ -210,6 +219,8 @@ class ApiStore {
                                           const std::optional<MergeRecord>& entry) = 0;
   // The whole merge log in sequence order (replayed by matching::MergeLog).
   virtual Result<std::vector<MergeRecord>> merge_log() = 0;
+  // Every stored person's matching fields, in person_id order.
+  virtual Result<std::vector<MatchPerson>> persons_for_matching() = 0;
   // Standing merges (not undone) where the person is survivor or merged.
   virtual Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) = 0;
 };

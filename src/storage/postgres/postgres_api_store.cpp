@@ -100,9 +100,12 @@ UNION ALL SELECT pair_id, 0 FROM review_pairs WHERE person_a = $1 AND person_b =
   "q.status, q.decided_by, q.decided_at, q.reason, q.merge_sequence"
 constexpr const char* kReviewPairs = "SELECT " SHEBAO_PAIR_COLUMNS R"SQL( FROM review_pairs q
 WHERE ($1 = '' OR q.status = $1) AND q.pair_id > $3
-  AND ($2 = '%' OR EXISTS (SELECT 1 FROM persons p WHERE p.resident_id IN (q.person_a, q.person_b)
-                           AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
+  AND ($2 = '%' OR EXISTS (SELECT 1 FROM resident_ids r JOIN persons p ON p.person_id = r.person_id
+                           WHERE r.resident_id IN (q.person_a, q.person_b)
+                             AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
 ORDER BY q.pair_id LIMIT $4)SQL";
+constexpr const char* kMatchPersons =
+    "SELECT resident_id, name, sex, birth_date::text, phone FROM persons ORDER BY person_id";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = $1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = $2, decided_by = $3, decided_at = $4, reason = $5, merge_sequence = $6 "
@@ -462,6 +465,18 @@ class PostgresApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, Params()); }
+  Result<std::vector<MatchPerson>> persons_for_matching() override {
+    auto r = query(kMatchPersons, Params(), "persons for matching");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<MatchPerson> out;
+    out.reserve(static_cast<std::size_t>(PQntuples(q)));
+    for (int i = 0; i < PQntuples(q); ++i) {
+      out.push_back(MatchPerson{text_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
+                                text_of(q, i, 4)});
+    }
+    return out;
+  }
   Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) override {
     return merge_query(kStandingMerges, Params().add(resident_id));
   }
