@@ -15,6 +15,7 @@
 #include "app/progress.h"
 #include "core/error.h"
 #include "ingest/record_reader.h"
+#include "matching/candidate_index.h"
 #include "matching/engine.h"
 #include "matching/record_generator.h"
 #include "matching/registry_person.h"
@@ -154,6 +155,9 @@ std::string utc_now() {
   return out;
 }
 
+// Candidates per person in `shebao dedup --db`.
+constexpr std::size_t kDbCandidates = 20;
+
 // `shebao dedup --db URL`: the registry's persons to the review queue.
 int run_dedup_db(const DedupOptions& o, const matching::Settings& settings, std::ostream& out, std::ostream& err) {
   const auto start = Clock::now();
@@ -168,28 +172,30 @@ int run_dedup_db(const DedupOptions& o, const matching::Settings& settings, std:
     out << "dedup: " << n << " persons in the registry, nothing to compare\n";
     return 0;
   }
-  matching::Table table(matching::registry_columns());
-  for (const auto& p : *persons) table.add_row(matching::registry_row({p.name, p.sex, p.birth_date, p.resident_id, p.phone}));
-  matching::Deduplicator engine(table, settings);
+  // The registry holds few duplicates, too few for EM to learn m and u from:
+  // the reference model (matching/registry_person.h), as at registration.
+  matching::CandidateIndex index(matching::registry_columns(), matching::reference_model(), settings);
   {
-    Progress progress("dedup: normalise", n, "persons");
-    engine.prepare([&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
+    Progress progress("dedup: index", n, "persons");
+    for (const auto& p : *persons) {
+      index.add(matching::registry_row({p.name, p.sex, p.birth_date, p.resident_id, p.phone}));
+      progress.advance();
+    }
   }
-  engine.block();
-  engine.estimate();
+  struct Found {
+    std::uint32_t a, b;
+    double weight, probability;
+  };
+  std::vector<Found> pairs;
   {
     Progress progress("dedup: compare", n, "persons");
-    engine.score([&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
+    for (std::uint32_t r = 0; r < n; ++r) {
+      for (const auto& c : index.candidates(r, kDbCandidates, server::kRegistrationMinProbability)) {
+        if (c.record < r) pairs.push_back({c.record, r, c.weight, c.probability});
+      }
+      progress.advance();
+    }
   }
-  engine.cluster();
-  // Probable pairs: each member of a cluster with the cluster's first record;
-  // then the uncertain pairs and refused joins of the review list.
-  std::vector<matching::ScoredPair> pairs;
-  const auto& clusters = engine.clusters();
-  for (std::uint32_t r = 0; r < clusters.size(); ++r) {
-    if (clusters[r] != r) pairs.push_back(engine.compare(clusters[r], r));
-  }
-  for (const auto& item : engine.review()) pairs.push_back(item.pair);
   const std::string now = utc_now();
   std::uint64_t added = 0;
   {
@@ -211,7 +217,7 @@ int run_dedup_db(const DedupOptions& o, const matching::Settings& settings, std:
       progress.advance();
     }
   }
-  out << "dedup: " << n << " persons, " << engine.stats().clusters << " clusters, " << pairs.size()
+  out << "dedup: " << n << " persons, " << pairs.size()
       << " pairs found, " << added << " added to the review queue (" << pairs.size() - added
       << " queued or decided before), " << fixed(seconds_since(start), 2) << " s\n";
   return 0;

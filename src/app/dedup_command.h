@@ -16,13 +16,15 @@
 // --eval DIR prints pairwise precision, recall, F1, B-cubed P/R/F1, records
 // per second (end to end: read, match, write) and comparisons per second
 // (the scoring step), with --json as one JSON line.
-// --db URL runs the engine over the registry's stored persons (name, sex,
-// birth date, resident ID, phone; matching/registry_person.h) and writes to
-// the review queue (storage/api_store.h, migration 7) every pair of a cluster
-// (each member with the cluster's first record: "probable") and every pair of
-// the review list ("uncertain" and refused joins), with the field-by-field
-// evidence. Idempotent: a pair of two persons is queued once, whatever its
-// status, so a second run adds nothing and re-opens no decided pair.
+// --db URL compares every stored person of the registry (name, sex, birth
+// date, resident ID, phone; matching/registry_person.h) with the others through
+// a CandidateIndex with the reference model — the registry holds too few
+// duplicates for EM to estimate m and u from it — and writes every pair with a
+// match probability of at least 0.5 (server::kRegistrationMinProbability, the
+// same as at registration) to the review queue (storage/api_store.h, migration
+// 7) with the field-by-field evidence. Idempotent: a pair of two persons is
+// queued once, whatever its status, so a second run adds nothing and re-opens
+// no decided pair.
 // On a terminal, progress lines with counts and ETA on stderr; otherwise
 // nothing but the result.
 //
