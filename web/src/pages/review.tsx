@@ -121,8 +121,14 @@ function value(side: Side, key: keyof Side): string {
   const v = side[key];
   if (v === undefined || v === null || v === '') return '—';
   if (key === 'sex') return t(v === 'male' ? 'review.male' : 'review.female');
-  if (key === 'hukou_region') return regionName(String(v)) + ' (' + v + ')';
+  if (key === 'hukou_region') return regionName(String(v));
   return String(v);
+}
+
+function mergeState(side: Side): string {
+  if (side.merged_into) return t('review.mergedinto', { id: side.merged_into });
+  if ((side.absorbed ?? []).length) return t('review.absorbs', { ids: (side.absorbed ?? []).join(', ') });
+  return '—';
 }
 
 function PairView(props: { id: string }) {
@@ -186,14 +192,13 @@ function PairDetail(props: { pair: Pair; changed: () => void }) {
         </p>
       )}
       <Scroll label={t('review.compare')}>
-        <table id="review-compare">
+        <table id="review-compare" class="compare">
           <caption>{t('review.compare')}</caption>
           <thead>
             <tr>
               <th scope="col">{t('review.field')}</th>
               <th scope="col">{t('review.recordA')}</th>
               <th scope="col">{t('review.recordB')}</th>
-              <th scope="col">{t('review.agreement')}</th>
             </tr>
           </thead>
           <tbody>
@@ -201,18 +206,24 @@ function PairDetail(props: { pair: Pair; changed: () => void }) {
               const agreement = f.evidence ? pair.evidence[f.evidence] : undefined;
               return (
                 <tr key={f.key} class={agreement ? 'agree-' + agreement : undefined}>
-                  <th scope="row">{t(f.label)}</th>
+                  <th scope="row">
+                    {t(f.label)}
+                    {agreement && (
+                      <>
+                        <br />
+                        <span class={'tag tag-' + agreement}>{t(('review.ag.' + agreement) as Key)}</span>
+                      </>
+                    )}
+                  </th>
                   <td>{value(pair.a, f.key)}</td>
                   <td>{value(pair.b, f.key)}</td>
-                  <td>{agreement ? <span class={'tag tag-' + agreement}>{t(('review.ag.' + agreement) as Key)}</span> : '—'}</td>
                 </tr>
               );
             })}
             <tr>
               <th scope="row">{t('review.f.merge')}</th>
-              <td>{pair.a.merged_into ? t('review.mergedinto', { id: pair.a.merged_into }) : (pair.a.absorbed ?? []).length ? t('review.absorbs', { ids: (pair.a.absorbed ?? []).join(', ') }) : '—'}</td>
-              <td>{pair.b.merged_into ? t('review.mergedinto', { id: pair.b.merged_into }) : (pair.b.absorbed ?? []).length ? t('review.absorbs', { ids: (pair.b.absorbed ?? []).join(', ') }) : '—'}</td>
-              <td>—</td>
+              <td>{mergeState(pair.a)}</td>
+              <td>{mergeState(pair.b)}</td>
             </tr>
           </tbody>
         </table>
