@@ -621,9 +621,14 @@ struct Api::Impl {
     audit(call, Action::person_register, p.resident_id, "/v1/persons/" + p.resident_id);
     json::object out = person_json(p);
     ReviewCall rc = review_call(call);
+    // The person is stored: a failed duplicate check is reported, not an error.
     auto duplicates = review.registered(rc, p);
-    if (!duplicates) return problem(duplicates.error());
-    out["possible_duplicates"] = std::move(*duplicates);
+    if (duplicates) {
+      out["possible_duplicates"] = std::move(*duplicates);
+    } else {
+      out["possible_duplicates"] = json::array();
+      out["duplicate_check"] = "not done: " + duplicates.error().to_string();
+    }
     return json_response(201, out);
   }
 
