@@ -132,8 +132,8 @@ json::object pair_detail(ReviewCall& call, const LoadedPair& loaded) {
   return o;
 }
 
-Result<std::string> reason_of(const HttpRequest& request, std::initializer_list<std::string_view> keys) {
-  auto body = parse_json_object(request);
+// The decision's body: only `keys`, and a reason of 1..500 characters.
+Result<std::string> reason_of(const Result<json::object>& body, std::initializer_list<std::string_view> keys) {
   if (!body) return tl::unexpected(body.error());
   if (auto ok = only_keys(*body, keys); !ok) return tl::unexpected(ok.error());
   auto reason = required_string(*body, "reason", 500);
@@ -159,6 +159,19 @@ Result<matching::MergeLog> replay(storage::ApiStore& store) {
     entries.push_back(std::move(e));
   }
   return matching::MergeLog::replay(entries);
+}
+
+// After a decision is stored: an audit entry for each person, and the pair as it is now.
+HttpResponse decided(ReviewCall& call, const LoadedPair& loaded, Action action) {
+  const std::string resource = "/v1/review/pairs/" + std::to_string(loaded.pair.pair_id);
+  call.audit(action, loaded.pair.person_a, resource);
+  call.audit(action, loaded.pair.person_b, resource);
+  return json_response(200, pair_detail(call, loaded));
+}
+
+// A decision that storage did not apply because the pair's status had changed.
+HttpResponse changed_meanwhile() {
+  return problem(Error{ErrorCode::conflict, "status", "the pair was decided or changed meanwhile; reload it"});
 }
 
 HttpResponse already_decided(const storage::ReviewPair& p) {
@@ -314,12 +327,11 @@ HttpResponse Review::show(ReviewCall& call, std::string_view id) {
 }
 
 HttpResponse Review::merge(ReviewCall& call, std::string_view id) {
-  auto body = parse_json_object(call.request);
-  if (!body) return problem(body.error());
+  const auto body = parse_json_object(call.request);
+  auto reason = reason_of(body, {"survivor", "reason"});
+  if (!reason) return problem(reason.error());
   auto survivor = required_string(*body, "survivor", 32);
   if (!survivor) return problem(survivor.error());
-  auto reason = reason_of(call.request, {"survivor", "reason"});
-  if (!reason) return problem(reason.error());
   auto v = pair_for(call, id, Action::review_merge);
   if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
   auto& loaded = std::get<LoadedPair>(v);
@@ -345,16 +357,13 @@ HttpResponse Review::merge(ReviewCall& call, std::string_view id) {
                                pair.pair_id};
     auto done = call.store.decide_review_pair(pair, "open", entry);
     if (!done) return problem(done.error());
-    if (!*done) return problem(Error{ErrorCode::conflict, "status", "the pair was decided meanwhile; reload it"});
+    if (!*done) return changed_meanwhile();
   }
-  const std::string resource = "/v1/review/pairs/" + std::to_string(pair.pair_id);
-  call.audit(Action::review_merge, merged, resource);
-  call.audit(Action::review_merge, *survivor, resource);
-  return json_response(200, pair_detail(call, loaded));
+  return decided(call, loaded, Action::review_merge);
 }
 
 HttpResponse Review::dismiss(ReviewCall& call, std::string_view id) {
-  auto reason = reason_of(call.request, {"reason"});
+  auto reason = reason_of(parse_json_object(call.request), {"reason"});
   if (!reason) return problem(reason.error());
   auto v = pair_for(call, id, Action::review_dismiss);
   if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
@@ -367,15 +376,12 @@ HttpResponse Review::dismiss(ReviewCall& call, std::string_view id) {
   pair.reason = *reason;
   auto done = call.store.decide_review_pair(pair, "open", std::nullopt);
   if (!done) return problem(done.error());
-  if (!*done) return problem(Error{ErrorCode::conflict, "status", "the pair was decided meanwhile; reload it"});
-  const std::string resource = "/v1/review/pairs/" + std::to_string(pair.pair_id);
-  call.audit(Action::review_dismiss, pair.person_a, resource);
-  call.audit(Action::review_dismiss, pair.person_b, resource);
-  return json_response(200, pair_detail(call, loaded));
+  if (!*done) return changed_meanwhile();
+  return decided(call, loaded, Action::review_dismiss);
 }
 
 HttpResponse Review::undo(ReviewCall& call, std::string_view id) {
-  auto reason = reason_of(call.request, {"reason"});
+  auto reason = reason_of(parse_json_object(call.request), {"reason"});
   if (!reason) return problem(reason.error());
   auto v = pair_for(call, id, Action::review_undo);
   if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
@@ -405,12 +411,9 @@ HttpResponse Review::undo(ReviewCall& call, std::string_view id) {
     }
     auto done = call.store.decide_review_pair(pair, from, entry);
     if (!done) return problem(done.error());
-    if (!*done) return problem(Error{ErrorCode::conflict, "status", "the pair was changed meanwhile; reload it"});
+    if (!*done) return changed_meanwhile();
   }
-  const std::string resource = "/v1/review/pairs/" + std::to_string(pair.pair_id);
-  call.audit(Action::review_undo, pair.person_a, resource);
-  call.audit(Action::review_undo, pair.person_b, resource);
-  return json_response(200, pair_detail(call, loaded));
+  return decided(call, loaded, Action::review_undo);
 }
 
 Result<MergeState> Review::merge_state(storage::ApiStore& store, std::string_view resident_id) {
