@@ -415,6 +415,17 @@ TEST_P(ApiStoreTest, SpellsInHireOrderAndPhoneUpdates) {
 // merge-log entry in the same transaction.
 TEST_P(ApiStoreTest, ReviewPairsQueueOnceFilterByRegionAndDecideOnce) {
   book_ledger();
+  // The fields entity resolution compares, every stored person in person_id order.
+  auto persons = store_->persons_for_matching();
+  ASSERT_TRUE(persons) << persons.error().to_string();
+  ASSERT_EQ(persons->size(), 3u);
+  EXPECT_EQ((*persons)[0].resident_id, kZhang);
+  EXPECT_EQ((*persons)[0].name, "张伟");
+  EXPECT_EQ((*persons)[0].sex, "male");
+  EXPECT_EQ((*persons)[0].birth_date, "1980-01-01");
+  EXPECT_EQ((*persons)[0].phone, "138");
+  EXPECT_EQ((*persons)[2].resident_id, kLiu);
+  EXPECT_EQ((*persons)[2].sex, "female");
   const std::string a = std::min(kZhang, kLi), b = std::max(kZhang, kLi);
   storage::ReviewPair pair;
   pair.person_a = a;
