@@ -6,6 +6,9 @@
 #   * a generated registry of RECORDS (default 1,000,000) records deduplicated
 #     end to end on all cores, with wall time, CPU time and peak memory, and as
 #     a same-run baseline the time to read the file alone.
+#   * the registration-time duplicate check: CandidateIndex build time over
+#     100,000 records and the cost of one lookup (bench/matching/
+#     candidate_index_bench.cpp), in bench/results/candidate_index_bench.txt.
 # Results: bench/results/matching_bench.txt.
 # Comparisons per CPU second use the CPU time of the comparison step, so that
 # a machine shared with other jobs does not distort the per-core rate; wall
@@ -20,6 +23,8 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 jsonl="$tmp/matching_bench.jsonl"
+{ echo "shebao candidate index benchmark, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores"
+  "$build/candidate_index_bench" 100000 10000; } >"$out/candidate_index_bench.txt"
 summary="$out/matching_bench.txt"
 : > "$jsonl"
 for dir in "$root"/tests/data/linkage/*/; do

@@ -15,9 +15,14 @@
 #include "app/progress.h"
 #include "core/error.h"
 #include "ingest/record_reader.h"
+#include "matching/candidate_index.h"
 #include "matching/engine.h"
 #include "matching/record_generator.h"
+#include "matching/registry_person.h"
 #include "matching/score.h"
+#include "server/review.h"
+#include "storage/api_store.h"
+#include "storage/database.h"
 
 namespace shebao::app {
 namespace {
@@ -137,6 +142,87 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms % 1000));
+  return out;
+}
+
+// Candidates per person in `shebao dedup --db`.
+constexpr std::size_t kDbCandidates = 20;
+
+// `shebao dedup --db URL`: the registry's persons to the review queue.
+int run_dedup_db(const DedupOptions& o, const matching::Settings& settings, std::ostream& out, std::ostream& err) {
+  const auto start = Clock::now();
+  auto db = storage::open_database(o.db_url);  // applies pending migrations
+  if (!db) return report(err, db.error());
+  auto store = storage::open_api_store(o.db_url);
+  if (!store) return report(err, store.error());
+  auto persons = (*store)->persons_for_matching();
+  if (!persons) return report(err, persons.error());
+  const std::size_t n = persons->size();
+  if (n < 2) {
+    out << "dedup: " << n << " persons in the registry, nothing to compare\n";
+    return 0;
+  }
+  // The registry holds few duplicates, too few for EM to learn m and u from:
+  // the reference model (matching/registry_person.h), as at registration.
+  matching::CandidateIndex index(matching::registry_columns(), matching::reference_model(), settings);
+  {
+    Progress progress("dedup: index", n, "persons");
+    for (const auto& p : *persons) {
+      index.add(matching::registry_row({p.name, p.sex, p.birth_date, p.resident_id, p.phone}));
+      progress.advance();
+    }
+  }
+  struct Found {
+    std::uint32_t a, b;
+    double weight, probability;
+  };
+  std::vector<Found> pairs;
+  {
+    Progress progress("dedup: compare", n, "persons");
+    for (std::uint32_t r = 0; r < n; ++r) {
+      for (const auto& c : index.candidates(r, kDbCandidates, server::kRegistrationMinProbability)) {
+        if (c.record < r) pairs.push_back({c.record, r, c.weight, c.probability});
+      }
+      progress.advance();
+    }
+  }
+  const std::string now = utc_now();
+  std::uint64_t added = 0;
+  {
+    Progress progress("dedup: queue", pairs.size(), "pairs");
+    for (const auto& scored : pairs) {
+      const auto& x = (*persons)[scored.a];
+      const auto& y = (*persons)[scored.b];
+      storage::ReviewPair pair;
+      pair.person_a = std::min(x.resident_id, y.resident_id);
+      pair.person_b = std::max(x.resident_id, y.resident_id);
+      pair.probability = scored.probability;
+      pair.weight = scored.weight;
+      pair.evidence = server::evidence_json(x, y);
+      pair.source = "batch";
+      pair.found_at = now;
+      auto queued = (*store)->queue_review_pair(pair);
+      if (!queued) return report(err, queued.error());
+      added += queued->second ? 1 : 0;
+      progress.advance();
+    }
+  }
+  out << "dedup: " << n << " persons, " << pairs.size()
+      << " pairs found, " << added << " added to the review queue (" << pairs.size() - added
+      << " queued or decided before), " << fixed(seconds_since(start), 2) << " s\n";
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* add_dedup_subcommand(CLI::App& parent, DedupOptions& o) {
@@ -144,6 +230,7 @@ CLI::App* add_dedup_subcommand(CLI::App& parent, DedupOptions& o) {
   c->add_option("--input", o.input, "records CSV (record_id, [entity_id, source,] fields)");
   c->add_option("--output", o.output, "predictions CSV: record_id,cluster_id");
   c->add_option("--review", o.review, "uncertain pairs CSV for a person to review");
+  c->add_option("--db", o.db_url, "the registry (sqlite:PATH or postgresql://...): its persons' pairs to the review queue");
   c->add_option("--eval", o.eval_dir, "score against DIR/records.csv (its entity_id is hidden from the engine)");
   c->add_option("--threads", o.threads, "threads (default: all cores)");
   c->add_flag("--json", o.json, "print the evaluation as one JSON line");
@@ -165,9 +252,12 @@ CLI::App* add_gen_people_subcommand(CLI::App& parent, GenPeopleOptions& o) {
 
 int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& err) {
   const bool eval = !o.eval_dir.empty();
-  if (eval == !o.input.empty())
-    return report(err, Error{ErrorCode::invalid_input, "--input", "give either --input FILE or --eval DIR"});
-  if (!eval && o.output.empty())
+  const bool db = !o.db_url.empty();
+  if ((eval ? 1 : 0) + (db ? 1 : 0) + (o.input.empty() ? 0 : 1) != 1)
+    return report(err, Error{ErrorCode::invalid_input, "--input", "give one of --input FILE, --eval DIR or --db URL"});
+  if (db && (!o.output.empty() || !o.review.empty()))
+    return report(err, Error{ErrorCode::invalid_input, "--db", "--db writes to the review queue; drop --output and --review"});
+  if (!eval && !db && o.output.empty())
     return report(err, Error{ErrorCode::invalid_input, "--output", "--input needs --output FILE"});
   if (!(o.link_probability > 0 && o.link_probability < 1))
     return report(err, Error{ErrorCode::invalid_input, "--link-probability", "must be between 0 and 1"});
@@ -175,17 +265,18 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
     return report(err, Error{ErrorCode::invalid_input, "--cluster-support", "must be between 0 and 1"});
   if (o.max_block < 2) return report(err, Error{ErrorCode::invalid_input, "--max-block", "must be at least 2"});
   if (o.threads < 0) return report(err, Error{ErrorCode::invalid_input, "--threads", "must be 0 or more"});
+  matching::Settings settings;
+  settings.link_probability = o.link_probability;
+  settings.cluster_support = o.cluster_support;
+  settings.max_block_size = o.max_block;
+  settings.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (db) return run_dedup_db(o, settings, out, err);
   const std::string path = eval ? o.eval_dir + "/records.csv" : o.input;
   const auto start = Clock::now();
   auto input = read_input(path, eval);
   if (!input) return report(err, input.error());
   const std::size_t n = input->record_ids.size();
 
-  matching::Settings settings;
-  settings.link_probability = o.link_probability;
-  settings.cluster_support = o.cluster_support;
-  settings.max_block_size = o.max_block;
-  settings.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   matching::Deduplicator engine(*input->table, settings);
   const double read_seconds = seconds_since(start);
   auto step = Clock::now();

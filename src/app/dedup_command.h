@@ -4,6 +4,7 @@
 //
 //   shebao dedup --input records.csv --output predictions.csv [--review review.csv]
 //   shebao dedup --eval DIR [--output predictions.csv] [--json]
+//   shebao dedup --db URL [--threads N]
 //   shebao gen-people --records N [--seed S] [--duplicates 0.3] --out people.csv
 //
 // The engine (matching/engine.h) never receives entity_id: the column is
@@ -15,6 +16,15 @@
 // --eval DIR prints pairwise precision, recall, F1, B-cubed P/R/F1, records
 // per second (end to end: read, match, write) and comparisons per second
 // (the scoring step), with --json as one JSON line.
+// --db URL compares every stored person of the registry (name, sex, birth
+// date, resident ID, phone; matching/registry_person.h) with the others through
+// a CandidateIndex with the reference model — the registry holds too few
+// duplicates for EM to estimate m and u from it — and writes every pair with a
+// match probability of at least 0.5 (server::kRegistrationMinProbability, the
+// same as at registration) to the review queue (storage/api_store.h, migration
+// 7) with the field-by-field evidence. Idempotent: a pair of two persons is
+// queued once, whatever its status, so a second run adds nothing and re-opens
+// no decided pair.
 // On a terminal, progress lines with counts and ETA on stderr; otherwise
 // nothing but the result.
 //
@@ -37,6 +47,7 @@ struct DedupOptions {
   std::string output;
   std::string review;
   std::string eval_dir;
+  std::string db_url;  // --db: the registry's persons, pairs to the review queue
   int threads = 0;  // 0 = all cores
   bool json = false;
   double link_probability = 0.5;  // --link-probability

@@ -76,6 +76,12 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
   api_options.rate_per_second = arguments.rate;
   api_options.rate_burst = std::max(arguments.burst, 1.0);
   server::Api api(std::move(api_options));
+  // The candidate index of the registration-time duplicate check, from the stored persons.
+  auto index = api.build_review_index();
+  if (!index) return report(index.error());
+  std::cerr << "{\"level\":\"info\",\"msg\":\"candidate index built\",\"persons\":" << index->persons
+            << ",\"model_seconds\":" << index->model_seconds << ",\"add_seconds\":" << index->add_seconds << "}"
+            << std::endl;
 
   server::ServerOptions server_options;
   server_options.address = arguments.address;

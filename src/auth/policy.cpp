@@ -41,6 +41,10 @@ std::string_view to_string(Action action) {
     case Action::audit_read: return "audit.read";
     case Action::coverage_read: return "coverage.read";
     case Action::calculate: return "calculate";
+    case Action::review_read: return "review.read";
+    case Action::review_merge: return "review.merge";
+    case Action::review_dismiss: return "review.dismiss";
+    case Action::review_undo: return "review.undo";
   }
   return "unknown";
 }
@@ -50,7 +54,10 @@ bool is_read(Action action) {
     case Action::person_register:
     case Action::person_update_contact:
     case Action::transfer_request:
-    case Action::declaration_upload: return false;
+    case Action::declaration_upload:
+    case Action::review_merge:
+    case Action::review_dismiss:
+    case Action::review_undo: return false;
     default: return true;
   }
 }

@@ -16,6 +16,9 @@
 //   region as the report's owner and computes the report for it alone);
 // - auditor: every read, plus the audit log; no change;
 // - admin: everything.
+// The review queue (review_*): a pair of person records is owned by the
+// regions of both persons; officers of either region, auditors (read) and
+// admins; persons and employer agents never.
 // Calculations on given figures (no personal data) are open to every role.
 //
 // Pure. Thread safety: values only.
@@ -50,6 +53,10 @@ enum class Action {
   audit_read,
   coverage_read,  // the coverage report (aggregate figures of a region or of all)
   calculate,
+  review_read,     // the review queue of suspected duplicate persons
+  review_merge,    // merge two person records (never a delete)
+  review_dismiss,  // decide that two records are different persons
+  review_undo,     // undo a merge or a dismissal
 };
 std::string_view to_string(Action action);
 inline constexpr Action kAllActions[] = {
@@ -57,7 +64,8 @@ inline constexpr Action kAllActions[] = {
     Action::account_read,      Action::access_log_read,   Action::employment_read,       Action::transfer_request,
     Action::transfer_read,     Action::statement_read,    Action::retirement_read,       Action::employer_read,
     Action::declaration_upload, Action::declaration_feedback_read, Action::audit_read,   Action::coverage_read,
-    Action::calculate};
+    Action::calculate,         Action::review_read,       Action::review_merge,          Action::review_dismiss,
+    Action::review_undo};
 
 // Whether the action only reads.
 bool is_read(Action action);

@@ -13,9 +13,9 @@
 // model's weights: the cost is the size of the record's blocks, not of the
 // registry. Same comparison levels and weights as the batch engine.
 //
-// Not wired yet: the server does not call it and it is not persisted; the
-// registry would rebuild it at start-up from the stored persons (add() per
-// person) and the last batch model.
+// Used by the server (server/review.h): built at start-up from the stored
+// persons (add() per person) with the reference model of
+// matching/registry_person.h, fed by each registration; not persisted.
 //
 // Pure: no I/O, no clock. Not thread safe: one writer, or external locking.
 #pragma once

@@ -26,6 +26,7 @@
 #include "rules/case_kinds.h"
 #include "rules/case_runner.h"
 #include "server/decode.h"
+#include "server/review.h"
 #include "storage/api_store.h"
 #include "statement/statement.h"
 #include "storage/database.h"
@@ -66,6 +67,11 @@ enum class RouteId {
   audit_read,
   coverage_report,
   calculation,
+  review_list,
+  review_show,
+  review_merge,
+  review_dismiss,
+  review_undo,
 };
 
 struct Route {
@@ -113,6 +119,11 @@ const std::vector<Route>& route_table() {
         {{"GET", "/v1/audit", true}, RouteId::audit_read},
         {{"GET", "/v1/reports/coverage", true}, RouteId::coverage_report},
         {{"POST", "/v1/calculations/{kind}", true}, RouteId::calculation},
+        {{"GET", "/v1/review/pairs", true}, RouteId::review_list},
+        {{"GET", "/v1/review/pairs/{pair_id}", true}, RouteId::review_show},
+        {{"POST", "/v1/review/pairs/{pair_id}/merge", true}, RouteId::review_merge},
+        {{"POST", "/v1/review/pairs/{pair_id}/dismiss", true}, RouteId::review_dismiss},
+        {{"POST", "/v1/review/pairs/{pair_id}/undo", true}, RouteId::review_undo},
     };
     std::vector<Route> out;
     for (const auto& [info, id] : rows) out.push_back(Route{info, id, split_pattern(info.pattern)});
@@ -280,6 +291,28 @@ struct Api::Impl {
   };
   std::mutex coverage_mutex;  // held while a report is computed: one at a time
   std::map<std::tuple<int, int, std::string>, CachedReport> coverage_cache;
+
+  // review queue, registration-time duplicate check, merges (server/review.h)
+  Review review;
+  ReviewCall review_call(Call& call) {
+    return ReviewCall{*call.worker.db, *call.worker.store, call.principal.subject, call.principal.user.login,
+                      utc_text(call.now), call.request, call.query,
+                      [this, &call](Action action, std::string_view person, std::string_view resource) {
+                        audit(call, action, person, resource);
+                      }};
+  }
+  // The records merged into a person, for reads that include their months.
+  Result<std::vector<registry::Person>> absorbed_persons(Call& call, const registry::Person& person) {
+    auto state = Review::merge_state(*call.worker.store, person.resident_id);
+    if (!state) return tl::unexpected(state.error());
+    std::vector<registry::Person> out;
+    for (const auto& id : state->absorbed) {
+      auto found = call.worker.db->find_person(id);
+      if (!found) return tl::unexpected(found.error());
+      if (*found) out.push_back(std::move(**found));
+    }
+    return out;
+  }
 
   explicit Impl(ApiOptions o) : options(std::move(o)), counts(route_table().size()) {}
   static inline std::atomic<std::uint64_t> instances{0};
@@ -586,15 +619,32 @@ struct Api::Impl {
     if (auto ok = db.commit(); !ok) return problem(ok.error());
     p.person_id = *stored;
     audit(call, Action::person_register, p.resident_id, "/v1/persons/" + p.resident_id);
-    return json_response(201, person_json(p));
+    json::object out = person_json(p);
+    ReviewCall rc = review_call(call);
+    // The person is stored: a failed duplicate check is reported, not an error.
+    auto duplicates = review.registered(rc, p);
+    if (duplicates) {
+      out["possible_duplicates"] = std::move(*duplicates);
+    } else {
+      out["possible_duplicates"] = json::array();
+      out["duplicate_check"] = "not done: " + duplicates.error().to_string();
+    }
+    return json_response(201, out);
   }
 
   HttpResponse person_read(Call& call) {
     auto v = person_for(call, Action::person_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
+    auto state = Review::merge_state(*call.worker.store, view.person.resident_id);
+    if (!state) return problem(state.error());
+    json::object out = person_json(view.person);
+    out["merged_into"] = state->merged_into ? json::value(*state->merged_into) : json::value(nullptr);
+    json::array absorbed;
+    for (const auto& id : state->absorbed) absorbed.emplace_back(id);
+    out["absorbed"] = std::move(absorbed);
     audit(call, Action::person_read, view.person.resident_id, call.request.target);
-    return json_response(200, person_json(view.person));
+    return json_response(200, out);
   }
 
   HttpResponse person_contact(Call& call) {
@@ -655,11 +705,23 @@ struct Api::Impl {
     auto& view = std::get<PersonView>(v);
     auto rows = call.worker.store->contributions_of(view.person.person_id);
     if (!rows) return problem(rows.error());
+    // A merged survivor's record includes the months of the records merged into it.
+    auto absorbed = absorbed_persons(call, view.person);
+    if (!absorbed) return problem(absorbed.error());
+    std::vector<std::string> from(rows->size(), view.person.resident_id);
+    for (const auto& other : *absorbed) {
+      auto more = call.worker.store->contributions_of(other.person_id);
+      if (!more) return problem(more.error());
+      rows->insert(rows->end(), more->begin(), more->end());
+      from.resize(rows->size(), other.resident_id);
+    }
     json::array months;
     std::int64_t personal = 0, pooled = 0;
     std::map<std::string, std::int64_t> by_employer, by_region;
-    for (const auto& r : *rows) {
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      const auto& r = (*rows)[i];
       json::object o;
+      o["record"] = from[i];
       o["month"] = r.month.to_string();
       o["kind"] = r.kind;
       o["employer"] = r.employer_code;
@@ -713,6 +775,20 @@ struct Api::Impl {
     if (!balance) return problem(balance.error());
     auto postings = call.worker.store->personal_postings(view.person.person_id, *limit);
     if (!postings) return problem(postings.error());
+    // A merged survivor's account includes the balances and postings of the records merged into it.
+    auto absorbed = absorbed_persons(call, view.person);
+    if (!absorbed) return problem(absorbed.error());
+    for (const auto& other : *absorbed) {
+      auto more_balance = call.worker.db->personal_balance(other.person_id);
+      if (!more_balance) return problem(more_balance.error());
+      *balance += *more_balance;
+      auto more = call.worker.store->personal_postings(other.person_id, *limit);
+      if (!more) return problem(more.error());
+      postings->insert(postings->end(), more->begin(), more->end());
+    }
+    std::sort(postings->begin(), postings->end(),
+              [](const storage::PostingRecord& x, const storage::PostingRecord& y) { return x.entry_id > y.entry_id; });
+    if (static_cast<std::int64_t>(postings->size()) > *limit) postings->resize(static_cast<std::size_t>(*limit));
     json::array list;
     for (const auto& p : *postings) {
       json::object o;
@@ -1297,6 +1373,12 @@ struct Api::Impl {
     return json_response(200, o);
   }
 
+  template <typename F>
+  HttpResponse with_review(Call& call, F handler) {
+    ReviewCall rc = review_call(call);
+    return handler(rc);
+  }
+
   HttpResponse dispatch(RouteId id, Call& call) {
     switch (id) {
       case RouteId::healthz: return healthz(call);
@@ -1333,6 +1415,12 @@ struct Api::Impl {
       case RouteId::audit_read: return audit_read(call);
       case RouteId::coverage_report: return coverage_report(call);
       case RouteId::calculation: return calculation(call);
+      case RouteId::review_list: return with_review(call, [&](ReviewCall& rc) { return review.list(rc); });
+      case RouteId::review_show: return with_review(call, [&](ReviewCall& rc) { return review.show(rc, call.params[0]); });
+      case RouteId::review_merge: return with_review(call, [&](ReviewCall& rc) { return review.merge(rc, call.params[0]); });
+      case RouteId::review_dismiss:
+        return with_review(call, [&](ReviewCall& rc) { return review.dismiss(rc, call.params[0]); });
+      case RouteId::review_undo: return with_review(call, [&](ReviewCall& rc) { return review.undo(rc, call.params[0]); });
     }
     return problem(Error{ErrorCode::internal, "", "unhandled route"});
   }
@@ -1466,6 +1554,12 @@ Api::Api(ApiOptions options) : impl_(std::make_unique<Impl>(std::move(options)))
 Api::~Api() = default;
 
 HttpResponse Api::handle(const HttpRequest& request) { return impl_->handle(request); }
+
+Result<IndexBuild> Api::build_review_index() {
+  auto worker = impl_->worker();
+  if (!worker) return tl::unexpected(worker.error());
+  return impl_->review.build_index(*(*worker)->store);
+}
 
 std::string Api::metrics_text() const {
   std::ostringstream out;

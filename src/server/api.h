@@ -36,6 +36,7 @@
 #include "core/calendar.h"
 #include "rules/parameter_store.h"
 #include "server/http_types.h"
+#include "server/review.h"
 
 namespace shebao::server {
 
@@ -75,6 +76,9 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   HttpResponse handle(const HttpRequest& request);
+  // Builds the candidate index of the registration-time duplicate check from
+  // the stored persons (server/review.h); otherwise built on first use.
+  Result<IndexBuild> build_review_index();
   // Prometheus text of the counters (what /metrics answers).
   std::string metrics_text() const;
   // Connections currently open, kept by the network layer for /metrics.

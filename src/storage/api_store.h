@@ -4,8 +4,8 @@
 // accounts and sessions, the audit log, idempotency records, uploads — and the
 // per-person read paths (contribution record, postings, employment spells)
 // live in one place a backend implements as a group. Two implementations with
-// the same behaviour, each over the tables of its backend's migration 5 (same
-// version, same description, same tables): storage/sqlite/sqlite_api_store.cpp
+// the same behaviour, each over the tables of its backend's migrations 5 and 7
+// (same versions, same descriptions, same tables): storage/sqlite/sqlite_api_store.cpp
 // (migration 5 in storage/sqlite/sqlite_database.cpp) and
 // storage/postgres/postgres_api_store.cpp (migration 5 in
 // storage/postgres/postgres_database.cpp). tests/unit/api_store_test.cpp runs
@@ -19,6 +19,8 @@
 //   store_idempotent() of an existing (user, key) keeps the first response.
 // - append_audit() stores the entries (already chained by the caller) and moves
 //   the head (count, last hash) in one transaction.
+// - The review queue and merge log (migration 7) refer to persons by resident
+//   ID; a merge never deletes or rewrites a person row.
 // - Times are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ" or seconds since the epoch, as
 //   named; the caller passes them (storage reads no clock).
 //
@@ -29,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +107,48 @@ struct SpellRecord {
   std::optional<Date> leave_date;
 };
 
+// A suspected duplicate: two person records the matching engine
+// (matching/engine.h, matching/candidate_index.h) found likely to be one person,
+// waiting for an officer's decision (migration 7).
+struct ReviewPair {
+  std::int64_t pair_id = 0;
+  std::string person_a;  // resident IDs, person_a < person_b
+  std::string person_b;
+  double probability = 0;  // match probability
+  double weight = 0;       // log2 Bayes factor
+  std::string evidence;    // JSON object: field -> "exact" | "similar" | "different" | "missing"
+  std::string source;      // "batch" (shebao dedup --db) | "registration" (POST /v1/persons)
+  std::string found_at;
+  std::string status = "open";  // open | merged | dismissed
+  std::string decided_by;       // login ("" while open)
+  std::string decided_at;
+  std::string reason;
+  std::int64_t merge_sequence = 0;  // the standing merge while merged, else 0
+};
+
+// One entry of the merge log (matching/merge_log.h semantics), with its time
+// and the review pair it decided.
+struct MergeRecord {
+  std::int64_t sequence = 0;  // 1, 2, 3 ...
+  std::string kind;           // "merge" | "undo"
+  std::string survivor;       // merge: resident ID that stays
+  std::string merged;         // merge: resident ID now shown as merged into survivor
+  std::int64_t undoes = 0;    // undo: sequence of the merge reversed
+  std::string actor;
+  std::string reason;
+  std::string at;
+  std::int64_t pair_id = 0;
+};
+
+// The fields of a stored person that entity resolution compares.
+struct MatchPerson {
+  std::string resident_id;
+  std::string name;
+  std::string sex;         // "male" | "female"
+  std::string birth_date;  // YYYY-MM-DD
+  std::string phone;
+};
+
 struct IdempotentResponse {
   std::string request_hash;
   int status = 0;
@@ -153,6 +198,31 @@ class ApiStore {
   virtual Result<std::vector<PostingRecord>> personal_postings(std::int64_t person_id, std::int64_t limit) = 0;
   virtual Result<std::vector<SpellRecord>> spells_of(std::int64_t person_id) = 0;
   virtual Result<void> update_phone(std::int64_t person_id, std::string_view phone) = 0;
+
+  // --- review queue of suspected duplicates and the merge log (migration 7) ---
+  // Adds the pair unless one of the same two persons exists, whatever its
+  // status (so a batch run again duplicates nothing and re-opens no decided
+  // pair). Returns the pair's id and whether it was added.
+  virtual Result<std::pair<std::int64_t, bool>> queue_review_pair(const ReviewPair& pair) = 0;
+  // Pairs with `status` ("" = any) where one of the two persons has a hukou or
+  // scheme region matching the SQL LIKE pattern `region_like` ("%" = all),
+  // ascending pair_id after `after_id`, at most `limit`.
+  virtual Result<std::vector<ReviewPair>> review_pairs(std::string_view status, std::string_view region_like,
+                                                       std::int64_t after_id, std::int64_t limit) = 0;
+  virtual Result<std::optional<ReviewPair>> find_review_pair(std::int64_t pair_id) = 0;
+  // In one transaction: sets the pair's status, decided_by, decided_at, reason
+  // and merge_sequence from `decided` if its stored status is still `from`,
+  // and appends `entry` to the merge log when given. false (and nothing
+  // changed) when the status was no longer `from`; a conflict when the entry's
+  // sequence exists.
+  virtual Result<bool> decide_review_pair(const ReviewPair& decided, std::string_view from,
+                                          const std::optional<MergeRecord>& entry) = 0;
+  // The whole merge log in sequence order (replayed by matching::MergeLog).
+  virtual Result<std::vector<MergeRecord>> merge_log() = 0;
+  // Every stored person's matching fields, in person_id order.
+  virtual Result<std::vector<MatchPerson>> persons_for_matching() = 0;
+  // Standing merges (not undone) where the person is survivor or merged.
+  virtual Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) = 0;
 };
 
 // "sqlite:PATH" or "postgresql://..." ("postgres://" too), as open_database().

@@ -72,7 +72,9 @@ mkdir -p "$tmp/emptyent"
 printf 'record_id,entity_id,given_name\nA,1,x\nB,,y\n' > "$tmp/emptyent/records.csv"
 expect_error 2 "records.csv:3: field entity_id: empty" "$shebao" dedup --eval "$tmp/emptyent"
 expect_error 4 "missing.csv" "$shebao" dedup --input "$tmp/missing.csv" --output "$tmp/o.csv"
-expect_error 2 "give either --input" "$shebao" dedup --output "$tmp/o.csv"
+expect_error 2 "give one of --input FILE, --eval DIR or --db URL" "$shebao" dedup --output "$tmp/o.csv"
+expect_error 2 "give one of --input FILE, --eval DIR or --db URL" "$shebao" dedup --input "$tmp/blind.csv" --db "sqlite:$tmp/r.db"
+expect_error 2 "--db writes to the review queue" "$shebao" dedup --db "sqlite:$tmp/r.db" --output "$tmp/o.csv"
 expect_error 2 "cluster-support" "$shebao" dedup --input "$tmp/blind.csv" --output "$tmp/o.csv" --cluster-support 2
 expect_error 2 "records" "$shebao" gen-people --records 0 --out "$tmp/x.csv"
 # No progress lines when stderr is not a terminal.

@@ -306,6 +306,209 @@ TEST_F(ApiTest, AuthorizationMatrixEveryEndpointRoleAndOwnership) {
   EXPECT_GT(refused, 80);
 }
 
+// --- the review queue (server/review.h) --------------------------------------
+
+const std::string kPersonD = resident_id("45010219860404004");  // hukou 450100, like B
+const std::string kPersonE = resident_id("35010219800101011");  // hukou 350100, like A and C
+
+// Queues a pair of two persons (stored first when missing); returns its id.
+std::int64_t queue_pair(World& w, const std::string& x, const std::string& y) {
+  auto db = storage::open_database(w.url);
+  EXPECT_TRUE(db);
+  for (const auto& [id, hukou] : {std::pair{kPersonD, "450100"}, std::pair{kPersonE, "350100"}}) {
+    if (x != id && y != id) continue;
+    auto found = (*db)->find_person(id);
+    if (found && !*found) {
+      EXPECT_TRUE((*db)->upsert_person(person(id, hukou, registry::Sex::male)));
+    }
+  }
+  auto store = storage::open_api_store(w.url);
+  EXPECT_TRUE(store);
+  storage::ReviewPair pair;
+  pair.person_a = std::min(x, y);
+  pair.person_b = std::max(x, y);
+  pair.probability = 0.8;
+  pair.weight = 4;
+  pair.evidence = R"({"name":"exact","birth_date":"different"})";
+  pair.source = "batch";
+  pair.found_at = "2026-11-29T06:00:00.000Z";
+  auto queued = (*store)->queue_review_pair(pair);
+  EXPECT_TRUE(queued);
+  return queued ? queued->first : 0;
+}
+
+// Independent statement of docs/api.md for the review endpoints: a pair is
+// owned by the regions of both persons.
+bool review_allowed(const std::string& role, bool write, bool inside) {
+  if (role == "admin") return true;
+  if (role == "auditor") return !write;
+  if (role == "officer_a") return inside;
+  return false;
+}
+
+TEST_F(ApiTest, ReviewQueueMatrixEveryEndpointRoleAndRegion) {
+  const std::int64_t inside = queue_pair(*world_, kPersonA, kPersonC);   // both in 350100
+  const std::int64_t outside = queue_pair(*world_, kPersonB, kPersonD);  // both in 450100
+  struct ReviewEndpoint {
+    std::string name, method, suffix;
+    bool write;
+  };
+  const std::vector<ReviewEndpoint> endpoints = {
+      {"show", "GET", "", false},
+      {"merge", "POST", "/merge", true},
+      {"dismiss", "POST", "/dismiss", true},
+      {"undo", "POST", "/undo", true},
+  };
+  const auto body_for = [](const ReviewEndpoint& e, const std::string& survivor) -> std::string {
+    if (e.name == "show") return "";
+    if (e.name == "merge") return R"({"survivor":")" + survivor + R"(","reason":"same person"})";
+    return R"({"reason":"checked"})";
+  };
+  int cells = 0;
+  for (const std::string role : {"person_a", "agent_a", "officer_a", "auditor", "admin"}) {
+    for (const auto& e : endpoints) {
+      const HttpResponse missing =
+          call(role, e.method, "/v1/review/pairs/999999" + e.suffix, body_for(e, kPersonA));
+      ASSERT_EQ(missing.status, 404) << role << " " << e.name << ": " << missing.body;
+      for (const auto& [id, in] : {std::pair{inside, true}, std::pair{outside, false}}) {
+        ++cells;
+        const std::string path = "/v1/review/pairs/" + std::to_string(id);
+        const std::string survivor = in ? std::min(kPersonA, kPersonC) : std::min(kPersonB, kPersonD);
+        const HttpResponse r = call(role, e.method, path + e.suffix, body_for(e, survivor));
+        SCOPED_TRACE(role + " " + e.name + (in ? " inside: " : " outside: ") + std::to_string(r.status) + " " + r.body);
+        if (review_allowed(role, e.write, in)) {
+          // Undo of an open pair: allowed, and a conflict (nothing to undo).
+          EXPECT_EQ(r.status, e.name == "undo" ? 409 : 200);
+          if (r.status == 200 && e.write) {
+            const HttpResponse back = call("admin", "POST", path + "/undo", R"({"reason":"matrix"})");
+            EXPECT_EQ(back.status, 200) << back.body;
+          }
+        } else {
+          EXPECT_EQ(r.status, missing.status) << "forbidden cell differs from a missing pair";
+          EXPECT_EQ(r.body, missing.body) << "forbidden cell differs from a missing pair";
+        }
+      }
+    }
+    // The list: refused by role, or filtered by region.
+    const HttpResponse list = call(role, "GET", "/v1/review/pairs?status=all");
+    if (role == "person_a" || role == "agent_a") {
+      EXPECT_EQ(list.status, 403) << role;
+      continue;
+    }
+    ASSERT_EQ(list.status, 200) << role << list.body;
+    std::set<std::int64_t> ids;
+    const json::value listed = json::parse(list.body);
+    for (const auto& p : listed.at("pairs").as_array()) ids.insert(p.at("pair_id").as_int64());
+    EXPECT_TRUE(ids.count(inside)) << role;
+    EXPECT_EQ(ids.count(outside) == 1, role != "officer_a") << role;
+  }
+  EXPECT_EQ(cells, 40);
+}
+
+TEST_F(ApiTest, ReviewDecisionsAndEveryErrorPath) {
+  const std::int64_t pair = queue_pair(*world_, kPersonA, kPersonE);
+  const std::string path = "/v1/review/pairs/" + std::to_string(pair);
+  const std::string survivor = kPersonA, merged = kPersonE;
+  const std::string merge_body = R"({"survivor":")" + survivor + R"(","reason":"same person"})";
+  EXPECT_EQ(call("officer_a", "GET", "/v1/review/pairs/abc").status, 400);
+  EXPECT_EQ(call("officer_a", "GET", "/v1/review/pairs/0").status, 400);
+  EXPECT_EQ(call("officer_a", "GET", "/v1/review/pairs?status=maybe").status, 400);
+  EXPECT_EQ(call("officer_a", "GET", "/v1/review/pairs?limit=0").status, 400);
+  EXPECT_EQ(call("officer_a", "POST", path + "/merge", R"({"survivor":")" + kPersonB + R"(","reason":"x"})").status,
+            400);
+  EXPECT_EQ(call("officer_a", "POST", path + "/merge", R"({"survivor":")" + survivor + R"("})").status, 400);
+  EXPECT_EQ(call("officer_a", "POST", path + "/merge", R"({"survivor":")" + survivor + R"(","reason":""})").status,
+            400);
+  EXPECT_EQ(call("officer_a", "POST", path + "/dismiss", R"({"reason":"x","extra":1})").status, 400);
+  HttpResponse nothing = call("officer_a", "POST", path + "/undo", R"({"reason":"x"})");
+  EXPECT_EQ(nothing.status, 409);
+  EXPECT_NE(nothing.body.find("nothing to undo"), std::string::npos) << nothing.body;
+
+  // Merge, with an idempotency key: the replay answers the same, once.
+  HttpResponse first = call("officer_a", "POST", path + "/merge", merge_body, "application/json", "merge-1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const json::value done = json::parse(first.body);
+  EXPECT_EQ(done.at("status").as_string(), "merged");
+  EXPECT_EQ(done.at("decided_by").as_string(), "officer_a");
+  EXPECT_EQ(done.at("b").at("merged_into").as_string() == survivor ||
+                done.at("a").at("merged_into").as_string() == survivor,
+            true);
+  HttpResponse replay = call("officer_a", "POST", path + "/merge", merge_body, "application/json", "merge-1");
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, first.body);
+  EXPECT_EQ(call("officer_a", "POST", path + "/merge", merge_body).status, 409);  // already decided
+  EXPECT_EQ(call("officer_a", "POST", path + "/dismiss", R"({"reason":"x"})").status, 409);
+  // Reads: the absorbed record points to the survivor, the survivor lists it.
+  const json::value absorbed = json::parse(call("officer_a", "GET", "/v1/persons/" + merged).body);
+  EXPECT_EQ(absorbed.at("merged_into").as_string(), survivor);
+  const json::value kept = json::parse(call("officer_a", "GET", "/v1/persons/" + survivor).body);
+  ASSERT_EQ(kept.at("absorbed").as_array().size(), 1u);
+  EXPECT_EQ(kept.at("absorbed").as_array()[0].as_string(), merged);
+  // The merge log's rules: a record merged away cannot be a survivor.
+  const std::int64_t chained = queue_pair(*world_, kPersonC, kPersonE);
+  HttpResponse refused = call("officer_a", "POST", "/v1/review/pairs/" + std::to_string(chained) + "/merge",
+                              R"({"survivor":")" + kPersonE + R"(","reason":"same"})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("merged into"), std::string::npos) << refused.body;
+
+  // Undo: open again, the records stand apart; a second undo has nothing to undo.
+  HttpResponse undone = call("officer_a", "POST", path + "/undo", R"({"reason":"wrong person"})");
+  ASSERT_EQ(undone.status, 200) << undone.body;
+  EXPECT_EQ(json::parse(undone.body).at("status").as_string(), "open");
+  EXPECT_TRUE(json::parse(call("officer_a", "GET", "/v1/persons/" + merged).body).at("merged_into").is_null());
+  EXPECT_EQ(call("officer_a", "POST", path + "/undo", R"({"reason":"x"})").status, 409);
+  // Dismiss and undo the dismissal.
+  EXPECT_EQ(call("officer_a", "POST", path + "/dismiss", R"({"reason":"twins"})").status, 200);
+  EXPECT_EQ(call("officer_a", "POST", path + "/merge", merge_body).status, 409);
+  EXPECT_EQ(call("officer_a", "POST", path + "/undo", R"({"reason":"look again"})").status, 200);
+  // Every decision is in the audit log of both persons.
+  world_->audit->flush();
+  auto store = storage::open_api_store(world_->url);
+  ASSERT_TRUE(store);
+  auto entries = (*store)->audit_of_person(merged, 100);
+  ASSERT_TRUE(entries);
+  std::multiset<std::string> actions;
+  for (const auto& e : *entries) actions.insert(e.action);
+  EXPECT_EQ(actions.count("review.merge"), 1u);
+  EXPECT_EQ(actions.count("review.dismiss"), 1u);
+  EXPECT_EQ(actions.count("review.undo"), 2u);
+  // The merge log holds the merge and its undo, with who and why.
+  auto log = (*store)->merge_log();
+  ASSERT_TRUE(log);
+  ASSERT_GE(log->size(), 2u);
+  EXPECT_EQ(log->back().kind, "undo");
+  EXPECT_EQ(log->back().actor, "officer_a");
+  EXPECT_EQ(log->back().reason, "wrong person");
+}
+
+TEST_F(ApiTest, RegistrationAnswersAndQueuesLikelyDuplicates) {
+  // The same name and birth date as person A, another sequence number: a typo in the ID.
+  const std::string near = resident_id("35010219800101021");
+  const std::string body = R"({"resident_id":")" + near +
+                           R"(","name":"测试","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";
+  HttpResponse r = call("officer_a", "POST", "/v1/persons", body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json::value doc = json::parse(r.body);
+  bool found = false;
+  for (const auto& d : doc.at("possible_duplicates").as_array()) {
+    if (d.at("resident_id").as_string() != kPersonA) continue;
+    found = true;
+    EXPECT_GE(d.at("probability").as_double(), kRegistrationMinProbability);
+    EXPECT_EQ(d.at("evidence").at("birth_date").as_string(), "exact");
+    EXPECT_EQ(d.at("evidence").at("resident_id").as_string(), "similar");
+    const HttpResponse pair = call("officer_a", "GET", "/v1/review/pairs/" + std::to_string(d.at("pair_id").as_int64()));
+    ASSERT_EQ(pair.status, 200) << pair.body;
+    EXPECT_EQ(json::parse(pair.body).at("source").as_string(), "registration");
+  }
+  EXPECT_TRUE(found) << r.body;
+  // A person unlike any other has none.
+  const std::string other = R"({"resident_id":")" + resident_id("35010219990909091") +
+                            R"(","name":"欧阳震华","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";
+  HttpResponse alone = call("officer_a", "POST", "/v1/persons", other);
+  ASSERT_EQ(alone.status, 201) << alone.body;
+  EXPECT_TRUE(json::parse(alone.body).at("possible_duplicates").as_array().empty()) << alone.body;
+}
+
 TEST_F(ApiTest, RoleLevelRefusals) {
   const std::string body = R"({"resident_id":")" + resident_id("35010519900101001") +
                            R"(","name":"新人","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";

@@ -34,6 +34,29 @@ employer=$(sed -n 2p "$work/pop/declarations/2026-10.csv" | cut -d, -f1)
 person_region=$(grep "^$employer," "$work/pop/employers.csv" | cut -d, -f3)
 other=$(awk -F, -v r="$person_region" 'NR > 1 && $4 != r { print $1; exit }' "$work/pop/persons.csv")
 
+# A near-duplicate of the person ("twin"): the same name and birth date, another
+# sequence number of the same parity in the ID (so the same sex), no phone, the
+# hukou in the officer's region; `shebao dedup --db` queues the pair once.
+check_character() {  # check_character FIRST17
+  local s=$1 sum=0 i weights=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) chars=10X98765432
+  for i in $(seq 0 16); do sum=$((sum + ${s:i:1} * weights[i])); done
+  echo "${chars:$((sum % 11)):1}"
+}
+near_id() {  # near_id ID STEP: the ID with its sequence number moved by STEP (an even number)
+  local first17=${1:0:14}$(printf '%03d' $(((10#${1:14:3} + $2) % 1000)))
+  echo "$first17$(check_character "$first17")"
+}
+twin=$(near_id "$person" 2)
+awk -F, -v OFS=, -v p="$person" -v id="$twin" -v r="$person_region" \
+  'NR == 1 { print; next } $1 == p { $1 = id; $4 = r; $5 = ""; print }' "$work/pop/persons.csv" >"$work/twin.csv"
+"$shebao" import registry "$work/pop/employers.csv" "$work/twin.csv" --db "$db" --today $today >/dev/null 2>&1 ||
+  fail "import twin"
+"$shebao" dedup --db "$db" >"$work/dedup1" 2>&1 || fail "dedup --db: $(cat "$work/dedup1")"
+grep -q " [1-9][0-9]* added to the review queue" "$work/dedup1" || fail "dedup --db queued nothing: $(cat "$work/dedup1")"
+"$shebao" dedup --db "$db" >"$work/dedup2" 2>&1 || fail "dedup --db again: $(cat "$work/dedup2")"
+grep -q " 0 added to the review queue" "$work/dedup2" || fail "dedup --db again queued pairs: $(cat "$work/dedup2")"
+"$shebao" dedup --db "$db" --input x.csv >/dev/null 2>&1 && fail "dedup accepted --db with --input"
+
 add_user() {  # add_user LOGIN ROLE [flags...]
   local login=$1 role=$2
   shift 2
@@ -44,6 +67,7 @@ add_user me person --person "$person"
 add_user officer officer --region "$person_region"
 add_user agent employer_agent --employer "$employer"
 add_user auditor auditor
+add_user admin admin
 echo "short" | "$shebao" user add --role admin --login weak --db "$db" >/dev/null 2>&1 && fail "a short password was accepted"
 echo "password-x" | "$shebao" user add --role officer --login bad --region 99 --db "$db" >/dev/null 2>&1 &&
   fail "an officer without a valid region was accepted"
@@ -239,6 +263,61 @@ has "access log" '"who":"officer"'
 has "access log" '"purpose":"pension claim 17"'
 request "audit log" 200 -H "Authorization: Bearer $auditor" "$url/v1/audit?limit=1000" && has "audit log" '"prev_hash"'
 request "audit log by person" 403 "${auth[@]}" "$url/v1/audit"
+
+# The review queue: the twin pair, decided by the officer of the region.
+officer_auth=(-H "Authorization: Bearer $officer")
+request "review queue" 200 "${officer_auth[@]}" "$url/v1/review/pairs" && has "review queue" "\"$twin\""
+pair=$(grep -o '"pair_id":[0-9]*,"person_a":"[0-9X]*","person_b":"[0-9X]*"' "$work/body" | grep "$twin" |
+  head -1 | sed 's/"pair_id":\([0-9]*\).*/\1/')
+[ -n "$pair" ] || fail "the twin pair is not in the officer's queue"
+request "review queue by a person" 403 "${auth[@]}" "$url/v1/review/pairs"
+request "review queue by an agent" 403 -H "Authorization: Bearer $agent" "$url/v1/review/pairs"
+request "review queue bad status" 400 "${officer_auth[@]}" "$url/v1/review/pairs?status=maybe"
+request "review pair" 200 "${officer_auth[@]}" "$url/v1/review/pairs/$pair" && has "review pair" '"name":"exact"'
+request "review pair by an agent" 404 -H "Authorization: Bearer $agent" "$url/v1/review/pairs/$pair"
+request "review pair unknown" 404 "${officer_auth[@]}" "$url/v1/review/pairs/999999"
+request "review pair bad id" 400 "${officer_auth[@]}" "$url/v1/review/pairs/x1"
+request "merge without reason" 400 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/merge" \
+  -d "{\"survivor\":\"$twin\"}"
+request "merge outside the pair" 400 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/merge" \
+  -d "{\"survivor\":\"$other\",\"reason\":\"same person\"}"
+request "undo of nothing" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" \
+  -d '{"reason":"nothing"}'
+# The person's record is merged into the twin's: the twin's contributions now
+# include the person's months; nothing is deleted.
+request "merge" 200 "${officer_auth[@]}" "${json[@]}" -H 'Idempotency-Key: m-1' -X POST \
+  "$url/v1/review/pairs/$pair/merge" -d "{\"survivor\":\"$twin\",\"reason\":\"same person\"}" &&
+  has merge '"status":"merged"'
+request "merge replay" 200 "${officer_auth[@]}" "${json[@]}" -H 'Idempotency-Key: m-1' -X POST \
+  "$url/v1/review/pairs/$pair/merge" -d "{\"survivor\":\"$twin\",\"reason\":\"same person\"}"
+request "merge again" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/merge" \
+  -d "{\"survivor\":\"$twin\",\"reason\":\"same person\"}"
+request "dismiss a merged pair" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/dismiss" \
+  -d '{"reason":"different"}'
+request "merged record" 200 "${officer_auth[@]}" "$url/v1/persons/$person" && has "merged record" "\"merged_into\":\"$twin\""
+request "survivor" 200 "${officer_auth[@]}" "$url/v1/persons/$twin" && has "survivor" "\"absorbed\":[\"$person\"]"
+request "survivor contributions" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/contributions" &&
+  has "survivor contributions" "\"record\":\"$person\""
+request "survivor account" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/account"
+grep -q '"balance_fen":0,' "$work/body" && fail "the survivor's account does not include the merged record's balance"
+request "undo merge" 200 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" \
+  -d '{"reason":"wrong person"}' && has "undo merge" '"status":"open"'
+request "undo again" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" -d '{"reason":"x"}'
+request "twin after undo" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/contributions" &&
+  has "twin after undo" '"month_count":0'
+request "dismiss" 200 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/dismiss" \
+  -d '{"reason":"different persons"}' && has dismiss '"status":"dismissed"'
+request "dismissed list" 200 "${officer_auth[@]}" "$url/v1/review/pairs?status=dismissed" && has "dismissed list" "\"$twin\""
+request "auditor undo" 404 -H "Authorization: Bearer $auditor" "${json[@]}" -X POST \
+  "$url/v1/review/pairs/$pair/undo" -d '{"reason":"x"}'
+request "auditor queue" 200 -H "Authorization: Bearer $auditor" "$url/v1/review/pairs?status=all"
+# Registration: a third near-duplicate is answered with its likely duplicates and queued.
+triplet=$(near_id "$person" 4)
+name=$(grep "^$person," "$work/pop/persons.csv" | cut -d, -f2)
+request "register a near-duplicate" 201 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/persons" \
+  -d "{\"resident_id\":\"$triplet\",\"name\":\"$name\",\"hukou_region\":\"$person_region\",\"retirement_category\":\"$(grep "^$person," "$work/pop/persons.csv" | cut -d, -f6)\",\"scheme\":\"employee\"}" &&
+  has "register a near-duplicate" '"possible_duplicates":[{"pair_id"'
+request "registration pairs" 200 "${officer_auth[@]}" "$url/v1/review/pairs" && has "registration pairs" "\"$triplet\""
 
 # Keep-alive: two requests over one connection.
 curl -sv "$url/healthz" "$url/healthz" -o /dev/null -o /dev/null 2>"$work/keepalive"

@@ -135,5 +135,34 @@ TEST(Policy, RoleNames) {
   EXPECT_FALSE(parse_role("root").has_value());
 }
 
+
+// The review queue: a pair is owned by the regions of both its persons.
+TEST(Policy, ReviewQueueByRoleAndRegion) {
+  const Owner pair = Owner{"", {}, {"350100", "350100", "450100"}};
+  const Owner elsewhere = Owner{"", {}, {"450100", "460100"}};
+  const Action reads[] = {Action::review_read};
+  const Action writes[] = {Action::review_merge, Action::review_dismiss, Action::review_undo};
+  const Subject officer{Role::officer, "", "", "350000"};
+  for (Action a : reads) {
+    EXPECT_TRUE(is_read(a));
+    EXPECT_EQ(decide(officer, a, pair), Decision::allow);
+    EXPECT_EQ(decide(officer, a, elsewhere), Decision::deny);
+    EXPECT_EQ(decide(Subject{Role::auditor, "", "", ""}, a, elsewhere), Decision::allow);
+  }
+  for (Action a : writes) {
+    EXPECT_FALSE(is_read(a));
+    EXPECT_EQ(decide(officer, a, pair), Decision::allow);
+    EXPECT_EQ(decide(officer, a, elsewhere), Decision::deny);
+    EXPECT_EQ(decide(Subject{Role::auditor, "", "", ""}, a, pair), Decision::deny);
+    EXPECT_EQ(decide(Subject{Role::admin, "", "", ""}, a, elsewhere), Decision::allow);
+  }
+  for (Action a : {Action::review_read, Action::review_merge, Action::review_dismiss, Action::review_undo}) {
+    // A person is refused even when the pair is about their own record.
+    EXPECT_EQ(decide(Subject{Role::person, "A", "", ""}, a, Owner{"A", {}, {"350100"}}), Decision::deny);
+    EXPECT_EQ(decide(Subject{Role::employer_agent, "", "E1", ""}, a, Owner{"", {"E1"}, {"350100"}}), Decision::deny);
+  }
+  EXPECT_EQ(to_string(Action::review_merge), "review.merge");
+}
+
 }  // namespace
 }  // namespace shebao::auth

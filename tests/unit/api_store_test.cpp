@@ -409,6 +409,136 @@ TEST_P(ApiStoreTest, SpellsInHireOrderAndPhoneUpdates) {
   EXPECT_EQ((*person)->phone, "13800000000");
 }
 
+// The review queue (migration 7): a pair of the same two persons is queued
+// once whatever its status; the list filters by status and by the persons'
+// regions; a decision applies only from the expected status and appends its
+// merge-log entry in the same transaction.
+TEST_P(ApiStoreTest, ReviewPairsQueueOnceFilterByRegionAndDecideOnce) {
+  book_ledger();
+  // The fields entity resolution compares, every stored person in person_id order.
+  auto persons = store_->persons_for_matching();
+  ASSERT_TRUE(persons) << persons.error().to_string();
+  ASSERT_EQ(persons->size(), 3u);
+  EXPECT_EQ((*persons)[0].resident_id, kZhang);
+  EXPECT_EQ((*persons)[0].name, "张伟");
+  EXPECT_EQ((*persons)[0].sex, "male");
+  EXPECT_EQ((*persons)[0].birth_date, "1980-01-01");
+  EXPECT_EQ((*persons)[0].phone, "138");
+  EXPECT_EQ((*persons)[2].resident_id, kLiu);
+  EXPECT_EQ((*persons)[2].sex, "female");
+  const std::string a = std::min(kZhang, kLi), b = std::max(kZhang, kLi);
+  storage::ReviewPair pair;
+  pair.person_a = a;
+  pair.person_b = b;
+  pair.probability = 0.75;
+  pair.weight = 3.5;
+  pair.evidence = R"({"name":"similar"})";
+  pair.source = "batch";
+  pair.found_at = "2026-11-29T06:00:00.000Z";
+  auto first = store_->queue_review_pair(pair);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_TRUE(first->second);
+  auto again = store_->queue_review_pair(pair);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->second);
+  EXPECT_EQ(again->first, first->first);
+  storage::ReviewPair reversed = pair;
+  std::swap(reversed.person_a, reversed.person_b);
+  auto refused = store_->queue_review_pair(reversed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+  storage::ReviewPair other = pair;
+  other.person_a = std::min(kLi, kLiu);
+  other.person_b = std::max(kLi, kLiu);
+  auto second = store_->queue_review_pair(other);
+  ASSERT_TRUE(second && second->second);
+
+  auto all = store_->review_pairs("open", "%", 0, 100);
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].pair_id, first->first);
+  EXPECT_DOUBLE_EQ((*all)[0].probability, 0.75);
+  EXPECT_DOUBLE_EQ((*all)[0].weight, 3.5);
+  EXPECT_EQ((*all)[0].evidence, pair.evidence);
+  EXPECT_EQ((*all)[0].status, "open");
+  // Zhang's hukou is 440300 and Liu's scheme region too; Li is in 510100.
+  auto shenzhen = store_->review_pairs("", "4403%", 0, 100);
+  ASSERT_TRUE(shenzhen);
+  EXPECT_EQ(shenzhen->size(), 2u);
+  auto beijing = store_->review_pairs("", "1101%", 0, 100);
+  ASSERT_TRUE(beijing);
+  ASSERT_EQ(beijing->size(), 1u);  // Liu's hukou
+  EXPECT_EQ((*beijing)[0].pair_id, second->first);
+  auto nowhere = store_->review_pairs("", "3501%", 0, 100);
+  ASSERT_TRUE(nowhere);
+  EXPECT_TRUE(nowhere->empty());
+  auto paged = store_->review_pairs("", "%", first->first, 1);
+  ASSERT_TRUE(paged);
+  ASSERT_EQ(paged->size(), 1u);
+  EXPECT_EQ((*paged)[0].pair_id, second->first);
+
+  storage::ReviewPair merged = (*all)[0];
+  merged.status = "merged";
+  merged.decided_by = "officer1";
+  merged.decided_at = "2026-11-29T07:00:00.000Z";
+  merged.reason = "same person";
+  merged.merge_sequence = 1;
+  storage::MergeRecord entry{1, "merge", a, b, 0, "officer1", "same person", merged.decided_at, merged.pair_id};
+  auto decided = store_->decide_review_pair(merged, "open", entry);
+  ASSERT_TRUE(decided) << decided.error().to_string();
+  EXPECT_TRUE(*decided);
+  // A second decision from "open" changes nothing and appends nothing.
+  auto late = store_->decide_review_pair(merged, "open", storage::MergeRecord{2, "merge", a, b, 0, "x", "", "", 1});
+  ASSERT_TRUE(late);
+  EXPECT_FALSE(*late);
+  auto found = store_->find_review_pair(merged.pair_id);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->status, "merged");
+  EXPECT_EQ((*found)->decided_by, "officer1");
+  EXPECT_EQ((*found)->merge_sequence, 1);
+  auto missing = store_->find_review_pair(999999);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  auto open = store_->review_pairs("open", "%", 0, 100);
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->size(), 1u);
+  // A decided pair is not re-opened by queueing it again.
+  auto requeued = store_->queue_review_pair(pair);
+  ASSERT_TRUE(requeued);
+  EXPECT_FALSE(requeued->second);
+  found = store_->find_review_pair(merged.pair_id);
+  EXPECT_EQ((*found)->status, "merged");
+
+  auto standing = store_->standing_merges_of(b);
+  ASSERT_TRUE(standing);
+  ASSERT_EQ(standing->size(), 1u);
+  EXPECT_EQ((*standing)[0].survivor, a);
+  // A merge-log entry whose sequence exists is a conflict, and the pair's
+  // status change of that transaction is rolled back.
+  storage::ReviewPair reopened = merged;
+  reopened.status = "open";
+  auto clash = store_->decide_review_pair(reopened, "merged", entry);
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().code, ErrorCode::conflict);
+  found = store_->find_review_pair(merged.pair_id);
+  EXPECT_EQ((*found)->status, "merged");
+  // Undo: the pair is open again, the merge no longer stands.
+  storage::MergeRecord undo{2, "undo", "", "", 1, "officer1", "wrong", "2026-11-29T08:00:00.000Z", merged.pair_id};
+  reopened.decided_by = reopened.decided_at = reopened.reason = "";
+  reopened.merge_sequence = 0;
+  auto undone = store_->decide_review_pair(reopened, "merged", undo);
+  ASSERT_TRUE(undone && *undone);
+  standing = store_->standing_merges_of(b);
+  ASSERT_TRUE(standing);
+  EXPECT_TRUE(standing->empty());
+  auto log = store_->merge_log();
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[1].kind, "undo");
+  EXPECT_EQ((*log)[1].undoes, 1);
+  EXPECT_EQ((*log)[0].reason, "same person");
+}
+
 TEST_P(ApiStoreTest, UnknownUrlIsRefused) {
   auto store = storage::open_api_store("mysql://x");
   ASSERT_FALSE(store);

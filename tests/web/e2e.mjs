@@ -16,6 +16,7 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const url = process.env.E2E_URL;
 const person = process.env.E2E_PERSON;
+const twin = process.env.E2E_TWIN; // a near-duplicate of another person, queued for review
 // The province of the person's employer (digits 3-4 of the credit code): where the contributions are.
 const fromProvince = 'CN-' + process.env.E2E_EMPLOYER.slice(2, 4);
 const toProvince = fromProvince === 'CN-11' ? 'CN-31' : 'CN-11';
@@ -301,9 +302,6 @@ const journeys = {
     await page.fill('#find-id', newcomer);
     await page.click('button:has-text("查找")');
     await expectText(page, '李小梅（Li Xiaomei）');
-    await go(page, '/officer/review');
-    await expectText(page, '目前没有数据');
-    await check(page, 'officer-review');
     // The coverage dashboard: the officer's province only, figures as the API gives them.
     const report = await apiGet(page, '/v1/reports/coverage');
     expect(report.region === person.slice(0, 2) + '0000', 'coverage: the report is not the officer\'s region');
@@ -345,6 +343,51 @@ const journeys = {
     expect((await page.inputValue('#login')) === '', 'sign-out kept the user name');
     await page.goto(url + '/officer');
     await page.waitForURL('**/signin**');
+  },
+
+  async 'officer: review queue, a pair side by side, merge and undo, dismiss, both languages'(page) {
+    await page.goto(url + '/');
+    await signIn(page, 'officer1', 'officer-pass-1');
+    await page.waitForURL('**/officer');
+    await go(page, '/officer/review');
+    await page.locator('#review-queue').waitFor();
+    await check(page, 'officer-review-queue-zh');
+    // The near-duplicate e2e.sh registered, found by `shebao dedup --db`.
+    const queue = await apiGet(page, '/v1/review/pairs');
+    const pair = queue.pairs.find((p) => p.person_a === twin || p.person_b === twin);
+    expect(pair, 'review: the near-duplicate pair is not in the officer\'s queue');
+    await page.click(`a[href="/officer/review?pair=${pair.pair_id}"]`);
+    await page.locator('#review-compare').waitFor();
+    const compare = await page.locator('#review-compare').innerText();
+    expect(compare.includes('一致') && compare.includes('相近'), 'review: the agreeing and similar fields are not marked');
+    expect(compare.includes(pair.person_a) && compare.includes(pair.person_b), 'review: the two resident IDs are not side by side');
+    await check(page, 'officer-review-pair-zh');
+    // Merge, keeping record 2: record 1 is shown as merged into it.
+    await page.check(`input[name=survivor][value="${pair.person_b}"]`);
+    await page.fill('#review-reason', '同一人，身份号码录入错误');
+    await page.click('button:has-text("合并")');
+    await page.locator('#review-done').waitFor();
+    await expectText(page, '已合并');
+    await expectText(page, '已并入 ' + pair.person_b);
+    const merged = await apiGet(page, '/v1/persons/' + pair.person_a);
+    expect(merged.merged_into === pair.person_b, 'review: the absorbed record does not point to the survivor');
+    await check(page, 'officer-review-merged-zh');
+    await page.fill('#review-reason', '核实后不是同一人');
+    await page.click('button:has-text("撤销合并")');
+    await expectText(page, '已撤销');
+    expect((await apiGet(page, '/v1/persons/' + pair.person_a)).merged_into === null, 'review: the undo did not separate the records');
+    // In English: dismiss the pair.
+    await page.click('button:has-text("English")');
+    await expectText(page, 'Not the same person');
+    await page.fill('#review-reason', 'different people, same name');
+    await page.click('button:has-text("Not the same person")');
+    await expectText(page, 'Dismissed: the two records are different persons.');
+    await check(page, 'officer-review-dismissed-en');
+    await page.click('button:has-text("Back to the review queue")');
+    await page.locator('#review-status').waitFor();
+    await page.selectOption('#review-status', 'dismissed');
+    await page.locator(`a[href="/officer/review?pair=${pair.pair_id}"]`).waitFor();
+    await check(page, 'officer-review-queue-dismissed-en');
   },
 };
 

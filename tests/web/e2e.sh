@@ -40,6 +40,15 @@ officer_region="${person:0:2}0000"
 printf 'person-pass-1\n' | "$shebao" user add --role person --login person1 --person "$person" --db "$db" >/dev/null
 printf 'employer-pass-1\n' | "$shebao" user add --role employer_agent --login employer1 --employer "$employer" --db "$db" >/dev/null
 printf 'officer-pass-1\n' | "$shebao" user add --role officer --login officer1 --region "$officer_region" --db "$db" >/dev/null
+# A near-duplicate of the person (the same name and birth date, a typo in the
+# ID's sequence number, no phone), queued for review by `shebao dedup --db`.
+twin17="${person:0:14}$(printf '%03d' $(((10#${person:14:3} + 2) % 1000)))"
+twin=$(awk -v s="$twin17" 'BEGIN { split("7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2", w, " ");
+  for (i = 1; i <= 17; i++) sum += substr(s, i, 1) * w[i]; print s substr("10X98765432", sum % 11 + 1, 1) }')
+awk -F, -v OFS=, -v p="$person" -v id="$twin" 'NR == 1 { print; next } $1 == p { $1 = id; $5 = ""; print }' \
+  "$work/pop/persons.csv" >"$work/twin.csv"
+"$shebao" import registry "$work/pop/employers.csv" "$work/twin.csv" --db "$db" >/dev/null
+"$shebao" dedup --db "$db" >/dev/null
 # The employer's declaration of the last month, the file the employer journey uploads.
 { head -n 1 "$last"; grep "^$employer," "$last"; } >"$work/declaration.csv"
 
@@ -57,6 +66,6 @@ if [ -z "$url" ]; then
 fi
 
 mkdir -p "$out"
-E2E_URL="$url" E2E_SHEBAO="$shebao" E2E_DB="$db" E2E_PERSON="$person" E2E_EMPLOYER="$employer" E2E_DECLARATION="$work/declaration.csv" \
+E2E_URL="$url" E2E_SHEBAO="$shebao" E2E_DB="$db" E2E_PERSON="$person" E2E_TWIN="$twin" E2E_EMPLOYER="$employer" E2E_DECLARATION="$work/declaration.csv" \
   E2E_OUT="$out" timeout 240 node "$source_dir/tests/web/e2e.mjs"
 "$shebao" audit verify --db "$db"

@@ -66,6 +66,7 @@ interface CallOptions {
   auth?: boolean;
   purpose?: string; // an officer's note: X-Purpose of this call (purposeHeader)
   blob?: boolean; // answer the body as a Blob (a PDF)
+  idempotencyKey?: string; // Idempotency-Key of a POST: a retry has no second effect
 }
 
 // The X-Purpose of an officer's call at the counter: "assisted-service", then
@@ -100,6 +101,7 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
   const a = acting.get();
   if (a && path.startsWith('/v1/persons/' + a.resident_id)) headers['X-Purpose'] = purposeHeader(a.purpose);
   if (options.purpose !== undefined) headers['X-Purpose'] = purposeHeader(options.purpose);
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let body: string | undefined;
   if (options.csv !== undefined) {
     headers['Content-Type'] = 'text/csv';

@@ -10,7 +10,8 @@ import { Link, navigate, path } from './ui';
 import { SignIn } from './pages/signin';
 import { Home, Record, Account, Retirement, Flexible, Transfers, Statement, AccessLog } from './pages/person';
 import { Declaration, Arrears } from './pages/employer';
-import { Find, Placeholder, Register } from './pages/officer';
+import { Find, Register } from './pages/officer';
+import { Review } from './pages/review';
 import { Coverage } from './pages/coverage';
 import './style.css';
 
@@ -33,7 +34,7 @@ const employerPages: Record<string, Page> = {
 const officerPages: Record<string, Page> = {
   '/officer': { key: 'nav.find', render: () => <Find /> },
   '/officer/register': { key: 'nav.register', render: () => <Register /> },
-  '/officer/review': { key: 'nav.review', render: () => <Placeholder title="review.title" text="review.unavailable" /> },
+  '/officer/review': { key: 'nav.review', render: () => <Review /> },
   '/officer/coverage': { key: 'nav.coverage', render: () => <Coverage /> },
 };
 

@@ -1,4 +1,4 @@
-// PostgreSQL implementation of storage::ApiStore over the tables of migration 5
+// PostgreSQL implementation of storage::ApiStore over the tables of migrations 5 and 7
 // (storage/postgres/postgres_database.cpp), with the same behaviour as
 // storage/sqlite/sqlite_api_store.cpp: the same conflicts (a second user with
 // a login: conflict; a second idempotency record for (user, key): ignored), the
@@ -87,6 +87,38 @@ constexpr const char* kSpells = R"SQL(
 SELECT m.credit_code, m.name, m.region, s.hire_date::text, s.leave_date::text FROM employment_spells s
 JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = $1 ORDER BY s.hire_date)SQL";
 constexpr const char* kUpdatePhone = "UPDATE persons SET phone = $2 WHERE person_id = $1";
+// Review queue and merge log (migration 7), as in sqlite_api_store.cpp.
+constexpr const char* kQueuePair = R"SQL(
+WITH added AS (
+  INSERT INTO review_pairs (person_a, person_b, probability, weight, evidence, source, found_at)
+  VALUES ($1, $2, $3::double precision, $4::double precision, $5, $6, $7)
+  ON CONFLICT (person_a, person_b) DO NOTHING RETURNING pair_id)
+SELECT pair_id, 1 FROM added
+UNION ALL SELECT pair_id, 0 FROM review_pairs WHERE person_a = $1 AND person_b = $2 AND NOT EXISTS (SELECT 1 FROM added))SQL";
+#define SHEBAO_PAIR_COLUMNS                                                                                     \
+  "q.pair_id, q.person_a, q.person_b, q.probability::text, q.weight::text, q.evidence, q.source, q.found_at, " \
+  "q.status, q.decided_by, q.decided_at, q.reason, q.merge_sequence"
+constexpr const char* kReviewPairs = "SELECT " SHEBAO_PAIR_COLUMNS R"SQL( FROM review_pairs q
+WHERE ($1 = '' OR q.status = $1) AND q.pair_id > $3
+  AND ($2 = '%' OR EXISTS (SELECT 1 FROM resident_ids r JOIN persons p ON p.person_id = r.person_id
+                           WHERE r.resident_id IN (q.person_a, q.person_b)
+                             AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
+ORDER BY q.pair_id LIMIT $4)SQL";
+constexpr const char* kMatchPersons =
+    "SELECT resident_id, name, sex, birth_date::text, phone FROM persons ORDER BY person_id";
+constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = $1";
+constexpr const char* kDecidePair =
+    "UPDATE review_pairs SET status = $2, decided_by = $3, decided_at = $4, reason = $5, merge_sequence = $6 "
+    "WHERE pair_id = $1 AND status = $7";
+constexpr const char* kInsertMerge =
+    "INSERT INTO person_merges (sequence, kind, survivor, merged, undoes, actor, reason, at, pair_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+#define SHEBAO_MERGE_COLUMNS "m.sequence, m.kind, m.survivor, m.merged, m.undoes, m.actor, m.reason, m.at, m.pair_id"
+constexpr const char* kMergeLog = "SELECT " SHEBAO_MERGE_COLUMNS " FROM person_merges m ORDER BY m.sequence";
+constexpr const char* kStandingMerges = "SELECT " SHEBAO_MERGE_COLUMNS R"SQL( FROM person_merges m
+WHERE m.kind = 'merge' AND (m.survivor = $1 OR m.merged = $1)
+  AND NOT EXISTS (SELECT 1 FROM person_merges u WHERE u.kind = 'undo' AND u.undoes = m.sequence)
+ORDER BY m.sequence)SQL";
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -99,6 +131,11 @@ class Params {
   Params& add(std::int64_t value) { return push(std::to_string(value), false); }
   Params& add(std::string_view value) { return push(std::string(value), false); }
   Params& add(bool value) { return push(value ? "true" : "false", false); }
+  Params& add(double value) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    return push(std::string(buffer, end), false);
+  }
   Params& add_bytes(std::string_view value) { return push(std::string(value), true); }
   // LIMIT n; a negative n is no limit, as SQLite's LIMIT reads it.
   Params& add_limit(std::int64_t value) {
@@ -371,6 +408,79 @@ class PostgresApiStore final : public ApiStore {
                 message + (sqlstate.empty() ? "" : " [" + sqlstate + "]"));
   }
 
+  Result<std::pair<std::int64_t, bool>> queue_review_pair(const ReviewPair& p) override {
+    if (!(p.person_a < p.person_b)) return fail(ErrorCode::invalid_input, "person_a", "person_a must sort before person_b");
+    auto r = query(kQueuePair,
+                   Params().add(p.person_a).add(p.person_b).add(p.probability).add(p.weight).add(p.evidence)
+                       .add(p.source).add(p.found_at),
+                   "queue review pair");
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) != 1) return fail(ErrorCode::internal, "postgresql: queue review pair", "no pair id");
+    return std::pair<std::int64_t, bool>(int_of(r->get(), 0, 0), int_of(r->get(), 0, 1) == 1);
+  }
+
+  Result<std::vector<ReviewPair>> review_pairs(std::string_view status, std::string_view region_like,
+                                               std::int64_t after_id, std::int64_t limit) override {
+    return pair_query(kReviewPairs, Params().add(status).add(region_like).add(after_id).add_limit(limit));
+  }
+
+  Result<std::optional<ReviewPair>> find_review_pair(std::int64_t pair_id) override {
+    auto rows = pair_query(kFindPair, Params().add(pair_id));
+    if (!rows) return tl::unexpected(rows.error());
+    if (rows->empty()) return std::optional<ReviewPair>();
+    return std::optional<ReviewPair>(std::move(rows->front()));
+  }
+
+  Result<bool> decide_review_pair(const ReviewPair& d, std::string_view from,
+                                  const std::optional<MergeRecord>& entry) override {
+    if (auto ok = query("BEGIN", Params(), "decide review pair"); !ok) return tl::unexpected(ok.error());
+    auto done = [&]() -> Result<bool> {
+      auto r = query(kDecidePair,
+                     Params().add(d.pair_id).add(d.status).add(d.decided_by).add(d.decided_at).add(d.reason)
+                         .add(d.merge_sequence).add(from),
+                     "decide review pair");
+      if (!r) return tl::unexpected(r.error());
+      if (std::string_view(PQcmdTuples(r->get())) != "1") return false;
+      if (!entry) return true;
+      auto m = query(kInsertMerge,
+                     Params().add(entry->sequence).add(entry->kind).add(entry->survivor).add(entry->merged)
+                         .add(entry->undoes).add(entry->actor).add(entry->reason).add(entry->at).add(entry->pair_id),
+                     "append merge log");
+      if (!m) {
+        Error e = m.error();
+        if (e.code == ErrorCode::conflict) {
+          e.field = "sequence";
+          e.message = "merge log entry " + std::to_string(entry->sequence) + " exists";
+        }
+        return tl::unexpected(e);
+      }
+      return true;
+    }();
+    if (!done || !*done) {
+      PQclear(PQexec(conn_, "ROLLBACK"));
+      return done;
+    }
+    if (auto ok = query("COMMIT", Params(), "decide review pair"); !ok) return tl::unexpected(ok.error());
+    return true;
+  }
+
+  Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, Params()); }
+  Result<std::vector<MatchPerson>> persons_for_matching() override {
+    auto r = query(kMatchPersons, Params(), "persons for matching");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<MatchPerson> out;
+    out.reserve(static_cast<std::size_t>(PQntuples(q)));
+    for (int i = 0; i < PQntuples(q); ++i) {
+      out.push_back(MatchPerson{text_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
+                                text_of(q, i, 4)});
+    }
+    return out;
+  }
+  Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) override {
+    return merge_query(kStandingMerges, Params().add(resident_id));
+  }
+
   // A lost connection (a server restart) is reopened before the next statement;
   // the statement that met the loss has failed with io_error.
   bool ensure_connected() {
@@ -437,6 +547,33 @@ class PostgresApiStore final : public ApiStore {
       out.push_back(AuditRecord{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
                                 text_of(q, i, 4), text_of(q, i, 5), text_of(q, i, 6), text_of(q, i, 7),
                                 text_of(q, i, 8), text_of(q, i, 9)});
+    }
+    return out;
+  }
+
+  Result<std::vector<ReviewPair>> pair_query(const char* sql, const Params& params) {
+    auto r = query(sql, params, "review pairs");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<ReviewPair> out;
+    for (int i = 0; i < PQntuples(q); ++i) {
+      out.push_back(ReviewPair{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), std::stod(text_of(q, i, 3)),
+                               std::stod(text_of(q, i, 4)), text_of(q, i, 5), text_of(q, i, 6), text_of(q, i, 7),
+                               text_of(q, i, 8), text_of(q, i, 9), text_of(q, i, 10), text_of(q, i, 11),
+                               int_of(q, i, 12)});
+    }
+    return out;
+  }
+
+  Result<std::vector<MergeRecord>> merge_query(const char* sql, const Params& params) {
+    auto r = query(sql, params, "merge log");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<MergeRecord> out;
+    for (int i = 0; i < PQntuples(q); ++i) {
+      out.push_back(MergeRecord{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
+                                int_of(q, i, 4), text_of(q, i, 5), text_of(q, i, 6), text_of(q, i, 7),
+                                int_of(q, i, 8)});
     }
     return out;
   }

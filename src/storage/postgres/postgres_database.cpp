@@ -245,6 +245,44 @@ CREATE TABLE api_uploads (
 );
 CREATE INDEX journal_by_person ON journal_entries (person_id, month);
 CREATE INDEX postings_by_account ON postings (account_kind, account_owner);
+)SQL"},    // --- Review queue of suspected duplicate persons and the merge log
+    // (storage/api_store.h; matching/merge_log.h semantics). Persons are named
+    // by resident ID; a merge never deletes or rewrites a person row.
+    {7, "review queue of suspected duplicate persons; merge log",
+     R"SQL(
+CREATE SEQUENCE review_pair_ids;
+CREATE TABLE review_pairs (
+  pair_id BIGINT PRIMARY KEY DEFAULT nextval('review_pair_ids'),
+  person_a TEXT NOT NULL,
+  person_b TEXT NOT NULL,
+  probability DOUBLE PRECISION NOT NULL,
+  weight DOUBLE PRECISION NOT NULL,
+  evidence TEXT NOT NULL,
+  source TEXT NOT NULL,
+  found_at TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'merged', 'dismissed')),
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  merge_sequence BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (person_a, person_b),
+  CHECK (person_a COLLATE "C" < person_b COLLATE "C")
+);
+CREATE INDEX review_pairs_by_status ON review_pairs (status, pair_id);
+CREATE TABLE person_merges (
+  sequence BIGINT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('merge', 'undo')),
+  survivor TEXT NOT NULL,
+  merged TEXT NOT NULL,
+  undoes BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at TEXT NOT NULL,
+  pair_id BIGINT NOT NULL
+);
+CREATE INDEX person_merges_by_survivor ON person_merges (survivor);
+CREATE INDEX person_merges_by_merged ON person_merges (merged);
+CREATE INDEX person_merges_by_undoes ON person_merges (undoes) WHERE kind = 'undo';
 )SQL"},
 };
 

@@ -1,4 +1,4 @@
-// SQLite implementation of storage::ApiStore over the tables of migration 5
+// SQLite implementation of storage::ApiStore over the tables of migrations 5 and 7
 // (storage/sqlite/sqlite_database.cpp). Its own connection to the file, WAL
 // mode like the Database connection, statements prepared once.
 #include <sqlite3.h>
@@ -68,6 +68,34 @@ constexpr const char* kSpells = R"SQL(
 SELECT m.credit_code, m.name, m.region, s.hire_date, s.leave_date FROM employment_spells s
 JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = ?1 ORDER BY s.hire_date)SQL";
 constexpr const char* kUpdatePhone = "UPDATE persons SET phone = ?2 WHERE person_id = ?1";
+// Review queue and merge log (migration 7).
+constexpr const char* kQueuePair =
+    "INSERT INTO review_pairs (person_a, person_b, probability, weight, evidence, source, found_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (person_a, person_b) DO NOTHING";
+constexpr const char* kPairIdOf = "SELECT pair_id FROM review_pairs WHERE person_a = ?1 AND person_b = ?2";
+#define SHEBAO_PAIR_COLUMNS                                                                                 \
+  "q.pair_id, q.person_a, q.person_b, q.probability, q.weight, q.evidence, q.source, q.found_at, q.status, " \
+  "q.decided_by, q.decided_at, q.reason, q.merge_sequence"
+constexpr const char* kReviewPairs = "SELECT " SHEBAO_PAIR_COLUMNS R"SQL( FROM review_pairs q
+WHERE (?1 = '' OR q.status = ?1) AND q.pair_id > ?3
+  AND (?2 = '%' OR EXISTS (SELECT 1 FROM persons p WHERE p.resident_id IN (q.person_a, q.person_b)
+                           AND (p.hukou_region LIKE ?2 OR p.scheme_region LIKE ?2)))
+ORDER BY q.pair_id LIMIT ?4)SQL";
+constexpr const char* kMatchPersons =
+    "SELECT resident_id, name, sex, birth_date, phone FROM persons ORDER BY person_id";
+constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = ?1";
+constexpr const char* kDecidePair =
+    "UPDATE review_pairs SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, merge_sequence = ?6 "
+    "WHERE pair_id = ?1 AND status = ?7";
+constexpr const char* kInsertMerge =
+    "INSERT INTO person_merges (sequence, kind, survivor, merged, undoes, actor, reason, at, pair_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+#define SHEBAO_MERGE_COLUMNS "m.sequence, m.kind, m.survivor, m.merged, m.undoes, m.actor, m.reason, m.at, m.pair_id"
+constexpr const char* kMergeLog = "SELECT " SHEBAO_MERGE_COLUMNS " FROM person_merges m ORDER BY m.sequence";
+constexpr const char* kStandingMerges = "SELECT " SHEBAO_MERGE_COLUMNS R"SQL( FROM person_merges m
+WHERE m.kind = 'merge' AND (m.survivor = ?1 OR m.merged = ?1)
+  AND NOT EXISTS (SELECT 1 FROM person_merges u WHERE u.kind = 'undo' AND u.undoes = m.sequence)
+ORDER BY m.sequence)SQL";
 
 class Stmt {
  public:
@@ -79,11 +107,13 @@ class Stmt {
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   void bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
   void bind(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   int step() { return sqlite3_step(s_); }
   std::int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
+  double real(int c) { return sqlite3_column_double(s_, c); }
   std::string text(int c) {
     const void* v = sqlite3_column_blob(s_, c);
     const int n = sqlite3_column_bytes(s_, c);
@@ -336,6 +366,117 @@ class SqliteApiStore final : public ApiStore {
     return {};
   }
 
+  Result<std::pair<std::int64_t, bool>> queue_review_pair(const ReviewPair& pair) override {
+    auto q = prepare(kQueuePair);
+    if (!q) return tl::unexpected(q.error());
+    bool added = false;
+    {
+      Stmt s(*q);
+      s.bind(1, pair.person_a);
+      s.bind(2, pair.person_b);
+      s.bind(3, pair.probability);
+      s.bind(4, pair.weight);
+      s.bind(5, pair.evidence);
+      s.bind(6, pair.source);
+      s.bind(7, pair.found_at);
+      const int rc = s.step();
+      if (rc == SQLITE_CONSTRAINT) return fail(ErrorCode::invalid_input, "person_a", "person_a must sort before person_b");
+      if (rc != SQLITE_DONE) return tl::unexpected(err("queue review pair").error());
+      added = sqlite3_changes(db_) == 1;
+    }
+    auto id = prepare(kPairIdOf);
+    if (!id) return tl::unexpected(id.error());
+    Stmt s(*id);
+    s.bind(1, pair.person_a);
+    s.bind(2, pair.person_b);
+    if (s.step() != SQLITE_ROW) return tl::unexpected(err("queue review pair").error());
+    return std::pair<std::int64_t, bool>(s.i64(0), added);
+  }
+
+  Result<std::vector<ReviewPair>> review_pairs(std::string_view status, std::string_view region_like,
+                                               std::int64_t after_id, std::int64_t limit) override {
+    auto q = prepare(kReviewPairs);
+    if (!q) return tl::unexpected(q.error());
+    Stmt s(*q);
+    s.bind(1, status);
+    s.bind(2, region_like);
+    s.bind(3, after_id);
+    s.bind(4, limit);
+    return pair_rows(s);
+  }
+
+  Result<std::optional<ReviewPair>> find_review_pair(std::int64_t pair_id) override {
+    auto q = prepare(kFindPair);
+    if (!q) return tl::unexpected(q.error());
+    Stmt s(*q);
+    s.bind(1, pair_id);
+    auto rows = pair_rows(s);
+    if (!rows) return tl::unexpected(rows.error());
+    if (rows->empty()) return std::optional<ReviewPair>();
+    return std::optional<ReviewPair>(std::move(rows->front()));
+  }
+
+  Result<bool> decide_review_pair(const ReviewPair& d, std::string_view from,
+                                  const std::optional<MergeRecord>& entry) override {
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return tl::unexpected(ok.error());
+    auto done = [&]() -> Result<bool> {
+      auto q = prepare(kDecidePair);
+      if (!q) return tl::unexpected(q.error());
+      {
+        Stmt s(*q);
+        s.bind(1, d.pair_id);
+        s.bind(2, d.status);
+        s.bind(3, d.decided_by);
+        s.bind(4, d.decided_at);
+        s.bind(5, d.reason);
+        s.bind(6, d.merge_sequence);
+        s.bind(7, from);
+        if (s.step() != SQLITE_DONE) return tl::unexpected(err("decide review pair").error());
+        if (sqlite3_changes(db_) != 1) return false;
+      }
+      if (!entry) return true;
+      auto m = prepare(kInsertMerge);
+      if (!m) return tl::unexpected(m.error());
+      Stmt s(*m);
+      s.bind(1, entry->sequence);
+      s.bind(2, entry->kind);
+      s.bind(3, entry->survivor);
+      s.bind(4, entry->merged);
+      s.bind(5, entry->undoes);
+      s.bind(6, entry->actor);
+      s.bind(7, entry->reason);
+      s.bind(8, entry->at);
+      s.bind(9, entry->pair_id);
+      const int rc = s.step();
+      if (rc == SQLITE_CONSTRAINT) {
+        return fail(ErrorCode::conflict, "sequence", "merge log entry " + std::to_string(entry->sequence) + " exists");
+      }
+      if (rc != SQLITE_DONE) return tl::unexpected(err("append merge log").error());
+      return true;
+    }();
+    if (!done || !*done) {
+      exec("ROLLBACK");
+      return done;
+    }
+    if (auto ok = exec("COMMIT"); !ok) return tl::unexpected(ok.error());
+    return true;
+  }
+
+  Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, ""); }
+  Result<std::vector<MatchPerson>> persons_for_matching() override {
+    auto q = prepare(kMatchPersons);
+    if (!q) return tl::unexpected(q.error());
+    Stmt s(*q);
+    std::vector<MatchPerson> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(MatchPerson{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    if (rc != SQLITE_DONE) return tl::unexpected(err("persons for matching").error());
+    return out;
+  }
+  Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) override {
+    return merge_query(kStandingMerges, resident_id);
+  }
+
   Result<void> exec(const char* sql) {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
@@ -393,6 +534,31 @@ class SqliteApiStore final : public ApiStore {
                                 s.text(8), s.text(9)});
     }
     if (rc != SQLITE_DONE) return tl::unexpected(err("audit log").error());
+    return out;
+  }
+
+  Result<std::vector<ReviewPair>> pair_rows(Stmt& s) {
+    std::vector<ReviewPair> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(ReviewPair{s.i64(0), s.text(1), s.text(2), s.real(3), s.real(4), s.text(5), s.text(6), s.text(7),
+                               s.text(8), s.text(9), s.text(10), s.text(11), s.i64(12)});
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(err("review pairs").error());
+    return out;
+  }
+  Result<std::vector<MergeRecord>> merge_query(const char* sql, std::string_view resident_id) {
+    auto q = prepare(sql);
+    if (!q) return tl::unexpected(q.error());
+    Stmt s(*q);
+    if (!resident_id.empty()) s.bind(1, resident_id);
+    std::vector<MergeRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(MergeRecord{s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.text(5), s.text(6), s.text(7),
+                                s.i64(8)});
+    }
+    if (rc != SQLITE_DONE) return tl::unexpected(err("merge log").error());
     return out;
   }
 

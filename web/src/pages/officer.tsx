@@ -2,11 +2,11 @@
 // counter (every call then carries X-Purpose, which the API records in the
 // audit log as the purpose of the access); register a self-employed person as
 // a flexible worker with the base they choose (POST /v1/persons, quote as the
-// base changes); a placeholder for the review queue, which the API does not
-// offer yet (the coverage dashboard is pages/coverage.tsx).
+// base changes). The review queue is pages/review.tsx, the coverage dashboard
+// pages/coverage.tsx.
 import { useState } from 'preact/hooks';
 import { acting, call, session } from '../api';
-import { lang, t, type Key } from '../i18n';
+import { lang, t } from '../i18n';
 import { regionName } from '../regions';
 import { useDraft, useSignal } from '../state';
 import { ErrorMessage, navigate } from '../ui';
@@ -63,16 +63,6 @@ export function Find() {
           </button>
         </section>
       )}
-    </>
-  );
-}
-
-export function Placeholder(props: { title: Key; text: Key }) {
-  useSignal(lang);
-  return (
-    <>
-      <h1 tabIndex={-1}>{t(props.title)}</h1>
-      <p class="notice">{t(props.text)}</p>
     </>
   );
 }
