@@ -36,6 +36,7 @@
 #include "core/calendar.h"
 #include "rules/parameter_store.h"
 #include "server/http_types.h"
+#include "storage/api_store.h"
 
 namespace shebao::server {
 
@@ -46,6 +47,15 @@ struct RouteInfo {
 };
 // Every route the API answers, in the router's order.
 const std::vector<RouteInfo>& routes();
+
+// The person search (GET /v1/persons): the longest query text, the most results.
+inline constexpr std::size_t kMaxSearchText = 100;
+inline constexpr std::int64_t kMaxSearchResults = 50;
+
+// Computes the search keys of every person queued for the person search
+// (storage/api_store.h, matching::name_search_keys); returns how many. The
+// search does this before it reads; `shebao serve` at its start.
+Result<std::size_t> index_person_search(storage::ApiStore& store);
 
 // How long a computed coverage report is served before it is computed again.
 inline constexpr std::int64_t kCoverageCacheSeconds = 10 * 60;
