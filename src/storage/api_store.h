@@ -3,7 +3,8 @@
 // A separate interface (not methods of Database) so that the API's tables —
 // accounts and sessions, the audit log, idempotency records, uploads — and the
 // per-person read paths (contribution record, postings, employment spells)
-// live in one place a backend implements as a group. Two implementations with
+// live in one place a backend implements as a group; also the person search
+// (migration 6). Two implementations with
 // the same behaviour, each over the tables of its backend's migration 5 (same
 // version, same description, same tables): storage/sqlite/sqlite_api_store.cpp
 // (migration 5 in storage/sqlite/sqlite_database.cpp) and

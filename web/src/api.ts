@@ -66,6 +66,7 @@ interface CallOptions {
   auth?: boolean;
   purpose?: string; // an officer's note: X-Purpose of this call (purposeHeader)
   blob?: boolean; // answer the body as a Blob (a PDF)
+  idempotencyKey?: string; // Idempotency-Key of a POST: a retry answers the first response
 }
 
 // The X-Purpose of an officer's call at the counter: "assisted-service", then
@@ -100,6 +101,7 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
   const a = acting.get();
   if (a && path.startsWith('/v1/persons/' + a.resident_id)) headers['X-Purpose'] = purposeHeader(a.purpose);
   if (options.purpose !== undefined) headers['X-Purpose'] = purposeHeader(options.purpose);
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let body: string | undefined;
   if (options.csv !== undefined) {
     headers['Content-Type'] = 'text/csv';
@@ -185,6 +187,14 @@ export function subject(): string {
   const a = acting.get();
   if (a) return a.resident_id;
   return session.get()?.person ?? '';
+}
+
+// A fresh Idempotency-Key for a form's submission (kept with its draft, so a
+// retry after a lost answer is the same request).
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function money(fen: number): string {

@@ -1,5 +1,5 @@
-// PostgreSQL implementation of storage::ApiStore over the tables of migration 5
-// (storage/postgres/postgres_database.cpp), with the same behaviour as
+// PostgreSQL implementation of storage::ApiStore over the tables of migrations
+// 5 and 6 (storage/postgres/postgres_database.cpp), with the same behaviour as
 // storage/sqlite/sqlite_api_store.cpp: the same conflicts (a second user with
 // a login: conflict; a second idempotency record for (user, key): ignored), the
 // same orders, the audit entries and the head in one transaction, the per-person

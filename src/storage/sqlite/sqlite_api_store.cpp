@@ -1,5 +1,5 @@
-// SQLite implementation of storage::ApiStore over the tables of migration 5
-// (storage/sqlite/sqlite_database.cpp). Its own connection to the file, WAL
+// SQLite implementation of storage::ApiStore over the tables of migrations 5
+// and 6 (storage/sqlite/sqlite_database.cpp). Its own connection to the file, WAL
 // mode like the Database connection, statements prepared once.
 #include <sqlite3.h>
 
