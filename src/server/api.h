@@ -11,6 +11,13 @@
 // contribution facts, on first request per (month, window, region scope), and
 // kept for kCoverageCacheSeconds. It is aggregate data: no audit entry.
 //
+// The person search (GET /v1/persons?q=) indexes the persons queued since
+// (index_person_search, ICU through matching::name_search_keys), asks the store
+// for the keys beginning with the query's key in the caller's region, then
+// passes every person found through the policy (person_read) and audits each
+// one answered. POST /v1/persons/{id}/flexible-enrolment is the person's own
+// registration as a flexible worker (band from the rules).
+//
 // Also here: the route table (checked against api/openapi.json by a test),
 // sessions (opaque tokens, server-side, expiring, revocable), login throttling,
 // per-client rate limits, idempotency keys on POST, and the /metrics counters.

@@ -412,7 +412,7 @@ const journeys = {
     await expectText(page, '已登记为灵活就业人员：参保地区 广东 440300，缴费基数比例 80%');
     expect((await page.locator('#flex-enrol').count()) === 0, 'the register button is still offered after registering');
     const record = await apiGet(page, '/v1/persons/' + newcomer);
-    expect(record.scheme === 'flexible' && record.scheme_region === '440300' && record.flexible_base_ratio === '0.80', 'the registration is not stored: ' + JSON.stringify(record));
+    expect(record.scheme === 'flexible' && record.scheme_region === '440300' && Number(record.flexible_base_ratio) === 0.8, 'the registration is not stored: ' + JSON.stringify(record));
     await check(page, 'person-flexible-registered');
     await page.reload();
     await page.click('button:has-text("English")');

@@ -79,7 +79,7 @@ export function Find() {
             <ul class="entries">
               {found.persons.map((person) => (
                 <li key={person.resident_id}>
-                  <p>
+                  <p id={'found-' + person.resident_id}>
                     <strong>{person.name_pinyin ? t('find.name', { name: person.name, pinyin: person.name_pinyin }) : person.name}</strong>
                     <br />
                     {t('find.result', {
@@ -88,7 +88,7 @@ export function Find() {
                       region: regionName(person.hukou_region),
                     })}
                   </p>
-                  <button type="button" aria-label={t('find.actfor', { name: person.name })} onClick={() => actFor(person)}>
+                  <button type="button" aria-describedby={'found-' + person.resident_id} onClick={() => actFor(person)}>
                     {t('find.act')}
                   </button>
                 </li>
