@@ -607,8 +607,9 @@ struct Api::Impl {
     if (p.scheme == registry::Scheme::flexible) {
       if (!*ratio) return problem(Error{ErrorCode::invalid_input, "flexible_base_ratio", "required for flexible workers"});
       auto number = Decimal::parse(**ratio);
-      if (!number || *number < *Decimal::parse("0.60") || *number > *Decimal::parse("3.00")) {
-        return problem(Error{ErrorCode::out_of_range, "flexible_base_ratio", "expected 0.60 .. 3.00"});
+      if (!number) return problem(Error{number.error().code, "flexible_base_ratio", number.error().message});
+      if (auto ok = ingest::check_flexible_base_ratio(*options.rules, today(call.now), p.scheme_region, *number); !ok) {
+        return problem(ok.error());
       }
       p.flexible_base_ratio = *number;
     }

@@ -816,6 +816,13 @@ TEST_F(ApiTest, FlexibleSelfEnrolment) {
   EXPECT_EQ(json::parse(elsewhere.body).at("field").as_string(), "scheme_region");
   EXPECT_EQ(call("officer_a", "POST", for_e, R"({"scheme_region":"350102","flexible_base_ratio":"1.5"})").status,
             200);
+  // An officer's registration of a flexible worker reads the same band.
+  const std::string low = R"({"resident_id":")" + resident_id("35010519870707007") +
+                          R"(","name":"林","hukou_region":"350100","retirement_category":"male","scheme":"flexible",)"
+                          R"("scheme_region":"350100","flexible_base_ratio":"0.59"})";
+  const HttpResponse refused = call("officer_a", "POST", "/v1/persons", low);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("outside the band 0.6 .. 3"), std::string::npos) << refused.body;
   // A person with an open employment spell is refused, saying why.
   const HttpResponse employed = call("person_a", "POST", "/v1/persons/" + kPersonA + "/flexible-enrolment", good);
   EXPECT_EQ(employed.status, 409);

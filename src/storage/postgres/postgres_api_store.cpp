@@ -100,6 +100,7 @@ WITH taken AS (
   RETURNING person_id)
 SELECT t.person_id, COALESCE(p.name, ''), COALESCE(p.name_pinyin, '') FROM taken t
 LEFT JOIN persons p ON p.person_id = t.person_id ORDER BY t.person_id)SQL";
+constexpr const char* kAnyQueued = "SELECT 1 FROM person_search_queue LIMIT 1";
 constexpr const char* kReplaceSearchKeys = R"SQL(
 WITH dropped AS (DELETE FROM person_search_keys WHERE person_id = ANY($1::bigint[]))
 INSERT INTO person_search_keys (key, person_id) SELECT * FROM unnest($2::text[], $3::bigint[])
@@ -394,6 +395,10 @@ class PostgresApiStore final : public ApiStore {
   }
 
   Result<std::size_t> index_queued_persons(std::size_t batch, const SearchKeysOf& keys_of) override {
+    // An empty queue (the usual case) costs one query, not a transaction.
+    auto any = query(kAnyQueued, Params(), "search queue");
+    if (!any) return tl::unexpected(any.error());
+    if (PQntuples(any->get()) == 0) return std::size_t{0};
     if (auto ok = exec_script("BEGIN", "search queue"); !ok) return tl::unexpected(ok.error());
     auto done = [&]() -> Result<std::size_t> {
       auto r = query(kTakeQueuedPersons, Params().add(static_cast<std::int64_t>(batch)), "search queue");

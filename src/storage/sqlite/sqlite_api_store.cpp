@@ -73,6 +73,7 @@ constexpr const char* kUpdatePhone = "UPDATE persons SET phone = ?2 WHERE person
 constexpr const char* kQueuedPersons = R"SQL(
 SELECT q.person_id, COALESCE(p.name, ''), COALESCE(p.name_pinyin, '') FROM person_search_queue q
 LEFT JOIN persons p ON p.person_id = q.person_id ORDER BY q.person_id LIMIT ?1)SQL";
+constexpr const char* kAnyQueued = "SELECT 1 FROM person_search_queue LIMIT 1";
 constexpr const char* kDropSearchKeys = "DELETE FROM person_search_keys WHERE person_id = ?1";
 constexpr const char* kInsertSearchKey = "INSERT OR IGNORE INTO person_search_keys (key, person_id) VALUES (?1, ?2)";
 constexpr const char* kDequeuePerson = "DELETE FROM person_search_queue WHERE person_id = ?1";
@@ -356,6 +357,15 @@ class SqliteApiStore final : public ApiStore {
   }
 
   Result<std::size_t> index_queued_persons(std::size_t batch, const SearchKeysOf& keys_of) override {
+    {
+      // An empty queue (the usual case) is seen without taking the write lock.
+      auto q = prepare(kAnyQueued);
+      if (!q) return tl::unexpected(q.error());
+      Stmt s(*q);
+      const int rc = s.step();
+      if (rc == SQLITE_DONE) return std::size_t{0};
+      if (rc != SQLITE_ROW) return tl::unexpected(err("search queue").error());
+    }
     if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return tl::unexpected(ok.error());
     auto done = [&]() -> Result<std::size_t> {
       std::vector<SearchIndexName> queued;
