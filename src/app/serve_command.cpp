@@ -65,6 +65,14 @@ int serve_command(const DataOptions& options, const ServeArguments& arguments) {
   auto audit_log = audit::AuditLog::open(std::move(*audit_store));
   if (!audit_log) return report(audit_log.error());
 
+  // Persons registered or imported since the last start get their search keys
+  // now, so that the first search does not wait for them.
+  {
+    auto search_store = storage::open_api_store(options.db_url);
+    if (!search_store) return report(search_store.error());
+    if (auto indexed = server::index_person_search(**search_store); !indexed) return report(indexed.error());
+  }
+
   server::ApiOptions api_options;
   api_options.db_url = options.db_url;
   api_options.rules = &*rules;

@@ -45,6 +45,8 @@ std::string_view to_string(Action action) {
     case Action::review_merge: return "review.merge";
     case Action::review_dismiss: return "review.dismiss";
     case Action::review_undo: return "review.undo";
+    case Action::person_search: return "person.search";
+    case Action::flexible_enrol: return "person.enrol_flexible";
   }
   return "unknown";
 }
@@ -58,16 +60,21 @@ bool is_read(Action action) {
     case Action::review_merge:
     case Action::review_dismiss:
     case Action::review_undo: return false;
+    case Action::flexible_enrol: return false;
     default: return true;
   }
 }
 
+std::string_view region_prefix(std::string_view own) {
+  if (own.size() != 6) return {};
+  if (own.ends_with("0000")) return own.substr(0, 2);
+  if (own.ends_with("00")) return own.substr(0, 4);
+  return own;
+}
+
 bool region_covers(std::string_view own, std::string_view region) {
   if (own.size() != 6 || region.size() != 6) return false;
-  if (own == region) return true;
-  if (own.ends_with("0000")) return own.substr(0, 2) == region.substr(0, 2);
-  if (own.ends_with("00")) return own.substr(0, 4) == region.substr(0, 4);
-  return false;
+  return region.starts_with(region_prefix(own));
 }
 
 Decision decide(const Subject& subject, Action action, const Owner& owner) {
@@ -93,6 +100,7 @@ Decision decide(const Subject& subject, Action action, const Owner& owner) {
         case Action::transfer_read:
         case Action::statement_read:
         case Action::retirement_read:
+        case Action::flexible_enrol:
           return allow_if(!subject.person.empty() && owner.person == subject.person);
         default: return Decision::deny;
       }

@@ -7,13 +7,17 @@
 //
 // Roles:
 // - person: own record only (read, contact, contributions, account, access
-//   log, transfers, statement, retirement date);
+//   log, transfers, statement, retirement date, joining the flexible-worker
+//   scheme); not the person search;
 // - employer_agent: own employer's record (with its arrears) and declarations, and the
 //   employment facts of its employees (only the spells at that employer);
 // - officer: everything about persons and employers of the own region
 //   (a code ending in 0000 covers its province, 00 its prefecture);
 //   and the coverage report of the own region (the handler passes that
 //   region as the report's owner and computes the report for it alone);
+//   the person search likewise (the handler passes the own region as the
+//   search's owner, searches that region alone, and asks person_read of
+//   every person found before answering it);
 // - auditor: every read, plus the audit log; no change;
 // - admin: everything.
 // The review queue (review_*): a pair of person records is owned by the
@@ -57,6 +61,8 @@ enum class Action {
   review_merge,    // merge two person records (never a delete)
   review_dismiss,  // decide that two records are different persons
   review_undo,     // undo a merge or a dismissal
+  person_search,  // finding persons by resident ID, name or pinyin (owner: the region searched)
+  flexible_enrol,  // a registered person joins the flexible-worker scheme (owner: the person, then the chosen region)
 };
 std::string_view to_string(Action action);
 inline constexpr Action kAllActions[] = {
@@ -65,7 +71,7 @@ inline constexpr Action kAllActions[] = {
     Action::transfer_read,     Action::statement_read,    Action::retirement_read,       Action::employer_read,
     Action::declaration_upload, Action::declaration_feedback_read, Action::audit_read,   Action::coverage_read,
     Action::calculate,         Action::review_read,       Action::review_merge,          Action::review_dismiss,
-    Action::review_undo};
+    Action::review_undo,       Action::person_search,     Action::flexible_enrol};
 
 // Whether the action only reads.
 bool is_read(Action action);
@@ -88,6 +94,9 @@ enum class Decision { allow, deny };
 
 // Whether `region` lies within the officer's `own` region.
 bool region_covers(std::string_view own, std::string_view region);
+// The leading digits shared by every region `own` covers ("35" for 350000,
+// "3501" for 350100, all six otherwise); "" when `own` is not six characters.
+std::string_view region_prefix(std::string_view own);
 
 Decision decide(const Subject& subject, Action action, const Owner& owner);
 

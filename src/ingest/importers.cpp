@@ -173,6 +173,23 @@ constexpr std::string_view kPersonOptional[] = {"name_pinyin", "phone", "scheme_
 constexpr std::string_view kEmployerRequired[] = {"credit_code", "name", "region", "size"};
 constexpr std::string_view kEmployerOptional[] = {"unit_type"};
 
+}  // namespace
+
+Result<void> check_flexible_base_ratio(const rules::ParameterStore& rules, Date day, std::string_view scheme_region,
+                                       const Decimal& ratio) {
+  const std::string jurisdiction = registry::province_jurisdiction(scheme_region);
+  auto low = rules.find("flexible_min_base_ratio", day, jurisdiction);
+  auto high = rules.find("flexible_max_base_ratio", day, jurisdiction);
+  if (low && high && (ratio < (*low)->number || ratio > (*high)->number)) {
+    return fail(ErrorCode::out_of_range, "flexible_base_ratio",
+                ratio.to_string() + " is outside the band " + (*low)->number.to_string() + " .. " +
+                    (*high)->number.to_string());
+  }
+  return {};
+}
+
+namespace {
+
 Result<registry::Person> person_from(const Record& record, const rules::ParameterStore& rules, Date today) {
   if (auto ok = check_record_keys(record, kPersonRequired, kPersonOptional); !ok) return tl::unexpected(ok.error());
   auto id_text = required_value(record, "resident_id");
@@ -231,13 +248,8 @@ Result<registry::Person> person_from(const Record& record, const rules::Paramete
     if (!ratio) return line_error(ErrorCode::invalid_input, "flexible_base_ratio", "required for flexible workers");
     auto value = Decimal::parse(*ratio);
     if (!value) return tl::unexpected(with_field(value.error(), "flexible_base_ratio"));
-    const std::string jurisdiction = registry::province_jurisdiction(person.scheme_region);
-    auto low = rules.find("flexible_min_base_ratio", today, jurisdiction);
-    auto high = rules.find("flexible_max_base_ratio", today, jurisdiction);
-    if (low && high && (*value < (*low)->number || *value > (*high)->number)) {
-      return line_error(ErrorCode::out_of_range, "flexible_base_ratio",
-                        value->to_string() + " is outside the band " + (*low)->number.to_string() + " .. " +
-                            (*high)->number.to_string());
+    if (auto ok = check_flexible_base_ratio(rules, today, person.scheme_region, *value); !ok) {
+      return line_error(ok.error().code, "flexible_base_ratio", ok.error().message);
     }
     person.flexible_base_ratio = *value;
   }

@@ -50,6 +50,13 @@ struct ImportSummary {
   std::filesystem::path feedback_path;
 };
 
+// A flexible worker's base ratio must lie within the band of the rules
+// (flexible_min_base_ratio .. flexible_max_base_ratio of the scheme region's
+// province on `day`): out_of_range naming flexible_base_ratio otherwise. Rules
+// without the band accept any ratio. Used by the person importer and the API.
+Result<void> check_flexible_base_ratio(const rules::ParameterStore& rules, Date day, std::string_view scheme_region,
+                                       const Decimal& ratio);
+
 // Persons or employers, recognised by the header (docs/formats.md).
 Result<ImportSummary> import_registry(const std::filesystem::path& file, storage::Database& database,
                                       const rules::ParameterStore& rules, const ImportOptions& options);

@@ -234,17 +234,45 @@ constexpr std::array<std::string_view, 20> kCompoundSurnames = {
 
 }  // namespace
 
-std::string name_key(std::string_view text, ChineseText& chinese) {
+namespace {
+
+// The Han characters of the text in simplified form, nothing else.
+std::string simplified_han(std::string_view text, ChineseText& chinese) {
+  const std::string simple = chinese.simplified(fold_text(text));
+  std::string han;
+  std::size_t pos = 0;
+  while (pos < simple.size()) {
+    const char32_t cp = next_code_point(simple, pos);
+    if (is_han(cp)) append_utf8(han, cp);
+  }
+  return han;
+}
+
+std::string joined(const std::vector<std::string>& tokens, std::string_view separator) {
+  std::string out;
+  for (const std::string& token : tokens) {
+    if (!out.empty()) out += separator;
+    out += token;
+  }
+  return out;
+}
+
+// Lower-case ASCII letters only; 'v' (the typed form of ü) reads as 'u'.
+std::string letters_only(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= 'a' && c <= 'z') out.push_back(c == 'v' ? 'u' : c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> name_tokens(std::string_view text, ChineseText& chinese) {
   std::vector<std::string> tokens;
   if (has_han(text)) {
-    const std::string simple = chinese.simplified(fold_text(text));
     // Keep the Han characters only (a stray Latin initial is noise here).
-    std::string han;
-    std::size_t pos = 0;
-    while (pos < simple.size()) {
-      const char32_t cp = next_code_point(simple, pos);
-      if (is_han(cp)) append_utf8(han, cp);
-    }
+    const std::string han = simplified_han(text, chinese);
     std::size_t surname_bytes = 3;  // one character
     for (std::string_view compound : kCompoundSurnames) {
       if (han.compare(0, compound.size(), compound) == 0 && han.size() > compound.size()) {
@@ -253,26 +281,52 @@ std::string name_key(std::string_view text, ChineseText& chinese) {
       }
     }
     surname_bytes = std::min(surname_bytes, han.size());
-    auto joined = [&](std::string_view part) {
+    auto syllables_of = [&](std::string_view part) {
       std::string syllables = chinese.pinyin(part, false);
       syllables.erase(std::remove(syllables.begin(), syllables.end(), ' '), syllables.end());
       return syllables;
     };
-    std::string surname = joined(std::string_view(han).substr(0, surname_bytes));
-    std::string given = joined(std::string_view(han).substr(surname_bytes));
+    std::string surname = syllables_of(std::string_view(han).substr(0, surname_bytes));
+    std::string given = syllables_of(std::string_view(han).substr(surname_bytes));
     if (!surname.empty()) tokens.push_back(std::move(surname));
     if (!given.empty()) tokens.push_back(std::move(given));
   } else {
     const std::string folded = chinese.latin_ascii(text);
     for (std::string_view token : split_tokens(folded)) tokens.emplace_back(token);
   }
+  return tokens;
+}
+
+std::string name_key(std::string_view text, ChineseText& chinese) {
+  std::vector<std::string> tokens = name_tokens(text, chinese);
   std::sort(tokens.begin(), tokens.end());
-  std::string out;
-  for (const std::string& token : tokens) {
-    if (!out.empty()) out.push_back(' ');
-    out += token;
+  return joined(tokens, " ");
+}
+
+std::vector<std::string> name_search_keys(std::string_view name, std::string_view name_pinyin,
+                                          ChineseText& chinese) {
+  std::vector<std::string> keys;
+  auto add = [&](std::string key) {
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  };
+  if (has_han(name)) add(simplified_han(name, chinese));
+  for (std::string_view text : {name, name_pinyin}) {
+    std::vector<std::string> tokens = name_tokens(text, chinese);
+    add(letters_only(joined(tokens, "")));
+    if (tokens.size() > 1) {
+      std::rotate(tokens.begin(), tokens.begin() + 1, tokens.end());  // given name(s) first
+      add(letters_only(joined(tokens, "")));
+      std::rotate(tokens.begin(), tokens.end() - 2, tokens.end());  // the last token first
+      add(letters_only(joined(tokens, "")));
+    }
   }
-  return out;
+  if (keys.size() > kMaxNameSearchKeys) keys.resize(kMaxNameSearchKeys);
+  return keys;
+}
+
+std::string name_search_query(std::string_view text, ChineseText& chinese) {
+  if (has_han(text)) return simplified_han(text, chinese);
+  return letters_only(chinese.latin_ascii(text));
 }
 
 std::string normalize_id(std::string_view text) {

@@ -12,6 +12,18 @@
 //                  (the given name's syllables joined), Latin text is folded;
 //                  the tokens are then sorted, so "Wang Xiaoming",
 //                  "XIAOMING wang" and 王小明 / 王曉明 share one key.
+// name_tokens      the name's tokens in written order: hanzi give the surname
+//                  (compound surnames as one) and the given name in toneless
+//                  pinyin; Latin text gives its folded words.
+// name_search_keys the prefix-search keys of a person's name (at most
+//                  kMaxNameSearchKeys): the simplified Han characters ("王伟"
+//                  for 王偉), and the pinyin or Latin letters run together in
+//                  written order and with the given name first ("wangwei",
+//                  "weiwang"), of the name and of its recorded pinyin; 'v'
+//                  reads as 'u' (lü typed "lv").
+// name_search_query the key a search text is compared with as a prefix: the
+//                  simplified Han characters of a text with hanzi, otherwise
+//                  its letters without tones, blanks, tone digits or case.
 // normalize_id     resident ID: blanks removed, 'x' upper-cased, the legacy
 //                  15-digit form converted to 18 characters ("19" inserted,
 //                  MOD 11-2 check character appended). Other identifiers:
@@ -68,6 +80,11 @@ class ChineseText {
 
 // Canonical name form (see above). `chinese` may be shared by many calls.
 std::string name_key(std::string_view text, ChineseText& chinese);
+std::vector<std::string> name_tokens(std::string_view text, ChineseText& chinese);
+
+inline constexpr std::size_t kMaxNameSearchKeys = 8;
+std::vector<std::string> name_search_keys(std::string_view name, std::string_view name_pinyin, ChineseText& chinese);
+std::string name_search_query(std::string_view text, ChineseText& chinese);
 
 std::string normalize_id(std::string_view text);
 std::string normalize_date(std::string_view text);

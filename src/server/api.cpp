@@ -22,6 +22,7 @@
 #include "core/ids.h"
 #include "core/region.h"
 #include "ingest/importers.h"
+#include "matching/normalize.h"
 #include "portability/transfers.h"
 #include "rules/case_kinds.h"
 #include "rules/case_runner.h"
@@ -72,6 +73,8 @@ enum class RouteId {
   review_merge,
   review_dismiss,
   review_undo,
+  person_search,
+  person_flexible_enrolment,
 };
 
 struct Route {
@@ -124,6 +127,8 @@ const std::vector<Route>& route_table() {
         {{"POST", "/v1/review/pairs/{pair_id}/merge", true}, RouteId::review_merge},
         {{"POST", "/v1/review/pairs/{pair_id}/dismiss", true}, RouteId::review_dismiss},
         {{"POST", "/v1/review/pairs/{pair_id}/undo", true}, RouteId::review_undo},
+        {{"GET", "/v1/persons", true}, RouteId::person_search},
+        {{"POST", "/v1/persons/{resident_id}/flexible-enrolment", true}, RouteId::person_flexible_enrolment},
     };
     std::vector<Route> out;
     for (const auto& [info, id] : rows) out.push_back(Route{info, id, split_pattern(info.pattern)});
@@ -246,6 +251,20 @@ json::object transfer_json(const portability::Transfer& t, std::string_view resi
   return o;
 }
 
+// What a person search answers of each person found (no contact details).
+json::object person_summary_json(const registry::Person& p) {
+  json::object o;
+  o["resident_id"] = p.resident_id;
+  o["name"] = p.name;
+  o["name_pinyin"] = p.name_pinyin;
+  o["sex"] = std::string(registry::to_string(p.sex));
+  o["birth_date"] = p.birth_date.to_string();
+  o["hukou_region"] = p.hukou_region;
+  o["scheme"] = std::string(registry::to_string(p.scheme));
+  o["scheme_region"] = p.scheme_region;
+  return o;
+}
+
 Result<std::string> valid_resident_id(std::string_view text) {
   auto id = ResidentId::parse(text);
   if (!id) return fail(id.error().code, "resident_id", id.error().message);
@@ -253,6 +272,27 @@ Result<std::string> valid_resident_id(std::string_view text) {
 }
 
 }  // namespace
+
+namespace {
+// ICU transliterators of this thread (built on first use: about a second).
+matching::ChineseText& chinese_text() {
+  thread_local matching::ChineseText chinese;
+  return chinese;
+}
+}  // namespace
+
+Result<std::size_t> index_person_search(storage::ApiStore& store) {
+  const storage::SearchKeysOf keys_of = [](const storage::SearchIndexName& person) {
+    return matching::name_search_keys(person.name, person.name_pinyin, chinese_text());
+  };
+  std::size_t total = 0;
+  for (;;) {
+    auto indexed = store.index_queued_persons(2000, keys_of);
+    if (!indexed) return tl::unexpected(indexed.error());
+    if (*indexed == 0) return total;
+    total += *indexed;
+  }
+}
 
 const std::vector<RouteInfo>& routes() {
   static const std::vector<RouteInfo> list = [] {
@@ -415,8 +455,12 @@ struct Api::Impl {
     auto person = call.worker.db->find_person(resident_id);
     if (!person) return tl::unexpected(person.error());
     if (!*person) return std::optional<PersonView>();
+    return view_of(call, std::move(**person), with_spells);
+  }
+
+  Result<std::optional<PersonView>> view_of(Call& call, registry::Person person, bool with_spells) {
     PersonView view;
-    view.person = std::move(**person);
+    view.person = std::move(person);
     view.owner.person = view.person.resident_id;
     view.owner.regions.push_back(view.person.hukou_region);
     if (!view.person.scheme_region.empty()) view.owner.regions.push_back(view.person.scheme_region);
@@ -448,13 +492,21 @@ struct Api::Impl {
     auto view = load_person(call, *id, need_spells);
     if (!view) return problem(view.error());
     if (!*view) return not_visible();
-    Decision decision = auth::decide(call.principal.subject, action, (*view)->owner);
-    if (decision != Decision::allow && !need_spells) {
-      if (auto ok = add_spells(call, **view); !ok) return problem(ok.error());
-      decision = auth::decide(call.principal.subject, action, (*view)->owner);
-    }
-    if (decision != Decision::allow) return not_visible();
+    auto allowed = allows(call, action, **view, need_spells);
+    if (!allowed) return problem(allowed.error());
+    if (!*allowed) return not_visible();
     return std::move(**view);
+  }
+
+  // Whether the action on the person is allowed; the employment facts are read
+  // only when needed (see person_for).
+  Result<bool> allows(Call& call, Action action, PersonView& view, bool has_spells) {
+    Decision decision = auth::decide(call.principal.subject, action, view.owner);
+    if (decision != Decision::allow && !has_spells) {
+      if (auto ok = add_spells(call, view); !ok) return tl::unexpected(ok.error());
+      decision = auth::decide(call.principal.subject, action, view.owner);
+    }
+    return decision == Decision::allow;
   }
 
   // --- handlers ---
@@ -588,8 +640,9 @@ struct Api::Impl {
     if (p.scheme == registry::Scheme::flexible) {
       if (!*ratio) return problem(Error{ErrorCode::invalid_input, "flexible_base_ratio", "required for flexible workers"});
       auto number = Decimal::parse(**ratio);
-      if (!number || *number < *Decimal::parse("0.60") || *number > *Decimal::parse("3.00")) {
-        return problem(Error{ErrorCode::out_of_range, "flexible_base_ratio", "expected 0.60 .. 3.00"});
+      if (!number) return problem(Error{number.error().code, "flexible_base_ratio", number.error().message});
+      if (auto ok = ingest::check_flexible_base_ratio(*options.rules, today(call.now), p.scheme_region, *number); !ok) {
+        return problem(ok.error());
       }
       p.flexible_base_ratio = *number;
     }
@@ -630,6 +683,142 @@ struct Api::Impl {
       out["duplicate_check"] = "not done: " + duplicates.error().to_string();
     }
     return json_response(201, out);
+  }
+
+  // GET /v1/persons?q=&limit=: a resident ID (exact; the 15-digit form is
+  // converted), a name in Chinese characters (simplified or traditional) or
+  // pinyin (tones, blanks, case and name order do not matter), both names by
+  // prefix. Officers search their own region only (the store filters by it,
+  // and every person found must pass person_read before it is answered);
+  // each person answered is an audit entry.
+  HttpResponse person_search(Call& call) {
+    const auth::Subject& subject = call.principal.subject;
+    Owner scope;
+    if (subject.role == Role::officer) scope.regions = {subject.region};
+    if (auth::decide(subject, Action::person_search, scope) != Decision::allow) {
+      return problem(403, "forbidden", "", "only officers, auditors and administrators search persons");
+    }
+    const std::optional<std::string> text = query_value(call.query, "q");
+    if (!text || text->find_first_not_of(" \t") == std::string::npos) {
+      return problem(Error{ErrorCode::invalid_input, "query.q", "required: a resident ID, a name or its pinyin"});
+    }
+    if (text->size() > kMaxSearchText) {
+      return problem(Error{ErrorCode::invalid_input, "query.q",
+                           "at most " + std::to_string(kMaxSearchText) + " bytes"});
+    }
+    auto limit = limit_param(call, 20, kMaxSearchResults);
+    if (!limit) return problem(limit.error());
+    std::string compact;
+    for (char c : *text) {
+      if (c != ' ' && c != '\t') compact.push_back(c);
+    }
+    const bool id_like = std::all_of(compact.begin(), compact.end(),
+                                     [](char c) { return (c >= '0' && c <= '9') || c == 'x' || c == 'X'; });
+    std::string match;
+    std::vector<registry::Person> found;
+    bool more = false;
+    if (id_like) {
+      match = "resident_id";
+      auto id = ResidentId::parse(compact);
+      if (!id) return problem(Error{id.error().code, "query.q", id.error().message});
+      auto person = call.worker.db->find_person(id->text());
+      if (!person) return problem(person.error());
+      if (*person) found.push_back(std::move(**person));
+    } else {
+      const std::string key = matching::name_search_query(*text, chinese_text());
+      if (key.empty()) {
+        return problem(Error{ErrorCode::invalid_input, "query.q",
+                             "expected a resident ID, a name in Chinese characters, or its pinyin"});
+      }
+      const bool han = matching::has_han(key);
+      match = han ? "name" : "pinyin";
+      if (!han && key.size() < 2) {
+        return problem(Error{ErrorCode::invalid_input, "query.q", "pinyin needs at least 2 letters"});
+      }
+      if (auto indexed = index_person_search(*call.worker.store); !indexed) return problem(indexed.error());
+      storage::PersonSearch search;
+      search.key_prefix = key;
+      search.region_prefix = subject.role == Role::officer ? std::string(auth::region_prefix(subject.region)) : "";
+      search.limit = *limit + 1;
+      auto ids = call.worker.store->search_persons(search);
+      if (!ids) return problem(ids.error());
+      more = static_cast<std::int64_t>(ids->size()) > *limit;
+      for (std::size_t i = 0; i < ids->size() && static_cast<std::int64_t>(i) < *limit; ++i) {
+        auto person = call.worker.db->find_person_by_id((*ids)[i]);
+        if (!person) return problem(person.error());
+        if (*person) found.push_back(std::move(**person));
+      }
+    }
+    json::array persons;
+    for (registry::Person& person : found) {
+      auto view = view_of(call, std::move(person), false);
+      if (!view) return problem(view.error());
+      auto allowed = allows(call, Action::person_read, **view, false);
+      if (!allowed) return problem(allowed.error());
+      if (!*allowed) continue;  // outside the caller's reach: not revealed
+      audit(call, Action::person_search, (*view)->person.resident_id, call.request.target);
+      persons.push_back(person_summary_json((*view)->person));
+    }
+    json::object out;
+    out["match"] = match;
+    out["persons"] = std::move(persons);
+    out["more"] = more;
+    return json_response(200, out);
+  }
+
+  // POST /v1/persons/{resident_id}/flexible-enrolment: a registered person
+  // joins the flexible-worker scheme in the region where they work (any
+  // region: no hukou restriction) at a base ratio within the rules' band.
+  // The person for their own record, an officer of the person's region (and
+  // of the chosen region), an admin. Refused while an employment spell is open
+  // and when already a flexible worker (conflict).
+  HttpResponse person_flexible_enrolment(Call& call) {
+    auto body = parse_json_object(call.request);
+    if (!body) return problem(body.error());
+    if (auto ok = only_keys(*body, {"scheme_region", "flexible_base_ratio"}); !ok) return problem(ok.error());
+    auto region = required_string(*body, "scheme_region", 6);
+    if (!region) return problem(region.error());
+    if (auto r = RegionCode::parse(*region); !r) return problem(Error{r.error().code, "scheme_region", r.error().message});
+    auto ratio_text = required_string(*body, "flexible_base_ratio", 8);
+    if (!ratio_text) return problem(ratio_text.error());
+    auto ratio = Decimal::parse(*ratio_text);
+    if (!ratio) return problem(Error{ratio.error().code, "flexible_base_ratio", ratio.error().message});
+    const Date day = today(call.now);
+    if (auto ok = ingest::check_flexible_base_ratio(*options.rules, day, *region, *ratio); !ok) {
+      return problem(ok.error());
+    }
+    auto v = person_for(call, Action::flexible_enrol, true);
+    if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
+    auto& view = std::get<PersonView>(v);
+    registry::Person& p = view.person;
+    if (auth::decide(call.principal.subject, Action::flexible_enrol, Owner{p.resident_id, {}, {*region}}) !=
+        Decision::allow) {
+      return problem(403, "forbidden", "scheme_region", "your role may not enrol persons in this region");
+    }
+    if (p.scheme == registry::Scheme::flexible) {
+      return problem(Error{ErrorCode::conflict, "scheme",
+                           "already a flexible worker in " + p.scheme_region + " at base ratio " +
+                               (p.flexible_base_ratio ? p.flexible_base_ratio->to_string() : std::string("?"))});
+    }
+    for (const storage::SpellRecord& spell : view.spells) {
+      if (spell.hire_date.days() <= day.days() && (!spell.leave_date || spell.leave_date->days() >= day.days())) {
+        return problem(Error{ErrorCode::conflict, "scheme",
+                             "employed by " + spell.employer_name + " since " + spell.hire_date.to_string() +
+                                 "; the flexible-worker scheme is for work without an employer"});
+      }
+    }
+    p.scheme = registry::Scheme::flexible;
+    p.scheme_region = *region;
+    p.flexible_base_ratio = *ratio;
+    storage::Database& db = *call.worker.db;
+    if (auto ok = db.begin(); !ok) return problem(ok.error());
+    if (auto stored = db.upsert_person(p); !stored) {
+      db.rollback();
+      return problem(stored.error());
+    }
+    if (auto ok = db.commit(); !ok) return problem(ok.error());
+    audit(call, Action::flexible_enrol, p.resident_id, call.request.target);
+    return json_response(200, person_json(p));
   }
 
   HttpResponse person_read(Call& call) {
@@ -1421,6 +1610,8 @@ struct Api::Impl {
       case RouteId::review_dismiss:
         return with_review(call, [&](ReviewCall& rc) { return review.dismiss(rc, call.params[0]); });
       case RouteId::review_undo: return with_review(call, [&](ReviewCall& rc) { return review.undo(rc, call.params[0]); });
+      case RouteId::person_search: return person_search(call);
+      case RouteId::person_flexible_enrolment: return person_flexible_enrolment(call);
     }
     return problem(Error{ErrorCode::internal, "", "unhandled route"});
   }

@@ -11,6 +11,13 @@
 // contribution facts, on first request per (month, window, region scope), and
 // kept for kCoverageCacheSeconds. It is aggregate data: no audit entry.
 //
+// The person search (GET /v1/persons?q=) indexes the persons queued since
+// (index_person_search, ICU through matching::name_search_keys), asks the store
+// for the keys beginning with the query's key in the caller's region, then
+// passes every person found through the policy (person_read) and audits each
+// one answered. POST /v1/persons/{id}/flexible-enrolment is the person's own
+// registration as a flexible worker (band from the rules).
+//
 // Also here: the route table (checked against api/openapi.json by a test),
 // sessions (opaque tokens, server-side, expiring, revocable), login throttling,
 // per-client rate limits, idempotency keys on POST, and the /metrics counters.
@@ -37,6 +44,7 @@
 #include "rules/parameter_store.h"
 #include "server/http_types.h"
 #include "server/review.h"
+#include "storage/api_store.h"
 
 namespace shebao::server {
 
@@ -47,6 +55,15 @@ struct RouteInfo {
 };
 // Every route the API answers, in the router's order.
 const std::vector<RouteInfo>& routes();
+
+// The person search (GET /v1/persons): the longest query text, the most results.
+inline constexpr std::size_t kMaxSearchText = 100;
+inline constexpr std::int64_t kMaxSearchResults = 50;
+
+// Computes the search keys of every person queued for the person search
+// (storage/api_store.h, matching::name_search_keys); returns how many. The
+// search does this before it reads; `shebao serve` at its start.
+Result<std::size_t> index_person_search(storage::ApiStore& store);
 
 // How long a computed coverage report is served before it is computed again.
 inline constexpr std::int64_t kCoverageCacheSeconds = 10 * 60;

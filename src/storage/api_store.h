@@ -3,8 +3,9 @@
 // A separate interface (not methods of Database) so that the API's tables —
 // accounts and sessions, the audit log, idempotency records, uploads — and the
 // per-person read paths (contribution record, postings, employment spells)
-// live in one place a backend implements as a group. Two implementations with
-// the same behaviour, each over the tables of its backend's migrations 5 and 7
+// live in one place a backend implements as a group; also the person search
+// (migration 6) and the review queue (migration 7). Two implementations with
+// the same behaviour, each over the tables of its backend's migrations 5 to 7
 // (same versions, same descriptions, same tables): storage/sqlite/sqlite_api_store.cpp
 // (migration 5 in storage/sqlite/sqlite_database.cpp) and
 // storage/postgres/postgres_api_store.cpp (migration 5 in
@@ -19,6 +20,14 @@
 //   store_idempotent() of an existing (user, key) keeps the first response.
 // - append_audit() stores the entries (already chained by the caller) and moves
 //   the head (count, last hash) in one transaction.
+// - Person search (migration 6): every insert of a person, and every change of
+//   a name or its pinyin, queues the person_id by a trigger (so imports, COPY on
+//   PostgreSQL and the API's registration all do); index_queued_persons() takes
+//   queued persons, asks the caller for their keys (the caller computes them:
+//   matching::name_search_keys, with ICU, which storage does not link) and
+//   replaces their keys, in one transaction. search_persons() reads the keys;
+//   a person queued and not indexed yet is not found, so a caller indexes the
+//   queue first. Migration 6 queues every person already registered.
 // - The review queue and merge log (migration 7) refer to persons by resident
 //   ID; a merge never deletes or rewrites a person row.
 // - Times are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ" or seconds since the epoch, as
@@ -28,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -164,6 +174,29 @@ struct Upload {
   std::string feedback;   // feedback CSV (docs/formats.md)
 };
 
+// A queued person's names, for its search keys.
+struct SearchIndexName {
+  std::int64_t person_id = 0;
+  std::string name;
+  std::string name_pinyin;
+};
+using SearchKeysOf = std::function<std::vector<std::string>(const SearchIndexName&)>;
+
+// At most this many keys of one person are kept (the search reads ahead by it).
+inline constexpr std::size_t kMaxSearchKeysPerPerson = 8;
+
+// U+10FFFF in UTF-8: appended to a prefix, it sorts after every key that begins
+// with the prefix (keys are valid UTF-8 without U+10FFFF), so a prefix is the
+// range [prefix, prefix + kAfterEveryCharacter) in byte order.
+inline constexpr std::string_view kAfterEveryCharacter = "\xF4\x8F\xBF\xBF";
+
+struct PersonSearch {
+  std::string key_prefix;     // a key begins with it (byte-wise); not empty
+  std::string region_prefix;  // "" = every person; else the leading digits of a region the person belongs to
+                              // (hukou, scheme, or an employer of an employment spell)
+  std::int64_t limit = 20;    // distinct persons answered at most
+};
+
 class ApiStore {
  public:
   virtual ~ApiStore() = default;
@@ -198,6 +231,16 @@ class ApiStore {
   virtual Result<std::vector<PostingRecord>> personal_postings(std::int64_t person_id, std::int64_t limit) = 0;
   virtual Result<std::vector<SpellRecord>> spells_of(std::int64_t person_id) = 0;
   virtual Result<void> update_phone(std::int64_t person_id, std::string_view phone) = 0;
+
+  // --- person search (migration 6) ---
+  // Indexes up to `batch` queued persons (oldest person_id first) with the keys
+  // `keys_of` gives (at most kMaxSearchKeysPerPerson kept); returns how many
+  // were taken from the queue, 0 when it is empty. Safe to run on several
+  // connections at once.
+  virtual Result<std::size_t> index_queued_persons(std::size_t batch, const SearchKeysOf& keys_of) = 0;
+  // The person_ids with a key beginning with the prefix, in the region, ordered
+  // by their first matching key then person_id, at most `limit` distinct.
+  virtual Result<std::vector<std::int64_t>> search_persons(const PersonSearch& search) = 0;
 
   // --- review queue of suspected duplicates and the merge log (migration 7) ---
   // Adds the pair unless one of the same two persons exists, whatever its

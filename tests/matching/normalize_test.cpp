@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "matching/compare.h"
 #include "matching/normalize.h"
 
@@ -28,6 +30,37 @@ TEST(Normalize, NameKeyIgnoresScriptOrderAndTones) {
   EXPECT_EQ(name_key("Wáng Xiǎomíng", chinese), key);
   EXPECT_EQ(name_key("欧阳震华", chinese), "ouyang zhenhua");
   EXPECT_NE(name_key("王晓敏", chinese), name_key("汪晓明", chinese) + "x");
+}
+
+TEST(Normalize, NameSearchKeysInBothOrdersAndScripts) {
+  ChineseText chinese;
+  const auto keys = name_search_keys("王偉", "", chinese);
+  EXPECT_EQ(keys, (std::vector<std::string>{"王伟", "wangwei", "weiwang"}));
+  // The recorded pinyin adds its own forms (a polyphonic surname read as registered).
+  const auto shan = name_search_keys("单明", "Shan Ming", chinese);
+  EXPECT_NE(std::find(shan.begin(), shan.end(), "shanming"), shan.end());
+  EXPECT_NE(std::find(shan.begin(), shan.end(), "mingshan"), shan.end());
+  EXPECT_EQ(name_search_keys("欧阳震华", "", chinese),
+            (std::vector<std::string>{"欧阳震华", "ouyangzhenhua", "zhenhuaouyang"}));
+  // Latin names: letters only, every rotation that puts a name part first.
+  EXPECT_EQ(name_search_keys("Maria del Carmen", "", chinese),
+            (std::vector<std::string>{"mariadelcarmen", "delcarmenmaria", "carmenmariadel"}));
+  // 'v' stands for ü; no key for an empty name.
+  EXPECT_EQ(name_search_keys("吕", "", chinese), (std::vector<std::string>{"吕", "lu"}));
+  EXPECT_TRUE(name_search_keys("", "", chinese).empty());
+  EXPECT_LE(name_search_keys("a b c d e f", "g h i j k", chinese).size(), kMaxNameSearchKeys);
+}
+
+TEST(Normalize, NameSearchQueryForms) {
+  ChineseText chinese;
+  for (const char* text : {"wang wei", "Wáng Wěi", "wangwei", "WANG WEI", "wang2 wei3", " Wang-Wei "}) {
+    EXPECT_EQ(name_search_query(text, chinese), "wangwei") << text;
+  }
+  EXPECT_EQ(name_search_query("Wei Wang", chinese), "weiwang");
+  EXPECT_EQ(name_search_query("lv", chinese), "lu");
+  EXPECT_EQ(name_search_query("王 偉", chinese), "王伟");
+  EXPECT_EQ(name_search_query("張", chinese), "张");
+  EXPECT_EQ(name_search_query("123 !?", chinese), "");
 }
 
 TEST(Normalize, ResidentIdFifteenToEighteen) {

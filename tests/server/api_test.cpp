@@ -232,6 +232,9 @@ TEST_F(ApiTest, AuthorizationMatrixEveryEndpointRoleAndOwnership) {
       {"contact", "PATCH", "/v1/persons/{P}/contact", Kind::person_write, false, R"({"phone":"13800000000"})"},
       {"transfer request", "POST", "/v1/persons/{P}/transfers", Kind::person_write, false,
        R"({"from":"CN-35","to":"CN-44"})"},
+      // Every person of the world is employed: an allowed enrolment is a conflict (409), never a change.
+      {"flexible enrolment", "POST", "/v1/persons/{P}/flexible-enrolment", Kind::person_write, false,
+       R"({"scheme_region":"350100","flexible_base_ratio":"0.80"})"},
       {"employer", "GET", "/v1/employers/{E}", Kind::employer_read, true, ""},
       {"upload feedback", "GET", "/v1/employers/{E}/uploads/{U}", Kind::employer_read, true, ""},
       {"arrears", "GET", "/v1/employers/{E}/arrears", Kind::employer_read, true, ""},
@@ -541,6 +544,15 @@ TEST_F(ApiTest, RoleLevelRefusals) {
     EXPECT_NE(r.body.find("without a population extract"), std::string::npos) << r.body;
   }
   EXPECT_EQ(call("", "GET", "/v1/reports/coverage").status, 401);
+  // The person search: by role, whatever the query.
+  for (const std::string role : {"person_a", "agent_a"}) {
+    for (const std::string& q : {"/v1/persons?q=" + kPersonA, std::string("/v1/persons?q=ceshi")}) {
+      const HttpResponse r = call(role, "GET", q);
+      EXPECT_EQ(r.status, 403) << role << " " << q;
+      EXPECT_NE(r.body.find("\"code\":\"forbidden\""), std::string::npos) << r.body;
+    }
+  }
+  EXPECT_EQ(call("", "GET", "/v1/persons?q=ceshi").status, 401);
 }
 
 TEST_F(ApiTest, ArrearsFigures) {
@@ -796,6 +808,228 @@ TEST_F(ApiTest, IdempotencyKeys) {
   EXPECT_EQ(call("admin", "POST", "/v1/persons", body).status, 409);
   // Keys are per account.
   EXPECT_EQ(call("officer_a", "POST", "/v1/persons", body, "application/json", "key-1").status, 409);
+}
+
+// A signed-in account of a new role-person user, for tests that change a person.
+std::string add_person_user(const std::string& url, const std::string& login, const std::string& resident) {
+  auto store = storage::open_api_store(url);
+  EXPECT_TRUE(store);
+  auto id = (*store)->insert_user({0, login, "person", resident, "", "", *auth::hash_password("password-1"), false});
+  EXPECT_TRUE(id);
+  const std::string token = auth::new_token();
+  EXPECT_TRUE((*store)->insert_session(storage::Session{auth::sha256_hex(token), *id, 0, 4102444800, false}));
+  return token;
+}
+
+json::array found_persons(const HttpResponse& r) { return json::parse(r.body).at("persons").as_array(); }
+
+std::vector<std::string> found_ids(const HttpResponse& r) {
+  std::vector<std::string> out;
+  const json::value doc = json::parse(r.body);
+  for (const auto& p : doc.at("persons").as_array()) out.emplace_back(p.at("resident_id").as_string());
+  return out;
+}
+
+TEST_F(ApiTest, PersonSearchByIdCharactersAndPinyinWithinTheRegion) {
+  // 王伟 in the officer's prefecture and in another province, 汪伟 (the same
+  // pinyin), 王小明, registered through the API (the search indexes them).
+  const std::string wang_here = resident_id("35010219800101011");
+  const std::string wang_there = resident_id("45010219800101021");
+  const std::string wang_other = resident_id("35010019810101031");
+  const std::string xiaoming = resident_id("35010019820101041");
+  for (const auto& [id, name, hukou] : {std::tuple{wang_here, "王伟", "350102"}, std::tuple{wang_there, "王伟", "450100"},
+                                        std::tuple{wang_other, "汪伟", "350100"},
+                                        std::tuple{xiaoming, "王小明", "350100"}}) {
+    const std::string body = std::string(R"({"resident_id":")") + id + R"(","name":")" + name +
+                             R"(","hukou_region":")" + hukou + R"(","retirement_category":"male","scheme":"employee"})";
+    ASSERT_EQ(call("admin", "POST", "/v1/persons", body).status, 201) << id;
+  }
+  const auto search = [](const std::string& login, const std::string& query) {
+    return call(login, "GET", "/v1/persons?q=" + query);
+  };
+  // Characters, simplified or traditional (%E5%81%89 is 偉), by prefix; the
+  // officer does not learn of 王伟 in 450100.
+  HttpResponse chars = search("officer_a", "%E7%8E%8B%E4%BC%9F");  // 王伟
+  ASSERT_EQ(chars.status, 200) << chars.body;
+  EXPECT_EQ(found_ids(chars), std::vector<std::string>{wang_here});
+  EXPECT_EQ(json::parse(chars.body).at("match").as_string(), "name");
+  EXPECT_FALSE(json::parse(chars.body).at("more").as_bool());
+  const json::array chars_found = found_persons(chars);
+  ASSERT_EQ(chars_found.size(), 1u);
+  const json::object& first = chars_found[0].as_object();
+  EXPECT_EQ(first.at("name").as_string(), "王伟");
+  EXPECT_EQ(first.at("hukou_region").as_string(), "350102");
+  EXPECT_EQ(first.at("birth_date").as_string(), "1980-01-01");
+  EXPECT_FALSE(first.contains("phone"));
+  EXPECT_EQ(found_ids(search("officer_a", "%E7%8E%8B%E5%81%89")), std::vector<std::string>{wang_here});  // 王偉
+  EXPECT_EQ(found_ids(search("admin", "%E7%8E%8B%E4%BC%9F")).size(), 2u);
+  EXPECT_EQ(found_ids(search("auditor", "%E7%8E%8B%E4%BC%9F")).size(), 2u);
+  // 王 finds 王伟 and 王小明 (ordered by key: 伟 U+4F1F < 小 U+5C0F), not 汪伟.
+  EXPECT_EQ(found_ids(search("officer_a", "%E7%8E%8B")), (std::vector<std::string>{wang_here, xiaoming}));
+  // Pinyin: tones, blanks, case, digits for tones and the name order do not matter.
+  for (const std::string q : {"wang%20wei", "W%C3%A1ng%20W%C4%9Bi", "wangwei", "WANGWEI", "Wei+Wang", "wang2wei2",
+                              "wang"}) {
+    const HttpResponse r = search("officer_a", q);
+    ASSERT_EQ(r.status, 200) << q << " " << r.body;
+    EXPECT_EQ(json::parse(r.body).at("match").as_string(), "pinyin");
+    const auto ids = found_ids(r);
+    EXPECT_NE(std::find(ids.begin(), ids.end(), wang_here), ids.end()) << q;
+    EXPECT_NE(std::find(ids.begin(), ids.end(), wang_other), ids.end()) << q;
+    EXPECT_EQ(std::find(ids.begin(), ids.end(), wang_there), ids.end()) << q << ": outside the region";
+  }
+  EXPECT_EQ(found_ids(search("officer_a", "xiaoming%20wang")), std::vector<std::string>{xiaoming});
+  EXPECT_TRUE(found_ids(search("officer_a", "zhangsan")).empty());
+  // Resident ID: exact, the 15-digit form converted; outside the region: none.
+  EXPECT_EQ(found_ids(search("officer_a", wang_here)), std::vector<std::string>{wang_here});
+  EXPECT_EQ(json::parse(search("officer_a", wang_here).body).at("match").as_string(), "resident_id");
+  EXPECT_EQ(found_ids(search("officer_a", "350102800101011")), std::vector<std::string>{wang_here});
+  EXPECT_TRUE(found_ids(search("officer_a", wang_there)).empty());
+  EXPECT_EQ(found_ids(search("admin", wang_there)), std::vector<std::string>{wang_there});
+  EXPECT_TRUE(found_ids(search("officer_a", kPersonMissing)).empty());
+  // Limits: at most `limit`, "more" when there are more.
+  HttpResponse one = call("officer_a", "GET", "/v1/persons?q=wang&limit=1");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(found_ids(one).size(), 1u);
+  EXPECT_TRUE(json::parse(one.body).at("more").as_bool());
+  // Bad queries: problem details naming the parameter.
+  struct Bad {
+    std::string target, code, field;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {"/v1/persons", "invalid_input", "query.q"},
+           {"/v1/persons?q=", "invalid_input", "query.q"},
+           {"/v1/persons?q=%20%20", "invalid_input", "query.q"},
+           {"/v1/persons?q=w", "invalid_input", "query.q"},
+           {"/v1/persons?q=!!%3F", "invalid_input", "query.q"},
+           {"/v1/persons?q=" + std::string(101, 'a'), "invalid_input", "query.q"},
+           {"/v1/persons?q=12345", "bad_length", "query.q"},
+           {"/v1/persons?q=" + wang_here.substr(0, 17) + (wang_here[17] == '1' ? "2" : "1"), "bad_check_character",
+            "query.q"},
+           {"/v1/persons?q=wang&limit=0", "invalid_input", "query.limit"},
+           {"/v1/persons?q=wang&limit=51", "invalid_input", "query.limit"},
+       }) {
+    const HttpResponse r = call("officer_a", "GET", b.target);
+    ASSERT_EQ(r.status, 400) << b.target << " " << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    const json::value doc = json::parse(r.body);
+    EXPECT_EQ(doc.at("code").as_string(), b.code) << b.target;
+    EXPECT_EQ(doc.at("field").as_string(), b.field) << b.target;
+  }
+  // Each person answered is a read of personal data with its purpose.
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/v1/persons?q=xiaoming";
+  r.authorization = "Bearer " + world_->tokens.at("officer_a");
+  r.purpose = "counter enquiry 42";
+  r.client = "127.0.0.1";
+  ASSERT_EQ(world_->api->handle(r).status, 200);
+  world_->audit->flush();
+  const HttpResponse log = call("admin", "GET", "/v1/persons/" + xiaoming + "/access-log");
+  ASSERT_EQ(log.status, 200);
+  bool found = false;
+  const json::value log_doc = json::parse(log.body);
+  for (const auto& a : log_doc.at("accesses").as_array()) {
+    found = found || (a.at("who").as_string() == "officer_a" && a.at("action").as_string() == "person.search" &&
+                      a.at("purpose").as_string() == "counter enquiry 42");
+  }
+  EXPECT_TRUE(found) << log.body;
+  // The person outside the region was not searched as far as the log knows.
+  const HttpResponse there = call("admin", "GET", "/v1/persons/" + wang_there + "/access-log");
+  const json::value there_doc = json::parse(there.body);
+  for (const auto& a : there_doc.at("accesses").as_array()) {
+    EXPECT_NE(a.at("who").as_string(), "officer_a") << there.body;
+  }
+}
+
+TEST_F(ApiTest, FlexibleSelfEnrolment) {
+  // Two persons without an employer: D enrols themselves, E through the officer.
+  const std::string d = resident_id("35010519880808008");
+  const std::string e = resident_id("35010519890909009");
+  for (const std::string& id : {d, e}) {
+    const std::string body = R"({"resident_id":")" + id +
+                             R"(","name":"林芳","hukou_region":"350100","retirement_category":"female_55","scheme":"employee"})";
+    ASSERT_EQ(call("admin", "POST", "/v1/persons", body).status, 201);
+  }
+  world_->tokens["person_d"] = add_person_user(world_->url, "person_d", d);
+  const std::string own = "/v1/persons/" + d + "/flexible-enrolment";
+  struct Bad {
+    std::string body;
+    int status;
+    std::string code, field;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {R"({"scheme_region":"440300"})", 400, "invalid_input", "flexible_base_ratio"},
+           {R"({"flexible_base_ratio":"0.80"})", 400, "invalid_input", "scheme_region"},
+           {R"({"scheme_region":"4403","flexible_base_ratio":"0.80"})", 400, "", "scheme_region"},
+           {R"({"scheme_region":"990100","flexible_base_ratio":"0.80"})", 0, "", "scheme_region"},
+           {R"({"scheme_region":"440300","flexible_base_ratio":"abc"})", 400, "", "flexible_base_ratio"},
+           {R"({"scheme_region":"440300","flexible_base_ratio":"0.59"})", 422, "out_of_range", "flexible_base_ratio"},
+           {R"({"scheme_region":"440300","flexible_base_ratio":"3.01"})", 422, "out_of_range", "flexible_base_ratio"},
+           {R"({"scheme_region":"440300","flexible_base_ratio":"0.80","scheme":"x"})", 400, "invalid_input", "scheme"},
+       }) {
+    const HttpResponse r = call("person_d", "POST", own, b.body);
+    if (b.status != 0) {
+      EXPECT_EQ(r.status, b.status) << b.body << " " << r.body;
+    }
+    EXPECT_GE(r.status, 400) << b.body;
+    EXPECT_LT(r.status, 500) << b.body;
+    const json::value doc = json::parse(r.body);
+    if (!b.code.empty()) {
+      EXPECT_EQ(doc.at("code").as_string(), b.code) << b.body;
+    }
+    EXPECT_EQ(doc.at("field").as_string(), b.field) << b.body;
+  }
+  const std::string good = R"({"scheme_region":"440300","flexible_base_ratio":"0.80"})";
+  // Another person's record, existing or not: the same 404.
+  const HttpResponse other = call("person_d", "POST", "/v1/persons/" + e + "/flexible-enrolment", good);
+  const HttpResponse missing = call("person_d", "POST", "/v1/persons/" + kPersonMissing + "/flexible-enrolment", good);
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(other.body, missing.body);
+  // The person's own record, in a region other than the hukou's, with a key.
+  const HttpResponse done = call("person_d", "POST", own, good, "application/json", "enrol-d-1");
+  ASSERT_EQ(done.status, 200) << done.body;
+  const json::value enrolled = json::parse(done.body);
+  EXPECT_EQ(enrolled.at("scheme").as_string(), "flexible");
+  EXPECT_EQ(enrolled.at("scheme_region").as_string(), "440300");
+  EXPECT_EQ(Decimal::parse(enrolled.at("flexible_base_ratio").as_string()).value(), Decimal::parse("0.80").value());
+  EXPECT_EQ(enrolled.at("hukou_region").as_string(), "350100");
+  // The retry with the key answers the same; without it, a conflict.
+  const HttpResponse again = call("person_d", "POST", own, good, "application/json", "enrol-d-1");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, done.body);
+  const HttpResponse twice = call("person_d", "POST", own, good);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(json::parse(twice.body).at("field").as_string(), "scheme");
+  const HttpResponse read = call("person_d", "GET", "/v1/persons/" + d);
+  EXPECT_EQ(json::parse(read.body).at("scheme").as_string(), "flexible");
+  // Audited as the person's own act.
+  world_->audit->flush();
+  const HttpResponse log = call("person_d", "GET", "/v1/persons/" + d + "/access-log");
+  bool audited = false;
+  const json::value log_doc = json::parse(log.body);
+  for (const auto& a : log_doc.at("accesses").as_array()) {
+    audited = audited || (a.at("action").as_string() == "person.enrol_flexible" &&
+                          a.at("purpose").as_string() == "self-service");
+  }
+  EXPECT_TRUE(audited) << log.body;
+  // An officer acts for E, but only into the officer's own region.
+  const std::string for_e = "/v1/persons/" + e + "/flexible-enrolment";
+  const HttpResponse elsewhere = call("officer_a", "POST", for_e, good);
+  EXPECT_EQ(elsewhere.status, 403) << elsewhere.body;
+  EXPECT_EQ(json::parse(elsewhere.body).at("field").as_string(), "scheme_region");
+  EXPECT_EQ(call("officer_a", "POST", for_e, R"({"scheme_region":"350102","flexible_base_ratio":"1.5"})").status,
+            200);
+  // An officer's registration of a flexible worker reads the same band.
+  const std::string low = R"({"resident_id":")" + resident_id("35010519870707007") +
+                          R"(","name":"林","hukou_region":"350100","retirement_category":"male","scheme":"flexible",)"
+                          R"("scheme_region":"350100","flexible_base_ratio":"0.59"})";
+  const HttpResponse refused = call("officer_a", "POST", "/v1/persons", low);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("outside the band 0.6 .. 3"), std::string::npos) << refused.body;
+  // A person with an open employment spell is refused, saying why.
+  const HttpResponse employed = call("person_a", "POST", "/v1/persons/" + kPersonA + "/flexible-enrolment", good);
+  EXPECT_EQ(employed.status, 409);
+  EXPECT_NE(employed.body.find("employed by"), std::string::npos) << employed.body;
 }
 
 TEST_F(ApiTest, RateLimitPerClient) {

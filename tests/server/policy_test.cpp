@@ -21,6 +21,11 @@ TEST(Policy, RegionCoverage) {
   EXPECT_FALSE(region_covers("3501", "350100"));
   EXPECT_TRUE(region_covers("350300", "350300"));
   EXPECT_FALSE(region_covers("350300", "350000"));  // a city officer does not cover the province
+  EXPECT_EQ(region_prefix("350000"), "35");
+  EXPECT_EQ(region_prefix("350100"), "3501");
+  EXPECT_EQ(region_prefix("350102"), "350102");
+  EXPECT_EQ(region_prefix(""), "");
+  EXPECT_EQ(region_prefix("3501"), "");
 }
 
 TEST(Policy, PersonSeesOnlyOwnRecord) {
@@ -29,7 +34,7 @@ TEST(Policy, PersonSeesOnlyOwnRecord) {
   const Owner other = person_owner("B", {"E1"}, {"350100"});
   for (Action a : {Action::person_read, Action::person_update_contact, Action::contributions_read,
                    Action::account_read, Action::access_log_read, Action::transfer_request, Action::transfer_read,
-                   Action::statement_read, Action::retirement_read}) {
+                   Action::statement_read, Action::retirement_read, Action::flexible_enrol}) {
     EXPECT_EQ(decide(me, a, own), Decision::allow) << to_string(a);
     EXPECT_EQ(decide(me, a, other), Decision::deny) << to_string(a);
   }
@@ -126,6 +131,42 @@ TEST(Policy, CoverageReportByRole) {
   EXPECT_EQ(decide(Subject{Role::person, "A", "", ""}, Action::coverage_read, Owner{"A", {}, {}}), Decision::deny);
   EXPECT_EQ(decide(Subject{Role::employer_agent, "", "E1", ""}, Action::coverage_read, Owner{"", {"E1"}, {}}),
             Decision::deny);
+}
+
+TEST(Policy, PersonSearchByRole) {
+  // As the coverage report: the API passes the region it searches as the owner
+  // (the officer's own region; none for auditors and admins, who search all).
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", "350100"}, Action::person_search, Owner{"", {}, {"350100"}}),
+            Decision::allow);
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", "350100"}, Action::person_search, Owner{}), Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", "350100"}, Action::person_search, Owner{"", {}, {"350000"}}),
+            Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::officer, "", "", ""}, Action::person_search, Owner{"", {}, {""}}), Decision::deny);
+  EXPECT_EQ(decide(Subject{Role::auditor, "", "", ""}, Action::person_search, Owner{}), Decision::allow);
+  EXPECT_EQ(decide(Subject{Role::admin, "", "", ""}, Action::person_search, Owner{}), Decision::allow);
+  // Persons and employer agents may not search, whatever the owner says.
+  for (const Owner& owner : {Owner{}, Owner{"A", {"E1"}, {"350100"}}}) {
+    EXPECT_EQ(decide(Subject{Role::person, "A", "", ""}, Action::person_search, owner), Decision::deny);
+    EXPECT_EQ(decide(Subject{Role::employer_agent, "", "E1", ""}, Action::person_search, owner), Decision::deny);
+  }
+}
+
+TEST(Policy, FlexibleEnrolmentByRoleAndOwnership) {
+  const Owner own = person_owner("A", {}, {"350100"});
+  const Owner other = person_owner("B", {}, {"350100"});
+  const Owner elsewhere = person_owner("B", {}, {"450100"});
+  const auto decide_for = [](Subject s, const Owner& o) { return decide(s, Action::flexible_enrol, o); };
+  EXPECT_EQ(decide_for({Role::person, "A", "", ""}, own), Decision::allow);
+  EXPECT_EQ(decide_for({Role::person, "A", "", ""}, other), Decision::deny);
+  EXPECT_EQ(decide_for({Role::person, "", "", ""}, person_owner("", {}, {})), Decision::deny);
+  EXPECT_EQ(decide_for({Role::employer_agent, "", "E1", ""}, person_owner("A", {"E1"}, {"350100"})),
+            Decision::deny);
+  EXPECT_EQ(decide_for({Role::officer, "", "", "350100"}, other), Decision::allow);
+  EXPECT_EQ(decide_for({Role::officer, "", "", "350100"}, elsewhere), Decision::deny);
+  EXPECT_EQ(decide_for({Role::auditor, "", "", ""}, own), Decision::deny);  // a change
+  EXPECT_EQ(decide_for({Role::admin, "", "", ""}, elsewhere), Decision::allow);
+  EXPECT_FALSE(is_read(Action::flexible_enrol));
+  EXPECT_TRUE(is_read(Action::person_search));
 }
 
 TEST(Policy, RoleNames) {

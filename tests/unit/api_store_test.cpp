@@ -539,6 +539,111 @@ TEST_P(ApiStoreTest, ReviewPairsQueueOnceFilterByRegionAndDecideOnce) {
   EXPECT_EQ((*log)[0].reason, "same person");
 }
 
+registry::Person person_named(const std::string& first17, const std::string& name, const std::string& hukou) {
+  registry::Person p;
+  p.resident_id = resident_id(first17);
+  auto id = ResidentId::parse(p.resident_id);
+  p.birth_date = id->birth_date();
+  p.sex = id->is_male() ? registry::Sex::male : registry::Sex::female;
+  p.name = name;
+  p.hukou_region = hukou;
+  p.retirement_category = id->is_male() ? "male" : "female_55";
+  return p;
+}
+
+// Keys as the API computes them are matching::name_search_keys (tested with
+// matching); here the name itself, the name with a mark (a second key with the
+// same prefix) and the pinyin run together in lower case, to see the store's part.
+std::vector<std::string> test_keys(const storage::SearchIndexName& p) {
+  std::vector<std::string> keys{p.name, p.name + "·"};
+  std::string pinyin;
+  for (char c : p.name_pinyin) {
+    if (c != ' ') pinyin += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (!pinyin.empty()) keys.push_back(pinyin);
+  return keys;
+}
+
+TEST_P(ApiStoreTest, PersonSearchIndexesEveryInsertAndRenameAndFindsByPrefixInTheRegion) {
+  book_ledger();  // imported: Zhang (hukou 440300), Li (hukou 510100), Liu (hukou 110105, flexible in 440300)
+  std::vector<std::int64_t> indexed_ids;
+  const storage::SearchKeysOf keys_of = [&](const storage::SearchIndexName& p) {
+    indexed_ids.push_back(p.person_id);
+    return test_keys(p);
+  };
+  const auto search = [&](const std::string& prefix, const std::string& region, std::int64_t limit = 10) {
+    auto found = store_->search_persons(storage::PersonSearch{prefix, region, limit});
+    EXPECT_TRUE(found) << found.error().to_string();
+    return found ? *found : std::vector<std::int64_t>{};
+  };
+  // Queued by the import, not searchable before they are indexed.
+  EXPECT_TRUE(search("张", "").empty());
+  auto first = store_->index_queued_persons(2, keys_of);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(*first, 2u);
+  EXPECT_EQ(*store_->index_queued_persons(100, keys_of), 1u);
+  EXPECT_EQ(*store_->index_queued_persons(100, keys_of), 0u);
+  const std::int64_t zhang = person_id(kZhang), li = person_id(kLi), liu = person_id(kLiu);
+  std::vector<std::int64_t> expected_ids{zhang, li, liu};
+  std::sort(expected_ids.begin(), expected_ids.end());
+  EXPECT_EQ(indexed_ids, expected_ids);  // oldest first
+
+  EXPECT_EQ(search("张", ""), std::vector<std::int64_t>{zhang});
+  EXPECT_EQ(search("张伟", ""), std::vector<std::int64_t>{zhang});  // the whole key
+  EXPECT_TRUE(search("张伟明", "").empty());
+  EXPECT_EQ(search("zhang", ""), std::vector<std::int64_t>{zhang});
+  EXPECT_TRUE(search("Zhang", "").empty());  // byte order: keys are normalised by the caller
+  EXPECT_TRUE(search("zhangwei·", "").empty());
+  // Regions: hukou, scheme region, and an employer's region.
+  EXPECT_EQ(search("刘", "11"), std::vector<std::int64_t>{liu});
+  EXPECT_EQ(search("刘", "4403"), std::vector<std::int64_t>{liu});
+  EXPECT_TRUE(search("刘", "51").empty());
+  EXPECT_EQ(search("李", "510100"), std::vector<std::int64_t>{li});
+  EXPECT_TRUE(search("李", "44").empty());
+
+  // One person at a time (upsert_person) and several at once (upsert_persons:
+  // COPY on PostgreSQL) are queued alike; an employment adds its employer's region.
+  ASSERT_TRUE(db_->begin());
+  auto wang = db_->upsert_person(person_named("35010019850505005", "王伟", "350100"));
+  ASSERT_TRUE(wang) << wang.error().to_string();
+  const std::vector<registry::Person> batch = {person_named("35010019860606006", "王二", "350100"),
+                                               person_named("35010019870707007", "王一", "350100"),
+                                               person_named("35010019880808008", "王三", "350100")};
+  ASSERT_TRUE(db_->upsert_persons(batch));
+  auto chengdu = db_->find_employer(kChengdu);
+  ASSERT_TRUE(chengdu && *chengdu);
+  ASSERT_TRUE(db_->record_hire(*wang, (*chengdu)->employer_id, Date::of(2026, 11, 1)));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_EQ(*store_->index_queued_persons(100, keys_of), 4u);
+  EXPECT_EQ(search("王伟", "51"), std::vector<std::int64_t>{*wang});
+  EXPECT_EQ(search("王伟", "35"), std::vector<std::int64_t>{*wang});
+  EXPECT_TRUE(search("王伟", "44").empty());
+  // Ordered by key (byte order of UTF-8: 一 U+4E00 < 三 U+4E09 < 二 U+4E8C < 伟 U+4F1F),
+  // each person once although two of its keys match, at most `limit`.
+  const auto ordered = search("王", "");
+  ASSERT_EQ(ordered.size(), 4u);
+  EXPECT_EQ(ordered.back(), *wang);
+  EXPECT_EQ(search("王", "", 2), std::vector<std::int64_t>(ordered.begin(), ordered.begin() + 2));
+  EXPECT_EQ(db_->find_person_by_id(ordered[0]).value()->name, "王一");
+  EXPECT_EQ(db_->find_person_by_id(ordered[1]).value()->name, "王三");
+  EXPECT_EQ(db_->find_person_by_id(ordered[2]).value()->name, "王二");
+
+  // A rename queues the person again and replaces its keys; a change of anything
+  // else (the phone) does not queue it.
+  ASSERT_TRUE(store_->update_phone(*wang, "13900000000"));
+  EXPECT_EQ(*store_->index_queued_persons(100, keys_of), 0u);
+  registry::Person renamed = person_named("35010019850505005", "王薇", "350100");
+  renamed.name_pinyin = "Wang Wei";
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->upsert_person(renamed));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(search("王薇", "").empty());
+  EXPECT_EQ(*store_->index_queued_persons(100, keys_of), 1u);
+  EXPECT_TRUE(search("王伟", "").empty());
+  EXPECT_EQ(search("王薇", ""), std::vector<std::int64_t>{*wang});
+  EXPECT_EQ(search("wangwei", ""), std::vector<std::int64_t>{*wang});
+}
+
 TEST_P(ApiStoreTest, UnknownUrlIsRefused) {
   auto store = storage::open_api_store("mysql://x");
   ASSERT_FALSE(store);

@@ -389,6 +389,79 @@ const journeys = {
     await page.locator(`a[href="/officer/review?pair=${pair.pair_id}"]`).waitFor();
     await check(page, 'officer-review-queue-dismissed-en');
   },
+
+  async 'officer: search by pinyin and by characters; a person registers as a flexible worker'(page) {
+    await page.goto(url + '/');
+    await signIn(page, 'officer1', 'officer-pass-1');
+    await page.waitForURL('**/officer');
+    // A person without an employer, registered at the counter, who then signs in.
+    const region = person.slice(0, 6);
+    const newcomer = residentId(region + '19920202' + '46' + '1');
+    const status = await page.evaluate(
+      async ([id, hukou]) => {
+        const token = JSON.parse(sessionStorage.getItem('shebao.session')).token;
+        const r = await fetch('/v1/persons', {
+          method: 'POST',
+          headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ resident_id: id, name: '欧阳晓燕', name_pinyin: 'Ouyang Xiaoyan', hukou_region: hukou, retirement_category: 'female_55', scheme: 'employee' }),
+        });
+        return r.status;
+      },
+      [newcomer, region],
+    );
+    expect(status === 201, 'registering the person to search for: ' + status);
+    // Pinyin with tones, given name first; one box for ID, characters and pinyin.
+    await page.fill('#find-id', 'Xiǎoyàn Ōuyáng');
+    await page.click('button:has-text("查找")');
+    await page.locator('#found li').first().waitFor();
+    expect((await page.locator('#found').innerText()).includes('欧阳晓燕（Ouyang Xiaoyan）'), 'search by pinyin: the person is not listed');
+    await check(page, 'officer-search-pinyin');
+    // Characters, traditional, only the beginning of the name; by keyboard (Enter in the box).
+    await page.fill('#find-id', '歐陽曉');
+    await page.focus('#find-id');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#found')?.textContent.includes('欧阳晓燕'));
+    expect((await page.locator('#found li').count()) >= 1, 'search by characters: no list');
+    await page.click('button:has-text("English")');
+    await expectText(page, 'Act for this person');
+    await check(page, 'officer-search-name-en');
+    await page.click('button:has-text("中文")');
+    // Open the person from the list: the assisted-service pages for them.
+    await page.click(`#found li:has-text("${newcomer}") button`);
+    await page.waitForURL('**/me');
+    await expectText(page, '欧阳晓燕');
+    await page.click('button:has-text("结束代办")');
+    await page.waitForURL('**/officer');
+    await page.click('button:has-text("退出")');
+    await page.waitForURL('**/signin**');
+
+    // The person registers themselves as a flexible worker with the base chosen.
+    execFileSync(process.env.E2E_SHEBAO, ['user', 'add', '--role', 'person', '--login', 'person2', '--person', newcomer, '--db', process.env.E2E_DB], {
+      input: 'person-pass-2\n',
+    });
+    await signIn(page, 'person2', 'person-pass-2');
+    await page.waitForURL('**/me');
+    await go(page, '/me/flexible');
+    await page.locator('#flex-region').waitFor();
+    await expectText(page, '每月缴费：960.00');
+    await page.fill('#flex-ratio', '0.8');
+    await expectText(page, '每月缴费：1280.00');
+    await page.fill('#flex-region', '440300');
+    await expectText(page, '按 80% 基数登记为灵活就业人员');
+    await check(page, 'person-flexible-register');
+    await page.focus('#flex-region');
+    await page.keyboard.press('Enter');
+    await page.locator('#flex-registration').waitFor();
+    await expectText(page, '已登记为灵活就业人员：参保地区 广东 440300，缴费基数比例 80%');
+    expect((await page.locator('#flex-enrol').count()) === 0, 'the register button is still offered after registering');
+    const record = await apiGet(page, '/v1/persons/' + newcomer);
+    expect(record.scheme === 'flexible' && record.scheme_region === '440300' && Number(record.flexible_base_ratio) === 0.8, 'the registration is not stored: ' + JSON.stringify(record));
+    await check(page, 'person-flexible-registered');
+    await page.reload();
+    await page.click('button:has-text("English")');
+    await expectText(page, 'Registered as a flexible worker: insured in Guangdong 440300, base 80% of the average wage');
+    await check(page, 'person-flexible-registered-en');
+  },
 };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });

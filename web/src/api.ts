@@ -189,6 +189,14 @@ export function subject(): string {
   return session.get()?.person ?? '';
 }
 
+// A fresh Idempotency-Key for a form's submission (kept with its draft, so a
+// retry after a lost answer is the same request).
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function money(fen: number): string {
   const sign = fen < 0 ? '-' : '';
   const abs = Math.abs(fen);

@@ -1,5 +1,5 @@
-// PostgreSQL implementation of storage::ApiStore over the tables of migrations 5 and 7
-// (storage/postgres/postgres_database.cpp), with the same behaviour as
+// PostgreSQL implementation of storage::ApiStore over the tables of migrations
+// 5 to 7 (storage/postgres/postgres_database.cpp), with the same behaviour as
 // storage/sqlite/sqlite_api_store.cpp: the same conflicts (a second user with
 // a login: conflict; a second idempotency record for (user, key): ignored), the
 // same orders, the audit entries and the head in one transaction, the per-person
@@ -20,7 +20,9 @@
 // a query to every shard).
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
+#include <type_traits>
 
 #include "ledger/ledger.h"
 #include "storage/api_store.h"
@@ -87,6 +89,29 @@ constexpr const char* kSpells = R"SQL(
 SELECT m.credit_code, m.name, m.region, s.hire_date::text, s.leave_date::text FROM employment_spells s
 JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = $1 ORDER BY s.hire_date)SQL";
 constexpr const char* kUpdatePhone = "UPDATE persons SET phone = $2 WHERE person_id = $1";
+// Person search (migration 6), as on SQLite. Queued persons are taken with
+// SKIP LOCKED, so connections indexing at once take different persons; a rename
+// committed meanwhile queues the person again (its insert waits for this
+// transaction's delete of the queue row).
+constexpr const char* kTakeQueuedPersons = R"SQL(
+WITH taken AS (
+  DELETE FROM person_search_queue WHERE person_id IN (
+    SELECT person_id FROM person_search_queue ORDER BY person_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING person_id)
+SELECT t.person_id, COALESCE(p.name, ''), COALESCE(p.name_pinyin, '') FROM taken t
+LEFT JOIN persons p ON p.person_id = t.person_id ORDER BY t.person_id)SQL";
+constexpr const char* kAnyQueued = "SELECT 1 FROM person_search_queue LIMIT 1";
+constexpr const char* kReplaceSearchKeys = R"SQL(
+WITH dropped AS (DELETE FROM person_search_keys WHERE person_id = ANY($1::bigint[]))
+INSERT INTO person_search_keys (key, person_id) SELECT * FROM unnest($2::text[], $3::bigint[])
+ON CONFLICT DO NOTHING)SQL";
+constexpr const char* kSearchPersons = R"SQL(
+SELECT k.person_id FROM person_search_keys k JOIN persons p ON p.person_id = k.person_id
+WHERE k.key >= $1 COLLATE "C" AND k.key < $2 COLLATE "C"
+  AND ($3 = '' OR left(p.hukou_region, length($3)) = $3 OR left(p.scheme_region, length($3)) = $3
+       OR EXISTS (SELECT 1 FROM employment_spells s JOIN employers e ON e.employer_id = s.employer_id
+                  WHERE s.person_id = k.person_id AND left(e.region, length($3)) = $3))
+ORDER BY k.key, k.person_id LIMIT $4)SQL";
 // Review queue and merge log (migration 7), as in sqlite_api_store.cpp.
 constexpr const char* kQueuePair = R"SQL(
 WITH added AS (
@@ -179,6 +204,26 @@ std::int64_t int_of(const PGresult* r, int row, int column) {
   return value;
 }
 bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
+
+// A PostgreSQL array literal of the values, each quoted ("{"a","b"}").
+template <typename T>
+std::string array_literal(const std::vector<T>& values) {
+  std::string out = "{";
+  for (const T& value : values) {
+    if (out.size() > 1) out += ',';
+    if constexpr (std::is_integral_v<T>) {
+      out += std::to_string(value);
+    } else {
+      out += '"';
+      for (char c : value) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    }
+  }
+  return out + "}";
+}
 
 std::string one_line(std::string_view text) {
   std::string out;
@@ -384,6 +429,62 @@ class PostgresApiStore final : public ApiStore {
     auto r = query(kUpdatePhone, Params().add(person_id).add(phone), "update phone");
     if (!r) return tl::unexpected(r.error());
     return {};
+  }
+
+  Result<std::size_t> index_queued_persons(std::size_t batch, const SearchKeysOf& keys_of) override {
+    // An empty queue (the usual case) costs one query, not a transaction.
+    auto any = query(kAnyQueued, Params(), "search queue");
+    if (!any) return tl::unexpected(any.error());
+    if (PQntuples(any->get()) == 0) return std::size_t{0};
+    if (auto ok = exec_script("BEGIN", "search queue"); !ok) return tl::unexpected(ok.error());
+    auto done = [&]() -> Result<std::size_t> {
+      auto r = query(kTakeQueuedPersons, Params().add(static_cast<std::int64_t>(batch)), "search queue");
+      if (!r) return tl::unexpected(r.error());
+      const PGresult* q = r->get();
+      std::vector<std::int64_t> ids;
+      std::vector<std::string> keys;
+      std::vector<std::int64_t> owners;
+      for (int i = 0; i < PQntuples(q); ++i) {
+        const SearchIndexName person{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2)};
+        ids.push_back(person.person_id);
+        std::vector<std::string> of_person = keys_of(person);
+        if (of_person.size() > kMaxSearchKeysPerPerson) of_person.resize(kMaxSearchKeysPerPerson);
+        for (std::string& key : of_person) {
+          keys.push_back(std::move(key));
+          owners.push_back(person.person_id);
+        }
+      }
+      if (ids.empty()) return std::size_t{0};
+      auto replaced = query(kReplaceSearchKeys,
+                            Params().add(array_literal(ids)).add(array_literal(keys)).add(array_literal(owners)),
+                            "search keys");
+      if (!replaced) return tl::unexpected(replaced.error());
+      return ids.size();
+    }();
+    if (!done) {
+      if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
+      return done;
+    }
+    if (auto ok = exec_script("COMMIT", "search keys"); !ok) return tl::unexpected(ok.error());
+    return done;
+  }
+
+  Result<std::vector<std::int64_t>> search_persons(const PersonSearch& search) override {
+    auto r = query(kSearchPersons,
+                   Params()
+                       .add(search.key_prefix)
+                       .add(std::string(search.key_prefix).append(kAfterEveryCharacter))
+                       .add(search.region_prefix)
+                       .add(search.limit * static_cast<std::int64_t>(kMaxSearchKeysPerPerson)),
+                   "search persons");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* q = r->get();
+    std::vector<std::int64_t> out;
+    for (int i = 0; i < PQntuples(q) && static_cast<std::int64_t>(out.size()) < search.limit; ++i) {
+      const std::int64_t id = int_of(q, i, 0);
+      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    return out;
   }
 
  private:

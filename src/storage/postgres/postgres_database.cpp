@@ -245,7 +245,42 @@ CREATE TABLE api_uploads (
 );
 CREATE INDEX journal_by_person ON journal_entries (person_id, month);
 CREATE INDEX postings_by_account ON postings (account_kind, account_owner);
-)SQL"},    // --- Review queue of suspected duplicate persons and the merge log
+)SQL"},
+    // Person search, as SQLite's migration 6: the keys (byte order, COLLATE "C",
+    // for prefix ranges) and the queue, filled by statement-level triggers with
+    // transition tables (one INSERT per statement, so a COPY-fed merge of a
+    // million persons queues them in one go). On Citus the two tables are
+    // reference tables and the triggers need citus.enable_unsafe_triggers.
+    {6, "person search: name keys and the queue of persons to index",
+     R"SQL(
+CREATE TABLE person_search_keys (
+  key TEXT COLLATE "C" NOT NULL,
+  person_id BIGINT NOT NULL,
+  PRIMARY KEY (key, person_id)
+);
+CREATE INDEX person_search_keys_by_person ON person_search_keys (person_id);
+CREATE TABLE person_search_queue (person_id BIGINT PRIMARY KEY);
+INSERT INTO person_search_queue (person_id) SELECT person_id FROM persons;
+CREATE FUNCTION person_search_queue_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO person_search_queue (person_id) SELECT person_id FROM inserted ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER person_search_on_insert AFTER INSERT ON persons REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION person_search_queue_inserted();
+CREATE FUNCTION person_search_queue_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO person_search_queue (person_id)
+  SELECT n.person_id FROM renamed_new n JOIN renamed_old o ON o.person_id = n.person_id
+  WHERE n.name IS DISTINCT FROM o.name OR n.name_pinyin IS DISTINCT FROM o.name_pinyin
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER person_search_on_rename AFTER UPDATE ON persons
+  REFERENCING OLD TABLE AS renamed_old NEW TABLE AS renamed_new
+  FOR EACH STATEMENT EXECUTE FUNCTION person_search_queue_renamed();
+)SQL"},
+    // --- Review queue of suspected duplicate persons and the merge log
     // (storage/api_store.h; matching/merge_log.h semantics). Persons are named
     // by resident ID; a merge never deletes or rewrites a person row.
     {7, "review queue of suspected duplicate persons; merge log",

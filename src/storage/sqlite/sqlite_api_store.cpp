@@ -1,7 +1,9 @@
-// SQLite implementation of storage::ApiStore over the tables of migrations 5 and 7
-// (storage/sqlite/sqlite_database.cpp). Its own connection to the file, WAL
+// SQLite implementation of storage::ApiStore over the tables of migrations 5
+// to 7 (storage/sqlite/sqlite_database.cpp). Its own connection to the file, WAL
 // mode like the Database connection, statements prepared once.
 #include <sqlite3.h>
+
+#include <algorithm>
 
 #include <map>
 
@@ -68,6 +70,25 @@ constexpr const char* kSpells = R"SQL(
 SELECT m.credit_code, m.name, m.region, s.hire_date, s.leave_date FROM employment_spells s
 JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = ?1 ORDER BY s.hire_date)SQL";
 constexpr const char* kUpdatePhone = "UPDATE persons SET phone = ?2 WHERE person_id = ?1";
+// Person search (migration 6).
+constexpr const char* kQueuedPersons = R"SQL(
+SELECT q.person_id, COALESCE(p.name, ''), COALESCE(p.name_pinyin, '') FROM person_search_queue q
+LEFT JOIN persons p ON p.person_id = q.person_id ORDER BY q.person_id LIMIT ?1)SQL";
+constexpr const char* kAnyQueued = "SELECT 1 FROM person_search_queue LIMIT 1";
+constexpr const char* kDropSearchKeys = "DELETE FROM person_search_keys WHERE person_id = ?1";
+constexpr const char* kInsertSearchKey = "INSERT OR IGNORE INTO person_search_keys (key, person_id) VALUES (?1, ?2)";
+constexpr const char* kDequeuePerson = "DELETE FROM person_search_queue WHERE person_id = ?1";
+// Keys in index order (a prefix is a range of the primary key); the region
+// prefix ?3 ('' = all) keeps the persons of the region: hukou, scheme, or an
+// employer of a spell. ?4 rows at most (the caller reads ahead by the keys a
+// person may have).
+constexpr const char* kSearchPersons = R"SQL(
+SELECT k.person_id FROM person_search_keys k JOIN persons p ON p.person_id = k.person_id
+WHERE k.key >= ?1 AND k.key < ?2
+  AND (?3 = '' OR substr(p.hukou_region, 1, length(?3)) = ?3 OR substr(p.scheme_region, 1, length(?3)) = ?3
+       OR EXISTS (SELECT 1 FROM employment_spells s JOIN employers e ON e.employer_id = s.employer_id
+                  WHERE s.person_id = k.person_id AND substr(e.region, 1, length(?3)) = ?3))
+ORDER BY k.key, k.person_id LIMIT ?4)SQL";
 // Review queue and merge log (migration 7).
 constexpr const char* kQueuePair =
     "INSERT INTO review_pairs (person_a, person_b, probability, weight, evidence, source, found_at) "
@@ -364,6 +385,80 @@ class SqliteApiStore final : public ApiStore {
     s.bind(2, phone);
     if (s.step() != SQLITE_DONE) return tl::unexpected(err("update phone").error());
     return {};
+  }
+
+  Result<std::size_t> index_queued_persons(std::size_t batch, const SearchKeysOf& keys_of) override {
+    {
+      // An empty queue (the usual case) is seen without taking the write lock.
+      auto q = prepare(kAnyQueued);
+      if (!q) return tl::unexpected(q.error());
+      Stmt s(*q);
+      const int rc = s.step();
+      if (rc == SQLITE_DONE) return std::size_t{0};
+      if (rc != SQLITE_ROW) return tl::unexpected(err("search queue").error());
+    }
+    if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return tl::unexpected(ok.error());
+    auto done = [&]() -> Result<std::size_t> {
+      std::vector<SearchIndexName> queued;
+      {
+        auto q = prepare(kQueuedPersons);
+        if (!q) return tl::unexpected(q.error());
+        Stmt s(*q);
+        s.bind(1, static_cast<std::int64_t>(batch));
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) queued.push_back(SearchIndexName{s.i64(0), s.text(1), s.text(2)});
+        if (rc != SQLITE_DONE) return tl::unexpected(err("search queue").error());
+      }
+      auto drop = prepare(kDropSearchKeys);
+      auto insert = prepare(kInsertSearchKey);
+      auto dequeue = prepare(kDequeuePerson);
+      if (!drop || !insert || !dequeue) return fail(ErrorCode::internal, "sqlite", "prepare failed");
+      for (const SearchIndexName& person : queued) {
+        {
+          Stmt s(*drop);
+          s.bind(1, person.person_id);
+          if (s.step() != SQLITE_DONE) return tl::unexpected(err("search keys").error());
+        }
+        std::vector<std::string> keys = keys_of(person);
+        if (keys.size() > kMaxSearchKeysPerPerson) keys.resize(kMaxSearchKeysPerPerson);
+        for (const std::string& key : keys) {
+          Stmt s(*insert);
+          s.bind(1, key);
+          s.bind(2, person.person_id);
+          if (s.step() != SQLITE_DONE) return tl::unexpected(err("search keys").error());
+        }
+        Stmt s(*dequeue);
+        s.bind(1, person.person_id);
+        if (s.step() != SQLITE_DONE) return tl::unexpected(err("search queue").error());
+      }
+      return queued.size();
+    }();
+    if (!done) {
+      exec("ROLLBACK");
+      return done;
+    }
+    if (auto ok = exec("COMMIT"); !ok) return tl::unexpected(ok.error());
+    return done;
+  }
+
+  Result<std::vector<std::int64_t>> search_persons(const PersonSearch& search) override {
+    auto q = prepare(kSearchPersons);
+    if (!q) return tl::unexpected(q.error());
+    Stmt s(*q);
+    s.bind(1, search.key_prefix);
+    s.bind(2, std::string(search.key_prefix).append(kAfterEveryCharacter));
+    s.bind(3, search.region_prefix);
+    s.bind(4, search.limit * static_cast<std::int64_t>(kMaxSearchKeysPerPerson));
+    std::vector<std::int64_t> out;
+    int rc = SQLITE_DONE;
+    while (static_cast<std::int64_t>(out.size()) < search.limit && (rc = s.step()) == SQLITE_ROW) {
+      const std::int64_t id = s.i64(0);
+      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    if (static_cast<std::int64_t>(out.size()) < search.limit && rc != SQLITE_DONE) {
+      return tl::unexpected(err("search persons").error());
+    }
+    return out;
   }
 
   Result<std::pair<std::int64_t, bool>> queue_review_pair(const ReviewPair& pair) override {

@@ -249,7 +249,32 @@ CREATE TABLE api_uploads (
 CREATE INDEX journal_by_person ON journal_entries (person_id, month);
 CREATE INDEX postings_by_account ON postings (account_kind, account_owner);
 CREATE INDEX employment_by_person ON employment_spells (person_id);
-)SQL"},    // --- Review queue of suspected duplicate persons and the merge log
+)SQL"},
+    // --- Person search (storage/api_store.h; read and indexed in sqlite_api_store.cpp) ---
+    // Name keys searched by prefix (simplified hanzi, pinyin in both orders) and
+    // the queue of persons whose keys are to be computed: the keys need ICU
+    // (matching/normalize.h), so triggers queue every inserted person and every
+    // change of a name or its pinyin, whatever path wrote it, and the API store
+    // indexes the queue. Every person registered before this migration is queued.
+    {6, "person search: name keys and the queue of persons to index",
+     R"SQL(
+CREATE TABLE person_search_keys (
+  key TEXT NOT NULL,
+  person_id INTEGER NOT NULL,
+  PRIMARY KEY (key, person_id)
+) WITHOUT ROWID;
+CREATE INDEX person_search_keys_by_person ON person_search_keys (person_id);
+CREATE TABLE person_search_queue (person_id INTEGER PRIMARY KEY);
+INSERT INTO person_search_queue (person_id) SELECT person_id FROM persons;
+CREATE TRIGGER person_search_on_insert AFTER INSERT ON persons BEGIN
+  INSERT OR IGNORE INTO person_search_queue (person_id) VALUES (NEW.person_id);
+END;
+CREATE TRIGGER person_search_on_rename AFTER UPDATE OF name, name_pinyin ON persons
+WHEN OLD.name IS NOT NEW.name OR OLD.name_pinyin IS NOT NEW.name_pinyin BEGIN
+  INSERT OR IGNORE INTO person_search_queue (person_id) VALUES (NEW.person_id);
+END;
+)SQL"},
+    // --- Review queue of suspected duplicate persons and the merge log
     // (storage/api_store.h; matching/merge_log.h semantics). Persons are named
     // by resident ID; a merge never deletes or rewrites a person row.
     {7, "review queue of suspected duplicate persons; merge log",

@@ -1,5 +1,6 @@
-// The officer's pages: find a person by resident ID and act for them at the
-// counter (every call then carries X-Purpose, which the API records in the
+// The officer's pages: find a person by resident ID, name in characters or
+// pinyin (GET /v1/persons?q=, one box; the officer's region only) and act for
+// one of them at the counter (every call then carries X-Purpose, which the API records in the
 // audit log as the purpose of the access); register a self-employed person as
 // a flexible worker with the base they choose (POST /v1/persons, quote as the
 // base changes). The review queue is pages/review.tsx, the coverage dashboard
@@ -17,52 +18,86 @@ interface Person {
   name: string;
   name_pinyin: string;
   hukou_region: string;
+  sex?: string;
+  birth_date?: string;
+}
+interface Found {
+  persons: Person[];
+  more: boolean;
 }
 
 export function Find() {
   useSignal(lang);
   const [id, setId] = useDraft('find.id', '');
   const [purpose, setPurpose] = useDraft('find.purpose', '');
-  const [person, setPerson] = useState<Person | null>(null);
+  const [found, setFound] = useState<Found | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const find = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    setPerson(null);
+    setFound(null);
     try {
-      setPerson(await call<Person>('/v1/persons/' + encodeURIComponent(id.trim().toUpperCase()), { purpose }));
+      setFound(await call<Found>('/v1/persons?limit=20&q=' + encodeURIComponent(id.trim()), { purpose }));
     } catch (err) {
       setError(err);
     }
+  };
+  const actFor = (person: Person) => {
+    acting.set({ resident_id: person.resident_id, name: person.name, purpose: purpose.trim() });
+    navigate('/me');
   };
 
   return (
     <>
       <h1 tabIndex={-1}>{t('find.title')}</h1>
       <form class="card" onSubmit={find}>
-        <label for="find-id">{t('find.id')}</label>
-        <input id="find-id" autocomplete="off" required maxLength={18} value={id} onInput={(e) => setId(e.currentTarget.value)} />
+        <label for="find-id">{t('find.query')}</label>
+        <input
+          id="find-id"
+          type="search"
+          autocomplete="off"
+          required
+          maxLength={40}
+          aria-describedby="find-hint"
+          value={id}
+          onInput={(e) => setId(e.currentTarget.value)}
+        />
+        <p class="hint" id="find-hint">
+          {t('find.byname')}
+        </p>
         <label for="find-purpose">{t('find.purpose')}</label>
         <input id="find-purpose" maxLength={40} placeholder={t('find.purpose.default')} value={purpose} onInput={(e) => setPurpose(e.currentTarget.value)} />
         <button type="submit">{t('find.submit')}</button>
       </form>
-      <p class="hint">{t('find.byname')}</p>
       <ErrorMessage error={error} />
-      {person && (
-        <section class="card" aria-live="polite" id="found">
-          <p>{t('find.result', { name: person.name, pinyin: person.name_pinyin, region: regionName(person.hukou_region) })}</p>
-          <button
-            type="button"
-            onClick={() => {
-              acting.set({ resident_id: person.resident_id, name: person.name, purpose: purpose.trim() });
-              navigate('/me');
-            }}
-          >
-            {t('find.act')}
-          </button>
-        </section>
-      )}
+      <div aria-live="polite">
+        {found && (
+          <section class="card" id="found" aria-labelledby="found-title">
+            <h2 id="found-title">{t('find.count', { n: found.persons.length })}</h2>
+            {found.persons.length === 0 && <p>{t('find.none')}</p>}
+            <ul class="entries">
+              {found.persons.map((person) => (
+                <li key={person.resident_id}>
+                  <p id={'found-' + person.resident_id}>
+                    <strong>{person.name_pinyin ? t('find.name', { name: person.name, pinyin: person.name_pinyin }) : person.name}</strong>
+                    <br />
+                    {t('find.result', {
+                      id: person.resident_id,
+                      birth: person.birth_date ?? '',
+                      region: regionName(person.hukou_region),
+                    })}
+                  </p>
+                  <button type="button" aria-describedby={'found-' + person.resident_id} onClick={() => actFor(person)}>
+                    {t('find.act')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {found.more && <p class="hint">{t('find.more')}</p>}
+          </section>
+        )}
+      </div>
     </>
   );
 }

@@ -3,7 +3,7 @@
 // retirement date and pension estimate with their traces, flexible-worker
 // quote, transfers, statement PDF download, and who accessed the record.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, money, readablePurpose, subject } from '../api';
+import { ApiError, call, money, newIdempotencyKey, readablePurpose, subject } from '../api';
 import { lang, t } from '../i18n';
 import { provinceList, regionName } from '../regions';
 import { useDraft, useSignal } from '../state';
@@ -14,6 +14,9 @@ interface Person {
   name: string;
   name_pinyin: string;
   hukou_region: string;
+  scheme?: string;
+  scheme_region?: string;
+  flexible_base_ratio?: string | null;
 }
 interface MonthRow {
   month: string;
@@ -487,18 +490,89 @@ export function QuoteView(props: { quote: Quote | null; error: unknown; traceLev
   );
 }
 
+// The quote, and the person's own registration as a flexible worker with the
+// base chosen here and the region where they work (POST
+// …/flexible-enrolment with an Idempotency-Key kept in the draft, so a retry
+// after a lost answer registers once); a flexible worker sees the registration.
 export function Flexible() {
   useSignal(lang);
   const [wage, setWage] = useDraft('flex.wage', '8000');
   const [ratio, setRatio] = useDraft('flex.ratio', '0.60');
+  const [region, setRegion] = useDraft('flex.region', '');
+  const [key, setKey] = useDraft('flex.key', '');
   const { quote, error } = useFlexibleQuote(wage, ratio);
+  const person = useLoad(() => call<Person>(base()), [subject()]);
+  const [enrolled, setEnrolled] = useState<Person | null>(null);
+  const [enrolError, setEnrolError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const record = enrolled ?? person.data;
+  const registered = record?.scheme === 'flexible';
+
+  const enrol = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setEnrolError(null);
+    const idempotencyKey = key || newIdempotencyKey();
+    if (!key) setKey(idempotencyKey);
+    try {
+      const done = await call<Person>(base() + '/flexible-enrolment', {
+        method: 'POST',
+        body: { scheme_region: region.trim(), flexible_base_ratio: Number(ratio).toFixed(2) },
+        idempotencyKey,
+      });
+      setEnrolled(done);
+      setKey('');
+    } catch (err) {
+      setEnrolError(err);
+      // A refusal is final for this request: the next attempt is a new one;
+      // after a network error the retry is the same request.
+      if (!(err instanceof ApiError && err.status === 0)) setKey('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <>
       <Title k="flex.title" />
-      <p>{t('flex.intro')}</p>
-      <form class="card" onSubmit={(e) => e.preventDefault()}>
+      <p>{t(registered ? 'flex.intro.registered' : 'flex.intro')}</p>
+      {record && registered && (
+        <section class="card" id="flex-registration" aria-labelledby="flex-registration-title">
+          <h2 id="flex-registration-title">{t('flex.registered.title')}</h2>
+          <p role="status">
+            {t('flex.registered', {
+              region: regionName(record.scheme_region ?? ''),
+              ratio: Math.round(Number(record.flexible_base_ratio ?? '0') * 100),
+            })}
+          </p>
+        </section>
+      )}
+      <form class="card" onSubmit={registered || !record ? (e) => e.preventDefault() : enrol}>
         <BaseInputs wage={wage} ratio={ratio} setWage={setWage} setRatio={setRatio} />
+        {record && !registered && (
+          <>
+            <label for="flex-region">{t('flex.region')}</label>
+            <input
+              id="flex-region"
+              required
+              inputMode="numeric"
+              pattern="[0-9]{6}"
+              maxLength={6}
+              autocomplete="off"
+              aria-describedby="flex-region-hint"
+              value={region}
+              onInput={(e) => setRegion(e.currentTarget.value)}
+            />
+            <p class="hint" id="flex-region-hint">
+              {t('flex.region.hint')}
+            </p>
+            <button type="submit" id="flex-enrol" disabled={busy}>
+              {t('flex.enrol', { ratio: Math.round(Number(ratio) * 100) })}
+            </button>
+          </>
+        )}
       </form>
+      <ErrorMessage error={enrolError} />
       <QuoteView quote={quote} error={error} traceLevel={2} />
     </>
   );
