@@ -833,7 +833,7 @@ std::vector<std::string> found_ids(const HttpResponse& r) {
 TEST_F(ApiTest, PersonSearchByIdCharactersAndPinyinWithinTheRegion) {
   // 王伟 in the officer's prefecture and in another province, 汪伟 (the same
   // pinyin), 王小明, registered through the API (the search indexes them).
-  const std::string wang_here = resident_id("35010219800101011");
+  const std::string wang_here = resident_id("35010219800101061");
   const std::string wang_there = resident_id("45010219800101021");
   const std::string wang_other = resident_id("35010019810101031");
   const std::string xiaoming = resident_id("35010019820101041");
@@ -882,7 +882,7 @@ TEST_F(ApiTest, PersonSearchByIdCharactersAndPinyinWithinTheRegion) {
   // Resident ID: exact, the 15-digit form converted; outside the region: none.
   EXPECT_EQ(found_ids(search("officer_a", wang_here)), std::vector<std::string>{wang_here});
   EXPECT_EQ(json::parse(search("officer_a", wang_here).body).at("match").as_string(), "resident_id");
-  EXPECT_EQ(found_ids(search("officer_a", "350102800101011")), std::vector<std::string>{wang_here});
+  EXPECT_EQ(found_ids(search("officer_a", "350102800101061")), std::vector<std::string>{wang_here});
   EXPECT_TRUE(found_ids(search("officer_a", wang_there)).empty());
   EXPECT_EQ(found_ids(search("admin", wang_there)), std::vector<std::string>{wang_there});
   EXPECT_TRUE(found_ids(search("officer_a", kPersonMissing)).empty());

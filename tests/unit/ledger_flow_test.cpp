@@ -401,7 +401,7 @@ TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
 TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   auto again = db_->migrate();
   ASSERT_TRUE(again) << again.error().to_string();
-  EXPECT_EQ(*again, 6);  // both backends: 1-4, 5 for the HTTP API, 6 for the person search
+  EXPECT_EQ(*again, 7);  // both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the review queue
   db_.reset();
   auto reopened = storage::open_database(url_);
   ASSERT_TRUE(reopened) << reopened.error().to_string();
