@@ -20,17 +20,6 @@ using Batch = storage::TransactionBatch;
 constexpr std::size_t kFlexibleGroup = 1024;
 constexpr std::size_t kSettlementGroup = 1024;
 
-std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& employer_id) {
-  std::int64_t sum = 0;
-  for (const auto& posting : entry.postings) {
-    if (posting.account.kind == ledger::AccountKind::employer_receivable) {
-      employer_id = posting.account.owner;
-      sum += posting.amount_fen;
-    }
-  }
-  return sum;
-}
-
 // Declarations read, computed and booked together (one transaction holds whole groups).
 constexpr std::size_t kDeclarationsPerGroup = 256;
 
@@ -86,8 +75,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   MonthRunSummary summary;
   Batch batch(database, options.batch_entries);
 
-  // 1. Reversals of replaced declarations: packed entries whole, entries of a
-  // backend with one entry per person-month one by one.
+  // 1. Reversals of replaced declarations, each packed entry whole.
   auto packed_to_reverse = database.packed_entries_to_reverse(month);
   if (!packed_to_reverse) return tl::unexpected(packed_to_reverse.error());
   for (const storage::StoredPackedEntry& stored : *packed_to_reverse) {
@@ -101,22 +89,6 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     }
     ++summary.reversals;
     if (auto ok = batch.add(reversal.lines.size()); !ok) return tl::unexpected(ok.error());
-  }
-  auto to_reverse = database.entries_to_reverse(month);
-  if (!to_reverse) return tl::unexpected(to_reverse.error());
-  for (const storage::StoredEntry& stored : *to_reverse) {
-    if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-    const ledger::JournalEntry reversal = ledger::reversal_of(stored.entry, stored.entry_id);
-    if (auto booked = database.book(reversal); !booked) return tl::unexpected(booked.error());
-    std::int64_t employer_id = 0;
-    const std::int64_t delta = receivable_of(reversal, employer_id);
-    if (delta != 0) {
-      if (auto ok = database.add_employer_month(employer_id, reversal.month, delta, 0); !ok) {
-        return tl::unexpected(ok.error());
-      }
-    }
-    ++summary.reversals;
-    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
   }
 
   // 2. Contributions of the current declarations, in groups: while this thread

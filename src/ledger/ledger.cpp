@@ -105,8 +105,9 @@ Result<void> check_packed(const PackedEntry& entry) {
       return fail(ErrorCode::invalid_input, entry.idempotency_key,
                   "the lines of a packed entry must be in ascending person order, each person once");
     }
-    const __int128 sum = static_cast<__int128>(line.receivable_fen) + line.personal_fen + line.pooled_fen;
-    if (sum != 0) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(line.receivable_fen, line.personal_fen, &sum) ||
+        __builtin_add_overflow(sum, line.pooled_fen, &sum) || sum != 0) {
       return fail(ErrorCode::invalid_input, entry.idempotency_key,
                   "the postings of person " + std::to_string(line.person_id) + " do not sum to zero");
     }
@@ -128,28 +129,6 @@ PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id) {
     line.pooled_fen = -line.pooled_fen;
   }
   return reversal;
-}
-
-std::vector<JournalEntry> per_person_entries(const PackedEntry& entry) {
-  std::vector<JournalEntry> entries;
-  entries.reserve(entry.lines.size());
-  for (const PackedLine& line : entry.lines) {
-    JournalEntry one;
-    one.idempotency_key = entry.idempotency_key + "/" + std::to_string(line.person_id);
-    one.person_id = line.person_id;
-    one.kind = entry.kind;
-    one.month = entry.month;
-    one.source_id = entry.source_id;
-    const std::pair<AccountRef, std::int64_t> postings[] = {
-        {{AccountKind::employer_receivable, entry.employer_id}, line.receivable_fen},
-        {{AccountKind::personal, line.person_id}, line.personal_fen},
-        {{AccountKind::pooled_fund, entry.province}, line.pooled_fen}};
-    for (const auto& [account, amount] : postings) {
-      if (amount != 0) one.postings.push_back(Posting{account, amount});
-    }
-    entries.push_back(std::move(one));
-  }
-  return entries;
 }
 
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen) {

@@ -130,11 +130,6 @@ Result<void> check_packed(const PackedEntry& entry);
 // The reversal of the packed entry `original` (stored as `original_id`): every amount negated.
 PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id);
 
-// The entry's lines as one contribution entry per person-month, each
-// "contribution/<declaration>/<person>" with its non-zero postings (the layout
-// of a backend that stores one entry per person-month). Kind contribution only.
-std::vector<JournalEntry> per_person_entries(const PackedEntry& entry);
-
 // Balance as a person reads it: credit-normal accounts show the negated sum.
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen);
 

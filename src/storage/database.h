@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
@@ -49,11 +48,6 @@ struct DeclarationLine {
   int days_worked = 0;
   std::string event;  // "", "hire", "leave"
   std::optional<Date> event_date;
-};
-
-struct StoredEntry {
-  std::int64_t entry_id = 0;
-  ledger::JournalEntry entry;
 };
 
 struct StoredPackedEntry {
@@ -169,13 +163,9 @@ class Database {
     }
     return all;
   }
-  // Contribution entries of superseded declarations of the month that are not
-  // reversed yet, stored one per person-month (a backend without packed entries).
-  virtual Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) = 0;
-  // The same for packed contribution entries (one per declaration); the default: none.
-  virtual Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth /*month*/) {
-    return std::vector<StoredPackedEntry>();
-  }
+  // Contribution entries (packed, one per declaration) of superseded declarations
+  // of the month that are not reversed yet.
+  virtual Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) = 0;
   // Flexible workers enrolled in the month with no flexible entry for it yet.
   virtual Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) = 0;
   // Employer-months up to `month` with dues booked.
@@ -200,22 +190,11 @@ class Database {
     }
     return {};
   }
-  // Books declarations' contributions (or the reversal of one), each entry as
-  // book() would (a key already booked is a conflict), all of them or none.
-  // A backend with packed entries stores each as one entry; the default stores
-  // one entry per person-month (ledger::per_person_entries), contributions only.
-  virtual Result<void> book_packed(std::span<const ledger::PackedEntry> entries) {
-    std::vector<ledger::JournalEntry> rows;
-    for (const ledger::PackedEntry& entry : entries) {
-      if (auto ok = ledger::check_packed(entry); !ok) return ok;
-      if (entry.kind != ledger::EntryKind::contribution) {
-        return fail(ErrorCode::internal, entry.idempotency_key, "this backend does not store packed reversals");
-      }
-      std::vector<ledger::JournalEntry> lines = ledger::per_person_entries(entry);
-      rows.insert(rows.end(), std::make_move_iterator(lines.begin()), std::make_move_iterator(lines.end()));
-    }
-    return book_many(rows);
-  }
+  // Books declarations' contributions (or the reversal of one), each packed
+  // entry as one journal entry (ledger::PackedEntry), all of them or none;
+  // invalid_input unless ledger::check_packed holds, conflict when a key is
+  // already booked. book() and book_many() refuse contributions.
+  virtual Result<void> book_packed(std::span<const ledger::PackedEntry> entries) = 0;
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;

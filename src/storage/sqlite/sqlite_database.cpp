@@ -1,5 +1,7 @@
 #include "storage/sqlite/sqlite_database.h"
 
+#include "storage/packed_lines.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -596,34 +598,6 @@ struct DateText {
   std::size_t size = 0;
 };
 
-// {"employer":E,"province":P,"lines":[[person,receivable,personal,pooled],...]} (migration 8).
-void append_int(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto written = std::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, written.ptr);
-}
-void append_packed_json(std::string& out, const ledger::PackedEntry& entry) {
-  out.reserve(out.size() + 48 + entry.lines.size() * 36);
-  out += "{\"employer\":";
-  append_int(out, entry.employer_id);
-  out += ",\"province\":";
-  append_int(out, entry.province);
-  out += ",\"lines\":[";
-  for (std::size_t i = 0; i < entry.lines.size(); ++i) {
-    const ledger::PackedLine& line = entry.lines[i];
-    out += i == 0 ? "[" : ",[";
-    append_int(out, line.person_id);
-    out += ',';
-    append_int(out, line.receivable_fen);
-    out += ',';
-    append_int(out, line.personal_fen);
-    out += ',';
-    append_int(out, line.pooled_fen);
-    out += ']';
-  }
-  out += "]}";
-}
-
 // Transfers between provinces.
 constexpr const char* kInsertTransfer = R"SQL(
 INSERT INTO transfers (person_id, from_province, to_province, requested_on, status) VALUES (?1, ?2, ?3, ?4, ?5))SQL";
@@ -1200,11 +1174,6 @@ class SqliteDatabase final : public Database {
       q.reset();
     }
     return rows;
-  }
-
-  // Every contribution is packed (migration 8): none stored one per person-month.
-  Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth /*month*/) override {
-    return std::vector<StoredEntry>();
   }
 
   Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) override {
@@ -1872,7 +1841,7 @@ class SqliteDatabase final : public Database {
     return result;
   }
 
-  // One row per packed entry, its postings as the JSON of migration 8.
+  // One row per packed entry, its postings as the JSON of migration 8 (storage/packed_lines.h).
   Result<void> insert_packed(std::span<const ledger::PackedEntry> entries) {
     auto s = statement(kInsertPacked);
     if (!s) return tl::unexpected(s.error());
@@ -1880,7 +1849,7 @@ class SqliteDatabase final : public Database {
     std::string& json = packed_json_;
     for (const ledger::PackedEntry& entry : entries) {
       json.clear();
-      append_packed_json(json, entry);
+      append_packed_lines(json, entry);
       if (entry.kind == ledger::EntryKind::contribution) {
         q.bind_static(1, std::string_view(""));  // computed from source_id (migration 8)
       } else {
