@@ -2,7 +2,7 @@
 //
 // A JournalEntry is a set of postings that sums to zero (debits positive,
 // credits negative, integer fen). Every entry carries an idempotency key that
-// names what it books ("contribution/<declaration>/<person>"); the same key is
+// names what it books ("payment/<employer>/<month>/..."); the same key is
 // never booked twice, so a re-run after a crash or a resubmission books
 // nothing new. Each posting's own idempotency key is its entry's key and its
 // position ("<key>#<n>"). Nothing is updated in place: a correction is a
