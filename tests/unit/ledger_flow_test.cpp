@@ -532,6 +532,52 @@ TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {
   EXPECT_EQ(stats().postings, 2);
 }
 
+// Contributions go in packed, one entry per declaration: a contribution as a
+// plain entry is refused, a malformed packed one too, and a declaration booked
+// twice is a conflict that leaves the whole batch out.
+TEST_P(LedgerFlow, ContributionsAreBookedPackedOncePerDeclaration) {
+  ledger::JournalEntry plain;
+  plain.idempotency_key = "contribution/1/2";
+  plain.person_id = 2;
+  plain.kind = ledger::EntryKind::contribution;
+  plain.month = YearMonth::of(2026, 9);
+  plain.source_id = 1;
+  plain.postings = {{{ledger::AccountKind::employer_receivable, 1}, 100}, {{ledger::AccountKind::personal, 2}, -100}};
+  ASSERT_TRUE(db_->begin());
+  auto refused = db_->book(plain);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+  ledger::PackedEntry entry;
+  entry.idempotency_key = ledger::packed_contribution_key(41);
+  entry.source_id = 41;
+  entry.employer_id = 7;
+  entry.person_id = -7;
+  entry.province = 44;
+  entry.month = YearMonth::of(2026, 9);
+  entry.lines = {{1, 100, -40, -60}, {2, 50, -20, -30}};
+  ledger::PackedEntry unbalanced = entry;
+  unbalanced.lines[0].pooled_fen = -61;
+  auto bad = db_->book_packed(std::span(&unbalanced, 1));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);
+  ASSERT_TRUE(db_->book_packed(std::span(&entry, 1)));
+  ledger::PackedEntry other = entry;
+  other.idempotency_key = ledger::packed_contribution_key(42);
+  other.source_id = 42;
+  const std::vector<ledger::PackedEntry> batch = {other, entry};
+  auto twice = db_->book_packed(batch);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(*db_->entry_exists("contribution/41"));
+  EXPECT_FALSE(*db_->entry_exists("contribution/42"));
+  EXPECT_EQ(stats().journal_entries, 1);
+  EXPECT_EQ(stats().postings, 6);
+  EXPECT_EQ(stats().personal_account_balance_fen, 60);
+  EXPECT_EQ(stats().pooled_fund_balance_fen, 90);
+  EXPECT_EQ(stats().receivable_balance_fen, 150);
+}
+
 TEST_P(LedgerFlow, ALostConnectionDuringAnImportIsAClearErrorAndARerunCompletes) {
   if (!postgres()) GTEST_SKIP() << "a server connection exists only on PostgreSQL";
   std::string big = "credit_code,month,resident_id,wage,days_worked,event,event_date\n";

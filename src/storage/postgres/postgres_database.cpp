@@ -373,10 +373,13 @@ constexpr const char* kDeclaredPersonMonthsOf = R"SQL(
 SELECT l.declaration_id, l.person_id, l.employer_id, e.region, e.size, e.unit_type, l.month, l.wage_fen
 FROM declaration_lines l JOIN employers e ON e.employer_id = l.employer_id
 WHERE l.declaration_id = ANY($1::bigint[]) ORDER BY l.declaration_id, l.person_id)SQL";
+// `lines` is json (text): each field of it is read once per entry (OFFSET 0 keeps
+// the subquery from being evaluated per line), the employer is -person_id.
 constexpr const char* kPackedToReverse = R"SQL(
-SELECT e.entry_id, e.month, e.source_id, (e.lines ->> 'employer')::bigint, (e.lines ->> 'province')::int,
+SELECT e.entry_id, e.month, e.source_id, -e.person_id, h.province,
        (j.value ->> 0)::bigint, (j.value ->> 1)::bigint, (j.value ->> 2)::bigint, (j.value ->> 3)::bigint
 FROM declarations d JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
+CROSS JOIN LATERAL (SELECT (e.lines ->> 'province')::int AS province OFFSET 0) h
 CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') WITH ORDINALITY AS j(value, n)
 WHERE d.month = $1 AND d.superseded
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
@@ -2002,9 +2005,10 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id "
        "WHERE p.account_kind = 3 GROUP BY p.account_owner, e.month "
-       "UNION ALL SELECT (e.lines ->> 'employer')::bigint, e.month, -SUM(" SHEBAO_PG_LINE_AMOUNT(1) "), 0 "
+       // A packed entry's employer is -person_id (checked with its form above).
+       "UNION ALL SELECT -e.person_id, e.month, -SUM(" SHEBAO_PG_LINE_AMOUNT(1) "), 0 "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
-       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, e.lines ->> 'employer', e.month) "
+       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, e.person_id, e.month) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",

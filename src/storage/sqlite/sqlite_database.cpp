@@ -418,7 +418,7 @@ std::string with_placeholders(const char* sql, std::size_t count) {
   return text;
 }
 constexpr const char* kPackedToReverse = R"SQL(
-SELECT e.entry_id, e.month, e.source_id, e.lines ->> '$.employer', e.lines ->> '$.province',
+SELECT e.entry_id, e.month, e.source_id, -e.person_id, e.lines ->> '$.province',
        j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3
 FROM declarations d CROSS JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
 CROSS JOIN json_each(e.lines, '$.lines') j
@@ -2127,7 +2127,8 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id WHERE p.account_kind = 3 "
        "GROUP BY p.account_owner, e.month "
-       "UNION ALL SELECT e.lines ->> '$.employer', e.month, -SUM(j.value ->> 1), 0 "
+       // A packed entry's employer is -person_id (checked with its form above).
+       "UNION ALL SELECT -e.person_id, e.month, -SUM(j.value ->> 1), 0 "
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
        "GROUP BY e.entry_id) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
