@@ -10,7 +10,9 @@
 // - Writes happen inside begin()/commit(); a failure leaves nothing half
 //   applied (rollback() undoes the open transaction).
 // - book() refuses an idempotency key that is already booked (conflict), and
-//   stores an entry with all its postings or not at all.
+//   stores an entry with all its postings or not at all; a declaration's
+//   contributions are one packed entry (book_packed, ledger::PackedEntry),
+//   stored as one row with its postings (migration 8, storage/packed_lines.h).
 // - Person-keyed tables carry person_id, the distribution key (see
 //   docs/architecture.md §6).
 //
