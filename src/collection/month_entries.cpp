@@ -49,22 +49,32 @@ Result<rules::EmployeeContributionResult> compute_declared_month(const DeclaredP
   return rules::compute_employee_contribution(query, store, trace);
 }
 
-Result<JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
-                                        rules::Trace* trace) {
+Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
+                                             rules::Trace* trace) {
   auto computed = compute_declared_month(declared, store, trace);
   if (!computed) return tl::unexpected(computed.error());
   const std::int64_t due = computed->employer_pension.fen() + computed->individual_pension.fen();
   const std::int64_t credit = computed->account_credit.fen();
-  JournalEntry entry;
-  entry.idempotency_key =
-      "contribution/" + std::to_string(declared.declaration_id) + "/" + std::to_string(declared.person_id);
-  entry.person_id = declared.person_id;
+  return ledger::PackedLine{declared.person_id, due, -credit, -(due - credit)};
+}
+
+Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
+                                              const rules::ParameterStore& store) {
+  const DeclaredPersonMonth& head = declared.front();
+  ledger::PackedEntry entry;
+  entry.idempotency_key = ledger::packed_contribution_key(head.declaration_id);
+  entry.person_id = -head.employer_id;
   entry.kind = ledger::EntryKind::contribution;
-  entry.month = declared.month;
-  entry.source_id = declared.declaration_id;
-  add(entry, AccountKind::employer_receivable, declared.employer_id, due);
-  add(entry, AccountKind::personal, declared.person_id, -credit);
-  add(entry, AccountKind::pooled_fund, province_of(declared.employer_region), -(due - credit));
+  entry.month = head.month;
+  entry.source_id = head.declaration_id;
+  entry.employer_id = head.employer_id;
+  entry.province = province_of(head.employer_region);
+  entry.lines.reserve(declared.size());
+  for (const DeclaredPersonMonth& one : declared) {
+    auto line = contribution_line(one, store, nullptr);
+    if (!line) return tl::unexpected(line.error());
+    entry.lines.push_back(*line);
+  }
   return entry;
 }
 

@@ -5,7 +5,8 @@
 // entries; nothing here does I/O or reads a clock.
 //
 // Accounts used (debit > 0):
-//   contribution (employee person-month, employer in province P):
+//   contribution (employee person-month, employer in province P), one line of
+//   the declaration's packed entry (ledger::PackedEntry):
 //     employer_receivable(employer)  + employer part + individual part
 //     personal(person)               − account credit
 //     pooled_fund(P)                 − the rest
@@ -18,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/calendar.h"
@@ -50,10 +52,16 @@ Result<rules::EmployeeContributionResult> compute_declared_month(const DeclaredP
                                                                  const rules::ParameterStore& store,
                                                                  rules::Trace* trace);
 
-// The employee contribution entry of one person-month. Errors: the rules'
+// The contribution postings of one person-month. Errors: the rules'
 // (out_of_range / rule_missing for a month outside the rules shipped).
-Result<ledger::JournalEntry> contribution_entry(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
-                                                rules::Trace* trace);
+Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
+                                             rules::Trace* trace);
+
+// The packed contribution entry of one declaration from its person-months (all
+// of one declaration, ascending person_id, at least one). Errors: the first
+// line's that cannot be computed.
+Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
+                                              const rules::ParameterStore& store);
 
 struct FlexibleMonth {
   std::int64_t person_id = 0;

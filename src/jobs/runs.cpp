@@ -4,6 +4,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "collection/month_entries.h"
 #include "rules/interest.h"
@@ -19,17 +20,6 @@ using Batch = storage::TransactionBatch;
 constexpr std::size_t kFlexibleGroup = 1024;
 constexpr std::size_t kSettlementGroup = 1024;
 
-std::int64_t receivable_of(const ledger::JournalEntry& entry, std::int64_t& employer_id) {
-  std::int64_t sum = 0;
-  for (const auto& posting : entry.postings) {
-    if (posting.account.kind == ledger::AccountKind::employer_receivable) {
-      employer_id = posting.account.owner;
-      sum += posting.amount_fen;
-    }
-  }
-  return sum;
-}
-
 // Declarations read, computed and booked together (one transaction holds whole groups).
 constexpr std::size_t kDeclarationsPerGroup = 256;
 
@@ -40,44 +30,39 @@ struct DeclarationGroup {
     bool has_rows = false;
     std::int64_t employer_id = 0;
     std::int64_t dues_fen = 0;
-    std::size_t entries = 0;
+    std::size_t person_months = 0;
   };
   std::vector<std::int64_t> ids;                      // ascending
   std::vector<collection::DeclaredPersonMonth> rows;  // grouped by declaration, ascending
   // Filled by compute_group:
   std::vector<Outcome> outcomes;                      // one per id, in order
-  std::vector<ledger::JournalEntry> entries;          // of the declarations without a problem, in order
+  std::vector<ledger::PackedEntry> entries;           // one per declaration with lines and without a problem
+  std::size_t person_months = 0;                      // lines of `entries`
 };
 
 // Pure: the rules' arithmetic only (runs on the second thread).
 void compute_group(DeclarationGroup& group, const rules::ParameterStore& rules) {
-  group.entries.reserve(group.rows.size());
+  group.entries.reserve(group.ids.size());
   std::size_t row = 0;
   for (const std::int64_t id : group.ids) {
     while (row < group.rows.size() && group.rows[row].declaration_id < id) ++row;
     DeclarationGroup::Outcome outcome;
     outcome.declaration_id = id;
-    const std::size_t first_entry = group.entries.size();
     const std::size_t first_row = row;
-    for (; row < group.rows.size() && group.rows[row].declaration_id == id; ++row) {
-      if (outcome.problem) continue;
-      auto entry = collection::contribution_entry(group.rows[row], rules, nullptr);
+    while (row < group.rows.size() && group.rows[row].declaration_id == id) ++row;
+    if (row > first_row) {
+      const std::span<const collection::DeclaredPersonMonth> lines(group.rows.data() + first_row, row - first_row);
+      auto entry = collection::declaration_entry(lines, rules);
       if (!entry) {
         outcome.problem = entry.error();
-        continue;
+      } else {
+        outcome.has_rows = true;
+        outcome.employer_id = entry->employer_id;
+        outcome.dues_fen = entry->receivable_total();
+        outcome.person_months = entry->lines.size();
+        group.person_months += entry->lines.size();
+        group.entries.push_back(std::move(*entry));
       }
-      group.entries.push_back(std::move(*entry));
-    }
-    if (outcome.problem) {
-      group.entries.resize(first_entry);
-    } else if (row > first_row) {
-      outcome.has_rows = true;
-      outcome.employer_id = group.rows[first_row].employer_id;
-      std::int64_t ignored = 0;
-      for (std::size_t e = first_entry; e < group.entries.size(); ++e) {
-        outcome.dues_fen += receivable_of(group.entries[e], ignored);
-      }
-      outcome.entries = group.entries.size() - first_entry;
     }
     group.outcomes.push_back(std::move(outcome));
   }
@@ -90,22 +75,20 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   MonthRunSummary summary;
   Batch batch(database, options.batch_entries);
 
-  // 1. Reversals of replaced declarations.
-  auto to_reverse = database.entries_to_reverse(month);
-  if (!to_reverse) return tl::unexpected(to_reverse.error());
-  for (const storage::StoredEntry& stored : *to_reverse) {
+  // 1. Reversals of replaced declarations, each packed entry whole.
+  auto packed_to_reverse = database.packed_entries_to_reverse(month);
+  if (!packed_to_reverse) return tl::unexpected(packed_to_reverse.error());
+  for (const storage::StoredPackedEntry& stored : *packed_to_reverse) {
     if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-    const ledger::JournalEntry reversal = ledger::reversal_of(stored.entry, stored.entry_id);
-    if (auto booked = database.book(reversal); !booked) return tl::unexpected(booked.error());
-    std::int64_t employer_id = 0;
-    const std::int64_t delta = receivable_of(reversal, employer_id);
-    if (delta != 0) {
-      if (auto ok = database.add_employer_month(employer_id, reversal.month, delta, 0); !ok) {
+    const ledger::PackedEntry reversal = ledger::reversal_of(stored.entry, stored.entry_id);
+    if (auto booked = database.book_packed(std::span(&reversal, 1)); !booked) return tl::unexpected(booked.error());
+    if (const std::int64_t delta = reversal.receivable_total(); delta != 0) {
+      if (auto ok = database.add_employer_month(reversal.employer_id, reversal.month, delta, 0); !ok) {
         return tl::unexpected(ok.error());
       }
     }
     ++summary.reversals;
-    if (auto ok = batch.add(1); !ok) return tl::unexpected(ok.error());
+    if (auto ok = batch.add(reversal.lines.size()); !ok) return tl::unexpected(ok.error());
   }
 
   // 2. Contributions of the current declarations, in groups: while this thread
@@ -127,7 +110,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   std::uint64_t done = 0;
   const auto book_group = [&](const DeclarationGroup& group) -> Result<void> {
     if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_many(group.entries); !booked) return booked;
+    if (auto booked = database.book_packed(group.entries); !booked) return booked;
     for (const DeclarationGroup::Outcome& outcome : group.outcomes) {
       ++done;
       if (outcome.problem) {
@@ -139,10 +122,10 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
         if (auto ok = database.add_employer_month(outcome.employer_id, month, outcome.dues_fen, 0); !ok) return ok;
       }
       ++summary.declarations;
-      summary.person_months += static_cast<std::int64_t>(outcome.entries);
+      summary.person_months += static_cast<std::int64_t>(outcome.person_months);
       if (options.on_progress && (done % 64 == 0 || done == ids.size())) options.on_progress(done, ids.size());
     }
-    return batch.add(group.entries.size());
+    return batch.add(group.person_months);
   };
   {
     std::unique_ptr<DeclarationGroup> current;

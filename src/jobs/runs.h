@@ -2,10 +2,11 @@
 //
 // run_month(M) books, in this order, each step restartable:
 //   1. reversals of contribution entries whose declaration was replaced by a
-//      correction (one reversal per entry, linked to it);
-//   2. the contribution entries of every current declaration of M not yet
-//      booked — all lines of one declaration in one transaction, so a crash
-//      leaves a declaration wholly booked or not at all;
+//      correction (one reversal of the whole packed entry, linked to it);
+//   2. the contribution entry of every current declaration of M not yet
+//      booked — one packed entry per declaration (ledger::PackedEntry, three
+//      postings per line), so a crash leaves a declaration wholly booked or not
+//      at all;
 //   3. the month's payments of flexible workers;
 //   4. employers' payments recorded up to the end of M, and late fees for the
 //      overdue days inside M of every unpaid or late month up to M.
@@ -34,7 +35,7 @@ namespace shebao::jobs {
 
 struct RunOptions {
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
-  std::size_t batch_entries = 20000;  // entries per transaction (a declaration is never split)
+  std::size_t batch_entries = 20000;  // person-months (or other entries) per transaction; a declaration is never split
 };
 
 struct MonthRunSummary {

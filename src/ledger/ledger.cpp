@@ -61,6 +61,76 @@ JournalEntry reversal_of(const JournalEntry& original, std::int64_t original_id)
   return reversal;
 }
 
+std::int64_t PackedEntry::receivable_total() const {
+  std::int64_t sum = 0;
+  for (const PackedLine& line : lines) sum += line.receivable_fen;
+  return sum;
+}
+
+std::int64_t PackedEntry::posting_count() const {
+  std::int64_t count = 0;
+  for (const PackedLine& line : lines) {
+    count += (line.receivable_fen != 0) + (line.personal_fen != 0) + (line.pooled_fen != 0);
+  }
+  return count;
+}
+
+std::string packed_contribution_key(std::int64_t declaration_id) {
+  return "contribution/" + std::to_string(declaration_id);
+}
+
+Result<void> check_packed(const PackedEntry& entry) {
+  const std::string key = packed_contribution_key(entry.source_id);
+  if (entry.kind == EntryKind::contribution) {
+    if (entry.idempotency_key != key || entry.corrects_entry_id) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a packed contribution's key must be " + key + " and it corrects no entry");
+    }
+  } else if (entry.kind == EntryKind::reversal) {
+    if (entry.idempotency_key != "reversal/" + key || !entry.corrects_entry_id) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "a packed reversal's key must be reversal/" + key + " and it names the entry it corrects");
+    }
+  } else {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key, "only contributions and their reversals are packed");
+  }
+  if (entry.person_id != -entry.employer_id || entry.employer_id <= 0) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "a packed entry's distribution key is the negated employer id");
+  }
+  if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
+  for (std::size_t i = 0; i < entry.lines.size(); ++i) {
+    const PackedLine& line = entry.lines[i];
+    if (i > 0 && line.person_id <= entry.lines[i - 1].person_id) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "the lines of a packed entry must be in ascending person order, each person once");
+    }
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(line.receivable_fen, line.personal_fen, &sum) ||
+        __builtin_add_overflow(sum, line.pooled_fen, &sum) || sum != 0) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "the postings of person " + std::to_string(line.person_id) + " do not sum to zero");
+    }
+  }
+  if (entry.posting_count() < 2) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key, "an entry needs at least two postings");
+  }
+  return {};
+}
+
+PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id) {
+  PackedEntry reversal = original;
+  reversal.idempotency_key = "reversal/" + original.idempotency_key;
+  reversal.kind = EntryKind::reversal;
+  reversal.corrects_entry_id = original_id;
+  for (PackedLine& line : reversal.lines) {
+    line.receivable_fen = -line.receivable_fen;
+    line.personal_fen = -line.personal_fen;
+    line.pooled_fen = -line.pooled_fen;
+  }
+  return reversal;
+}
+
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen) {
   return is_credit_normal(kind) ? -posting_sum_fen : posting_sum_fen;
 }

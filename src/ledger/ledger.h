@@ -2,7 +2,7 @@
 //
 // A JournalEntry is a set of postings that sums to zero (debits positive,
 // credits negative, integer fen). Every entry carries an idempotency key that
-// names what it books ("contribution/<declaration>/<person>"); the same key is
+// names what it books ("payment/<employer>/<month>/..."); the same key is
 // never booked twice, so a re-run after a crash or a resubmission books
 // nothing new. Each posting's own idempotency key is its entry's key and its
 // position ("<key>#<n>"). Nothing is updated in place: a correction is a
@@ -10,9 +10,18 @@
 // a new entry. Balances are sums of postings.
 //
 // Every entry has a distribution key `person_id`: the person it concerns, or
-// for an employer-level entry (payments, late fees) the negated employer id,
-// so that a distributed deployment keeps each entry with its postings on one
-// shard.
+// for an employer-level entry (payments, late fees, a declaration's packed
+// contributions) the negated employer id, so that a distributed deployment
+// keeps each entry with its postings on one shard.
+//
+// A declaration's contributions are one PackedEntry: one line per declared
+// person, each line three postings (the employer's receivable, the person's
+// personal account, the province's pooled fund) that sum to zero. Posting n of
+// line i has sequence number 3i + n (n = 0 receivable, 1 personal, 2 pooled);
+// a zero amount is no posting. Its key names the declaration
+// ("contribution/<declaration>"), so a posting is still identified by its
+// entry and sequence number. A correction reverses the whole packed entry
+// ("reversal/contribution/<declaration>", every amount negated).
 //
 // Pure: no I/O. Thread safety: values only.
 #pragma once
@@ -82,6 +91,44 @@ Result<void> check_entry(const JournalEntry& entry);
 // The reversal of `original` (stored as `original_id`): every posting negated,
 // key "reversal/" + original key.
 JournalEntry reversal_of(const JournalEntry& original, std::int64_t original_id);
+
+// One declared person's postings in a packed entry (debit > 0, credit < 0).
+struct PackedLine {
+  std::int64_t person_id = 0;
+  std::int64_t receivable_fen = 0;  // employer_receivable(employer_id), seq 3i
+  std::int64_t personal_fen = 0;    // personal(person_id), seq 3i + 1
+  std::int64_t pooled_fen = 0;      // pooled_fund(province), seq 3i + 2
+  friend bool operator==(const PackedLine&, const PackedLine&) = default;
+};
+
+// The contributions of one declaration (kind contribution) or their reversal
+// (kind reversal), booked as one entry.
+struct PackedEntry {
+  std::string idempotency_key;  // "contribution/<source_id>" or "reversal/contribution/<source_id>"
+  std::int64_t person_id = 0;   // distribution key: −employer_id
+  EntryKind kind = EntryKind::contribution;
+  YearMonth month;
+  std::int64_t source_id = 0;   // declaration id
+  std::optional<std::int64_t> corrects_entry_id;
+  std::int64_t employer_id = 0;
+  int province = 0;
+  std::vector<PackedLine> lines;  // ascending person_id
+
+  std::int64_t receivable_total() const;
+  std::int64_t posting_count() const;  // non-zero amounts
+};
+
+// "contribution/<declaration_id>".
+std::string packed_contribution_key(std::int64_t declaration_id);
+
+// invalid_input unless the entry is a contribution with its key or the reversal
+// of one (key "reversal/" + that, corrects_entry_id set), distribution key
+// −employer_id, at least one line, persons ascending and distinct, every line
+// summing to zero and at least two postings in all.
+Result<void> check_packed(const PackedEntry& entry);
+
+// The reversal of the packed entry `original` (stored as `original_id`): every amount negated.
+PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id);
 
 // Balance as a person reads it: credit-normal accounts show the negated sum.
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen);

@@ -10,7 +10,9 @@
 // - Writes happen inside begin()/commit(); a failure leaves nothing half
 //   applied (rollback() undoes the open transaction).
 // - book() refuses an idempotency key that is already booked (conflict), and
-//   stores an entry with all its postings or not at all.
+//   stores an entry with all its postings or not at all; a declaration's
+//   contributions are one packed entry (book_packed, ledger::PackedEntry),
+//   stored as one row with its postings (migration 8, storage/packed_lines.h).
 // - Person-keyed tables carry person_id, the distribution key (see
 //   docs/architecture.md §6).
 //
@@ -50,9 +52,9 @@ struct DeclarationLine {
   std::optional<Date> event_date;
 };
 
-struct StoredEntry {
+struct StoredPackedEntry {
   std::int64_t entry_id = 0;
-  ledger::JournalEntry entry;
+  ledger::PackedEntry entry;
 };
 
 // An employer-month with contributions booked, for payments and arrears.
@@ -163,8 +165,9 @@ class Database {
     }
     return all;
   }
-  // Contribution entries of superseded declarations of the month that are not reversed yet.
-  virtual Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) = 0;
+  // Contribution entries (packed, one per declaration) of superseded declarations
+  // of the month that are not reversed yet.
+  virtual Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) = 0;
   // Flexible workers enrolled in the month with no flexible entry for it yet.
   virtual Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) = 0;
   // Employer-months up to `month` with dues booked.
@@ -189,6 +192,11 @@ class Database {
     }
     return {};
   }
+  // Books declarations' contributions (or the reversal of one), each packed
+  // entry as one journal entry (ledger::PackedEntry), all of them or none;
+  // invalid_input unless ledger::check_packed holds, conflict when a key is
+  // already booked. book() and book_many() refuse contributions.
+  virtual Result<void> book_packed(std::span<const ledger::PackedEntry> entries) = 0;
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;

@@ -307,13 +307,22 @@ TEST_P(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
                            kZhang + ",9000.00,30,,\n");
   const auto corrected = import_declarations("sep_fix.csv");
   EXPECT_EQ(corrected.corrected_declarations, 1);
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const auto wang = db_->find_person(kWang).value()->person_id;
+  EXPECT_EQ(*db_->personal_balance(zhang), 64000);
+  EXPECT_EQ(*db_->personal_balance(wang), 48278);
   const auto rerun = run(YearMonth::of(2026, 9));
-  EXPECT_EQ(rerun.reversals, 2);
   EXPECT_EQ(rerun.person_months, 1);
   const auto after = stats();
-  EXPECT_EQ(after.journal_entries, before.journal_entries + 3);
+  // One packed entry per declaration: its reversal (both persons) and the new one.
+  EXPECT_EQ(rerun.reversals, 1);
+  EXPECT_EQ(after.journal_entries, before.journal_entries + 2);
+  // Three postings each for the two reversed person-months and the new one.
+  EXPECT_EQ(after.postings, before.postings + 9);
   // Zhang now 720.00 instead of 640.00; Wang's 482.78 is reversed.
   EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen + 8000 - 48278);
+  EXPECT_EQ(*db_->personal_balance(zhang), 72000);
+  EXPECT_EQ(*db_->personal_balance(wang), 0);
   expect_verified();
   // Nothing more on a third run.
   EXPECT_EQ(run(YearMonth::of(2026, 9)).reversals, 0);
@@ -375,8 +384,14 @@ TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
   run(YearMonth::of(2026, 9));
   expect_verified();
   db_.reset();
-  const char* tamper = "UPDATE postings SET amount_fen = amount_fen + 1 WHERE entry_id = (SELECT MIN(entry_id) FROM "
-                       "journal_entries) AND seq = 1";
+  // One posting (the first person's personal one) of the first entry, a packed
+  // contribution entry, changes by a fen.
+  const char* tamper =
+      postgres() ? "UPDATE journal_entries SET lines = jsonb_set(lines::jsonb, '{lines,0,2}', "
+                   "to_jsonb((lines -> 'lines' -> 0 ->> 2)::bigint + 1))::json "
+                   "WHERE entry_id = (SELECT MIN(entry_id) FROM journal_entries)"
+                 : "UPDATE journal_entries SET lines = json_replace(lines, '$.lines[0][2]', "
+                   "(lines ->> '$.lines[0][2]') + 1) WHERE entry_id = (SELECT MIN(entry_id) FROM journal_entries)";
   if (postgres()) {
     ASSERT_EQ(pg_exec(url_, tamper), "");
   } else {
@@ -401,12 +416,94 @@ TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
 TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   auto again = db_->migrate();
   ASSERT_TRUE(again) << again.error().to_string();
-  EXPECT_EQ(*again, 7);  // both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the review queue
+  // Both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the
+  // review queue, 8 contributions packed (the runner applies every missing one).
+  const int latest = 8;
+  EXPECT_EQ(*again, latest);
   db_.reset();
   auto reopened = storage::open_database(url_);
   ASSERT_TRUE(reopened) << reopened.error().to_string();
-  EXPECT_EQ(*(*reopened)->migrate(), 7);
+  EXPECT_EQ(*(*reopened)->migrate(), latest);
   EXPECT_EQ((*reopened)->stats()->persons, 4);
+}
+
+// A database written before migration 8 (one entry per person-month, a
+// correction's reversals one per person-month) is converted: the same figures,
+// verify passes, and the month runs find nothing left to book.
+TEST_P(LedgerFlow, MigrationEightPacksEntriesBookedOnePerPersonMonth) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  run(YearMonth::of(2026, 9));
+  write("sep_fix.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," +
+                           kZhang + ",9000.00,30,,\n");
+  import_declarations("sep_fix.csv");
+  run(YearMonth::of(2026, 9));
+  write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                       kZhang + ",9000.00,31,,\n" + kShenzhen + ",2026-10," + kWang + ",5000.00,31,hire,2026-10-01\n");
+  import_declarations("oct.csv");
+  run(YearMonth::of(2026, 10));
+  const auto packed_stats = stats();
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const std::int64_t zhang_balance = *db_->personal_balance(zhang);
+  db_.reset();
+  // The layout of migrations 1-5: every packed line becomes its own entry
+  // (ids far above the packed ones), a packed reversal one reversal per line.
+  const std::string lines_table =
+      postgres()
+          ? "CREATE TEMP TABLE lines AS SELECT e.entry_id, e.kind, e.month, e.source_id, e.corrects_entry_id, "
+            "(e.lines ->> 'employer')::bigint AS employer, (e.lines ->> 'province')::int AS province, j.n - 1 AS k, "
+            "(j.v ->> 0)::bigint AS person, (j.v ->> 1)::bigint AS receivable, (j.v ->> 2)::bigint AS personal, "
+            "(j.v ->> 3)::bigint AS pooled FROM journal_entries e "
+            "CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') WITH ORDINALITY j(v, n) "
+            "WHERE e.lines IS NOT NULL;"
+          : "CREATE TEMP TABLE lines AS SELECT e.entry_id, e.kind, e.month, e.source_id, e.corrects_entry_id, "
+            "e.lines ->> '$.employer' AS employer, e.lines ->> '$.province' AS province, j.key AS k, "
+            "j.value ->> 0 AS person, j.value ->> 1 AS receivable, j.value ->> 2 AS personal, "
+            "j.value ->> 3 AS pooled FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
+            "WHERE e.lines IS NOT NULL;";
+  const std::string unpack = lines_table + R"SQL(
+DELETE FROM journal_entries WHERE lines IS NOT NULL;
+ALTER TABLE journal_entries DROP COLUMN lines;
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
+SELECT 100000 + entry_id * 100 + k,
+       CASE kind WHEN 1 THEN '' ELSE 'reversal/contribution/' || source_id || '/' || person END, person, kind, month,
+       source_id, CASE kind WHEN 1 THEN NULL ELSE 100000 + corrects_entry_id * 100 + k END
+FROM lines;
+INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen)
+SELECT 100000 + entry_id * 100 + k, 0, person, 3, employer, receivable FROM lines WHERE receivable <> 0 UNION ALL
+SELECT 100000 + entry_id * 100 + k, 1, person, 1, person, personal FROM lines WHERE personal <> 0 UNION ALL
+SELECT 100000 + entry_id * 100 + k, 2, person, 2, province, pooled FROM lines WHERE pooled <> 0;
+DELETE FROM schema_migrations WHERE version = 8;
+)SQL";
+  if (postgres()) {
+    ASSERT_EQ(pg_exec(url_, unpack), "");
+  } else {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &raw), SQLITE_OK);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(raw, unpack.c_str(), nullptr, nullptr, &message);
+    const std::string error = message ? message : "";
+    sqlite3_free(message);
+    sqlite3_close(raw);
+    ASSERT_EQ(rc, SQLITE_OK) << error;
+  }
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  const auto converted = stats();
+  EXPECT_EQ(converted.journal_entries, packed_stats.journal_entries);
+  EXPECT_EQ(converted.postings, packed_stats.postings);
+  EXPECT_EQ(converted.personal_account_balance_fen, packed_stats.personal_account_balance_fen);
+  EXPECT_EQ(converted.pooled_fund_balance_fen, packed_stats.pooled_fund_balance_fen);
+  EXPECT_EQ(converted.receivable_balance_fen, packed_stats.receivable_balance_fen);
+  EXPECT_EQ(*db_->personal_balance(zhang), zhang_balance);
+  expect_verified();
+  for (const YearMonth month : {YearMonth::of(2026, 9), YearMonth::of(2026, 10)}) {
+    const auto again = run(month);
+    EXPECT_EQ(again.reversals, 0);
+    EXPECT_EQ(again.person_months, 0);
+  }
+  EXPECT_EQ(stats().journal_entries, packed_stats.journal_entries);
 }
 
 TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {
@@ -433,6 +530,52 @@ TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {
   EXPECT_FALSE(*db_->entry_exists("test/other"));
   EXPECT_EQ(stats().journal_entries, 1);
   EXPECT_EQ(stats().postings, 2);
+}
+
+// Contributions go in packed, one entry per declaration: a contribution as a
+// plain entry is refused, a malformed packed one too, and a declaration booked
+// twice is a conflict that leaves the whole batch out.
+TEST_P(LedgerFlow, ContributionsAreBookedPackedOncePerDeclaration) {
+  ledger::JournalEntry plain;
+  plain.idempotency_key = "contribution/1/2";
+  plain.person_id = 2;
+  plain.kind = ledger::EntryKind::contribution;
+  plain.month = YearMonth::of(2026, 9);
+  plain.source_id = 1;
+  plain.postings = {{{ledger::AccountKind::employer_receivable, 1}, 100}, {{ledger::AccountKind::personal, 2}, -100}};
+  ASSERT_TRUE(db_->begin());
+  auto refused = db_->book(plain);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+  ledger::PackedEntry entry;
+  entry.idempotency_key = ledger::packed_contribution_key(41);
+  entry.source_id = 41;
+  entry.employer_id = 7;
+  entry.person_id = -7;
+  entry.province = 44;
+  entry.month = YearMonth::of(2026, 9);
+  entry.lines = {{1, 100, -40, -60}, {2, 50, -20, -30}};
+  ledger::PackedEntry unbalanced = entry;
+  unbalanced.lines[0].pooled_fen = -61;
+  auto bad = db_->book_packed(std::span(&unbalanced, 1));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::invalid_input);
+  ASSERT_TRUE(db_->book_packed(std::span(&entry, 1)));
+  ledger::PackedEntry other = entry;
+  other.idempotency_key = ledger::packed_contribution_key(42);
+  other.source_id = 42;
+  const std::vector<ledger::PackedEntry> batch = {other, entry};
+  auto twice = db_->book_packed(batch);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(*db_->entry_exists("contribution/41"));
+  EXPECT_FALSE(*db_->entry_exists("contribution/42"));
+  EXPECT_EQ(stats().journal_entries, 1);
+  EXPECT_EQ(stats().postings, 6);
+  EXPECT_EQ(stats().personal_account_balance_fen, 60);
+  EXPECT_EQ(stats().pooled_fund_balance_fen, 90);
+  EXPECT_EQ(stats().receivable_balance_fen, 150);
 }
 
 TEST_P(LedgerFlow, ALostConnectionDuringAnImportIsAClearErrorAndARerunCompletes) {
@@ -490,6 +633,58 @@ TEST(Ledger, EntriesMustBalance) {
   EXPECT_EQ(*reversal.corrects_entry_id, 7);
   EXPECT_EQ(reversal.postings[0].amount_fen, 5);
   EXPECT_TRUE(ledger::check_entry(reversal));
+}
+
+TEST(Ledger, PackedEntriesBalanceLineByLineAndNameTheirDeclaration) {
+  ledger::PackedEntry entry;
+  entry.idempotency_key = "contribution/9";
+  entry.source_id = 9;
+  entry.employer_id = 3;
+  entry.person_id = -3;
+  entry.province = 44;
+  entry.month = YearMonth::of(2026, 9);
+  entry.lines = {{1, 100, -40, -60}, {2, 50, -20, -30}};
+  ASSERT_TRUE(ledger::check_packed(entry));
+  EXPECT_EQ(entry.receivable_total(), 150);
+  EXPECT_EQ(entry.posting_count(), 6);
+  entry.lines[1].personal_fen = 0;  // a zero amount is no posting
+  entry.lines[1].pooled_fen = -50;
+  ASSERT_TRUE(ledger::check_packed(entry));
+  EXPECT_EQ(entry.posting_count(), 5);
+  const auto reversal = ledger::reversal_of(entry, 17);
+  EXPECT_EQ(reversal.idempotency_key, "reversal/contribution/9");
+  EXPECT_EQ(reversal.kind, ledger::EntryKind::reversal);
+  EXPECT_EQ(*reversal.corrects_entry_id, 17);
+  EXPECT_EQ(reversal.lines[0], (ledger::PackedLine{1, -100, 40, 60}));
+  EXPECT_TRUE(ledger::check_packed(reversal));
+  // Each refusal.
+  auto bad = entry;
+  bad.lines[1].pooled_fen = -29;  // a line that does not sum to zero
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  std::swap(bad.lines[0], bad.lines[1]);  // persons out of order
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.lines[1].person_id = 1;  // a person twice
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.lines.clear();
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.lines = {{1, 0, 0, 0}};  // no posting
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.idempotency_key = "contribution/9/1";
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.person_id = 3;  // the distribution key is the negated employer
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.kind = ledger::EntryKind::interest;
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = reversal;
+  bad.corrects_entry_id.reset();
+  EXPECT_FALSE(ledger::check_packed(bad));
 }
 
 TEST(Storage, RefusesUnknownUrls) {

@@ -1,5 +1,7 @@
 #include "storage/postgres/postgres_database.h"
 
+#include "storage/packed_lines.h"
+
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <condition_variable>
 #include <future>
 #include <map>
+#include <set>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -318,15 +321,69 @@ CREATE TABLE person_merges (
 CREATE INDEX person_merges_by_survivor ON person_merges (survivor);
 CREATE INDEX person_merges_by_merged ON person_merges (merged);
 CREATE INDEX person_merges_by_undoes ON person_merges (undoes) WHERE kind = 'undo';
+    // As SQLite's migration 8: contributions packed per declaration
+    // (storage/packed_lines.h), one journal entry of kind 1 per declaration
+    // (person_id the negated employer, on the employer's shard on Citus) with its
+    // postings in `lines`; a reversal of one is one kind-8 entry, amounts
+    // negated. Earlier rows are converted the same way.
+    {8, "contributions packed per declaration: one journal entry, postings in lines",
+     R"SQL(
+ALTER TABLE journal_entries ADD COLUMN lines JSON;
+CREATE TEMPORARY TABLE m8_person_months ON COMMIT DROP AS
+SELECT e.entry_id, e.source_id AS declaration_id, e.person_id, e.month,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 3), 0) AS receivable_fen,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 1), 0) AS personal_fen,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 2), 0) AS pooled_fen,
+       MAX(p.account_owner) FILTER (WHERE p.account_kind = 3) AS employer_id,
+       MAX(p.account_owner) FILTER (WHERE p.account_kind = 2) AS province,
+       (SELECT MIN(r.entry_id) FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id) AS reversal_id
+FROM journal_entries e LEFT JOIN postings p ON p.person_id = e.person_id AND p.entry_id = e.entry_id
+WHERE e.kind = 1 GROUP BY e.entry_id, e.source_id, e.person_id, e.month;
+CREATE TEMPORARY TABLE m8_declarations ON COMMIT DROP AS
+SELECT m.declaration_id, COALESCE(MAX(d.employer_id), MAX(m.employer_id)) AS employer_id, MIN(m.month) AS month,
+       MIN(m.entry_id) AS entry_id, MIN(m.reversal_id) AS reversal_id,
+       COALESCE(MAX(m.province), MAX(substr(r.region, 1, 2)::int), 0) AS province
+FROM m8_person_months m LEFT JOIN declarations d ON d.declaration_id = m.declaration_id
+LEFT JOIN employers r ON r.employer_id = d.employer_id GROUP BY m.declaration_id;
+INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen)
+SELECT x.employer_id, x.month, -SUM(m.receivable_fen), 0
+FROM m8_person_months m JOIN m8_declarations x ON x.declaration_id = m.declaration_id
+WHERE x.reversal_id IS NOT NULL AND m.reversal_id IS NULL GROUP BY x.employer_id, x.month
+ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + excluded.dues_fen;
+DELETE FROM postings WHERE entry_id IN (SELECT entry_id FROM m8_person_months UNION ALL
+                                        SELECT reversal_id FROM m8_person_months WHERE reversal_id IS NOT NULL);
+DELETE FROM journal_entries WHERE entry_id IN (SELECT entry_id FROM m8_person_months UNION ALL
+                                               SELECT reversal_id FROM m8_person_months WHERE reversal_id IS NOT NULL);
+INSERT INTO journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines)
+SELECT -x.employer_id, x.entry_id, '', 1, x.month, x.declaration_id, NULL,
+       json_build_object('employer', x.employer_id, 'province', x.province, 'lines', (
+         SELECT json_agg(json_build_array(m.person_id, m.receivable_fen, m.personal_fen, m.pooled_fen)
+                         ORDER BY m.person_id)
+         FROM m8_person_months m WHERE m.declaration_id = x.declaration_id))
+FROM m8_declarations x;
+INSERT INTO journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines)
+SELECT -x.employer_id, x.reversal_id, 'reversal/contribution/' || x.declaration_id, 8, x.month, x.declaration_id,
+       x.entry_id,
+       json_build_object('employer', x.employer_id, 'province', x.province, 'lines', (
+         SELECT json_agg(json_build_array(m.person_id, -m.receivable_fen, -m.personal_fen, -m.pooled_fen)
+                         ORDER BY m.person_id)
+         FROM m8_person_months m WHERE m.declaration_id = x.declaration_id))
+FROM m8_declarations x WHERE x.reversal_id IS NOT NULL;
 )SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).
 #define SHEBAO_PG_MONTH_TEXT(m) "lpad((" m " / 12)::text, 4, '0') || '-' || lpad((" m " % 12 + 1)::text, 2, '0')"
 #define SHEBAO_PG_ENTRY_KEY(e)                                                                     \
-  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id || '/' || " e ".person_id "   \
+  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                              \
   "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || " SHEBAO_PG_MONTH_TEXT(e ".month") " " \
   "ELSE " e ".idempotency_key END"
+
+// Amount n (1 receivable, 2 personal, 3 pooled) of a packed line `j.value`, and
+// its number of postings (non-zero amounts); see storage/packed_lines.h.
+#define SHEBAO_PG_LINE_AMOUNT(n) "(j.value ->> " #n ")::bigint"
+#define SHEBAO_PG_LINE_POSTINGS                                                                            \
+  "((j.value ->> 1)::bigint <> 0)::int + ((j.value ->> 2)::bigint <> 0)::int + ((j.value ->> 3)::bigint <> 0)::int"
 
 // ---------------------------------------------------------------------------
 // Statements, named.
@@ -388,14 +445,17 @@ constexpr const char* kDeclaredPersonMonthsOf = R"SQL(
 SELECT l.declaration_id, l.person_id, l.employer_id, e.region, e.size, e.unit_type, l.month, l.wage_fen
 FROM declaration_lines l JOIN employers e ON e.employer_id = l.employer_id
 WHERE l.declaration_id = ANY($1::bigint[]) ORDER BY l.declaration_id, l.person_id)SQL";
-constexpr const char* kEntriesToReverse = R"SQL(
-SELECT e.entry_id, )SQL" SHEBAO_PG_ENTRY_KEY("e") R"SQL(, e.person_id, e.kind, e.month, e.source_id,
-       p.account_kind, p.account_owner, p.amount_fen
+// `lines` is json (text): each field of it is read once per entry (OFFSET 0 keeps
+// the subquery from being evaluated per line), the employer is -person_id.
+constexpr const char* kPackedToReverse = R"SQL(
+SELECT e.entry_id, e.month, e.source_id, -e.person_id, h.province,
+       (j.value ->> 0)::bigint, (j.value ->> 1)::bigint, (j.value ->> 2)::bigint, (j.value ->> 3)::bigint
 FROM declarations d JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
-JOIN postings p ON p.person_id = e.person_id AND p.entry_id = e.entry_id
+CROSS JOIN LATERAL (SELECT (e.lines ->> 'province')::int AS province OFFSET 0) h
+CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') WITH ORDINALITY AS j(value, n)
 WHERE d.month = $1 AND d.superseded
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
-ORDER BY e.entry_id, p.seq)SQL";
+ORDER BY e.entry_id, j.n)SQL";
 constexpr const char* kFlexibleToBook = R"SQL(
 SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
 WHERE p.scheme = 'flexible' AND NOT EXISTS (
@@ -424,19 +484,26 @@ WHERE p.paid_on > $2::date AND m.month <= $1 AND m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
 constexpr const char* kEntryExists =
     "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = $1 LIMIT 1";
-constexpr const char* kContributionExists =
-    "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 AND person_id = $2";
+constexpr const char* kContributionExists = "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 LIMIT 1";
 constexpr const char* kFlexibleExists =
     "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = $1 AND person_id = $2";
 constexpr const char* kCopyEntries =
     "COPY journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id) FROM STDIN";
+constexpr const char* kCopyPacked =
+    "COPY journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines) "
+    "FROM STDIN";
 constexpr const char* kCopyPostings =
     "COPY postings (person_id, entry_id, seq, account_kind, account_owner, amount_fen) FROM STDIN";
 constexpr const char* kPersonalYear = R"SQL(
-SELECT p.account_owner, e.month, SUM(p.amount_fen)
-FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id
-WHERE p.account_kind = 1 AND e.month < $2 AND NOT (e.kind = 5 AND e.month >= $1)
-GROUP BY p.account_owner, e.month ORDER BY p.account_owner, e.month)SQL";
+SELECT owner, month, SUM(amount_fen) FROM (
+  SELECT p.account_owner AS owner, e.month AS month, p.amount_fen AS amount_fen
+  FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id
+  WHERE p.account_kind = 1 AND e.month < $2 AND NOT (e.kind = 5 AND e.month >= $1)
+  UNION ALL
+  SELECT (j.value ->> 0)::bigint, e.month, (j.value ->> 2)::bigint
+  FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value)
+  WHERE e.lines IS NOT NULL AND e.month < $2) a
+GROUP BY owner, month ORDER BY owner, month)SQL";
 constexpr const char* kPersonRegion =
     "SELECT person_id, CASE WHEN scheme_region <> '' THEN scheme_region ELSE hukou_region END FROM persons";
 // Analytics: whole-table reads for coverage, compliance and simulation.
@@ -451,10 +518,11 @@ SELECT c.person_id,
        max(c.month),
        (array_agg(c.province ORDER BY c.month DESC))[1]
 FROM (
-  SELECT j.person_id, j.month, substr(e.region, 1, 2)::int AS province
+  SELECT l.person_id, j.month, substr(e.region, 1, 2)::int AS province
   FROM journal_entries j
   JOIN declarations d ON d.declaration_id = j.source_id
   JOIN employers e ON e.employer_id = d.employer_id
+  JOIN declaration_lines l ON l.declaration_id = j.source_id  -- the packed entry's persons (verify checks it)
   WHERE j.kind = 1 AND j.month <= $1
     AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
   UNION ALL
@@ -494,8 +562,9 @@ SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, 
 FROM declaration_lines l JOIN declarations d ON d.employer_id = l.employer_id AND d.declaration_id = l.declaration_id
 JOIN employers e ON e.employer_id = d.employer_id
 WHERE l.person_id = $1 AND NOT d.superseded AND e.region LIKE $2 ORDER BY d.month)SQL";
-constexpr const char* kPersonalBalance =
-    "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = $1";
+constexpr const char* kPersonalBalance = SHEBAO_PG_PERSON_LINES
+    "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = $1) "
+    "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
 
 // --- idempotency keys (as the SQLite backend) ---
 constexpr std::string_view kContributionPrefix = "contribution/";
@@ -509,12 +578,10 @@ bool take_int(std::string_view& text, std::int64_t& value) {
   text.remove_prefix(length);
   return true;
 }
-bool parse_contribution_key(std::string_view key, std::int64_t& source_id, std::int64_t& person_id) {
+bool parse_contribution_key(std::string_view key, std::int64_t& source_id) {
   if (!key.starts_with(kContributionPrefix)) return false;
   key.remove_prefix(kContributionPrefix.size());
-  if (!take_int(key, source_id) || !key.starts_with('/')) return false;
-  key.remove_prefix(1);
-  return take_int(key, person_id) && key.empty();
+  return take_int(key, source_id) && key.empty();
 }
 bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth& month) {
   if (!key.starts_with(kFlexiblePrefix)) return false;
@@ -528,13 +595,8 @@ bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth
 }
 Result<void> check_key(const ledger::JournalEntry& entry) {
   if (entry.kind == ledger::EntryKind::contribution) {
-    std::int64_t source_id = 0;
-    std::int64_t person_id = 0;
-    if (!parse_contribution_key(entry.idempotency_key, source_id, person_id) || source_id != entry.source_id ||
-        person_id != entry.person_id) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "a contribution's key must be contribution/<declaration>/<person> of the entry");
-    }
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "contributions are booked packed, one entry per declaration (book_packed)");
   } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
     std::int64_t person_id = 0;
     YearMonth month;
@@ -914,11 +976,14 @@ class PostgresDatabase final : public Database {
         !ok) {
       return tl::unexpected(ok.error());
     }
-    auto r = exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", "migrate");
+    // Every migration not recorded yet, in order (gaps allowed, as on SQLite).
+    auto r = exec("SELECT version FROM schema_migrations", "migrate");
     if (!r) return tl::unexpected(r.error());
-    int current = static_cast<int>(int_of(r->get(), 0, 0));
+    std::set<int> applied;
+    for (int i = 0; i < PQntuples(r->get()); ++i) applied.insert(static_cast<int>(int_of(r->get(), i, 0)));
+    int current = applied.empty() ? 0 : *applied.rbegin();
     for (const Migration& migration : kMigrations) {
-      if (migration.version <= current) continue;
+      if (applied.count(migration.version) > 0) continue;
       const std::string sql = std::string("BEGIN;\n") + migration.sql +
                               ";\nINSERT INTO schema_migrations (version, description) VALUES (" +
                               std::to_string(migration.version) + ", " + quote(migration.description) + ");\nCOMMIT";
@@ -929,7 +994,7 @@ class PostgresDatabase final : public Database {
                     ") failed: " + e.message;
         return tl::unexpected(e);
       }
-      current = migration.version;
+      current = std::max(current, migration.version);
     }
     return current;
   }
@@ -1397,26 +1462,28 @@ class PostgresDatabase final : public Database {
     return rows;
   }
 
-  Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) override {
-    auto r = query(kEntriesToReverse, Params().add(static_cast<std::int64_t>(month.serial())), "entries to reverse");
+  Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) override {
+    auto r = query(kPackedToReverse, Params().add(static_cast<std::int64_t>(month.serial())), "entries to reverse");
     if (!r) return tl::unexpected(r.error());
-    std::vector<StoredEntry> entries;
+    std::vector<StoredPackedEntry> entries;
     const PGresult* res = r->get();
     for (int i = 0; i < PQntuples(res); ++i) {
       const std::int64_t entry_id = int_of(res, i, 0);
       if (entries.empty() || entries.back().entry_id != entry_id) {
-        StoredEntry stored;
+        StoredPackedEntry stored;
         stored.entry_id = entry_id;
-        stored.entry.idempotency_key = text_of(res, i, 1);
-        stored.entry.person_id = int_of(res, i, 2);
-        stored.entry.kind = static_cast<ledger::EntryKind>(int_of(res, i, 3));
-        stored.entry.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 4)));
-        stored.entry.source_id = int_of(res, i, 5);
+        ledger::PackedEntry& entry = stored.entry;
+        entry.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 1)));
+        entry.source_id = int_of(res, i, 2);
+        entry.idempotency_key = ledger::packed_contribution_key(entry.source_id);
+        entry.kind = ledger::EntryKind::contribution;
+        entry.employer_id = int_of(res, i, 3);
+        entry.person_id = -entry.employer_id;
+        entry.province = static_cast<int>(int_of(res, i, 4));
         entries.push_back(std::move(stored));
       }
-      entries.back().entry.postings.push_back(ledger::Posting{
-          ledger::AccountRef{static_cast<ledger::AccountKind>(int_of(res, i, 6)), int_of(res, i, 7)},
-          int_of(res, i, 8)});
+      entries.back().entry.lines.push_back(
+          ledger::PackedLine{int_of(res, i, 5), int_of(res, i, 6), int_of(res, i, 7), int_of(res, i, 8)});
     }
     return entries;
   }
@@ -1481,8 +1548,8 @@ class PostgresDatabase final : public Database {
     std::int64_t person_id = 0;
     YearMonth month;
     Result<PgResult> r = fail(ErrorCode::internal, "", "");
-    if (parse_contribution_key(idempotency_key, source_id, person_id)) {
-      r = query(kContributionExists, Params().add(source_id).add(person_id), "entry exists");
+    if (parse_contribution_key(idempotency_key, source_id)) {
+      r = query(kContributionExists, Params().add(source_id), "entry exists");
     } else if (parse_flexible_key(idempotency_key, person_id, month)) {
       r = query(kFlexibleExists, Params().add(static_cast<std::int64_t>(month.serial())).add(person_id),
                 "entry exists");
@@ -1512,6 +1579,58 @@ class PostgresDatabase final : public Database {
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
     return write_entries(entries, *ids, "book_many");
+  }
+
+  // One journal_entries row per packed entry (COPY), all or none.
+  Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
+    if (entries.empty()) return {};
+    for (const ledger::PackedEntry& entry : entries) {
+      if (auto ok = ledger::check_packed(entry); !ok) return ok;
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    std::string rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::PackedEntry& entry = entries[i];
+      copy_int(rows, entry.person_id);
+      rows += '\t';
+      copy_int(rows, (*ids)[i]);
+      rows += '\t';
+      if (entry.kind != ledger::EntryKind::contribution) copy_text(rows, entry.idempotency_key);  // else computed
+      rows += '\t';
+      copy_int(rows, static_cast<std::int64_t>(entry.kind));
+      rows += '\t';
+      copy_int(rows, entry.month.serial());
+      rows += '\t';
+      copy_int(rows, entry.source_id);
+      rows += '\t';
+      if (entry.corrects_entry_id) {
+        copy_int(rows, *entry.corrects_entry_id);
+      } else {
+        rows += "\\N";
+      }
+      rows += '\t';
+      append_packed_lines(rows, entry);
+      rows += '\n';
+    }
+    return atomically("book_packed", [&]() -> Result<void> {
+      if (auto ok = flush(false); !ok) return ok;
+      return copy_entries(kCopyPacked, rows, "book packed entries", entries.size(), entries.front().idempotency_key,
+                          "book_packed");
+    });
+  }
+
+  // COPY of journal entries; a key already booked is a conflict naming the
+  // entry (one) or the batch (`name`).
+  Result<void> copy_entries(const char* sql, const std::string& rows, const char* what, std::size_t count,
+                            const std::string& first_key, const char* name) {
+    auto ok = copy(sql, rows, what);
+    if (!ok && ok.error().code == ErrorCode::conflict) {
+      return fail(ErrorCode::conflict, count == 1 ? first_key : std::string(name),
+                  count == 1 ? "this entry is already booked"
+                             : "an entry of this batch is already booked (" + ok.error().message + ")");
+    }
+    return ok;
   }
 
   // The entries and their postings with COPY, all or none.
@@ -1559,12 +1678,9 @@ class PostgresDatabase final : public Database {
     }
     return atomically(name, [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
-      if (auto ok = copy(kCopyEntries, entry_rows, "book entries"); !ok) {
-        if (ok.error().code == ErrorCode::conflict) {
-          return fail(ErrorCode::conflict, entries.size() == 1 ? entries.front().idempotency_key : std::string(name),
-                      entries.size() == 1 ? "this entry is already booked"
-                                          : "an entry of this batch is already booked (" + ok.error().message + ")");
-        }
+      if (auto ok = copy_entries(kCopyEntries, entry_rows, "book entries", entries.size(),
+                                 entries.front().idempotency_key, name);
+          !ok) {
         return ok;
       }
       return copy(kCopyPostings, posting_rows, "book postings");
@@ -1875,19 +1991,45 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
   static const Definition definitions[] = {
       {"journal entries sum to zero", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || entry_id || ' sums to ' || SUM(amount_fen) FROM postings GROUP BY person_id, entry_id "
-       "HAVING SUM(amount_fen) <> 0"},
+       "HAVING SUM(amount_fen) <> 0 "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ': the postings of person ' || (j.value ->> 0) || ' sum to ' || "
+       "(" SHEBAO_PG_LINE_AMOUNT(1) " + " SHEBAO_PG_LINE_AMOUNT(2) " + " SHEBAO_PG_LINE_AMOUNT(3) ") "
+       "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
+       "WHERE e.lines IS NOT NULL AND " SHEBAO_PG_LINE_AMOUNT(1) " + " SHEBAO_PG_LINE_AMOUNT(2) " + "
+       SHEBAO_PG_LINE_AMOUNT(3) " <> 0"},
       {"journal entries have at least two postings", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_PG_ENTRY_KEY("e") " || ') has ' || COUNT(p.entry_id) || "
        "' postings' FROM journal_entries e LEFT JOIN postings p ON p.person_id = e.person_id AND p.entry_id = "
-       "e.entry_id GROUP BY e.person_id, e.entry_id HAVING COUNT(p.entry_id) < 2"},
+       "e.entry_id WHERE e.lines IS NULL GROUP BY e.person_id, e.entry_id HAVING COUNT(p.entry_id) < 2 "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_PG_ENTRY_KEY("e") " || ') has ' || "
+       "SUM(" SHEBAO_PG_LINE_POSTINGS ") || ' postings' FROM journal_entries e "
+       "CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) WHERE e.lines IS NOT NULL "
+       "GROUP BY e.entry_id, e.kind, e.source_id, e.person_id, e.month, e.idempotency_key "
+       "HAVING SUM(" SHEBAO_PG_LINE_POSTINGS ") < 2"},
+      {"packed entries are well-formed",
+       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind = 1",
+       // As on SQLite; each JSON function only where its argument has its type.
+       "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind = 1 OR (e.kind = 8 AND EXISTS ("
+       "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
+       "OR (e.lines IS NOT NULL AND CASE WHEN json_typeof(e.lines) = 'object' AND json_typeof(e.lines -> 'lines') = "
+       "'array' AND json_typeof(e.lines -> 'employer') = 'number' AND json_typeof(e.lines -> 'province') = 'number' "
+       "THEN (e.lines ->> 'employer') <> (-e.person_id)::text "
+       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
+       "OR EXISTS (SELECT 1 FROM json_array_elements(e.lines -> 'lines') j(value) WHERE CASE WHEN "
+       "json_typeof(j.value) = 'array' THEN json_array_length(j.value) <> 4 OR EXISTS (SELECT 1 FROM "
+       "json_array_elements(j.value) a(v) WHERE a.v::text !~ '^-?[0-9]{1,18}$') ELSE true END) ELSE true END) "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
+       "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
+       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
       {"no duplicate idempotency key", "SELECT COUNT(*) FROM journal_entries",
        "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) GROUP BY idempotency_key "
        "HAVING COUNT(*) > 1 "
-       "UNION ALL SELECT 'contribution/' || source_id || '/' || person_id FROM journal_entries WHERE kind = 1 "
-       "GROUP BY source_id, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'contribution/' || source_id FROM journal_entries WHERE kind = 1 "
+       "GROUP BY source_id HAVING COUNT(*) > 1 "
        "UNION ALL SELECT 'flexible/' || person_id || '/' || " SHEBAO_PG_MONTH_TEXT("month") " "
        "FROM journal_entries WHERE kind = 2 GROUP BY month, person_id HAVING COUNT(*) > 1 "
        "UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) "
@@ -1905,26 +2047,40 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "(SELECT COUNT(*) FROM journal_entries x WHERE x.corrects_entry_id = r.corrects_entry_id) > 1 OR EXISTS ("
        "SELECT 1 FROM postings a WHERE a.person_id = r.person_id AND a.entry_id = r.entry_id AND NOT EXISTS ("
        "SELECT 1 FROM postings b WHERE b.person_id = o.person_id AND b.entry_id = o.entry_id AND b.seq = a.seq "
-       "AND b.account_kind = a.account_kind AND b.account_owner = a.account_owner AND b.amount_fen = -a.amount_fen)))"},
+       "AND b.account_kind = a.account_kind AND b.account_owner = a.account_owner AND b.amount_fen = -a.amount_fen)) "
+       "OR (r.lines IS NOT NULL AND (o.lines IS NULL OR (r.lines ->> 'employer') IS DISTINCT FROM "
+       "(o.lines ->> 'employer') OR (r.lines ->> 'province') IS DISTINCT FROM (o.lines ->> 'province') "
+       "OR json_array_length(r.lines -> 'lines') IS DISTINCT FROM json_array_length(o.lines -> 'lines') "
+       "OR EXISTS (SELECT 1 FROM json_array_elements(r.lines -> 'lines') WITH ORDINALITY a(v, n) "
+       "JOIN json_array_elements(o.lines -> 'lines') WITH ORDINALITY b(v, n) ON b.n = a.n "
+       "WHERE (a.v ->> 0)::bigint IS DISTINCT FROM (b.v ->> 0)::bigint "
+       "OR (a.v ->> 1)::bigint IS DISTINCT FROM -(b.v ->> 1)::bigint "
+       "OR (a.v ->> 2)::bigint IS DISTINCT FROM -(b.v ->> 2)::bigint "
+       "OR (a.v ->> 3)::bigint IS DISTINCT FROM -(b.v ->> 3)::bigint))))"},
+      // As on SQLite: one packed entry per declaration, its persons the lines.
       {"every line of a booked declaration has exactly one contribution entry",
        "SELECT COUNT(*) FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id "
        "WHERE l.declaration_id IN (SELECT source_id FROM journal_entries WHERE kind = 1)",
-       "WITH counts AS (SELECT source_id, person_id, COUNT(*) AS n FROM journal_entries WHERE kind = 1 "
-       "GROUP BY source_id, person_id) "
-       "SELECT 'declaration ' || d.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
-       "JOIN declarations d ON d.declaration_id = l.declaration_id "
-       "LEFT JOIN counts c ON c.source_id = l.declaration_id AND c.person_id = l.person_id "
-       "WHERE l.declaration_id IN (SELECT source_id FROM journal_entries WHERE kind = 1) AND COALESCE(c.n, 0) <> 1"},
+       "SELECT 'declaration ' || e.source_id || ' has ' || (SELECT COUNT(*) FROM declaration_lines l "
+       "WHERE l.declaration_id = e.source_id) || ' lines, its entry ' || json_array_length(e.lines -> 'lines') "
+       "FROM journal_entries e WHERE e.kind = 1 AND (SELECT COUNT(*) FROM declaration_lines l "
+       "WHERE l.declaration_id = e.source_id) IS DISTINCT FROM json_array_length(e.lines -> 'lines')"},
       {"no contribution entry without its declaration line", "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
-       "SELECT " SHEBAO_PG_ENTRY_KEY("e") " FROM journal_entries e WHERE e.kind = 1 AND NOT EXISTS ("
-       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = e.person_id)"},
+       "SELECT " SHEBAO_PG_ENTRY_KEY("e") " || ' person ' || (j.value ->> 0) FROM journal_entries e "
+       "CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) WHERE e.kind = 1 AND NOT EXISTS ("
+       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id "
+       "AND l.person_id = (j.value ->> 0)::bigint)"},
       {"employer-month dues equal the booked receivables", "SELECT COUNT(*) FROM employer_months",
        "WITH differences AS (SELECT employer_id, month, dues_fen AS dues, paid_fen AS paid FROM employer_months "
        "UNION ALL SELECT p.account_owner, e.month, "
        "-SUM(CASE WHEN e.kind IN (1, 8) THEN p.amount_fen ELSE 0 END), "
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id "
-       "WHERE p.account_kind = 3 GROUP BY p.account_owner, e.month) "
+       "WHERE p.account_kind = 3 GROUP BY p.account_owner, e.month "
+       // A packed entry's employer is -person_id (checked with its form above).
+       "UNION ALL SELECT -e.person_id, e.month, -SUM(" SHEBAO_PG_LINE_AMOUNT(1) "), 0 "
+       "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
+       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, e.person_id, e.month) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
@@ -1985,10 +2141,17 @@ Result<Stats> PostgresDatabase::stats() {
   auto r = query(R"SQL(
 SELECT (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM employers), (SELECT COUNT(*) FROM declarations),
        (SELECT COUNT(*) FROM declaration_lines), (SELECT COUNT(*) FROM journal_entries),
-       (SELECT COUNT(*) FROM postings),
-       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1),
-       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2),
-       (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3))SQL",
+       (SELECT COUNT(*) FROM postings) + packed.postings,
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1) - packed.personal,
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - packed.pooled,
+       (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + packed.receivable
+FROM (SELECT COALESCE(SUM(((j.value ->> 1)::bigint <> 0)::int + ((j.value ->> 2)::bigint <> 0)::int
+                          + ((j.value ->> 3)::bigint <> 0)::int), 0) AS postings,
+             COALESCE(SUM((j.value ->> 1)::bigint), 0) AS receivable,
+             COALESCE(SUM((j.value ->> 2)::bigint), 0) AS personal,
+             COALESCE(SUM((j.value ->> 3)::bigint), 0) AS pooled
+      FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value)
+      WHERE e.lines IS NOT NULL) packed)SQL",
                  Params(), "stats");
   if (!r) return tl::unexpected(r.error());
   Stats stats;

@@ -24,6 +24,12 @@
 // the operation and saying what to do (run the same command again: the open
 // transaction was rolled back by the server, committed batches stay).
 //
+// Contributions are packed per declaration (migration 8, ledger::PackedEntry):
+// one journal_entries row of kind 1 per declaration, its postings in the JSON
+// column `lines` (storage/packed_lines.h); a correction's reversal is one
+// kind-8 row of the same form. Every other entry keeps one `postings` row per
+// posting.
+//
 // Thread safety: one PostgresDatabase per thread.
 #pragma once
 
@@ -32,6 +38,23 @@
 
 #include "storage/api_store.h"
 #include "storage/database.h"
+
+// A common table expression `person_lines` (entry_id, kind, month,
+// declaration_id, corrects_entry_id, receivable_fen, personal_fen, pooled_fen):
+// person $1's lines of packed entries, contributions and their reversals,
+// found through the person's declaration lines (whose key leads with
+// person_id), the declaration's packed entry (journal_contribution, on the
+// employer's shard) and its reversal (journal_by_correction).
+#define SHEBAO_PG_PERSON_LINES                                                                                 \
+  "WITH person_contributions AS (SELECT c.entry_id FROM declaration_lines l "                                  \
+  "JOIN journal_entries c ON c.kind = 1 AND c.source_id = l.declaration_id AND c.person_id = -l.employer_id "  \
+  "WHERE l.person_id = $1), "                                                                                  \
+  "person_entries AS (SELECT entry_id FROM person_contributions UNION ALL "                                    \
+  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id), " \
+  "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "  \
+  "(j.value ->> 1)::bigint AS receivable_fen, (j.value ->> 2)::bigint AS personal_fen, "                       \
+  "(j.value ->> 3)::bigint AS pooled_fen FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id " \
+  "CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) WHERE (j.value ->> 0)::bigint = $1) "
 
 namespace shebao::storage {
 

@@ -48,24 +48,38 @@ constexpr const char* kInsertUpload =
     "INSERT INTO api_uploads (employer, created_at, summary, feedback) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kFindUpload =
     "SELECT upload_id, employer, created_at, summary, feedback FROM api_uploads WHERE upload_id = ?1";
-// Contribution months of a person: entries of kind 1 (employee) and 2 (flexible)
+// Contribution months of a person: flexible entries (kind 2) and the person's
+// lines of packed contribution entries (kind 1, SHEBAO_SQLITE_PERSON_LINES),
 // not reversed, with their personal and pooled credits.
-constexpr const char* kContributions = R"SQL(
-SELECT e.month, e.kind, COALESCE(m.credit_code, ''), COALESCE(m.name, ''),
-       CASE e.kind WHEN 1 THEN COALESCE(m.region, '') ELSE (SELECT scheme_region FROM persons WHERE person_id = e.person_id) END,
-       COALESCE(l.wage_fen, 0), COALESCE(m.size, ''), COALESCE(m.unit_type, ''),
-       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p WHERE p.entry_id = e.entry_id AND p.account_kind = 1),
+constexpr const char* kContributions = SHEBAO_SQLITE_PERSON_LINES R"SQL(
+SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen FROM (
+SELECT e.month, e.kind, '' AS credit_code, '' AS name,
+       (SELECT scheme_region FROM persons WHERE person_id = e.person_id) AS region, 0 AS wage_fen, '' AS size,
+       '' AS unit_type,
+       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p WHERE p.entry_id = e.entry_id AND p.account_kind = 1)
+         AS personal_fen,
        (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p WHERE p.entry_id = e.entry_id AND p.account_kind = 2)
+         AS pooled_fen,
+       e.entry_id
 FROM journal_entries e
-LEFT JOIN declarations d ON e.kind = 1 AND d.declaration_id = e.source_id
-LEFT JOIN employers m ON m.employer_id = d.employer_id
-LEFT JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.person_id = e.person_id
-WHERE e.person_id = ?1 AND e.kind IN (1, 2)
+WHERE e.person_id = ?1 AND e.kind = 2
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
-ORDER BY e.month, e.entry_id)SQL";
-constexpr const char* kPersonalPostings = R"SQL(
-SELECT p.entry_id, e.kind, e.month, -p.amount_fen FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id
-WHERE p.account_kind = 1 AND p.account_owner = ?1 ORDER BY p.entry_id DESC LIMIT ?2)SQL";
+UNION ALL
+SELECT x.month, 1, m.credit_code, m.name, m.region, COALESCE(l.wage_fen, 0), m.size, m.unit_type, -x.personal_fen,
+       -x.pooled_fen, x.entry_id
+FROM person_lines x JOIN declarations d ON d.declaration_id = x.declaration_id
+JOIN employers m ON m.employer_id = d.employer_id
+LEFT JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.person_id = ?1
+WHERE x.kind = 1 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id))
+ORDER BY month, entry_id)SQL";
+// The personal account's postings: rows of `postings` and packed lines.
+constexpr const char* kPersonalPostings = SHEBAO_SQLITE_PERSON_LINES R"SQL(
+SELECT entry_id, kind, month, amount_fen FROM (
+SELECT p.entry_id, e.kind, e.month, -p.amount_fen AS amount_fen FROM postings p
+JOIN journal_entries e ON e.entry_id = p.entry_id WHERE p.account_kind = 1 AND p.account_owner = ?1
+UNION ALL
+SELECT entry_id, kind, month, -personal_fen FROM person_lines WHERE personal_fen <> 0)
+ORDER BY entry_id DESC LIMIT ?2)SQL";
 constexpr const char* kSpells = R"SQL(
 SELECT m.credit_code, m.name, m.region, s.hire_date, s.leave_date FROM employment_spells s
 JOIN employers m ON m.employer_id = s.employer_id WHERE s.person_id = ?1 ORDER BY s.hire_date)SQL";

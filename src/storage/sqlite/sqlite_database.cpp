@@ -1,11 +1,14 @@
 #include "storage/sqlite/sqlite_database.h"
 
+#include "storage/packed_lines.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <charconv>
 #include <array>
 #include <map>
+#include <set>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -311,12 +314,65 @@ CREATE TABLE person_merges (
 CREATE INDEX person_merges_by_survivor ON person_merges (survivor);
 CREATE INDEX person_merges_by_merged ON person_merges (merged);
 CREATE INDEX person_merges_by_undoes ON person_merges (undoes) WHERE kind = 'undo';
+    // Contributions packed per declaration (ledger::PackedEntry): a declaration's
+    // person-months become one journal entry of kind 1 (key 'contribution/<source_id>',
+    // person_id the negated employer) whose postings are kept in `lines`, JSON
+    // {"employer": E, "province": P, "lines": [[person_id, receivable, personal, pooled], ...]}
+    // (posting 3i + n of the entry is amount n of line i; a zero amount is no posting);
+    // a reversal of one is one kind-8 entry with every amount negated. The rows of
+    // earlier versions are converted: each declaration's entries become one packed
+    // entry with the smallest of their ids, and their reversals one packed reversal
+    // (a declaration whose person-months were reversed only in part is reversed
+    // whole, its employer-month dues adjusted as the month run would).
+    {8, "contributions packed per declaration: one journal entry, postings in lines",
+     R"SQL(
+ALTER TABLE journal_entries ADD COLUMN lines TEXT;
+CREATE TEMP TABLE m8_person_months AS
+SELECT e.entry_id, e.source_id AS declaration_id, e.person_id, e.month,
+       COALESCE(SUM(CASE p.account_kind WHEN 3 THEN p.amount_fen END), 0) AS receivable_fen,
+       COALESCE(SUM(CASE p.account_kind WHEN 1 THEN p.amount_fen END), 0) AS personal_fen,
+       COALESCE(SUM(CASE p.account_kind WHEN 2 THEN p.amount_fen END), 0) AS pooled_fen,
+       MAX(CASE p.account_kind WHEN 3 THEN p.account_owner END) AS employer_id,
+       MAX(CASE p.account_kind WHEN 2 THEN p.account_owner END) AS province,
+       (SELECT MIN(r.entry_id) FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id) AS reversal_id
+FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id
+WHERE e.kind = 1 GROUP BY e.entry_id;
+CREATE TEMP TABLE m8_declarations AS
+SELECT m.declaration_id, COALESCE(d.employer_id, MAX(m.employer_id)) AS employer_id, MIN(m.month) AS month,
+       MIN(m.entry_id) AS entry_id, MIN(m.reversal_id) AS reversal_id,
+       COALESCE(MAX(m.province), CAST(substr(r.region, 1, 2) AS INTEGER), 0) AS province
+FROM m8_person_months m LEFT JOIN declarations d ON d.declaration_id = m.declaration_id
+LEFT JOIN employers r ON r.employer_id = d.employer_id GROUP BY m.declaration_id;
+INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen)
+SELECT x.employer_id, x.month, -SUM(m.receivable_fen), 0
+FROM m8_person_months m JOIN m8_declarations x ON x.declaration_id = m.declaration_id
+WHERE x.reversal_id IS NOT NULL AND m.reversal_id IS NULL GROUP BY x.employer_id, x.month
+ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = dues_fen + excluded.dues_fen;
+DELETE FROM postings WHERE entry_id IN (SELECT entry_id FROM m8_person_months UNION ALL
+                                        SELECT reversal_id FROM m8_person_months WHERE reversal_id IS NOT NULL);
+DELETE FROM journal_entries WHERE entry_id IN (SELECT entry_id FROM m8_person_months UNION ALL
+                                               SELECT reversal_id FROM m8_person_months WHERE reversal_id IS NOT NULL);
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
+SELECT x.entry_id, '', -x.employer_id, 1, x.month, x.declaration_id, NULL,
+       json_object('employer', x.employer_id, 'province', x.province, 'lines', json((
+         SELECT json_group_array(json_array(m.person_id, m.receivable_fen, m.personal_fen, m.pooled_fen))
+         FROM (SELECT * FROM m8_person_months WHERE declaration_id = x.declaration_id ORDER BY person_id) m)))
+FROM m8_declarations x;
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
+SELECT x.reversal_id, 'reversal/contribution/' || x.declaration_id, -x.employer_id, 8, x.month, x.declaration_id,
+       x.entry_id,
+       json_object('employer', x.employer_id, 'province', x.province, 'lines', json((
+         SELECT json_group_array(json_array(m.person_id, -m.receivable_fen, -m.personal_fen, -m.pooled_fen))
+         FROM (SELECT * FROM m8_person_months WHERE declaration_id = x.declaration_id ORDER BY person_id) m)))
+FROM m8_declarations x WHERE x.reversal_id IS NOT NULL;
+DROP TABLE temp.m8_person_months;
+DROP TABLE temp.m8_declarations;
 )SQL"},
 };
 
-// The idempotency key of a journal entry row `e` (see migration 2).
+// The idempotency key of a journal entry row `e` (see migrations 2 and 8).
 #define SHEBAO_ENTRY_KEY(e)                                                                                  \
-  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id || '/' || " e ".person_id "                   \
+  "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                                            \
   "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || printf('%04d-%02d', " e ".month / 12, " e ".month % 12 + 1) " \
   "ELSE " e ".idempotency_key END"
 
@@ -332,8 +388,10 @@ constexpr const char* kAnalyticsLatestEmployeeMonth =
     "SELECT d.month FROM declarations d WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 "
     "AND j.source_id = d.declaration_id) ORDER BY d.month DESC LIMIT 1";
 constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM journal_entries WHERE kind = 2";
+// The persons of a packed contribution entry are its declaration's lines (verify checks it).
 constexpr const char* kAnalyticsEmployeeContributions =
-    "SELECT entry_id, source_id, person_id FROM journal_entries INDEXED BY journal_contribution WHERE kind = 1";
+    "SELECT e.entry_id, l.declaration_id, l.person_id FROM journal_entries e INDEXED BY journal_contribution "
+    "JOIN declaration_lines l ON l.declaration_id = e.source_id WHERE e.kind = 1";
 constexpr const char* kAnalyticsFlexibleContributions =
     "SELECT entry_id, month, person_id FROM journal_entries INDEXED BY journal_flexible WHERE kind = 2 AND month <= ?1";
 constexpr const char* kAnalyticsReversedEntries =
@@ -420,14 +478,14 @@ std::string with_placeholders(const char* sql, std::size_t count) {
   text.replace(at, 6, "IN (" + list + ")");
   return text;
 }
-constexpr const char* kEntriesToReverse = R"SQL(
-SELECT e.entry_id, )SQL" SHEBAO_ENTRY_KEY("e") R"SQL(, e.person_id, e.kind, e.month, e.source_id, p.account_kind, p.account_owner,
-       p.amount_fen
+constexpr const char* kPackedToReverse = R"SQL(
+SELECT e.entry_id, e.month, e.source_id, -e.person_id, e.lines ->> '$.province',
+       j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3
 FROM declarations d CROSS JOIN journal_entries e ON e.kind = 1 AND e.source_id = d.declaration_id
-CROSS JOIN postings p ON p.entry_id = e.entry_id
+CROSS JOIN json_each(e.lines, '$.lines') j
 WHERE d.month = ?1 AND d.superseded = 1
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
-ORDER BY e.entry_id, p.seq)SQL";
+ORDER BY e.entry_id, j.key)SQL";
 constexpr const char* kFlexibleToBook = R"SQL(
 SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
 WHERE p.scheme = 'flexible' AND NOT EXISTS (
@@ -452,8 +510,7 @@ ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = dues_fen + excluded.du
   paid_fen = paid_fen + excluded.paid_fen)SQL";
 constexpr const char* kEntryExists =
     "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = ?1";
-constexpr const char* kContributionExists =
-    "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = ?1 AND person_id = ?2";
+constexpr const char* kContributionExists = "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = ?1";
 constexpr const char* kFlexibleExists =
     "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = ?1 AND person_id = ?2";
 constexpr const char* kInsertEntry = R"SQL(
@@ -463,13 +520,20 @@ constexpr const char* kInsertEntryWithId = R"SQL(
 INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL";
 constexpr const char* kMaxEntryId = "SELECT COALESCE(MAX(entry_id), 0) FROM journal_entries";
+constexpr const char* kInsertPacked = R"SQL(
+INSERT INTO journal_entries (idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL";
 constexpr const char* kInsertPosting = R"SQL(
 INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
 constexpr const char* kPersonalYear = R"SQL(
-SELECT p.account_owner, e.month, SUM(p.amount_fen)
-FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id
-WHERE p.account_kind = 1 AND e.month < ?2 AND NOT (e.kind = 5 AND e.month >= ?1)
-GROUP BY p.account_owner, e.month ORDER BY p.account_owner, e.month)SQL";
+SELECT owner, month, SUM(amount_fen) FROM (
+  SELECT p.account_owner AS owner, e.month AS month, p.amount_fen AS amount_fen
+  FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id
+  WHERE p.account_kind = 1 AND e.month < ?2 AND NOT (e.kind = 5 AND e.month >= ?1)
+  UNION ALL
+  SELECT j.value ->> 0, e.month, j.value ->> 2 FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j
+  WHERE e.lines IS NOT NULL AND e.month < ?2)
+GROUP BY owner, month ORDER BY owner, month)SQL";
 constexpr const char* kPersonRegion =
     "SELECT person_id, CASE WHEN scheme_region <> '' THEN scheme_region ELSE hukou_region END FROM persons";
 
@@ -513,14 +577,12 @@ bool take_int(std::string_view& text, std::int64_t& value) {
   return true;
 }
 
-// True when `key` is exactly "contribution/<source_id>/<person_id>" as
-// collection::contribution_entry writes it.
-bool parse_contribution_key(std::string_view key, std::int64_t& source_id, std::int64_t& person_id) {
+// True when `key` is exactly "contribution/<source_id>" as
+// ledger::packed_contribution_key writes it.
+bool parse_contribution_key(std::string_view key, std::int64_t& source_id) {
   if (!key.starts_with(kContributionPrefix)) return false;
   key.remove_prefix(kContributionPrefix.size());
-  if (!take_int(key, source_id) || !key.starts_with('/')) return false;
-  key.remove_prefix(1);
-  return take_int(key, person_id) && key.empty();
+  return take_int(key, source_id) && key.empty();
 }
 
 // True when `key` is exactly "flexible/<person_id>/<YYYY-MM>" as
@@ -540,13 +602,8 @@ bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth
 // the entry (it is not stored); no other entry's key may begin like those.
 Result<void> check_key(const ledger::JournalEntry& entry) {
   if (entry.kind == ledger::EntryKind::contribution) {
-    std::int64_t source_id = 0;
-    std::int64_t person_id = 0;
-    if (!parse_contribution_key(entry.idempotency_key, source_id, person_id) || source_id != entry.source_id ||
-        person_id != entry.person_id) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "a contribution's key must be contribution/<declaration>/<person> of the entry");
-    }
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "contributions are booked packed, one entry per declaration (book_packed)");
   } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
     std::int64_t person_id = 0;
     YearMonth month;
@@ -620,8 +677,9 @@ SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, 
 FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id
 JOIN employers e ON e.employer_id = d.employer_id
 WHERE l.person_id = ?1 AND d.superseded = 0 AND e.region LIKE ?2 ORDER BY d.month)SQL";
-constexpr const char* kPersonalBalance =
-    "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1";
+constexpr const char* kPersonalBalance = SHEBAO_SQLITE_PERSON_LINES
+    "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1) "
+    "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
 
 class Statement {
  public:
@@ -767,16 +825,20 @@ class SqliteDatabase final : public Database {
         !made) {
       return tl::unexpected(made.error());
     }
-    int current = 0;
+    // Every migration not recorded yet, in order: a version missing below the
+    // highest applied (a migration added on another line of development) is
+    // applied too, so the numbering may have gaps.
+    std::set<int> applied_versions;
     {
       Statement query;
-      if (auto ok = query.prepare(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); !ok) {
+      if (auto ok = query.prepare(db_, "SELECT version FROM schema_migrations"); !ok) {
         return tl::unexpected(ok.error());
       }
-      if (sqlite3_step(query.get()) == SQLITE_ROW) current = static_cast<int>(query.int64(0));
+      while (sqlite3_step(query.get()) == SQLITE_ROW) applied_versions.insert(static_cast<int>(query.int64(0)));
     }
+    int current = applied_versions.empty() ? 0 : *applied_versions.rbegin();
     for (const Migration& migration : kMigrations) {
-      if (migration.version <= current) continue;
+      if (applied_versions.count(migration.version) > 0) continue;
       if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return tl::unexpected(ok.error());
       auto applied = exec(migration.sql);
       if (applied) {
@@ -793,7 +855,7 @@ class SqliteDatabase final : public Database {
         return tl::unexpected(applied.error());
       }
       if (auto ok = exec("COMMIT"); !ok) return tl::unexpected(ok.error());
-      current = migration.version;
+      current = std::max(current, migration.version);
     }
     return current;
   }
@@ -1175,27 +1237,29 @@ class SqliteDatabase final : public Database {
     return rows;
   }
 
-  Result<std::vector<StoredEntry>> entries_to_reverse(YearMonth month) override {
-    auto s = statement(kEntriesToReverse);
+  Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) override {
+    auto s = statement(kPackedToReverse);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
     q.bind(1, static_cast<std::int64_t>(month.serial()));
-    std::vector<StoredEntry> entries;
+    std::vector<StoredPackedEntry> entries;
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       const std::int64_t entry_id = q.int64(0);
       if (entries.empty() || entries.back().entry_id != entry_id) {
-        StoredEntry stored;
+        StoredPackedEntry stored;
         stored.entry_id = entry_id;
-        stored.entry.idempotency_key = q.text(1);
-        stored.entry.person_id = q.int64(2);
-        stored.entry.kind = static_cast<ledger::EntryKind>(q.int64(3));
-        stored.entry.month = YearMonth::from_serial(static_cast<int>(q.int64(4)));
-        stored.entry.source_id = q.int64(5);
+        ledger::PackedEntry& entry = stored.entry;
+        entry.month = YearMonth::from_serial(static_cast<int>(q.int64(1)));
+        entry.source_id = q.int64(2);
+        entry.idempotency_key = ledger::packed_contribution_key(entry.source_id);
+        entry.kind = ledger::EntryKind::contribution;
+        entry.employer_id = q.int64(3);
+        entry.person_id = -entry.employer_id;
+        entry.province = static_cast<int>(q.int64(4));
         entries.push_back(std::move(stored));
       }
-      entries.back().entry.postings.push_back(ledger::Posting{
-          ledger::AccountRef{static_cast<ledger::AccountKind>(q.int64(6)), q.int64(7)}, q.int64(8)});
+      entries.back().entry.lines.push_back(ledger::PackedLine{q.int64(5), q.int64(6), q.int64(7), q.int64(8)});
     }
     if (rc != SQLITE_DONE) return step_error(q, "entries to reverse");
     q.reset();
@@ -1274,7 +1338,7 @@ class SqliteDatabase final : public Database {
     std::int64_t person_id = 0;
     YearMonth month;
     const char* sql = kEntryExists;
-    if (parse_contribution_key(idempotency_key, source_id, person_id)) {
+    if (parse_contribution_key(idempotency_key, source_id)) {
       sql = kContributionExists;
     } else if (parse_flexible_key(idempotency_key, person_id, month)) {
       sql = kFlexibleExists;
@@ -1284,7 +1348,6 @@ class SqliteDatabase final : public Database {
     Statement& q = **s;
     if (sql == kContributionExists) {
       q.bind(1, source_id);
-      q.bind(2, person_id);
     } else if (sql == kFlexibleExists) {
       q.bind(1, static_cast<std::int64_t>(month.serial()));
       q.bind(2, person_id);
@@ -1359,6 +1422,20 @@ class SqliteDatabase final : public Database {
       return booked;
     }
     return run_sql("RELEASE book_many");
+  }
+
+  Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
+    for (const ledger::PackedEntry& entry : entries) {
+      if (auto ok = ledger::check_packed(entry); !ok) return ok;
+    }
+    if (auto ok = run_sql("SAVEPOINT book_packed"); !ok) return ok;
+    auto booked = insert_packed(entries);
+    if (!booked) {
+      run_sql("ROLLBACK TO book_packed");
+      run_sql("RELEASE book_packed");
+      return booked;
+    }
+    return run_sql("RELEASE book_packed");
   }
 
   Result<std::vector<PersonalYear>> personal_year_activity(int year) override {
@@ -1825,6 +1902,41 @@ class SqliteDatabase final : public Database {
     return result;
   }
 
+  // One row per packed entry, its postings as the JSON of migration 8 (storage/packed_lines.h).
+  Result<void> insert_packed(std::span<const ledger::PackedEntry> entries) {
+    auto s = statement(kInsertPacked);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    std::string& json = packed_json_;
+    for (const ledger::PackedEntry& entry : entries) {
+      json.clear();
+      append_packed_lines(json, entry);
+      if (entry.kind == ledger::EntryKind::contribution) {
+        q.bind_static(1, std::string_view(""));  // computed from source_id (migration 8)
+      } else {
+        q.bind_static(1, entry.idempotency_key);
+      }
+      q.bind(2, entry.person_id);
+      q.bind(3, static_cast<std::int64_t>(entry.kind));
+      q.bind(4, static_cast<std::int64_t>(entry.month.serial()));
+      q.bind(5, entry.source_id);
+      if (entry.corrects_entry_id) {
+        q.bind(6, *entry.corrects_entry_id);
+      } else {
+        q.bind_null(6);
+      }
+      q.bind_static(7, json);
+      const int rc = sqlite3_step(q.get());
+      if (rc == SQLITE_CONSTRAINT) {
+        q.reset();
+        return fail(ErrorCode::conflict, entry.idempotency_key, "this entry is already booked");
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "book packed entry");
+      q.reset();
+    }
+    return {};
+  }
+
   // The entries with ids after the largest in use (the caller holds the write
   // transaction), kRowsPerInsert rows per statement; then their postings.
   Result<void> insert_entries(std::span<const ledger::JournalEntry> entries) {
@@ -1954,6 +2066,7 @@ class SqliteDatabase final : public Database {
 
   sqlite3* db_;
   std::map<const char*, std::unique_ptr<Statement>> statements_;
+  std::string packed_json_;  // reused by insert_packed
   PersonIdCache person_ids_;
   std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
   std::int64_t next_cache_check_ = 1024;
@@ -1966,25 +2079,53 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
     const char* failure_sql;
   };
   const Definition definitions[] = {
+      // Packed entries (migration 8): every line (three postings) sums to zero,
+      // so the entry does.
       {"journal entries sum to zero", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || entry_id || ' sums to ' || SUM(amount_fen) FROM postings GROUP BY entry_id "
-       "HAVING SUM(amount_fen) <> 0"},
+       "HAVING SUM(amount_fen) <> 0 "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ': the postings of person ' || (j.value ->> 0) || ' sum to ' || "
+       "((j.value ->> 1) + (j.value ->> 2) + (j.value ->> 3)) FROM journal_entries e "
+       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
+       "AND (j.value ->> 1) + (j.value ->> 2) + (j.value ->> 3) <> 0"},
       {"journal entries have at least two postings", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_ENTRY_KEY("e") " || ') has ' || COUNT(p.entry_id) || ' postings' "
-       "FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id GROUP BY e.entry_id "
-       "HAVING COUNT(p.entry_id) < 2"},
+       "FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id WHERE e.lines IS NULL "
+       "GROUP BY e.entry_id HAVING COUNT(p.entry_id) < 2 "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_ENTRY_KEY("e") " || ') has ' || "
+       "SUM(((j.value ->> 1) <> 0) + ((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)) || ' postings' "
+       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
+       "GROUP BY e.entry_id HAVING SUM(((j.value ->> 1) <> 0) + ((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)) < 2"},
+      {"packed entries are well-formed",
+       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind = 1",
+       // Kind 1, or kind 8 reversing a packed entry, exactly when `lines` is set;
+       // valid JSON of the form of migration 8; its employer the negated
+       // person_id; no posting row; each person once.
+       "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind = 1 OR (e.kind = 8 AND EXISTS ("
+       "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
+       "OR (e.lines IS NOT NULL AND (NOT json_valid(e.lines) OR json_type(e.lines, '$.lines') IS NOT 'array' "
+       "OR json_type(e.lines, '$.employer') IS NOT 'integer' OR json_type(e.lines, '$.province') IS NOT 'integer' "
+       "OR (e.lines ->> '$.employer') <> -e.person_id "
+       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
+       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j WHERE json_array_length(j.value) IS NOT 4 "
+       "OR json_type(j.value, '$[0]') IS NOT 'integer' OR json_type(j.value, '$[1]') IS NOT 'integer' "
+       "OR json_type(j.value, '$[2]') IS NOT 'integer' OR json_type(j.value, '$[3]') IS NOT 'integer'))) "
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
+       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
+       "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
       {"no duplicate idempotency key", "SELECT COUNT(*) FROM journal_entries",
-       // Unique among the text keys, among the contributions' (declaration, person),
+       // Unique among the text keys, among the contributions' declarations,
        // among the flexible payments' (month, person); no text key looks like a
        // computed one; every row has the form of its kind: together, no two
        // entries have the same key.
        "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) GROUP BY idempotency_key "
        "HAVING COUNT(*) > 1 "
-       "UNION ALL SELECT 'contribution/' || source_id || '/' || person_id FROM journal_entries WHERE kind = 1 "
-       "GROUP BY source_id, person_id HAVING COUNT(*) > 1 "
+       "UNION ALL SELECT 'contribution/' || source_id FROM journal_entries WHERE kind = 1 "
+       "GROUP BY source_id HAVING COUNT(*) > 1 "
        "UNION ALL SELECT 'flexible/' || person_id || '/' || printf('%04d-%02d', month / 12, month % 12 + 1) "
        "FROM journal_entries WHERE kind = 2 "
        "GROUP BY month, person_id HAVING COUNT(*) > 1 "
@@ -2004,19 +2145,38 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "(SELECT COUNT(*) FROM journal_entries x WHERE x.corrects_entry_id = r.corrects_entry_id) > 1 OR EXISTS ("
        "SELECT 1 FROM postings a WHERE a.entry_id = r.entry_id AND NOT EXISTS (SELECT 1 FROM postings b "
        "WHERE b.entry_id = o.entry_id AND b.seq = a.seq AND b.account_kind = a.account_kind "
-       "AND b.account_owner = a.account_owner AND b.amount_fen = -a.amount_fen)))"},
+       "AND b.account_owner = a.account_owner AND b.amount_fen = -a.amount_fen)) "
+       // A packed reversal: the same employer, province and persons in the same
+       // order, every amount negated.
+       "OR (r.lines IS NOT NULL AND (o.lines IS NULL OR (r.lines ->> '$.employer') IS NOT (o.lines ->> '$.employer') "
+       "OR (r.lines ->> '$.province') IS NOT (o.lines ->> '$.province') "
+       "OR json_array_length(r.lines, '$.lines') IS NOT json_array_length(o.lines, '$.lines') "
+       "OR EXISTS (SELECT 1 FROM json_each(r.lines, '$.lines') a JOIN json_each(o.lines, '$.lines') b "
+       "ON b.key = a.key WHERE (a.value ->> 0) IS NOT (b.value ->> 0) OR (a.value ->> 1) IS NOT -(b.value ->> 1) "
+       "OR (a.value ->> 2) IS NOT -(b.value ->> 2) OR (a.value ->> 3) IS NOT -(b.value ->> 3)))))"},
+      // A declaration has at most one contribution entry (journal_contribution);
+      // its lines, each person once (checked above), are the declaration's
+      // lines: as many, and each one of them.
       {"every line of a booked declaration has exactly one contribution entry",
        "SELECT COUNT(*) FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id "
        "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)",
-       "SELECT 'declaration ' || d.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
-       "JOIN declarations d ON d.declaration_id = l.declaration_id "
-       "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id) "
-       "AND (SELECT COUNT(*) FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id "
-       "AND e.person_id = l.person_id) <> 1"},
+       "SELECT 'declaration ' || e.source_id || ' has ' || "
+       "(SELECT COUNT(*) FROM declaration_lines l WHERE l.declaration_id = e.source_id) || ' lines, its entry ' || "
+       "json_array_length(e.lines, '$.lines') FROM journal_entries e WHERE e.kind = 1 "
+       "AND (SELECT COUNT(*) FROM declaration_lines l WHERE l.declaration_id = e.source_id) "
+       "IS NOT json_array_length(e.lines, '$.lines')"},
       {"no contribution entry without its declaration line",
        "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
-       "SELECT " SHEBAO_ENTRY_KEY("e") " FROM journal_entries e WHERE e.kind = 1 AND NOT EXISTS ("
-       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = e.person_id)"},
+       "SELECT " SHEBAO_ENTRY_KEY("e") " || ' person ' || (j.value ->> 0) FROM journal_entries e "
+       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 1 AND NOT EXISTS ("
+       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = j.value ->> 0)"},
+      // The per-person reads reach a person's packed lines through the person's
+      // employers (SHEBAO_SQLITE_PERSON_LINES).
+      {"every declared person has an employment spell at the employer",
+       "SELECT COUNT(*) FROM declaration_lines",
+       "SELECT 'declaration ' || l.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
+       "JOIN declarations d ON d.declaration_id = l.declaration_id WHERE NOT EXISTS ("
+       "SELECT 1 FROM employment_spells s WHERE s.employer_id = d.employer_id AND s.person_id = l.person_id)"},
       {"employer-month dues equal the booked receivables",
        "SELECT COUNT(*) FROM employer_months",
        // Each (employer, month) of either side: the kept totals minus the booked
@@ -2027,7 +2187,11 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "-SUM(CASE WHEN e.kind IN (1, 8) THEN p.amount_fen ELSE 0 END), "
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id WHERE p.account_kind = 3 "
-       "GROUP BY p.account_owner, e.month) "
+       "GROUP BY p.account_owner, e.month "
+       // A packed entry's employer is -person_id (checked with its form above).
+       "UNION ALL SELECT -e.person_id, e.month, -SUM(j.value ->> 1), 0 "
+       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
+       "GROUP BY e.entry_id) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
@@ -2055,11 +2219,23 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.declarations, "SELECT COUNT(*) FROM declarations"},
       {&stats.declaration_lines, "SELECT COUNT(*) FROM declaration_lines"},
       {&stats.journal_entries, "SELECT COUNT(*) FROM journal_entries"},
-      {&stats.postings, "SELECT COUNT(*) FROM postings"},
+      // Packed postings (migration 8) counted one by one, as in `postings`.
+      {&stats.postings,
+       "SELECT (SELECT COUNT(*) FROM postings) + (SELECT COALESCE(SUM(((j.value ->> 1) <> 0) + "
+       "((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)), 0) FROM journal_entries e "
+       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL)"},
       {&stats.personal_account_balance_fen,
-       "SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1"},
-      {&stats.pooled_fund_balance_fen, "SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2"},
-      {&stats.receivable_balance_fen, "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3"},
+       "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1) - (SELECT "
+       "COALESCE(SUM(j.value ->> 2), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
+       "WHERE e.lines IS NOT NULL)"},
+      {&stats.pooled_fund_balance_fen,
+       "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - (SELECT "
+       "COALESCE(SUM(j.value ->> 3), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
+       "WHERE e.lines IS NOT NULL)"},
+      {&stats.receivable_balance_fen,
+       "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + (SELECT "
+       "COALESCE(SUM(j.value ->> 1), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
+       "WHERE e.lines IS NOT NULL)"},
   };
   for (const Field& field : fields) {
     auto value = scalar(field.sql);

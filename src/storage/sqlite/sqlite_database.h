@@ -7,6 +7,13 @@
 // PostgreSQL, which cannot hold them; `verify` checks the references instead).
 // Statements are prepared once and reused.
 //
+// Contributions are packed per declaration (migration 8, ledger::PackedEntry):
+// one journal_entries row of kind 1 per declaration holds its postings in the
+// JSON column `lines`, {"employer": E, "province": P, "lines": [[person_id,
+// receivable_fen, personal_fen, pooled_fen], ...]}; a correction's reversal is
+// one kind-8 row of the same form, amounts negated. Every other entry keeps
+// one `postings` row per posting.
+//
 // Thread safety: one SqliteDatabase per thread.
 #pragma once
 
@@ -15,6 +22,28 @@
 
 #include "storage/api_store.h"
 #include "storage/database.h"
+
+// A common table expression `person_lines` (entry_id, kind, month,
+// declaration_id, corrects_entry_id, receivable_fen, personal_fen, pooled_fen):
+// person ?1's lines of packed entries, contributions and their reversals. The
+// path goes through the person's employers (employment_by_person), their
+// declarations, the person's line in each (the key of declaration_lines) and the
+// declaration's packed entry (journal_contribution) and its reversal
+// (journal_by_correction): every declared person has a spell at the employer
+// (the import's check; verify checks it too).
+#define SHEBAO_SQLITE_PERSON_LINES                                                                              \
+  "WITH person_contributions AS (SELECT c.entry_id "                                                            \
+  "FROM (SELECT DISTINCT employer_id FROM employment_spells WHERE person_id = ?1) s "                           \
+  "JOIN declarations d ON d.employer_id = s.employer_id "                                                       \
+  "JOIN journal_entries c ON c.kind = 1 AND c.source_id = d.declaration_id "                                    \
+  "WHERE EXISTS (SELECT 1 FROM declaration_lines l WHERE l.declaration_id = d.declaration_id "                   \
+  "AND l.person_id = ?1)), "                                                                                    \
+  "person_entries AS (SELECT entry_id FROM person_contributions UNION ALL "                                     \
+  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id), " \
+  "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "   \
+  "j.value ->> 1 AS receivable_fen, j.value ->> 2 AS personal_fen, j.value ->> 3 AS pooled_fen "                \
+  "FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id "                                    \
+  "JOIN json_each(e.lines, '$.lines') j ON j.value ->> 0 = ?1) "
 
 namespace shebao::storage {
 
