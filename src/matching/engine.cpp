@@ -153,12 +153,26 @@ double dice(const Signature& a, const Signature& b) {
   return total == 0 ? 0.0 : 2.0 * both / total;
 }
 
-// Positions where two equal-length strings differ, at most limit + 1 counted;
-// *swap set when the only two differences are adjacent and crossed.
+// Positions where two equal-length strings differ, counted 8 bytes at a time
+// (the count may pass limit + 1: the caller only compares it with limits);
+// *adjacent_swap set when the only two differences are adjacent and crossed.
 int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   int diff = 0, first = -1;
   *adjacent_swap = false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    const std::uint64_t d = x ^ y;
+    if (d == 0) continue;
+    const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
+    if (first < 0) first = static_cast<int>(i) + __builtin_ctzll(bytes) / 8;
+    diff += __builtin_popcountll(bytes);
+    if (diff > limit) return diff;
+  }
+  for (; i < a.size(); ++i) {
     if (a[i] != b[i]) {
       if (++diff > limit) return diff;
       if (first < 0) first = static_cast<int>(i);
@@ -221,14 +235,19 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     f.value_count.assign(1, 0);
   }
   s.value_ids.resize(s.fields.size());
-  s.stride = s.fields.size();
-  if (s.date >= 0) {
-    s.date_slot = static_cast<int>(s.stride);
-    s.stride += 2;
-  }
-  if (s.id_field >= 0) {
-    s.id_slot = static_cast<int>(s.stride);
-    s.stride += 5;
+  // Row layout: value ids, term-frequency adjustments, inline values.
+  s.tf_slot = static_cast<int>(s.fields.size());
+  s.stride = 2 * s.fields.size();
+  for (auto& f : s.fields) {
+    switch (f.kind) {
+      case FieldKind::gender:
+      case FieldKind::ignored: continue;
+      case FieldKind::text: f.inline_words = 4; break;  // the 128-bit signature
+      case FieldKind::date: f.inline_words = 3; break;  // length + YYYYMMDD
+      default: f.inline_words = 7; break;               // length + up to 24 bytes
+    }
+    f.inline_slot = static_cast<int>(s.stride);
+    s.stride += f.inline_words;
   }
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
@@ -246,6 +265,8 @@ Deduplicator::~Deduplicator() = default;
 
 void Deduplicator::State::append(std::uint32_t r) {
   std::string value;
+  const std::size_t row_begin = rows.size();
+  rows.resize(row_begin + stride, 0);
   for (std::size_t fi = 0; fi < fields.size(); ++fi) {
     auto& f = fields[fi];
     const std::string_view raw = table.value(r, f.column);
@@ -265,38 +286,32 @@ void Deduplicator::State::append(std::uint32_t r) {
     }
     f.arena += value;
     f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
-    if (f.kind == FieldKind::text) f.signature.push_back(signature(value));
-    if (value.empty()) {
-      vid.push_back(0);
-      continue;
+    std::uint32_t* row = rows.data() + row_begin;
+    if (f.kind == FieldKind::text) {
+      const Signature sig = signature(value);
+      std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
+    } else if (f.inline_slot >= 0) {
+      // Length word, then the bytes; a value too long to fit is read from the arena.
+      const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
+      row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
+      if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
     }
+    if (value.empty()) continue;  // value id 0: missing
     auto [it, inserted] = value_ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
     if (inserted) f.value_count.push_back(0);
-    vid.push_back(it->second);
+    row[fi] = it->second;
     const double c = f.value_count[it->second]++;
     f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
     f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
     ++f.present;
     f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
   }
-  // Extra slots: the date (8 characters) and the ID (up to 20), zero-padded.
-  auto pack = [&](int fi, int slots) {
-    std::uint32_t buffer[5] = {0, 0, 0, 0, 0};
-    if (fi >= 0) {
-      const std::string_view v = fields[fi].get(r);
-      if (v.size() <= static_cast<std::size_t>(slots) * 4 && (slots != 2 || v.size() == 8))
-        std::memcpy(buffer, v.data(), v.size());
-    }
-    for (int k = 0; k < slots; ++k) vid.push_back(buffer[k]);
-  };
-  if (date_slot >= 0) pack(date, 2);
-  if (id_slot >= 0) pack(id_field, 5);
   keys.push_back(compute_keys(r));
 }
 
 void Deduplicator::prepare(const ProgressFn& progress) {
   State& s = *state_;
-  s.vid.reserve(static_cast<std::size_t>(s.n) * s.stride);
+  s.rows.reserve(static_cast<std::size_t>(s.n) * s.stride);
   s.keys.reserve(s.n);
   for (std::uint32_t r = 0; r < s.n; ++r) {
     s.append(r);
@@ -366,7 +381,13 @@ void Deduplicator::block() {
   std::sort(entries.begin(), entries.end());
   s.block_start.clear();
   s.block_members.clear();
+  s.block_slot.clear();
+  s.key_mask.assign(s.n, 0);
   std::vector<std::uint32_t> per_record(s.n + 1, 0);
+  auto slot_of = [&](const std::pair<std::uint64_t, std::uint32_t>& e) {
+    const auto& k = s.keys[e.second];
+    return static_cast<int>(std::find(k.begin(), k.end(), e.first) - k.begin());
+  };
   std::size_t i = 0;
   while (i < entries.size()) {
     std::size_t j = i;
@@ -379,9 +400,11 @@ void Deduplicator::block() {
       ++s.stats.oversized_blocks;
     } else if (distinct >= 2) {
       s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+      s.block_slot.push_back(static_cast<std::uint8_t>(slot_of(entries[i])));
       for (std::size_t x = i; x < j; ++x) {
         if (x > i && entries[x].second == entries[x - 1].second) continue;
         s.block_members.push_back(entries[x].second);
+        s.key_mask[entries[x].second] |= static_cast<std::uint16_t>(1u << slot_of(entries[x]));
         ++per_record[entries[x].second + 1];
       }
     }
@@ -474,38 +497,33 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
   return 0;
 }
 
-int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
-  const std::size_t fi = static_cast<std::size_t>(&f - fields.data());
-  const std::uint32_t* ra = vid.data() + a * stride;
-  const std::uint32_t* rb = vid.data() + b * stride;
-  const std::uint32_t va = ra[fi], vb = rb[fi];
-  if (va == 0 || vb == 0) return 0;
-  if (va == vb) return 1;
-  if (f.kind == FieldKind::text) {
-    const double d = dice(f.signature[a], f.signature[b]);
-    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
-  }
-  // Short dates and IDs are kept in the record's row: no trip to the arena.
-  const int slot = static_cast<int>(fi) == date ? date_slot : f.kind == FieldKind::id ? id_slot : -1;
-  const int slot_bytes = static_cast<int>(fi) == date ? 8 : 20;
-  if (slot >= 0 && (static_cast<int>(fi) == date || static_cast<int>(fi) == id_field)) {
-    const char* pa = reinterpret_cast<const char*>(ra + slot);
-    const char* pb = reinterpret_cast<const char*>(rb + slot);
-    if (pa[0] != 0 && pb[0] != 0) {
-      return field_level_values(f.kind, std::string_view(pa, strnlen(pa, slot_bytes)),
-                                std::string_view(pb, strnlen(pb, slot_bytes)));
-    }
-  }
-  return field_level_values(f.kind, f.get(a), f.get(b));
+std::string_view Deduplicator::State::value(int fi, const Rec& r) const {
+  const Field& f = fields[fi];
+  if (f.inline_slot >= 0 && f.kind != FieldKind::text && r.row[f.inline_slot] != kLongValue)
+    return {reinterpret_cast<const char*>(r.row + f.inline_slot + 1), r.row[f.inline_slot]};
+  return f.get(r.index);
 }
 
-void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out) const {
-  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(fields[order[k]], a, b);
+int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
+  const std::uint32_t va = a.row[fi], vb = b.row[fi];
+  if (va == 0 || vb == 0) return 0;
+  if (va == vb) return 1;
+  const Field& f = fields[fi];
+  if (f.kind == FieldKind::text) {
+    Signature x, y;
+    std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);
+    std::memcpy(y.bits, b.row + f.inline_slot, sizeof y.bits);
+    const double d = dice(x, y);
+    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
+  }
+  return field_level_values(f.kind, value(fi, a), value(fi, b));
+}
+
+void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) const {
+  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
-    const Field& g = fields[given];
-    const Field& sn = fields[surname];
-    const std::string_view ga = g.get(a), sa = sn.get(a), gb = g.get(b), sb = sn.get(b);
+    const std::string_view ga = value(given, a), sa = value(surname, a), gb = value(given, b), sb = value(surname, b);
     if (!ga.empty() && !sa.empty() && !gb.empty() && !sb.empty()) {
       const int l1 = ga == sb ? 1 : field_level_values(FieldKind::given_name, ga, sb);
       const int l2 = sa == gb ? 1 : field_level_values(FieldKind::surname, sa, gb);
@@ -517,24 +535,28 @@ void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out
   }
 }
 
-int Deduplicator::State::other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const {
-  int l = field_level(fields[fi], a, b);
+int Deduplicator::State::other_level(int fi, const Rec& a, const Rec& b, const int* out) const {
+  int l = field_level(fi, a, b);
   // The birth-date part of two IDs is the date of birth again: when both
   // records give a date, that agreement is counted there, not twice.
   if (l == 3 && fields[fi].kind == FieldKind::id && date >= 0 && out[date] != 0) l = 4;
   return l;
 }
 
-void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
+void Deduplicator::State::levels_of(const Rec& a, const Rec& b, int* out) const {
   for (std::size_t k = 0; k < first_name_position; ++k) out[order[k]] = other_level(order[k], a, b, out);
   name_levels(a, b, out);
 }
 
-double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
-  if (!tf.empty()) return tf[fi][vid[a * stride + fi]];
+double Deduplicator::State::tf_adjust(std::size_t fi, const Rec& a) const {
+  if (tf_in_rows) {
+    float t;
+    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
+    return t;
+  }
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
-  const double p = static_cast<double>(f.value_count[vid[a * stride + fi]]) / std::max<std::uint64_t>(1, f.present);
+  const double p = static_cast<double>(f.value_count[a.row[fi]]) / std::max<std::uint64_t>(1, f.present);
   if (f.mean_frequency <= 0 || p <= 0) return 0;
   // log2(mean / p), bounded: a rare value counts more, a common one less.
   return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);
@@ -546,12 +568,12 @@ double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, co
     const int l = lv[fi];
     if (l == 0) continue;
     w += weight[fi][l];
-    if (l == 1) w += tf_adjust(fi, a);
+    if (l == 1) w += tf_adjust(fi, rec(a));
   }
   return w;
 }
 
-void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
+void Deduplicator::State::bounds_for(const Rec& a, double* bound) const {
   bound[order.size()] = 0;
   for (std::size_t k = order.size(); k-- > 0;) {
     const int fi = order[k];
@@ -559,7 +581,7 @@ void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
   }
 }
 
-bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv,
+bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, double& w, int* lv,
                                 const double* rest_max) const {
   w = 0;
   for (std::size_t k = 0; k < first_name_position; ++k) {
@@ -729,7 +751,12 @@ void Deduplicator::estimate() {
       tf[fi][v] = static_cast<float>(std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0));
     }
   }
-  s.tf = std::move(tf);
+  // Into every row, so that a comparison reads no table but the rows.
+  for (std::size_t r = 0; r < s.n; ++r) {
+    std::uint32_t* row = s.rows.data() + r * s.stride;
+    for (std::size_t fi = 0; fi < nf; ++fi) std::memcpy(row + s.tf_slot + fi, &tf[fi][row[fi]], sizeof(float));
+  }
+  s.tf_in_rows = true;
 }
 
 void Deduplicator::State::apply_model() {
@@ -786,37 +813,59 @@ void Deduplicator::score(const ProgressFn& progress) {
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
   std::atomic<std::uint64_t> done{0};
-  constexpr std::uint32_t kChunk = 1024;
-  // Records are visited grouped by their date-of-birth key: records visited one
-  // after the other then share most of their candidates, which stay in cache.
-  // The order does not change the result (each pair is compared once, from its
-  // smaller record).
-  std::vector<std::uint32_t> visit(s.n);
-  std::iota(visit.begin(), visit.end(), 0u);
-  std::sort(visit.begin(), visit.end(), [&](std::uint32_t x, std::uint32_t y) {
-    return s.keys[x][1] != s.keys[y][1] ? s.keys[x][1] < s.keys[y][1] : x < y;
-  });
+  // Block by block: the members' rows are first copied next to each other,
+  // so that the pairs of a block are compared in cache. A pair that shares
+  // several blocks is compared only in the block of its first shared key slot
+  // (blocks of oversized keys do not count), so each candidate pair is
+  // compared once, as the smaller record against the larger.
+  const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
+  constexpr std::uint32_t kChunk = 256;
+  const std::size_t bound_size = s.order.size() + 1;
   auto work = [&](int t) {
-    std::vector<std::uint32_t> stamp(s.n, 0);
+    std::vector<std::uint32_t> rows;          // members' rows
+    std::vector<std::uint64_t> member_keys;   // members' compared keys of slots before the block's
+    std::vector<double> bounds;               // members' weight bounds
     int lv[kMaxFields];
-    double bound[kMaxFields + 1];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
-      if (begin >= s.n) break;
-      const std::uint32_t end = std::min(s.n, begin + kChunk);
-      for (std::uint32_t v = begin; v < end; ++v) {
-        const std::uint32_t i = visit[v];
-        s.bounds_for(i, bound);
-        s.for_candidates(i, stamp, [&](std::uint32_t j) {
-          ++compared[t];
-          double w = 0;
-          if (s.weigh(i, j, min_weight, w, lv, bound))
-            kept[t].push_back({i, j, static_cast<float>(w),
-                               static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
-        });
+      if (begin >= blocks) break;
+      const std::uint32_t end = std::min(blocks, begin + kChunk);
+      for (std::uint32_t b = begin; b < end; ++b) {
+        const std::uint32_t* members = s.block_members.data() + s.block_start[b];
+        const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
+        const int slot = s.block_slot[b];
+        rows.resize(static_cast<std::size_t>(m) * s.stride);
+        member_keys.resize(static_cast<std::size_t>(m) * State::kKeys);
+        bounds.resize(static_cast<std::size_t>(m) * bound_size);
+        for (std::uint32_t x = 0; x < m; ++x) {
+          const std::uint32_t r = members[x];
+          std::memcpy(rows.data() + x * s.stride, s.rows.data() + static_cast<std::size_t>(r) * s.stride,
+                      s.stride * sizeof(std::uint32_t));
+          for (int k = 0; k < slot; ++k)
+            member_keys[x * State::kKeys + k] = s.key_mask[r] >> k & 1 ? s.keys[r][k] : 0;
+          s.bounds_for(State::Rec{rows.data() + x * s.stride, r}, bounds.data() + x * bound_size);
+        }
+        // Members are sorted by record: x < y is the smaller record first.
+        for (std::uint32_t x = 0; x + 1 < m; ++x) {
+          const State::Rec a{rows.data() + x * s.stride, members[x]};
+          const std::uint64_t* ka = member_keys.data() + x * State::kKeys;
+          const double* bound = bounds.data() + x * bound_size;
+          for (std::uint32_t y = x + 1; y < m; ++y) {
+            const std::uint64_t* kb = member_keys.data() + y * State::kKeys;
+            bool earlier = false;
+            for (int k = 0; k < slot && !earlier; ++k) earlier = ka[k] != 0 && ka[k] == kb[k];
+            if (earlier) continue;
+            ++compared[t];
+            const State::Rec bb{rows.data() + y * s.stride, members[y]};
+            double w = 0;
+            if (s.weigh(a, bb, min_weight, w, lv, bound))
+              kept[t].push_back({a.index, bb.index, static_cast<float>(w),
+                                 static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+          }
+        }
       }
       const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
-      if (t == 0 && progress) progress(d, s.n);
+      if (t == 0 && progress) progress(d, blocks);
     }
   };
   std::vector<std::thread> pool;
@@ -834,7 +883,7 @@ void Deduplicator::score(const ProgressFn& progress) {
     return x.b < y.b;
   });
   s.stats.kept_pairs = s.kept.size();
-  if (progress) progress(s.n, s.n);
+  if (progress) progress(blocks, blocks);
 }
 
 void Deduplicator::cluster() {
