@@ -263,61 +263,138 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
 
 Deduplicator::~Deduplicator() = default;
 
-void Deduplicator::State::append(std::uint32_t r) {
+std::string Deduplicator::State::normalize_value(int fi, std::string_view raw, ChineseText& text) const {
   std::string value;
+  switch (fields[fi].kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: return name_key(raw, text);
+    case FieldKind::date: return normalize_date(raw);
+    case FieldKind::id: return normalize_id(raw);
+    case FieldKind::phone:
+      for (char c : raw)
+        if (c >= '0' && c <= '9') value.push_back(c);
+      return value;
+    default: return has_han(raw) ? fold_text(text.simplified(raw)) : fold_text(raw);
+  }
+}
+
+void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32_t* row) const {
+  const Field& f = fields[fi];
+  if (f.kind == FieldKind::text) {
+    const Signature sig = signature(value);
+    std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
+  } else if (f.inline_slot >= 0) {
+    // Length word, then the bytes; a value too long to fit is read from the arena.
+    const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
+    row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
+    if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
+  }
+}
+
+void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* row) {
+  Field& f = fields[fi];
+  f.arena += value;
+  f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
+  if (value.empty()) return;  // value id 0: missing
+  auto [it, inserted] =
+      value_ids[fi].try_emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size()));
+  if (inserted) f.value_count.push_back(0);
+  row[fi] = it->second;
+  const double c = f.value_count[it->second]++;
+  f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
+  f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
+  ++f.present;
+  f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+}
+
+void Deduplicator::State::append(std::uint32_t r) {
   const std::size_t row_begin = rows.size();
   rows.resize(row_begin + stride, 0);
   for (std::size_t fi = 0; fi < fields.size(); ++fi) {
-    auto& f = fields[fi];
-    const std::string_view raw = table.value(r, f.column);
-    switch (f.kind) {
-      case FieldKind::given_name:
-      case FieldKind::surname:
-      case FieldKind::full_name: value = name_key(raw, *chinese); break;
-      case FieldKind::date: value = normalize_date(raw); break;
-      case FieldKind::id: value = normalize_id(raw); break;
-      case FieldKind::phone: {
-        value.clear();
-        for (char c : raw)
-          if (c >= '0' && c <= '9') value.push_back(c);
-        break;
-      }
-      default: value = has_han(raw) ? fold_text(chinese->simplified(raw)) : fold_text(raw); break;
-    }
-    f.arena += value;
-    f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
-    std::uint32_t* row = rows.data() + row_begin;
-    if (f.kind == FieldKind::text) {
-      const Signature sig = signature(value);
-      std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
-    } else if (f.inline_slot >= 0) {
-      // Length word, then the bytes; a value too long to fit is read from the arena.
-      const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
-      row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
-      if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
-    }
-    if (value.empty()) continue;  // value id 0: missing
-    auto [it, inserted] = value_ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
-    if (inserted) f.value_count.push_back(0);
-    row[fi] = it->second;
-    const double c = f.value_count[it->second]++;
-    f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
-    f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
-    ++f.present;
-    f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+    const std::string value = normalize_value(static_cast<int>(fi), table.value(r, fields[fi].column), *chinese);
+    set_inline(static_cast<int>(fi), value, rows.data() + row_begin);
+    intern(static_cast<int>(fi), value, rows.data() + row_begin);
   }
   keys.push_back(compute_keys(r));
 }
 
+namespace {
+// Runs fn(t) for t in [0, threads), each on its own thread (0 on the calling one).
+template <class Fn>
+void run_threads(int threads, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(fn, t);
+  fn(0);
+  for (auto& th : pool) th.join();
+}
+}  // namespace
+
 void Deduplicator::prepare(const ProgressFn& progress) {
   State& s = *state_;
-  s.rows.reserve(static_cast<std::size_t>(s.n) * s.stride);
-  s.keys.reserve(s.n);
-  for (std::uint32_t r = 0; r < s.n; ++r) {
-    s.append(r);
-    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
-  }
-  for (auto& ids : s.value_ids) std::unordered_map<std::string, std::uint32_t>().swap(ids);
+  const int threads = std::max(1, std::min<int>(s.settings.threads, static_cast<int>(s.n / 1024) + 1));
+  const std::size_t nf = s.fields.size();
+  s.rows.assign(static_cast<std::size_t>(s.n) * s.stride, 0);
+  // 1. Normalise, in parallel over ranges of rows (one ICU object per
+  //    thread): the values go to a per-range arena, short ones inline.
+  struct Range {
+    std::vector<std::string> arena;                // by field
+    std::vector<std::vector<std::uint32_t>> ends;  // by field
+  };
+  std::vector<Range> ranges(threads);
+  std::atomic<std::uint64_t> done{0};
+  auto range_begin = [&](int t) {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(s.n) * t / threads);
+  };
+  run_threads(threads, [&](int t) {
+    std::unique_ptr<ChineseText> own = t == 0 ? nullptr : std::make_unique<ChineseText>();
+    ChineseText& text = t == 0 ? *s.chinese : *own;
+    Range& range = ranges[t];
+    range.arena.resize(nf);
+    range.ends.resize(nf);
+    const std::uint32_t lo = range_begin(t), hi = range_begin(t + 1);
+    for (std::uint32_t r = lo; r < hi; ++r) {
+      std::uint32_t* row = s.rows.data() + static_cast<std::size_t>(r) * s.stride;
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int f = static_cast<int>(fi);
+        const std::string value = s.normalize_value(f, s.table.value(r, s.fields[fi].column), text);
+        s.set_inline(f, value, row);
+        range.arena[fi] += value;
+        range.ends[fi].push_back(static_cast<std::uint32_t>(range.arena[fi].size()));
+      }
+      if (((r - lo) & 0x3FFF) == 0x3FFF) {
+        const std::uint64_t d = done.fetch_add(0x4000) + 0x4000;
+        if (t == 0 && progress) progress(d, s.n);
+      }
+    }
+  });
+  // 2. Value ids and counts in row order (as append() gives them), one field per thread.
+  std::atomic<std::size_t> next_field{0};
+  run_threads(std::min<int>(threads, static_cast<int>(nf)), [&](int) {
+    for (std::size_t fi; (fi = next_field.fetch_add(1)) < nf;) {
+      std::size_t bytes = 0;
+      for (const Range& range : ranges) bytes += range.arena[fi].size();
+      s.fields[fi].arena.reserve(bytes);
+      s.fields[fi].begin.reserve(s.n + 1);
+      for (int t = 0; t < threads; ++t) {
+        const std::string_view arena = ranges[t].arena[fi];
+        std::uint32_t start = 0, r = range_begin(t);
+        for (std::uint32_t end : ranges[t].ends[fi]) {
+          s.intern(static_cast<int>(fi), arena.substr(start, end - start),
+                   s.rows.data() + static_cast<std::size_t>(r++) * s.stride);
+          start = end;
+        }
+      }
+      std::unordered_map<std::string, std::uint32_t>().swap(s.value_ids[fi]);
+    }
+  });
+  std::vector<Range>().swap(ranges);
+  // 3. Blocking keys, in parallel.
+  s.keys.resize(s.n);
+  run_threads(threads, [&](int t) {
+    for (std::uint32_t r = range_begin(t); r < range_begin(t + 1); ++r) s.keys[r] = s.compute_keys(r);
+  });
+  if (progress) progress(s.n, s.n);
 }
 
 std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r) const {

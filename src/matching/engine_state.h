@@ -50,6 +50,10 @@ struct Deduplicator::State {
   int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
   // Normalises row r of the table (r = records so far) and appends it.
   void append(std::uint32_t r);
+  // The steps of append(), also run by prepare() on many rows at once.
+  std::string normalize_value(int fi, std::string_view raw, ChineseText& text) const;
+  void set_inline(int fi, std::string_view value, std::uint32_t* row) const;
+  void intern(int fi, std::string_view value, std::uint32_t* row);  // arena, value id, counts
   std::array<std::uint64_t, 10> compute_keys(std::uint32_t r) const;
   // Weights, prior and bounds from `model`.
   void apply_model();
