@@ -146,10 +146,17 @@ Signature signature(std::string_view text) {
   }
   return s;
 }
+// Set bits of x, without the library call the generic x86-64 target makes of
+// __builtin_popcountll.
+int popcount(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
 double dice(const Signature& a, const Signature& b) {
-  const int both = __builtin_popcountll(a.bits[0] & b.bits[0]) + __builtin_popcountll(a.bits[1] & b.bits[1]);
-  const int total = __builtin_popcountll(a.bits[0]) + __builtin_popcountll(a.bits[1]) +
-                    __builtin_popcountll(b.bits[0]) + __builtin_popcountll(b.bits[1]);
+  const int both = popcount(a.bits[0] & b.bits[0]) + popcount(a.bits[1] & b.bits[1]);
+  const int total = popcount(a.bits[0]) + popcount(a.bits[1]) + popcount(b.bits[0]) + popcount(b.bits[1]);
   return total == 0 ? 0.0 : 2.0 * both / total;
 }
 
@@ -169,7 +176,7 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
     if (d == 0) continue;
     const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
     if (first < 0) first = static_cast<int>(i) + __builtin_ctzll(bytes) / 8;
-    diff += __builtin_popcountll(bytes);
+    diff += static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
     if (diff > limit) return diff;
   }
   for (; i < a.size(); ++i) {
@@ -272,6 +279,7 @@ std::string Deduplicator::State::normalize_value(int fi, std::string_view raw, C
     case FieldKind::date: return normalize_date(raw);
     case FieldKind::id: return normalize_id(raw);
     case FieldKind::phone:
+      value.reserve(raw.size());
       for (char c : raw)
         if (c >= '0' && c <= '9') value.push_back(c);
       return value;
@@ -297,9 +305,11 @@ void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* 
   f.arena += value;
   f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
   if (value.empty()) return;  // value id 0: missing
-  auto [it, inserted] =
-      value_ids[fi].try_emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size()));
-  if (inserted) f.value_count.push_back(0);
+  auto it = value_ids[fi].find(value);
+  if (it == value_ids[fi].end()) {
+    it = value_ids[fi].emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size())).first;
+    f.value_count.push_back(0);
+  }
   row[fi] = it->second;
   const double c = f.value_count[it->second]++;
   f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
@@ -385,7 +395,7 @@ void Deduplicator::prepare(const ProgressFn& progress) {
           start = end;
         }
       }
-      std::unordered_map<std::string, std::uint32_t>().swap(s.value_ids[fi]);
+      State::ValueIds().swap(s.value_ids[fi]);
     }
   });
   std::vector<Range>().swap(ranges);
@@ -449,22 +459,21 @@ std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r)
 
 void Deduplicator::block() {
   State& s = *state_;
-  // (key, record) for every key, sorted; runs of one key are blocks.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+  // (key, record << 4 | key slot) for every key, sorted; runs of one key are
+  // blocks, their members in record order.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
   entries.reserve(static_cast<std::size_t>(s.n) * 4);
   for (std::uint32_t r = 0; r < s.n; ++r)
-    for (std::uint64_t k : s.keys[r])
-      if (k != 0) entries.emplace_back(k, r);
+    for (int slot = 0; slot < State::kKeys; ++slot)
+      if (s.keys[r][slot] != 0) entries.emplace_back(s.keys[r][slot], std::uint64_t{r} << 4 | slot);
   std::sort(entries.begin(), entries.end());
   s.block_start.clear();
   s.block_members.clear();
   s.block_slot.clear();
   s.key_mask.assign(s.n, 0);
   std::vector<std::uint32_t> per_record(s.n + 1, 0);
-  auto slot_of = [&](const std::pair<std::uint64_t, std::uint32_t>& e) {
-    const auto& k = s.keys[e.second];
-    return static_cast<int>(std::find(k.begin(), k.end(), e.first) - k.begin());
-  };
+  auto record_of = [&](std::size_t x) { return static_cast<std::uint32_t>(entries[x].second >> 4); };
+  auto slot_of = [&](std::size_t x) { return static_cast<int>(entries[x].second & 15); };
   std::size_t i = 0;
   while (i < entries.size()) {
     std::size_t j = i;
@@ -472,24 +481,24 @@ void Deduplicator::block() {
     // collapse a record listed twice under one key (two slots with equal text)
     std::size_t distinct = 0;
     for (std::size_t x = i; x < j; ++x)
-      if (x == i || entries[x].second != entries[x - 1].second) ++distinct;
+      if (x == i || record_of(x) != record_of(x - 1)) ++distinct;
     if (distinct > s.settings.max_block_size) {
       ++s.stats.oversized_blocks;
     } else if (distinct >= 2) {
       s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
-      s.block_slot.push_back(static_cast<std::uint8_t>(slot_of(entries[i])));
+      s.block_slot.push_back(static_cast<std::uint8_t>(slot_of(i)));
       for (std::size_t x = i; x < j; ++x) {
-        if (x > i && entries[x].second == entries[x - 1].second) continue;
-        s.block_members.push_back(entries[x].second);
-        s.key_mask[entries[x].second] |= static_cast<std::uint16_t>(1u << slot_of(entries[x]));
-        ++per_record[entries[x].second + 1];
+        s.key_mask[record_of(x)] |= static_cast<std::uint16_t>(1u << slot_of(x));
+        if (x > i && record_of(x) == record_of(x - 1)) continue;
+        s.block_members.push_back(record_of(x));
+        ++per_record[record_of(x) + 1];
       }
     }
     i = j;
   }
   s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
   s.stats.blocks = s.block_start.size() - 1;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(entries);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(entries);
   for (std::uint32_t r = 0; r < s.n; ++r) per_record[r + 1] += per_record[r];
   s.record_block_start = per_record;
   s.record_blocks.assign(per_record[s.n], 0);
@@ -572,13 +581,6 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
     case FieldKind::ignored: return 0;
   }
   return 0;
-}
-
-std::string_view Deduplicator::State::value(int fi, const Rec& r) const {
-  const Field& f = fields[fi];
-  if (f.inline_slot >= 0 && f.kind != FieldKind::text && r.row[f.inline_slot] != kLongValue)
-    return {reinterpret_cast<const char*>(r.row + f.inline_slot + 1), r.row[f.inline_slot]};
-  return f.get(r.index);
 }
 
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
@@ -699,10 +701,10 @@ void Deduplicator::estimate() {
     for (std::size_t fi = 0; fi < nf; ++fi) p |= static_cast<std::uint64_t>(lv[fi]) << (4 * fi);
     return p;
   };
-  // u from random pairs (deterministic generator).
-  std::vector<std::array<double, kMaxLevels>> u_random(nf);
-  for (auto& a : u_random) a.fill(1.0);  // Laplace
-  int lv[kMaxFields];
+  const int threads = std::max(1, s.settings.threads);
+  // u from random pairs (deterministic generator), compared in parallel; the
+  // counts are summed, so the result does not depend on the threads.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> random_pairs;
   if (s.n >= 2) {
     std::uint64_t x = 0x2545F4914F6CDD1DULL;
     auto next = [&x] {
@@ -712,13 +714,11 @@ void Deduplicator::estimate() {
       return x;
     };
     const std::uint64_t samples = std::min<std::uint64_t>(200'000, static_cast<std::uint64_t>(s.n) * (s.n - 1) / 2);
+    random_pairs.reserve(samples);
     for (std::uint64_t t = 0; t < samples; ++t) {
       const std::uint32_t a = static_cast<std::uint32_t>(next() % s.n);
       const std::uint32_t b = static_cast<std::uint32_t>(next() % s.n);
-      if (a == b) continue;
-      s.levels_of(a, b, lv);
-      for (std::size_t fi = 0; fi < nf; ++fi)
-        if (lv[fi] != 0) u_random[fi][lv[fi]] += 1;
+      if (a != b) random_pairs.emplace_back(a, b);
     }
   }
   // Comparison vectors of sampled candidate pairs.
@@ -729,16 +729,49 @@ void Deduplicator::estimate() {
   }
   const std::uint64_t stride =
       std::max<std::uint64_t>(1, total_candidates_estimate / std::max<std::size_t>(1, s.settings.em_sample_pairs));
+  struct Counts {
+    std::vector<std::array<double, kMaxLevels>> u;
+    std::unordered_map<std::uint64_t, std::uint64_t> patterns;
+    std::uint64_t pairs = 0;
+  };
+  std::vector<Counts> counts(threads);
+  std::atomic<std::size_t> next_pair{0};
+  std::atomic<std::uint32_t> next_record{0};
+  run_threads(threads, [&](int t) {
+    Counts& c = counts[t];
+    c.u.assign(nf, {});
+    int lv[kMaxFields];
+    constexpr std::size_t kPairChunk = 4096;
+    for (std::size_t begin; (begin = next_pair.fetch_add(kPairChunk)) < random_pairs.size();) {
+      for (std::size_t p = begin; p < std::min(random_pairs.size(), begin + kPairChunk); ++p) {
+        s.levels_of(random_pairs[p].first, random_pairs[p].second, lv);
+        for (std::size_t fi = 0; fi < nf; ++fi)
+          if (lv[fi] != 0) c.u[fi][lv[fi]] += 1;
+      }
+    }
+    std::vector<std::uint32_t> stamp(s.n, 0);
+    constexpr std::uint32_t kRecordChunk = 1024;
+    for (std::uint32_t begin; (begin = next_record.fetch_add(kRecordChunk)) < s.n;) {
+      for (std::uint32_t i = begin; i < std::min(s.n, begin + kRecordChunk); ++i) {
+        if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
+        s.for_candidates(i, stamp, [&](std::uint32_t j) {
+          s.levels_of(i, j, lv);
+          ++c.patterns[pack(lv)];
+          ++c.pairs;
+        });
+      }
+    }
+  });
+  std::vector<std::array<double, kMaxLevels>> u_random(nf);
+  for (auto& a : u_random) a.fill(1.0);  // Laplace
   std::unordered_map<std::uint64_t, std::uint64_t> patterns;
-  std::vector<std::uint32_t> stamp(s.n, 0);
-  for (std::uint32_t i = 0; i < s.n; ++i) {
-    if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
-    s.for_candidates(i, stamp, [&](std::uint32_t j) {
-      s.levels_of(i, j, lv);
-      ++patterns[pack(lv)];
-      ++s.stats.em_pairs;
-    });
+  for (const Counts& c : counts) {
+    for (std::size_t fi = 0; fi < nf; ++fi)
+      for (int l = 0; l < kMaxLevels; ++l) u_random[fi][l] += c.u[fi][l];
+    for (const auto& [p, k] : c.patterns) patterns[p] += k;
+    s.stats.em_pairs += c.pairs;
   }
+  std::vector<Counts>().swap(counts);
   // EM.
   struct Pattern {
     std::array<std::uint8_t, kMaxFields> level;
@@ -902,6 +935,7 @@ void Deduplicator::score(const ProgressFn& progress) {
     std::vector<std::uint32_t> rows;          // members' rows
     std::vector<std::uint64_t> member_keys;   // members' compared keys of slots before the block's
     std::vector<double> bounds;               // members' weight bounds
+    std::vector<char> ready;                  // members copied and bounded
     int lv[kMaxFields];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
@@ -911,20 +945,31 @@ void Deduplicator::score(const ProgressFn& progress) {
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];
-        rows.resize(static_cast<std::size_t>(m) * s.stride);
+        // A member's row is copied (and its bounds computed) when it first
+        // takes part in a pair compared here; small blocks read the rows in place.
+        const bool copy = m > 4;
+        if (copy) rows.resize(static_cast<std::size_t>(m) * s.stride);
         member_keys.resize(static_cast<std::size_t>(m) * State::kKeys);
         bounds.resize(static_cast<std::size_t>(m) * bound_size);
+        ready.assign(m, 0);
         for (std::uint32_t x = 0; x < m; ++x) {
           const std::uint32_t r = members[x];
-          std::memcpy(rows.data() + x * s.stride, s.rows.data() + static_cast<std::size_t>(r) * s.stride,
-                      s.stride * sizeof(std::uint32_t));
           for (int k = 0; k < slot; ++k)
             member_keys[x * State::kKeys + k] = s.key_mask[r] >> k & 1 ? s.keys[r][k] : 0;
-          s.bounds_for(State::Rec{rows.data() + x * s.stride, r}, bounds.data() + x * bound_size);
         }
+        auto member = [&](std::uint32_t x) {
+          const std::uint32_t r = members[x];
+          std::uint32_t* row = copy ? rows.data() + x * s.stride : nullptr;
+          const State::Rec rec = copy ? State::Rec{row, r} : s.rec(r);
+          if (!ready[x]) {
+            ready[x] = 1;
+            if (copy) std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
+            s.bounds_for(rec, bounds.data() + x * bound_size);
+          }
+          return rec;
+        };
         // Members are sorted by record: x < y is the smaller record first.
         for (std::uint32_t x = 0; x + 1 < m; ++x) {
-          const State::Rec a{rows.data() + x * s.stride, members[x]};
           const std::uint64_t* ka = member_keys.data() + x * State::kKeys;
           const double* bound = bounds.data() + x * bound_size;
           for (std::uint32_t y = x + 1; y < m; ++y) {
@@ -933,7 +978,7 @@ void Deduplicator::score(const ProgressFn& progress) {
             for (int k = 0; k < slot && !earlier; ++k) earlier = ka[k] != 0 && ka[k] == kb[k];
             if (earlier) continue;
             ++compared[t];
-            const State::Rec bb{rows.data() + y * s.stride, members[y]};
+            const State::Rec a = member(x), bb = member(y);
             double w = 0;
             if (s.weigh(a, bb, min_weight, w, lv, bound))
               kept[t].push_back({a.index, bb.index, static_cast<float>(w),
@@ -945,10 +990,7 @@ void Deduplicator::score(const ProgressFn& progress) {
       if (t == 0 && progress) progress(d, blocks);
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_threads(threads, work);
   s.kept.clear();
   for (int t = 0; t < threads; ++t) {
     s.stats.comparisons += compared[t];

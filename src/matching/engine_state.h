@@ -46,7 +46,13 @@ struct Deduplicator::State {
   const Table& table;
   Settings settings;
   std::unique_ptr<ChineseText> chinese = std::make_unique<ChineseText>();
-  std::vector<std::unordered_map<std::string, std::uint32_t>> value_ids;  // by field
+  // Hash of strings that also looks up string_views (no copy to find a value).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  using ValueIds = std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>>;
+  std::vector<ValueIds> value_ids;  // by field
   int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
   // Normalises row r of the table (r = records so far) and appends it.
   void append(std::uint32_t r);
@@ -83,7 +89,12 @@ struct Deduplicator::State {
   };
   Rec rec(std::uint32_t r) const { return {rows.data() + static_cast<std::size_t>(r) * stride, r}; }
   // The normalised value of field fi, from the row when it is held inline.
-  std::string_view value(int fi, const Rec& r) const;
+  std::string_view value(int fi, const Rec& r) const {
+    const Field& f = fields[fi];
+    if (f.inline_slot >= 0 && f.kind != FieldKind::text && r.row[f.inline_slot] != kLongValue)
+      return {reinterpret_cast<const char*>(r.row + f.inline_slot + 1), r.row[f.inline_slot]};
+    return f.get(r.index);
+  }
 
   void levels_of(std::uint32_t a, std::uint32_t b, int* out) const { levels_of(rec(a), rec(b), out); }
   void levels_of(const Rec& a, const Rec& b, int* out) const;
