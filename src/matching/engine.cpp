@@ -583,11 +583,34 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
   return 0;
 }
 
+std::uint32_t Deduplicator::State::next_generation() {
+  static std::atomic<std::uint32_t> last{0};
+  return ++last;
+}
+
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
   const std::uint32_t va = a.row[fi], vb = b.row[fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   const Field& f = fields[fi];
+  if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name) {
+    // The level of two names depends on the two values only: Jaro-Winkler runs
+    // once per pair of distinct values met recently (a per-thread cache of
+    // value-id pairs; common names meet many times).
+    struct Entry {
+      std::uint32_t generation = 0;  // 0: empty (generations start at 1)
+      std::uint16_t field = 0, level = 0;
+      std::uint32_t a = 0, b = 0;
+    };
+    constexpr std::uint32_t kBits = 13;
+    thread_local std::vector<Entry> cache(std::size_t{1} << kBits);
+    const std::uint32_t h = (va * 0x9E3779B1u) ^ (vb * 0x85EBCA77u) ^ (static_cast<std::uint32_t>(fi) * 0xC2B2AE3Du);
+    Entry& e = cache[h >> (32 - kBits)];
+    if (e.generation == generation && e.field == fi && e.a == va && e.b == vb) return e.level;
+    const int level = field_level_values(f.kind, value(fi, a), value(fi, b));
+    e = {generation, static_cast<std::uint16_t>(fi), static_cast<std::uint16_t>(level), va, vb};
+    return level;
+  }
   if (f.kind == FieldKind::text) {
     Signature x, y;
     std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);

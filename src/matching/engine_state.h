@@ -80,6 +80,10 @@ struct Deduplicator::State {
   Stats stats;
 
   State(const Table& t, Settings s) : table(t), settings(s) {}
+  // Distinct for every State made by the process: tags the entries of the
+  // per-thread cache of name-pair levels (see field_level).
+  const std::uint32_t generation = next_generation();
+  static std::uint32_t next_generation();
 
   // One record as the comparison reads it: its row (in `rows`, or a copy of
   // it in a block-local buffer) and its index.
