@@ -588,29 +588,34 @@ std::uint32_t Deduplicator::State::next_generation() {
   return ++last;
 }
 
+int Deduplicator::State::name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const {
+  // The level of two names depends on the two values only: Jaro-Winkler runs
+  // once per pair of distinct values met recently (a per-thread cache of
+  // value-id pairs; common names meet many times).
+  struct Entry {
+    std::uint32_t generation = 0;  // 0: empty (generations start at 1)
+    std::uint16_t tag = 0, level = 0;
+    std::uint32_t a = 0, b = 0;
+  };
+  constexpr std::uint32_t kBits = 14;
+  thread_local std::vector<Entry> cache(std::size_t{1} << kBits);
+  const std::uint32_t va = a.row[fa], vb = b.row[fb];
+  const std::uint32_t h = (va * 0x9E3779B1u) ^ (vb * 0x85EBCA77u) ^ (static_cast<std::uint32_t>(tag) * 0xC2B2AE3Du);
+  Entry& e = cache[h >> (32 - kBits)];
+  if (e.generation == generation && e.tag == tag && e.a == va && e.b == vb) return e.level;
+  const std::string_view x = value(fa, a), y = value(fb, b);
+  const int level = x == y ? 1 : field_level_values(FieldKind::given_name, x, y);
+  e = {generation, static_cast<std::uint16_t>(tag), static_cast<std::uint16_t>(level), va, vb};
+  return level;
+}
+
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
   const std::uint32_t va = a.row[fi], vb = b.row[fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   const Field& f = fields[fi];
-  if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name) {
-    // The level of two names depends on the two values only: Jaro-Winkler runs
-    // once per pair of distinct values met recently (a per-thread cache of
-    // value-id pairs; common names meet many times).
-    struct Entry {
-      std::uint32_t generation = 0;  // 0: empty (generations start at 1)
-      std::uint16_t field = 0, level = 0;
-      std::uint32_t a = 0, b = 0;
-    };
-    constexpr std::uint32_t kBits = 13;
-    thread_local std::vector<Entry> cache(std::size_t{1} << kBits);
-    const std::uint32_t h = (va * 0x9E3779B1u) ^ (vb * 0x85EBCA77u) ^ (static_cast<std::uint32_t>(fi) * 0xC2B2AE3Du);
-    Entry& e = cache[h >> (32 - kBits)];
-    if (e.generation == generation && e.field == fi && e.a == va && e.b == vb) return e.level;
-    const int level = field_level_values(f.kind, value(fi, a), value(fi, b));
-    e = {generation, static_cast<std::uint16_t>(fi), static_cast<std::uint16_t>(level), va, vb};
-    return level;
-  }
+  if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name)
+    return name_level(fi, fi, fi, a, b);
   if (f.kind == FieldKind::text) {
     Signature x, y;
     std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);
@@ -625,10 +630,9 @@ void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) cons
   for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
-    const std::string_view ga = value(given, a), sa = value(surname, a), gb = value(given, b), sb = value(surname, b);
-    if (!ga.empty() && !sa.empty() && !gb.empty() && !sb.empty()) {
-      const int l1 = ga == sb ? 1 : field_level_values(FieldKind::given_name, ga, sb);
-      const int l2 = sa == gb ? 1 : field_level_values(FieldKind::surname, sa, gb);
+    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0) {
+      const int l1 = name_level(kMaxFields, given, surname, a, b);
+      const int l2 = name_level(kMaxFields + 1, surname, given, a, b);
       if (l1 + l2 < out[given] + out[surname]) {
         out[given] = l1;
         out[surname] = l2;

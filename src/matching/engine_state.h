@@ -135,6 +135,9 @@ struct Deduplicator::State {
   void bounds_for(const Rec& a, double* bound) const;
   std::size_t first_name_position = 0;
   int field_level(int fi, const Rec& a, const Rec& b) const;
+  // Level of a's name field fa against b's name field fb (fa = fb, or given
+  // name against surname), cached under `tag` (the field, or kMaxFields + k).
+  int name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
   double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
   template <class Fn>
