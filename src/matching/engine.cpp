@@ -190,6 +190,16 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
   return diff;
 }
 
+// Whether deleting one character of the longer string gives the shorter one
+// (Damerau-Levenshtein distance 1 between strings of different lengths).
+bool one_insertion_apart(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() != b.size() + 1) return false;
+  std::size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  return a.substr(i + 1) == b.substr(i);
+}
+
 }  // namespace
 
 Deduplicator::Deduplicator(const Table& table, Settings settings)
@@ -569,7 +579,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
         const int d = hamming(x, y, 2, &swap);
         return d <= 1 || swap ? 2 : 3;
       }
-      return damerau_levenshtein(x, y, 1) <= 1 ? 2 : 3;
+      return one_insertion_apart(x, y) ? 2 : 3;  // lengths differ: only an insertion is one edit
     }
     case FieldKind::gender: return 2;
     case FieldKind::text: {
