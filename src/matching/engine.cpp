@@ -200,6 +200,32 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
   return a.substr(i + 1) == b.substr(i);
 }
 
+// Sorts pairs by decreasing weight, then a, then b: a least-significant-digit
+// radix sort on the 96-bit key (weight, a, b), one byte per pass, passes
+// whose byte is the same in every pair skipped.
+void sort_pairs(std::vector<ScoredPair>& pairs) {
+  auto weight_key = [](float w) {
+    std::uint32_t u;
+    const float v = w == 0 ? 0.0f : w;  // -0 and +0 are equal weights
+    std::memcpy(&u, &v, sizeof u);
+    u = u >> 31 ? ~u : u | 0x80000000u;  // increasing with the weight
+    return ~u;                           // decreasing
+  };
+  auto digit = [&](const ScoredPair& p, int pass) -> std::uint32_t {
+    const std::uint32_t word = pass < 4 ? p.b : pass < 8 ? p.a : weight_key(p.weight);
+    return word >> (8 * (pass & 3)) & 0xFF;
+  };
+  std::vector<ScoredPair> buffer(pairs.size());
+  for (int pass = 0; pass < 12; ++pass) {
+    std::array<std::size_t, 257> start{};
+    for (const ScoredPair& p : pairs) ++start[digit(p, pass) + 1];
+    if (std::any_of(start.begin() + 1, start.end(), [&](std::size_t c) { return c == pairs.size(); })) continue;
+    for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
+    for (const ScoredPair& p : pairs) buffer[start[digit(p, pass)]++] = p;
+    pairs.swap(buffer);
+  }
+}
+
 }  // namespace
 
 Deduplicator::Deduplicator(const Table& table, Settings settings)
@@ -1033,11 +1059,7 @@ void Deduplicator::score(const ProgressFn& progress) {
     s.stats.comparisons += compared[t];
     s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
   }
-  std::sort(s.kept.begin(), s.kept.end(), [](const ScoredPair& x, const ScoredPair& y) {
-    if (x.weight != y.weight) return x.weight > y.weight;
-    if (x.a != y.a) return x.a < y.a;
-    return x.b < y.b;
-  });
+  sort_pairs(s.kept);
   s.stats.kept_pairs = s.kept.size();
   if (progress) progress(blocks, blocks);
 }

@@ -238,6 +238,11 @@ TEST(Engine, ReviewPairsAreUncertainOrRefused) {
   Settings settings;
   const auto result = deduplicate(*data.table, settings);
   ASSERT_FALSE(result.review.empty());
+  for (std::size_t i = 1; i < result.review.size(); ++i) {  // most probable first, then by records
+    const auto& p = result.review[i - 1].pair;
+    const auto& q = result.review[i].pair;
+    EXPECT_TRUE(p.weight > q.weight || (p.weight == q.weight && (p.a < q.a || (p.a == q.a && p.b < q.b))));
+  }
   for (const auto& r : result.review) {
     if (r.linked_not_merged) continue;
     EXPECT_GE(r.pair.probability, settings.review_low);
