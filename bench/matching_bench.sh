@@ -27,6 +27,7 @@ jsonl="$tmp/matching_bench.jsonl"
   "$build/candidate_index_bench" 100000 10000; } >"$out/candidate_index_bench.txt"
 summary="$out/matching_bench.txt"
 : > "$jsonl"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for dir in "$root"/tests/data/linkage/*/; do
   [ -f "$dir/records.csv" ] || continue
   "$build/shebao" dedup --eval "${dir%/}" --threads 1 --json >> "$jsonl"
@@ -38,7 +39,8 @@ mkdir -p "$tmp/registry"
 "$build/shebao" gen-people --records "$records" --seed 11 --out "$tmp/registry/records.csv"
 /usr/bin/time -v -o "$tmp/time.txt" "$build/shebao" dedup --eval "$tmp/registry" --json > "$tmp/registry.json"
 cat "$tmp/registry.json" >> "$jsonl"
-python3 - "$jsonl" "$tmp/time.txt" "$summary" "$records" "$(nproc)" <<'PY'
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$jsonl" "$tmp/time.txt" "$summary" "$records" "$(nproc)" "$load_before" "$load_after" <<'PY'
 import datetime, json, re, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 time_text = open(sys.argv[2]).read()
@@ -48,14 +50,16 @@ parts = [float(p) for p in wall.split(":")]
 wall_s = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 records = int(sys.argv[4])
 name = lambda r: r["dataset"].rstrip("/").split("/")[-1]
-lines = [f"shebao matching benchmark, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {sys.argv[5]} cores", "",
+lines = [f"shebao matching benchmark, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {sys.argv[5]} cores",
+         f"load average (1, 5, 15 min) before: {sys.argv[6]}, after: {sys.argv[7]} (the machine is shared; wall times follow the load)", "",
          f"{'data set':28s} {'records':>9s} {'P':>7s} {'R':>7s} {'F1':>7s} {'B3 F1':>7s} {'time s':>8s} {'comparisons':>12s} {'cmp/CPU-s':>11s}"]
 for r in rows[:-1]:
     lines.append(f"{name(r):28s} {r['records']:9d} {r['precision']:7.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
                  f"{r['b3_f1']:7.4f} {r['seconds']:8.2f} {r['comparisons']:12d} {r['comparisons_per_cpu_second']:11,.0f}")
 big = rows[-1]
 lines += ["", f"generated registry of {records:,} records, {big['threads']} threads, end to end:",
-          f"  wall {wall_s:.1f} s, CPU {big['cpu_seconds']:.1f} s, peak memory {peak_kib / 1048576:.2f} GiB",
+          f"  wall {wall_s:.1f} s, CPU {big['cpu_seconds']:.1f} s (of which compare "
+          f"{big['comparisons'] / max(big['comparisons_per_cpu_second'], 1):.1f} s), peak memory {peak_kib / 1048576:.2f} GiB",
           f"  steps (wall s): read {big['read_seconds']:.1f}, normalise {big['prepare_seconds']:.1f}, block {big['block_seconds']:.1f}, "
           f"estimate {big['estimate_seconds']:.1f}, compare {big['compare_seconds']:.1f}, cluster {big['cluster_seconds']:.1f}",
           f"  baseline (same run): reading the file alone took {big['read_seconds']:.1f} s; end to end = "

@@ -296,7 +296,7 @@ int run_dedup_command(const DedupOptions& o, std::ostream& out, std::ostream& er
   const double estimate_seconds = lap();
   const double cpu_before = cpu_seconds();
   {
-    Progress progress("dedup: compare", n, "records");
+    Progress progress("dedup: compare", 0, "blocks");
     engine.score([&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
   }
   const double score_cpu = cpu_seconds() - cpu_before;

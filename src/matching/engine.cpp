@@ -146,19 +146,40 @@ Signature signature(std::string_view text) {
   }
   return s;
 }
+// Set bits of x, without the library call the generic x86-64 target makes of
+// __builtin_popcountll.
+int popcount(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
 double dice(const Signature& a, const Signature& b) {
-  const int both = __builtin_popcountll(a.bits[0] & b.bits[0]) + __builtin_popcountll(a.bits[1] & b.bits[1]);
-  const int total = __builtin_popcountll(a.bits[0]) + __builtin_popcountll(a.bits[1]) +
-                    __builtin_popcountll(b.bits[0]) + __builtin_popcountll(b.bits[1]);
+  const int both = popcount(a.bits[0] & b.bits[0]) + popcount(a.bits[1] & b.bits[1]);
+  const int total = popcount(a.bits[0]) + popcount(a.bits[1]) + popcount(b.bits[0]) + popcount(b.bits[1]);
   return total == 0 ? 0.0 : 2.0 * both / total;
 }
 
-// Positions where two equal-length strings differ, at most limit + 1 counted;
-// *swap set when the only two differences are adjacent and crossed.
+// Positions where two equal-length strings differ, counted 8 bytes at a time
+// (the count may pass limit + 1: the caller only compares it with limits);
+// *adjacent_swap set when the only two differences are adjacent and crossed.
 int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   int diff = 0, first = -1;
   *adjacent_swap = false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    const std::uint64_t d = x ^ y;
+    if (d == 0) continue;
+    const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
+    if (first < 0) first = static_cast<int>(i) + __builtin_ctzll(bytes) / 8;
+    diff += static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
+    if (diff > limit) return diff;
+  }
+  for (; i < a.size(); ++i) {
     if (a[i] != b[i]) {
       if (++diff > limit) return diff;
       if (first < 0) first = static_cast<int>(i);
@@ -167,6 +188,42 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
   if (diff == 2 && first + 1 < static_cast<int>(a.size()) && a[first] == b[first + 1] && a[first + 1] == b[first])
     *adjacent_swap = true;
   return diff;
+}
+
+// Whether deleting one character of the longer string gives the shorter one
+// (Damerau-Levenshtein distance 1 between strings of different lengths).
+bool one_insertion_apart(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() != b.size() + 1) return false;
+  std::size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  return a.substr(i + 1) == b.substr(i);
+}
+
+// Sorts pairs by decreasing weight, then a, then b: a least-significant-digit
+// radix sort on the 96-bit key (weight, a, b), one byte per pass, passes
+// whose byte is the same in every pair skipped.
+void sort_pairs(std::vector<ScoredPair>& pairs) {
+  auto weight_key = [](float w) {
+    std::uint32_t u;
+    const float v = w == 0 ? 0.0f : w;  // -0 and +0 are equal weights
+    std::memcpy(&u, &v, sizeof u);
+    u = u >> 31 ? ~u : u | 0x80000000u;  // increasing with the weight
+    return ~u;                           // decreasing
+  };
+  auto digit = [&](const ScoredPair& p, int pass) -> std::uint32_t {
+    const std::uint32_t word = pass < 4 ? p.b : pass < 8 ? p.a : weight_key(p.weight);
+    return word >> (8 * (pass & 3)) & 0xFF;
+  };
+  std::vector<ScoredPair> buffer(pairs.size());
+  for (int pass = 0; pass < 12; ++pass) {
+    std::array<std::size_t, 257> start{};
+    for (const ScoredPair& p : pairs) ++start[digit(p, pass) + 1];
+    if (std::any_of(start.begin() + 1, start.end(), [&](std::size_t c) { return c == pairs.size(); })) continue;
+    for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
+    for (const ScoredPair& p : pairs) buffer[start[digit(p, pass)]++] = p;
+    pairs.swap(buffer);
+  }
 }
 
 }  // namespace
@@ -221,14 +278,19 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     f.value_count.assign(1, 0);
   }
   s.value_ids.resize(s.fields.size());
-  s.stride = s.fields.size();
-  if (s.date >= 0) {
-    s.date_slot = static_cast<int>(s.stride);
-    s.stride += 2;
-  }
-  if (s.id_field >= 0) {
-    s.id_slot = static_cast<int>(s.stride);
-    s.stride += 5;
+  // Row layout: value ids, term-frequency adjustments, inline values.
+  s.tf_slot = static_cast<int>(s.fields.size());
+  s.stride = 2 * s.fields.size();
+  for (auto& f : s.fields) {
+    switch (f.kind) {
+      case FieldKind::gender:
+      case FieldKind::ignored: continue;
+      case FieldKind::text: f.inline_words = 4; break;  // the 128-bit signature
+      case FieldKind::date: f.inline_words = 3; break;  // length + YYYYMMDD
+      default: f.inline_words = 7; break;               // length + up to 24 bytes
+    }
+    f.inline_slot = static_cast<int>(s.stride);
+    s.stride += f.inline_words;
   }
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
@@ -244,65 +306,141 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
 
 Deduplicator::~Deduplicator() = default;
 
-void Deduplicator::State::append(std::uint32_t r) {
+std::string Deduplicator::State::normalize_value(int fi, std::string_view raw, ChineseText& text) const {
   std::string value;
-  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
-    auto& f = fields[fi];
-    const std::string_view raw = table.value(r, f.column);
-    switch (f.kind) {
-      case FieldKind::given_name:
-      case FieldKind::surname:
-      case FieldKind::full_name: value = name_key(raw, *chinese); break;
-      case FieldKind::date: value = normalize_date(raw); break;
-      case FieldKind::id: value = normalize_id(raw); break;
-      case FieldKind::phone: {
-        value.clear();
-        for (char c : raw)
-          if (c >= '0' && c <= '9') value.push_back(c);
-        break;
-      }
-      default: value = has_han(raw) ? fold_text(chinese->simplified(raw)) : fold_text(raw); break;
-    }
-    f.arena += value;
-    f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
-    if (f.kind == FieldKind::text) f.signature.push_back(signature(value));
-    if (value.empty()) {
-      vid.push_back(0);
-      continue;
-    }
-    auto [it, inserted] = value_ids[fi].emplace(value, static_cast<std::uint32_t>(f.value_count.size()));
-    if (inserted) f.value_count.push_back(0);
-    vid.push_back(it->second);
-    const double c = f.value_count[it->second]++;
-    f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
-    f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
-    ++f.present;
-    f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+  switch (fields[fi].kind) {
+    case FieldKind::given_name:
+    case FieldKind::surname:
+    case FieldKind::full_name: return name_key(raw, text);
+    case FieldKind::date: return normalize_date(raw);
+    case FieldKind::id: return normalize_id(raw);
+    case FieldKind::phone:
+      value.reserve(raw.size());
+      for (char c : raw)
+        if (c >= '0' && c <= '9') value.push_back(c);
+      return value;
+    default: return has_han(raw) ? fold_text(text.simplified(raw)) : fold_text(raw);
   }
-  // Extra slots: the date (8 characters) and the ID (up to 20), zero-padded.
-  auto pack = [&](int fi, int slots) {
-    std::uint32_t buffer[5] = {0, 0, 0, 0, 0};
-    if (fi >= 0) {
-      const std::string_view v = fields[fi].get(r);
-      if (v.size() <= static_cast<std::size_t>(slots) * 4 && (slots != 2 || v.size() == 8))
-        std::memcpy(buffer, v.data(), v.size());
-    }
-    for (int k = 0; k < slots; ++k) vid.push_back(buffer[k]);
-  };
-  if (date_slot >= 0) pack(date, 2);
-  if (id_slot >= 0) pack(id_field, 5);
+}
+
+void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32_t* row) const {
+  const Field& f = fields[fi];
+  if (f.kind == FieldKind::text) {
+    const Signature sig = signature(value);
+    std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
+  } else if (f.inline_slot >= 0) {
+    // Length word, then the bytes; a value too long to fit is read from the arena.
+    const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
+    row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
+    if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
+  }
+}
+
+void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* row) {
+  Field& f = fields[fi];
+  f.arena += value;
+  f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
+  if (value.empty()) return;  // value id 0: missing
+  auto it = value_ids[fi].find(value);
+  if (it == value_ids[fi].end()) {
+    it = value_ids[fi].emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size())).first;
+    f.value_count.push_back(0);
+  }
+  row[fi] = it->second;
+  const double c = f.value_count[it->second]++;
+  f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
+  f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
+  ++f.present;
+  f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+}
+
+void Deduplicator::State::append(std::uint32_t r) {
+  const std::size_t row_begin = rows.size();
+  rows.resize(row_begin + stride, 0);
+  for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+    const std::string value = normalize_value(static_cast<int>(fi), table.value(r, fields[fi].column), *chinese);
+    set_inline(static_cast<int>(fi), value, rows.data() + row_begin);
+    intern(static_cast<int>(fi), value, rows.data() + row_begin);
+  }
   keys.push_back(compute_keys(r));
 }
 
+namespace {
+// Runs fn(t) for t in [0, threads), each on its own thread (0 on the calling one).
+template <class Fn>
+void run_threads(int threads, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(fn, t);
+  fn(0);
+  for (auto& th : pool) th.join();
+}
+}  // namespace
+
 void Deduplicator::prepare(const ProgressFn& progress) {
   State& s = *state_;
-  s.vid.reserve(static_cast<std::size_t>(s.n) * s.stride);
-  s.keys.reserve(s.n);
-  for (std::uint32_t r = 0; r < s.n; ++r) {
-    s.append(r);
-    if (progress && (r & 0xFFFF) == 0) progress(r, s.n);
-  }
-  for (auto& ids : s.value_ids) std::unordered_map<std::string, std::uint32_t>().swap(ids);
+  const int threads = std::max(1, std::min<int>(s.settings.threads, static_cast<int>(s.n / 1024) + 1));
+  const std::size_t nf = s.fields.size();
+  s.rows.assign(static_cast<std::size_t>(s.n) * s.stride, 0);
+  // 1. Normalise, in parallel over ranges of rows (one ICU object per
+  //    thread): the values go to a per-range arena, short ones inline.
+  struct Range {
+    std::vector<std::string> arena;                // by field
+    std::vector<std::vector<std::uint32_t>> ends;  // by field
+  };
+  std::vector<Range> ranges(threads);
+  std::atomic<std::uint64_t> done{0};
+  auto range_begin = [&](int t) {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(s.n) * t / threads);
+  };
+  run_threads(threads, [&](int t) {
+    std::unique_ptr<ChineseText> own = t == 0 ? nullptr : std::make_unique<ChineseText>();
+    ChineseText& text = t == 0 ? *s.chinese : *own;
+    Range& range = ranges[t];
+    range.arena.resize(nf);
+    range.ends.resize(nf);
+    const std::uint32_t lo = range_begin(t), hi = range_begin(t + 1);
+    for (std::uint32_t r = lo; r < hi; ++r) {
+      std::uint32_t* row = s.rows.data() + static_cast<std::size_t>(r) * s.stride;
+      for (std::size_t fi = 0; fi < nf; ++fi) {
+        const int f = static_cast<int>(fi);
+        const std::string value = s.normalize_value(f, s.table.value(r, s.fields[fi].column), text);
+        s.set_inline(f, value, row);
+        range.arena[fi] += value;
+        range.ends[fi].push_back(static_cast<std::uint32_t>(range.arena[fi].size()));
+      }
+      if (((r - lo) & 0x3FFF) == 0x3FFF) {
+        const std::uint64_t d = done.fetch_add(0x4000) + 0x4000;
+        if (t == 0 && progress) progress(d, s.n);
+      }
+    }
+  });
+  // 2. Value ids and counts in row order (as append() gives them), one field per thread.
+  std::atomic<std::size_t> next_field{0};
+  run_threads(std::min<int>(threads, static_cast<int>(nf)), [&](int) {
+    for (std::size_t fi; (fi = next_field.fetch_add(1)) < nf;) {
+      std::size_t bytes = 0;
+      for (const Range& range : ranges) bytes += range.arena[fi].size();
+      s.fields[fi].arena.reserve(bytes);
+      s.fields[fi].begin.reserve(s.n + 1);
+      for (int t = 0; t < threads; ++t) {
+        const std::string_view arena = ranges[t].arena[fi];
+        std::uint32_t start = 0, r = range_begin(t);
+        for (std::uint32_t end : ranges[t].ends[fi]) {
+          s.intern(static_cast<int>(fi), arena.substr(start, end - start),
+                   s.rows.data() + static_cast<std::size_t>(r++) * s.stride);
+          start = end;
+        }
+      }
+      State::ValueIds().swap(s.value_ids[fi]);
+    }
+  });
+  std::vector<Range>().swap(ranges);
+  // 3. Blocking keys, in parallel.
+  s.keys.resize(s.n);
+  run_threads(threads, [&](int t) {
+    for (std::uint32_t r = range_begin(t); r < range_begin(t + 1); ++r) s.keys[r] = s.compute_keys(r);
+  });
+  if (progress) progress(s.n, s.n);
 }
 
 std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r) const {
@@ -357,16 +495,21 @@ std::array<std::uint64_t, 10> Deduplicator::State::compute_keys(std::uint32_t r)
 
 void Deduplicator::block() {
   State& s = *state_;
-  // (key, record) for every key, sorted; runs of one key are blocks.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+  // (key, record << 4 | key slot) for every key, sorted; runs of one key are
+  // blocks, their members in record order.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
   entries.reserve(static_cast<std::size_t>(s.n) * 4);
   for (std::uint32_t r = 0; r < s.n; ++r)
-    for (std::uint64_t k : s.keys[r])
-      if (k != 0) entries.emplace_back(k, r);
+    for (int slot = 0; slot < State::kKeys; ++slot)
+      if (s.keys[r][slot] != 0) entries.emplace_back(s.keys[r][slot], std::uint64_t{r} << 4 | slot);
   std::sort(entries.begin(), entries.end());
   s.block_start.clear();
   s.block_members.clear();
+  s.block_slot.clear();
+  s.key_mask.assign(s.n, 0);
   std::vector<std::uint32_t> per_record(s.n + 1, 0);
+  auto record_of = [&](std::size_t x) { return static_cast<std::uint32_t>(entries[x].second >> 4); };
+  auto slot_of = [&](std::size_t x) { return static_cast<int>(entries[x].second & 15); };
   std::size_t i = 0;
   while (i < entries.size()) {
     std::size_t j = i;
@@ -374,22 +517,24 @@ void Deduplicator::block() {
     // collapse a record listed twice under one key (two slots with equal text)
     std::size_t distinct = 0;
     for (std::size_t x = i; x < j; ++x)
-      if (x == i || entries[x].second != entries[x - 1].second) ++distinct;
+      if (x == i || record_of(x) != record_of(x - 1)) ++distinct;
     if (distinct > s.settings.max_block_size) {
       ++s.stats.oversized_blocks;
     } else if (distinct >= 2) {
       s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
+      s.block_slot.push_back(static_cast<std::uint8_t>(slot_of(i)));
       for (std::size_t x = i; x < j; ++x) {
-        if (x > i && entries[x].second == entries[x - 1].second) continue;
-        s.block_members.push_back(entries[x].second);
-        ++per_record[entries[x].second + 1];
+        s.key_mask[record_of(x)] |= static_cast<std::uint16_t>(1u << slot_of(x));
+        if (x > i && record_of(x) == record_of(x - 1)) continue;
+        s.block_members.push_back(record_of(x));
+        ++per_record[record_of(x) + 1];
       }
     }
     i = j;
   }
   s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
   s.stats.blocks = s.block_start.size() - 1;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(entries);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(entries);
   for (std::uint32_t r = 0; r < s.n; ++r) per_record[r + 1] += per_record[r];
   s.record_block_start = per_record;
   s.record_blocks.assign(per_record[s.n], 0);
@@ -460,7 +605,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
         const int d = hamming(x, y, 2, &swap);
         return d <= 1 || swap ? 2 : 3;
       }
-      return damerau_levenshtein(x, y, 1) <= 1 ? 2 : 3;
+      return one_insertion_apart(x, y) ? 2 : 3;  // lengths differ: only an insertion is one edit
     }
     case FieldKind::gender: return 2;
     case FieldKind::text: {
@@ -474,41 +619,56 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
   return 0;
 }
 
-int Deduplicator::State::field_level(const Field& f, std::uint32_t a, std::uint32_t b) const {
-  const std::size_t fi = static_cast<std::size_t>(&f - fields.data());
-  const std::uint32_t* ra = vid.data() + a * stride;
-  const std::uint32_t* rb = vid.data() + b * stride;
-  const std::uint32_t va = ra[fi], vb = rb[fi];
-  if (va == 0 || vb == 0) return 0;
-  if (va == vb) return 1;
-  if (f.kind == FieldKind::text) {
-    const double d = dice(f.signature[a], f.signature[b]);
-    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
-  }
-  // Short dates and IDs are kept in the record's row: no trip to the arena.
-  const int slot = static_cast<int>(fi) == date ? date_slot : f.kind == FieldKind::id ? id_slot : -1;
-  const int slot_bytes = static_cast<int>(fi) == date ? 8 : 20;
-  if (slot >= 0 && (static_cast<int>(fi) == date || static_cast<int>(fi) == id_field)) {
-    const char* pa = reinterpret_cast<const char*>(ra + slot);
-    const char* pb = reinterpret_cast<const char*>(rb + slot);
-    if (pa[0] != 0 && pb[0] != 0) {
-      return field_level_values(f.kind, std::string_view(pa, strnlen(pa, slot_bytes)),
-                                std::string_view(pb, strnlen(pb, slot_bytes)));
-    }
-  }
-  return field_level_values(f.kind, f.get(a), f.get(b));
+std::uint32_t Deduplicator::State::next_generation() {
+  static std::atomic<std::uint32_t> last{0};
+  return ++last;
 }
 
-void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out) const {
-  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(fields[order[k]], a, b);
+int Deduplicator::State::name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const {
+  // The level of two names depends on the two values only: Jaro-Winkler runs
+  // once per pair of distinct values met recently (a per-thread cache of
+  // value-id pairs; common names meet many times).
+  struct Entry {
+    std::uint32_t generation = 0;  // 0: empty (generations start at 1)
+    std::uint16_t tag = 0, level = 0;
+    std::uint32_t a = 0, b = 0;
+  };
+  constexpr std::uint32_t kBits = 14;
+  thread_local std::vector<Entry> cache(std::size_t{1} << kBits);
+  const std::uint32_t va = a.row[fa], vb = b.row[fb];
+  const std::uint32_t h = (va * 0x9E3779B1u) ^ (vb * 0x85EBCA77u) ^ (static_cast<std::uint32_t>(tag) * 0xC2B2AE3Du);
+  Entry& e = cache[h >> (32 - kBits)];
+  if (e.generation == generation && e.tag == tag && e.a == va && e.b == vb) return e.level;
+  const std::string_view x = value(fa, a), y = value(fb, b);
+  const int level = x == y ? 1 : field_level_values(FieldKind::given_name, x, y);
+  e = {generation, static_cast<std::uint16_t>(tag), static_cast<std::uint16_t>(level), va, vb};
+  return level;
+}
+
+int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
+  const std::uint32_t va = a.row[fi], vb = b.row[fi];
+  if (va == 0 || vb == 0) return 0;
+  if (va == vb) return 1;
+  const Field& f = fields[fi];
+  if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name)
+    return name_level(fi, fi, fi, a, b);
+  if (f.kind == FieldKind::text) {
+    Signature x, y;
+    std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);
+    std::memcpy(y.bits, b.row + f.inline_slot, sizeof y.bits);
+    const double d = dice(x, y);
+    return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
+  }
+  return field_level_values(f.kind, value(fi, a), value(fi, b));
+}
+
+void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) const {
+  for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
-    const Field& g = fields[given];
-    const Field& sn = fields[surname];
-    const std::string_view ga = g.get(a), sa = sn.get(a), gb = g.get(b), sb = sn.get(b);
-    if (!ga.empty() && !sa.empty() && !gb.empty() && !sb.empty()) {
-      const int l1 = ga == sb ? 1 : field_level_values(FieldKind::given_name, ga, sb);
-      const int l2 = sa == gb ? 1 : field_level_values(FieldKind::surname, sa, gb);
+    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0) {
+      const int l1 = name_level(kMaxFields, given, surname, a, b);
+      const int l2 = name_level(kMaxFields + 1, surname, given, a, b);
       if (l1 + l2 < out[given] + out[surname]) {
         out[given] = l1;
         out[surname] = l2;
@@ -517,24 +677,28 @@ void Deduplicator::State::name_levels(std::uint32_t a, std::uint32_t b, int* out
   }
 }
 
-int Deduplicator::State::other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const {
-  int l = field_level(fields[fi], a, b);
+int Deduplicator::State::other_level(int fi, const Rec& a, const Rec& b, const int* out) const {
+  int l = field_level(fi, a, b);
   // The birth-date part of two IDs is the date of birth again: when both
   // records give a date, that agreement is counted there, not twice.
   if (l == 3 && fields[fi].kind == FieldKind::id && date >= 0 && out[date] != 0) l = 4;
   return l;
 }
 
-void Deduplicator::State::levels_of(std::uint32_t a, std::uint32_t b, int* out) const {
+void Deduplicator::State::levels_of(const Rec& a, const Rec& b, int* out) const {
   for (std::size_t k = 0; k < first_name_position; ++k) out[order[k]] = other_level(order[k], a, b, out);
   name_levels(a, b, out);
 }
 
-double Deduplicator::State::tf_adjust(std::size_t fi, std::uint32_t a) const {
-  if (!tf.empty()) return tf[fi][vid[a * stride + fi]];
+double Deduplicator::State::tf_adjust(std::size_t fi, const Rec& a) const {
+  if (tf_in_rows) {
+    float t;
+    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
+    return t;
+  }
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
-  const double p = static_cast<double>(f.value_count[vid[a * stride + fi]]) / std::max<std::uint64_t>(1, f.present);
+  const double p = static_cast<double>(f.value_count[a.row[fi]]) / std::max<std::uint64_t>(1, f.present);
   if (f.mean_frequency <= 0 || p <= 0) return 0;
   // log2(mean / p), bounded: a rare value counts more, a common one less.
   return std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0);
@@ -546,12 +710,12 @@ double Deduplicator::State::pair_weight(std::uint32_t a, std::uint32_t /*b*/, co
     const int l = lv[fi];
     if (l == 0) continue;
     w += weight[fi][l];
-    if (l == 1) w += tf_adjust(fi, a);
+    if (l == 1) w += tf_adjust(fi, rec(a));
   }
   return w;
 }
 
-void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
+void Deduplicator::State::bounds_for(const Rec& a, double* bound) const {
   bound[order.size()] = 0;
   for (std::size_t k = order.size(); k-- > 0;) {
     const int fi = order[k];
@@ -559,7 +723,7 @@ void Deduplicator::State::bounds_for(std::uint32_t a, double* bound) const {
   }
 }
 
-bool Deduplicator::State::weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& w, int* lv,
+bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, double& w, int* lv,
                                 const double* rest_max) const {
   w = 0;
   for (std::size_t k = 0; k < first_name_position; ++k) {
@@ -600,10 +764,10 @@ void Deduplicator::estimate() {
     for (std::size_t fi = 0; fi < nf; ++fi) p |= static_cast<std::uint64_t>(lv[fi]) << (4 * fi);
     return p;
   };
-  // u from random pairs (deterministic generator).
-  std::vector<std::array<double, kMaxLevels>> u_random(nf);
-  for (auto& a : u_random) a.fill(1.0);  // Laplace
-  int lv[kMaxFields];
+  const int threads = std::max(1, s.settings.threads);
+  // u from random pairs (deterministic generator), compared in parallel; the
+  // counts are summed, so the result does not depend on the threads.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> random_pairs;
   if (s.n >= 2) {
     std::uint64_t x = 0x2545F4914F6CDD1DULL;
     auto next = [&x] {
@@ -613,13 +777,11 @@ void Deduplicator::estimate() {
       return x;
     };
     const std::uint64_t samples = std::min<std::uint64_t>(200'000, static_cast<std::uint64_t>(s.n) * (s.n - 1) / 2);
+    random_pairs.reserve(samples);
     for (std::uint64_t t = 0; t < samples; ++t) {
       const std::uint32_t a = static_cast<std::uint32_t>(next() % s.n);
       const std::uint32_t b = static_cast<std::uint32_t>(next() % s.n);
-      if (a == b) continue;
-      s.levels_of(a, b, lv);
-      for (std::size_t fi = 0; fi < nf; ++fi)
-        if (lv[fi] != 0) u_random[fi][lv[fi]] += 1;
+      if (a != b) random_pairs.emplace_back(a, b);
     }
   }
   // Comparison vectors of sampled candidate pairs.
@@ -630,16 +792,49 @@ void Deduplicator::estimate() {
   }
   const std::uint64_t stride =
       std::max<std::uint64_t>(1, total_candidates_estimate / std::max<std::size_t>(1, s.settings.em_sample_pairs));
+  struct Counts {
+    std::vector<std::array<double, kMaxLevels>> u;
+    std::unordered_map<std::uint64_t, std::uint64_t> patterns;
+    std::uint64_t pairs = 0;
+  };
+  std::vector<Counts> counts(threads);
+  std::atomic<std::size_t> next_pair{0};
+  std::atomic<std::uint32_t> next_record{0};
+  run_threads(threads, [&](int t) {
+    Counts& c = counts[t];
+    c.u.assign(nf, {});
+    int lv[kMaxFields];
+    constexpr std::size_t kPairChunk = 4096;
+    for (std::size_t begin; (begin = next_pair.fetch_add(kPairChunk)) < random_pairs.size();) {
+      for (std::size_t p = begin; p < std::min(random_pairs.size(), begin + kPairChunk); ++p) {
+        s.levels_of(random_pairs[p].first, random_pairs[p].second, lv);
+        for (std::size_t fi = 0; fi < nf; ++fi)
+          if (lv[fi] != 0) c.u[fi][lv[fi]] += 1;
+      }
+    }
+    std::vector<std::uint32_t> stamp(s.n, 0);
+    constexpr std::uint32_t kRecordChunk = 1024;
+    for (std::uint32_t begin; (begin = next_record.fetch_add(kRecordChunk)) < s.n;) {
+      for (std::uint32_t i = begin; i < std::min(s.n, begin + kRecordChunk); ++i) {
+        if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
+        s.for_candidates(i, stamp, [&](std::uint32_t j) {
+          s.levels_of(i, j, lv);
+          ++c.patterns[pack(lv)];
+          ++c.pairs;
+        });
+      }
+    }
+  });
+  std::vector<std::array<double, kMaxLevels>> u_random(nf);
+  for (auto& a : u_random) a.fill(1.0);  // Laplace
   std::unordered_map<std::uint64_t, std::uint64_t> patterns;
-  std::vector<std::uint32_t> stamp(s.n, 0);
-  for (std::uint32_t i = 0; i < s.n; ++i) {
-    if (stride > 1 && (static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ULL >> 40) % stride != 0) continue;
-    s.for_candidates(i, stamp, [&](std::uint32_t j) {
-      s.levels_of(i, j, lv);
-      ++patterns[pack(lv)];
-      ++s.stats.em_pairs;
-    });
+  for (const Counts& c : counts) {
+    for (std::size_t fi = 0; fi < nf; ++fi)
+      for (int l = 0; l < kMaxLevels; ++l) u_random[fi][l] += c.u[fi][l];
+    for (const auto& [p, k] : c.patterns) patterns[p] += k;
+    s.stats.em_pairs += c.pairs;
   }
+  std::vector<Counts>().swap(counts);
   // EM.
   struct Pattern {
     std::array<std::uint8_t, kMaxFields> level;
@@ -729,7 +924,12 @@ void Deduplicator::estimate() {
       tf[fi][v] = static_cast<float>(std::clamp(std::log2(f.mean_frequency / p), -10.0, 10.0));
     }
   }
-  s.tf = std::move(tf);
+  // Into every row, so that a comparison reads no table but the rows.
+  for (std::size_t r = 0; r < s.n; ++r) {
+    std::uint32_t* row = s.rows.data() + r * s.stride;
+    for (std::size_t fi = 0; fi < nf; ++fi) std::memcpy(row + s.tf_slot + fi, &tf[fi][row[fi]], sizeof(float));
+  }
+  s.tf_in_rows = true;
 }
 
 void Deduplicator::State::apply_model() {
@@ -786,55 +986,82 @@ void Deduplicator::score(const ProgressFn& progress) {
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
   std::atomic<std::uint64_t> done{0};
-  constexpr std::uint32_t kChunk = 1024;
-  // Records are visited grouped by their date-of-birth key: records visited one
-  // after the other then share most of their candidates, which stay in cache.
-  // The order does not change the result (each pair is compared once, from its
-  // smaller record).
-  std::vector<std::uint32_t> visit(s.n);
-  std::iota(visit.begin(), visit.end(), 0u);
-  std::sort(visit.begin(), visit.end(), [&](std::uint32_t x, std::uint32_t y) {
-    return s.keys[x][1] != s.keys[y][1] ? s.keys[x][1] < s.keys[y][1] : x < y;
-  });
+  // Block by block: the members' rows are first copied next to each other,
+  // so that the pairs of a block are compared in cache. A pair that shares
+  // several blocks is compared only in the block of its first shared key slot
+  // (blocks of oversized keys do not count), so each candidate pair is
+  // compared once, as the smaller record against the larger.
+  const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
+  constexpr std::uint32_t kChunk = 256;
+  const std::size_t bound_size = s.order.size() + 1;
   auto work = [&](int t) {
-    std::vector<std::uint32_t> stamp(s.n, 0);
+    std::vector<std::uint32_t> rows;          // members' rows
+    std::vector<std::uint64_t> member_keys;   // members' compared keys of slots before the block's
+    std::vector<double> bounds;               // members' weight bounds
+    std::vector<char> ready;                  // members copied and bounded
     int lv[kMaxFields];
-    double bound[kMaxFields + 1];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
-      if (begin >= s.n) break;
-      const std::uint32_t end = std::min(s.n, begin + kChunk);
-      for (std::uint32_t v = begin; v < end; ++v) {
-        const std::uint32_t i = visit[v];
-        s.bounds_for(i, bound);
-        s.for_candidates(i, stamp, [&](std::uint32_t j) {
-          ++compared[t];
-          double w = 0;
-          if (s.weigh(i, j, min_weight, w, lv, bound))
-            kept[t].push_back({i, j, static_cast<float>(w),
-                               static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
-        });
+      if (begin >= blocks) break;
+      const std::uint32_t end = std::min(blocks, begin + kChunk);
+      for (std::uint32_t b = begin; b < end; ++b) {
+        const std::uint32_t* members = s.block_members.data() + s.block_start[b];
+        const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
+        const int slot = s.block_slot[b];
+        // A member's row is copied (and its bounds computed) when it first
+        // takes part in a pair compared here; small blocks read the rows in place.
+        const bool copy = m > 4;
+        if (copy) rows.resize(static_cast<std::size_t>(m) * s.stride);
+        member_keys.resize(static_cast<std::size_t>(m) * State::kKeys);
+        bounds.resize(static_cast<std::size_t>(m) * bound_size);
+        ready.assign(m, 0);
+        for (std::uint32_t x = 0; x < m; ++x) {
+          const std::uint32_t r = members[x];
+          for (int k = 0; k < slot; ++k)
+            member_keys[x * State::kKeys + k] = s.key_mask[r] >> k & 1 ? s.keys[r][k] : 0;
+        }
+        auto member = [&](std::uint32_t x) {
+          const std::uint32_t r = members[x];
+          std::uint32_t* row = copy ? rows.data() + x * s.stride : nullptr;
+          const State::Rec rec = copy ? State::Rec{row, r} : s.rec(r);
+          if (!ready[x]) {
+            ready[x] = 1;
+            if (copy) std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
+            s.bounds_for(rec, bounds.data() + x * bound_size);
+          }
+          return rec;
+        };
+        // Members are sorted by record: x < y is the smaller record first.
+        for (std::uint32_t x = 0; x + 1 < m; ++x) {
+          const std::uint64_t* ka = member_keys.data() + x * State::kKeys;
+          const double* bound = bounds.data() + x * bound_size;
+          for (std::uint32_t y = x + 1; y < m; ++y) {
+            const std::uint64_t* kb = member_keys.data() + y * State::kKeys;
+            bool earlier = false;
+            for (int k = 0; k < slot && !earlier; ++k) earlier = ka[k] != 0 && ka[k] == kb[k];
+            if (earlier) continue;
+            ++compared[t];
+            const State::Rec a = member(x), bb = member(y);
+            double w = 0;
+            if (s.weigh(a, bb, min_weight, w, lv, bound))
+              kept[t].push_back({a.index, bb.index, static_cast<float>(w),
+                                 static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+          }
+        }
       }
       const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
-      if (t == 0 && progress) progress(d, s.n);
+      if (t == 0 && progress) progress(d, blocks);
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& th : pool) th.join();
+  run_threads(threads, work);
   s.kept.clear();
   for (int t = 0; t < threads; ++t) {
     s.stats.comparisons += compared[t];
     s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
   }
-  std::sort(s.kept.begin(), s.kept.end(), [](const ScoredPair& x, const ScoredPair& y) {
-    if (x.weight != y.weight) return x.weight > y.weight;
-    if (x.a != y.a) return x.a < y.a;
-    return x.b < y.b;
-  });
+  sort_pairs(s.kept);
   s.stats.kept_pairs = s.kept.size();
-  if (progress) progress(s.n, s.n);
+  if (progress) progress(blocks, blocks);
 }
 
 void Deduplicator::cluster() {

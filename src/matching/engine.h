@@ -8,7 +8,9 @@
 //   prepare()   normalise every value (matching/normalize.h): names to a
 //               canonical pinyin/Latin key, traditional to simplified, IDs
 //               15 -> 18 digits, dates to YYYYMMDD; count value frequencies
-//               for term-frequency adjustment; compute blocking keys.
+//               for term-frequency adjustment; compute blocking keys. Rows
+//               are normalised in parallel ranges, value ids then given in
+//               row order, so they do not depend on the threads.
 //   block()     several keys unioned (ID, date of birth with day and month
 //               order-free, name sounds, surname sound + birth year, given
 //               sound + birth year, surname sound + given initial, postcode +
@@ -19,9 +21,11 @@
 //               matches among candidate pairs, by EM on the comparison
 //               vectors of a sample of candidate pairs (no labels); u is
 //               started from random record pairs.
-//   score()     every candidate pair once (cheap fields first; a pair is
-//               dropped as soon as the fields left cannot lift it to
-//               review_low): comparison levels, weight log2(m/u) summed over fields; an exact agreement on a value
+//   score()     every candidate pair once, block by block (a pair sharing
+//               several blocks is compared in the block of its first shared
+//               key), cheap fields first; a pair is dropped as soon as the
+//               fields left cannot lift it to review_low: comparison levels,
+//               weight log2(m/u) summed over fields; an exact agreement on a value
 //               is weighted by that value's frequency (two "Wang Wei" agree
 //               less than two "Ouyang Zhen"); pairs with a match probability
 //               of at least Settings::review_low are kept.
@@ -35,11 +39,13 @@
 // and surname also tried swapped; dates exact / day-month swapped or one edit
 // / same year or two edits / else; IDs exact / one substitution or
 // transposition / same birth-date part / else; codes exact / one edit / else;
-// text exact / JW >= 0.92 / >= 0.80 / else. Missing values carry no weight.
+// text exact / bigram Dice >= 0.8 / >= 0.6 / else. Missing values carry no
+// weight.
 //
-// Pure: no I/O, no clock. score() uses Settings::threads threads. Results do
-// not depend on the order of the rows except through record indices used as
-// tie-breaks, nor on the number of threads.
+// Pure: no I/O, no clock. prepare(), estimate() and score() use
+// Settings::threads threads. Results do not depend on the order of the rows
+// except through record indices used as tie-breaks, nor on the number of
+// threads.
 #pragma once
 
 #include <array>
@@ -145,10 +151,10 @@ class Deduplicator {
   Deduplicator(const Deduplicator&) = delete;
   Deduplicator& operator=(const Deduplicator&) = delete;
 
-  void prepare(const ProgressFn& progress = {});
+  void prepare(const ProgressFn& progress = {});  // progress in records
   void block();
   void estimate();
-  void score(const ProgressFn& progress = {});
+  void score(const ProgressFn& progress = {});  // progress in blocks
   void cluster();
 
   // After cluster(): cluster of each record, the smallest record index in it.

@@ -28,7 +28,11 @@ struct Deduplicator::State {
     std::string arena;
     std::vector<std::uint32_t> begin;
     std::vector<std::uint32_t> value_count;  // by value id
-    std::vector<Signature> signature;        // text fields: bigram signature per record
+    // Words of the record row (see `rows`) holding this field's value inline:
+    // text fields their bigram signature (4 words); dates, IDs, codes, phones
+    // and names a length word then the bytes (`inline_words` words); -1: none.
+    int inline_slot = -1;
+    int inline_words = 0;
     std::uint64_t present = 0;
     double mean_frequency = 0;  // expected share of an agreeing value, for TF: sum p^3 / sum p^2
     double sum_c2 = 0, sum_c3 = 0;  // sums of count^2 and count^3 over values
@@ -37,14 +41,25 @@ struct Deduplicator::State {
     }
   };
   static constexpr int kKeys = 10;
+  static constexpr std::uint32_t kLongValue = 0xFFFFFFFFu;  // inline length word: read the arena
 
   const Table& table;
   Settings settings;
   std::unique_ptr<ChineseText> chinese = std::make_unique<ChineseText>();
-  std::vector<std::unordered_map<std::string, std::uint32_t>> value_ids;  // by field
+  // Hash of strings that also looks up string_views (no copy to find a value).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  using ValueIds = std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>>;
+  std::vector<ValueIds> value_ids;  // by field
   int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
   // Normalises row r of the table (r = records so far) and appends it.
   void append(std::uint32_t r);
+  // The steps of append(), also run by prepare() on many rows at once.
+  std::string normalize_value(int fi, std::string_view raw, ChineseText& text) const;
+  void set_inline(int fi, std::string_view value, std::uint32_t* row) const;
+  void intern(int fi, std::string_view value, std::uint32_t* row);  // arena, value id, counts
   std::array<std::uint64_t, 10> compute_keys(std::uint32_t r) const;
   // Weights, prior and bounds from `model`.
   void apply_model();
@@ -65,29 +80,64 @@ struct Deduplicator::State {
   Stats stats;
 
   State(const Table& t, Settings s) : table(t), settings(s) {}
+  // Distinct for every State made by the process: tags the entries of the
+  // per-thread cache of name-pair levels (see field_level).
+  const std::uint32_t generation = next_generation();
+  static std::uint32_t next_generation();
 
-  void levels_of(std::uint32_t a, std::uint32_t b, int* out) const;
+  // One record as the comparison reads it: its row (in `rows`, or a copy of
+  // it in a block-local buffer) and its index.
+  struct Rec {
+    const std::uint32_t* row;
+    std::uint32_t index;
+  };
+  Rec rec(std::uint32_t r) const { return {rows.data() + static_cast<std::size_t>(r) * stride, r}; }
+  // The normalised value of field fi, from the row when it is held inline.
+  std::string_view value(int fi, const Rec& r) const {
+    const Field& f = fields[fi];
+    if (f.inline_slot >= 0 && f.kind != FieldKind::text && r.row[f.inline_slot] != kLongValue)
+      return {reinterpret_cast<const char*>(r.row + f.inline_slot + 1), r.row[f.inline_slot]};
+    return f.get(r.index);
+  }
+
+  void levels_of(std::uint32_t a, std::uint32_t b, int* out) const { levels_of(rec(a), rec(b), out); }
+  void levels_of(const Rec& a, const Rec& b, int* out) const;
   // The weight of a pair, stopping early (returning false) once the fields
   // left cannot lift it to min_weight. Cheap fields first, names last.
-  void name_levels(std::uint32_t a, std::uint32_t b, int* out) const;
-  int other_level(int fi, std::uint32_t a, std::uint32_t b, const int* out) const;
+  void name_levels(const Rec& a, const Rec& b, int* out) const;
+  int other_level(int fi, const Rec& a, const Rec& b, const int* out) const;
   bool weigh(std::uint32_t a, std::uint32_t b, double min_weight, double& weight_out, int* lv,
+             const double* rest_max) const {
+    return weigh(rec(a), rec(b), min_weight, weight_out, lv, rest_max);
+  }
+  bool weigh(const Rec& a, const Rec& b, double min_weight, double& weight_out, int* lv,
              const double* rest_max) const;
-  double tf_adjust(std::size_t fi, std::uint32_t a) const;
+  // Term-frequency adjustment of an exact agreement on a's value of field fi.
+  double tf_adjust(std::size_t fi, const Rec& a) const;
   std::vector<int> order;          // fields, cheap ones first, names last
   std::vector<double> rest_max;    // by position in order: most weight the later fields can add
   std::vector<double> best_inexact;  // by field: the highest weight of a level other than exact
-  std::vector<std::vector<float>> tf;  // by field and value id: term-frequency adjustment
   // Per record a row of `stride` words: the value id of each field, then the
-  // date's 8 characters (2 words) and the ID's first 20 (5 words) when those
-  // fields exist, so that most comparisons read one row per record.
-  std::vector<std::uint32_t> vid;
+  // term-frequency adjustment of each field's value (a float, filled by
+  // estimate(); `tf_in_rows`), then the inline values of the fields (see
+  // Field::inline_slot). A comparison reads the two rows and nothing else
+  // unless a value is too long to be held inline.
+  std::vector<std::uint32_t> rows;
   std::size_t stride = 0;
-  int date_slot = -1, id_slot = -1;
+  int tf_slot = 0;
+  bool tf_in_rows = false;
+  // Per record the blocking keys of the slots whose block is compared (0
+  // for the others): a pair is compared in the first slot its keys share.
+  std::vector<std::uint16_t> key_mask;
+  std::vector<std::uint8_t> block_slot;  // by block: the key slot it comes from
   // bound[k]: the most weight fields order[k..] can add to a pair with record a.
-  void bounds_for(std::uint32_t a, double* bound) const;
+  void bounds_for(std::uint32_t a, double* bound) const { bounds_for(rec(a), bound); }
+  void bounds_for(const Rec& a, double* bound) const;
   std::size_t first_name_position = 0;
-  int field_level(const Field& f, std::uint32_t a, std::uint32_t b) const;
+  int field_level(int fi, const Rec& a, const Rec& b) const;
+  // Level of a's name field fa against b's name field fb (fa = fb, or given
+  // name against surname), cached under `tag` (the field, or kMaxFields + k).
+  int name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
   double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
   template <class Fn>

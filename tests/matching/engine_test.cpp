@@ -147,15 +147,73 @@ TEST(Engine, GeneratedChineseRecords) {
 }
 
 TEST(Engine, SameResultWithAnyNumberOfThreads) {
-  const Loaded data = load_dataset("febrl2");
-  Settings one;
-  one.threads = 1;
-  Settings two;
-  two.threads = 2;
-  const auto a = deduplicate(*data.table, one);
-  const auto b = deduplicate(*data.table, two);
-  EXPECT_EQ(a.clusters, b.clusters);
-  EXPECT_EQ(a.stats.comparisons, b.stats.comparisons);
+  // Normalisation, estimation and comparison all run on Settings::threads.
+  for (const Loaded& data : {load_dataset("febrl2"), generated(6000, 3)}) {
+    Settings one;
+    one.threads = 1;
+    const auto a = deduplicate(*data.table, one);
+    for (int threads : {2, 3}) {
+      Settings many;
+      many.threads = threads;
+      const auto b = deduplicate(*data.table, many);
+      EXPECT_EQ(a.clusters, b.clusters);
+      EXPECT_EQ(a.stats.comparisons, b.stats.comparisons);
+      EXPECT_EQ(a.stats.em_pairs, b.stats.em_pairs);
+      EXPECT_EQ(a.stats.kept_pairs, b.stats.kept_pairs);
+      EXPECT_EQ(a.model.lambda, b.model.lambda);
+      ASSERT_EQ(a.model.fields.size(), b.model.fields.size());
+      for (std::size_t f = 0; f < a.model.fields.size(); ++f) {
+        EXPECT_EQ(a.model.fields[f].m, b.model.fields[f].m);
+        EXPECT_EQ(a.model.fields[f].u, b.model.fields[f].u);
+      }
+      ASSERT_EQ(a.review.size(), b.review.size());
+      for (std::size_t r = 0; r < a.review.size(); ++r) {
+        EXPECT_EQ(a.review[r].pair.a, b.review[r].pair.a);
+        EXPECT_EQ(a.review[r].pair.b, b.review[r].pair.b);
+        EXPECT_EQ(a.review[r].pair.weight, b.review[r].pair.weight);
+      }
+    }
+  }
+}
+
+TEST(Engine, EachCandidatePairComparedOnce) {
+  // Records 0-2 share every blocking key; record 3 shares only the date of
+  // birth with them; record 4 shares nothing. Six candidate pairs.
+  Table table({"name", "date_of_birth", "resident_id"});
+  table.add_row({"李明", "1980-03-05", "110105198003050015"});
+  table.add_row({"李明", "1980-03-05", "110105198003050015"});
+  table.add_row({"李明", "1980-03-05", "110105198003050015"});
+  table.add_row({"王芳", "1980-03-05", "320102197512120021"});
+  table.add_row({"赵强", "1969-11-30", "440305196911300038"});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  engine.score();
+  engine.cluster();
+  EXPECT_EQ(engine.stats().comparisons, 6u);
+  EXPECT_EQ(engine.clusters()[1], 0u);
+  EXPECT_EQ(engine.clusters()[2], 0u);
+  EXPECT_EQ(engine.clusters()[4], 4u);
+}
+
+TEST(Engine, LongValuesComparedLikeShortOnes) {
+  // Values longer than a record row holds inline are read from the arena;
+  // the levels are the same as for short values.
+  Table table({"given_name", "surname", "person_id", "occupation"});
+  table.add_row({"maximilianus johannes", "van der westhuizen-smith", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "x"});
+  table.add_row({"maximilianus johannes", "van der westhuizen-smyth", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0132", "x"});
+  table.add_row({"max", "westhuizen", "ABCDEFGHIJKLMNOPQRSTUVWXYZ9999", "y"});
+  table.add_row({"maks", "westhuisen", "ABCD", "y"});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  // given exact, surname one letter apart (JW >= 0.94), ID one transposition, text exact
+  EXPECT_EQ(engine.levels(0, 1), (std::vector<int>{1, 2, 2, 1}));
+  EXPECT_EQ(engine.levels(0, 2)[2], 4);  // three characters differ
+  EXPECT_EQ(engine.levels(2, 3)[1], 2);  // westhuizen / westhuisen: JW 0.96
+  EXPECT_EQ(engine.levels(2, 3)[2], 4);  // IDs of different lengths
 }
 
 TEST(Engine, ClusterSupportRefusesWeakJoins) {
@@ -180,6 +238,11 @@ TEST(Engine, ReviewPairsAreUncertainOrRefused) {
   Settings settings;
   const auto result = deduplicate(*data.table, settings);
   ASSERT_FALSE(result.review.empty());
+  for (std::size_t i = 1; i < result.review.size(); ++i) {  // most probable first, then by records
+    const auto& p = result.review[i - 1].pair;
+    const auto& q = result.review[i].pair;
+    EXPECT_TRUE(p.weight > q.weight || (p.weight == q.weight && (p.a < q.a || (p.a == q.a && p.b < q.b))));
+  }
   for (const auto& r : result.review) {
     if (r.linked_not_merged) continue;
     EXPECT_GE(r.pair.probability, settings.review_low);
