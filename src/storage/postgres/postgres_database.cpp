@@ -321,6 +321,7 @@ CREATE TABLE person_merges (
 CREATE INDEX person_merges_by_survivor ON person_merges (survivor);
 CREATE INDEX person_merges_by_merged ON person_merges (merged);
 CREATE INDEX person_merges_by_undoes ON person_merges (undoes) WHERE kind = 'undo';
+)SQL"},
     // As SQLite's migration 8: contributions packed per declaration
     // (storage/packed_lines.h), one journal entry of kind 1 per declaration
     // (person_id the negated employer, on the employer's shard on Citus) with its

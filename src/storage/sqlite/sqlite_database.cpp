@@ -314,6 +314,7 @@ CREATE TABLE person_merges (
 CREATE INDEX person_merges_by_survivor ON person_merges (survivor);
 CREATE INDEX person_merges_by_merged ON person_merges (merged);
 CREATE INDEX person_merges_by_undoes ON person_merges (undoes) WHERE kind = 'undo';
+)SQL"},
     // Contributions packed per declaration (ledger::PackedEntry): a declaration's
     // person-months become one journal entry of kind 1 (key 'contribution/<source_id>',
     // person_id the negated employer) whose postings are kept in `lines`, JSON
