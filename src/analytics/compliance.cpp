@@ -532,7 +532,7 @@ Result<SimulationReport> simulate(const SimulationInput& input, const std::vecto
       const std::uint32_t person = index_of(facts.person_id);
       if (person == kAbsent) continue;
       const SimulationPerson& who = input.persons[person];
-      // Jurisdiction: the employer of the month's declared line, else the scheme region.
+      // Jurisdiction: the employer of the month's declared line, else the scheme region, else the hukou.
       std::string region;
       std::optional<Money> wage;
       if (auto line = line_of_person.find(facts.person_id); line != line_of_person.end()) {
@@ -543,8 +543,9 @@ Result<SimulationReport> simulate(const SimulationInput& input, const std::vecto
         }
       }
       if (region.empty() && who.scheme_region > 0) region = region_text(who.scheme_region);
+      if (region.empty() && who.hukou_region > 0) region = region_text(who.hukou_region);
       if (region.empty()) {
-        note(part, Error{ErrorCode::not_found, "jurisdiction", "no declared line in the month and no scheme region"},
+        note(part, Error{ErrorCode::not_found, "jurisdiction", "no declared line in the month, no scheme or hukou region"},
              facts.person_id, true);
         continue;
       }

@@ -127,6 +127,7 @@ struct SimulationPerson {
   std::uint64_t resident_key = 0;   // resident_id_key() of the ID; 0 when it has none
   Date birth_date;
   std::int32_t scheme_region = 0;   // six digits; 0 for employees (their employer's region applies)
+  std::int32_t hukou_region = 0;    // six digits
   std::int32_t base_ratio_e4 = -1;  // flexible base ratio in 1/10,000; -1 when none
   registry::Scheme scheme = registry::Scheme::employee;
   std::uint8_t retirement_category = 0;  // rules::RetirementCategory

@@ -405,8 +405,8 @@ SELECT l.person_id, l.employer_id, l.wage_fen FROM declarations d
 JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.employer_id = d.employer_id
 WHERE d.month = $1 AND NOT d.superseded)SQL";
 constexpr const char* kAnalyticsSimulationPersons =
-    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category "
-    "FROM persons";
+    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
+    "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
 constexpr const char* kAnalyticsPensionFacts = R"SQL(
 SELECT p.person_id,
@@ -1749,6 +1749,8 @@ class PostgresDatabase final : public Database {
         if (auto ratio = Decimal::parse(view(i, 5))) p.base_ratio_e4 = analytics::base_ratio_e4(*ratio);
       }
       p.retirement_category = analytics::retirement_category_code(view(i, 6));
+      const std::string_view hukou = view(i, 7);
+      std::from_chars(hukou.data(), hukou.data() + hukou.size(), p.hukou_region);
     }
     return persons;
   }

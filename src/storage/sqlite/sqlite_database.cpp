@@ -287,8 +287,8 @@ constexpr const char* kAnalyticsDeclaredLines =
     "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
 
 constexpr const char* kAnalyticsSimulationPersons =
-    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category "
-    "FROM persons";
+    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
+    "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
 constexpr const char* kAnalyticsContributionMonthCount =
     "SELECT COUNT(DISTINCT j.month) FROM journal_entries j INDEXED BY journal_by_person "
@@ -1691,6 +1691,8 @@ class SqliteDatabase final : public Database {
         if (auto ratio = Decimal::parse(view(5))) p.base_ratio_e4 = analytics::base_ratio_e4(*ratio);
       }
       p.retirement_category = analytics::retirement_category_code(view(6));
+      const std::string_view hukou = view(7);
+      std::from_chars(hukou.data(), hukou.data() + hukou.size(), p.hukou_region);
     }
     if (rc != SQLITE_DONE) return step_error(q, "persons");
     q.reset();
