@@ -1,7 +1,7 @@
 // shebao analytics: compliance (employers who declare fewer workers or lower
 // wages than the population extract shows, late payers) and policy simulation
-// (the contribution rules re-run over a month of the whole population with
-// changed parameters).
+// (the contribution and pension rules re-run over a month of the whole
+// population with changed parameters).
 //
 // Estimated missing contributions of one worker in month M: the employer and
 // individual pension contributions the rules give for the extract's monthly
@@ -16,8 +16,12 @@
 // changes; others keep their ratio, clamped to the new band. The burden of a
 // flexible worker is the contribution at the lowest allowed base divided by
 // the monthly income of the extract (only for workers the extract names).
+// Pension: the award (basic + account pension) of every person reaching the
+// statutory retirement age in the year of M, under the rules as published and
+// with the changed pension parameters (docs/architecture.md §9).
 //
-// Pure: no I/O, no clock. Thread safety: values only.
+// Pure: no I/O, no clock. simulate() starts SimulationInput::threads threads
+// and joins them before it returns. Thread safety: values only.
 #pragma once
 
 #include <array>

@@ -15,6 +15,7 @@
 // - Covered in month M: registered and a contribution (employee or flexible)
 //   booked for one of the `window_months` months ending at M, or registered in
 //   the urban-rural residents' scheme.
+// - Matching: by resident ID, then the matching engine (match_population).
 // - Reason for an uncovered person: never_registered (no registry record
 //   matches); no_contributions (registered, nothing ever booked);
 //   moved_without_transfer (last contribution in another province than where
