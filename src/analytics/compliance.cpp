@@ -81,11 +81,15 @@ Result<std::int64_t> employee_total(const registry::Employer& employer, Money wa
 }  // namespace
 
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
-                                           const std::vector<RegisteredPerson>& registry,
+                                           const std::vector<SimulationPerson>& persons,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options) {
-  const ResidentIdIndex person_index(registry);
+  std::unordered_map<std::uint64_t, std::int64_t> person_of_key;
+  person_of_key.reserve(persons.size());
+  for (const SimulationPerson& person : persons) {
+    if (person.resident_key != 0) person_of_key.emplace(person.resident_key, person.person_id);
+  }
   std::unordered_map<std::string_view, std::size_t> employer_by_code;
   std::unordered_map<std::int64_t, std::size_t> employer_by_id;
   for (std::size_t i = 0; i < employers.size(); ++i) {
@@ -121,9 +125,10 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
     ++row.extract_workers;
     row.extract_income_fen += record.monthly_income.fen();
     std::optional<std::int64_t> declared_wage;
-    if (const auto person = person_index.find(record.resident_id)) {
+    const auto key = record.id_valid ? resident_id_key(record.resident_id) : std::nullopt;
+    if (const auto person = key ? person_of_key.find(*key) : person_of_key.end(); person != person_of_key.end()) {
       if (auto of_employer = declared.find(employer.employer_id); of_employer != declared.end()) {
-        if (auto wage = of_employer->second.find(registry[*person].person_id); wage != of_employer->second.end()) {
+        if (auto wage = of_employer->second.find(person->second); wage != of_employer->second.end()) {
           declared_wage = wage->second;
         }
       }

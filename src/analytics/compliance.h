@@ -38,6 +38,25 @@
 
 namespace shebao::analytics {
 
+// What compliance and simulation read of one registered person: no strings
+// (40 bytes), so that a million of them load and scan fast.
+struct SimulationPerson {
+  std::int64_t person_id = 0;
+  std::uint64_t resident_key = 0;   // resident_id_key() of the ID; 0 when it has none
+  Date birth_date;
+  std::int32_t scheme_region = 0;   // six digits; 0 for employees (their employer's region applies)
+  std::int32_t hukou_region = 0;    // six digits
+  std::int32_t base_ratio_e4 = -1;  // flexible base ratio in 1/10,000; -1 when none
+  registry::Scheme scheme = registry::Scheme::employee;
+  std::uint8_t retirement_category = 0;  // rules::RetirementCategory
+};
+
+// A base ratio in ten-thousandths (rounded half up), as SimulationPerson keeps it; -1 when negative or too large.
+std::int32_t base_ratio_e4(const Decimal& ratio);
+
+// rules::RetirementCategory of the registry's text (male, female_55, female_50); 3 for anything else.
+std::uint8_t retirement_category_code(std::string_view text);
+
 struct EmployerFacts {
   registry::Employer employer;
   std::int64_t arrears_fen = 0;   // dues booked and not paid, months up to M
@@ -86,9 +105,9 @@ struct ComplianceReport {
   std::int64_t extract_workers_unknown_employer = 0;  // extract names an employer the registry does not have
 };
 
-// `registry` gives each resident ID its person_id.
+// `persons` gives each resident ID its person_id.
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
-                                           const std::vector<RegisteredPerson>& registry,
+                                           const std::vector<SimulationPerson>& persons,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options);
@@ -123,25 +142,6 @@ struct ParameterChange {
 // key's range (above). Bounds that depend on the rules in force (the divisor
 // at 47, a floor above the ceiling) are checked by simulate().
 Result<ParameterChange> parse_parameter_change(std::string_view text);
-
-// What a simulation reads of one registered person: no strings (40 bytes), so
-// that a million of them load and scan fast.
-struct SimulationPerson {
-  std::int64_t person_id = 0;
-  std::uint64_t resident_key = 0;   // resident_id_key() of the ID; 0 when it has none
-  Date birth_date;
-  std::int32_t scheme_region = 0;   // six digits; 0 for employees (their employer's region applies)
-  std::int32_t hukou_region = 0;    // six digits
-  std::int32_t base_ratio_e4 = -1;  // flexible base ratio in 1/10,000; -1 when none
-  registry::Scheme scheme = registry::Scheme::employee;
-  std::uint8_t retirement_category = 0;  // rules::RetirementCategory
-};
-
-// A base ratio in ten-thousandths (rounded half up), as SimulationPerson keeps it; -1 when negative or too large.
-std::int32_t base_ratio_e4(const Decimal& ratio);
-
-// rules::RetirementCategory of the registry's text (male, female_55, female_50); 3 for anything else.
-std::uint8_t retirement_category_code(std::string_view text);
 
 struct SimulationEmployer {
   std::int64_t employer_id = 0;

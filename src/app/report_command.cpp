@@ -137,23 +137,6 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   return loaded;
 }
 
-// The rules and the employers and declared lines of the reference month.
-struct MonthFacts {
-  rules::ParameterStore store;
-  std::vector<analytics::EmployerFacts> employers;
-  std::vector<analytics::DeclaredLineFact> lines;
-};
-
-Result<MonthFacts> month_facts(Loaded& loaded, const DataOptions& options) {
-  auto store = ingest::load_rules_directory(options.rules_dir);
-  if (!store) return tl::unexpected(store.error());
-  auto employers = loaded.db->employer_facts(loaded.month);
-  if (!employers) return tl::unexpected(employers.error());
-  auto lines = loaded.db->declared_lines(loaded.month);
-  if (!lines) return tl::unexpected(lines.error());
-  return MonthFacts{std::move(*store), std::move(*employers), std::move(*lines)};
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -274,14 +257,27 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
 // ---------------------------------------------------------------------------
 
 int compliance_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true, false);
-  if (!loaded) return report_error(loaded.error());
-  auto facts = month_facts(*loaded, options);
-  if (!facts) return report_error(facts.error());
+  if (arguments.population.empty()) {
+    return report_error(
+        Error{ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv"});
+  }
+  // The extract is read on a second thread while the database is read on this one.
+  auto population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+  auto opened = open_at_month(options, arguments);
+  if (!opened) return report_error(opened.error());
+  auto store = ingest::load_rules_directory(options.rules_dir);
+  if (!store) return report_error(store.error());
+  auto persons = opened->db->simulation_persons();
+  if (!persons) return report_error(persons.error());
+  auto employers = opened->db->employer_facts(opened->month);
+  if (!employers) return report_error(employers.error());
+  auto lines = opened->db->declared_lines(opened->month);
+  if (!lines) return report_error(lines.error());
+  auto records = population.get();
+  if (!records) return report_error(records.error());
   analytics::ComplianceOptions compliance_options;
-  compliance_options.month = loaded->month;
-  auto report = analytics::compliance_report(loaded->population, loaded->registry, facts->employers, facts->lines,
-                                             facts->store, compliance_options);
+  compliance_options.month = opened->month;
+  auto report = analytics::compliance_report(*records, *persons, *employers, *lines, *store, compliance_options);
   if (!report) return report_error(report.error());
 
   if (!arguments.csv.empty()) {

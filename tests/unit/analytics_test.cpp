@@ -351,8 +351,11 @@ TEST_F(RulesTest, ComplianceEstimatesWhatUndeclaredAndShortWagesMiss) {
     record.monthly_income = *Money::parse("10000.00");
   }
   population[3].employer_credit_code = "UNKNOWN";
-  std::vector<RegisteredPerson> registry{registered(1, "110105198503040011", 1, 44),
-                                         registered(2, "110105198503040022", 1, 44)};
+  std::vector<SimulationPerson> registry(2);
+  registry[0].person_id = 1;
+  registry[0].resident_key = *resident_id_key("110105198503040011");
+  registry[1].person_id = 2;
+  registry[1].resident_key = *resident_id_key("110105198503040022");
   // P1 declared in full, P2 at 7,000 (short), P3 not declared at all.
   const std::vector<DeclaredLineFact> lines{{1, 7, 1000000}, {2, 7, 700000}};
   ComplianceOptions options;
