@@ -48,6 +48,7 @@ fi
 
 results="$work/results.tsv"
 : >"$results"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 timed() {  # timed NAME COMMAND...
   local name=$1
   shift
@@ -66,10 +67,10 @@ timed simulate "$shebao" simulate --set employer_pension_rate=0.14 --set flexibl
 
 extract_rows=$(($(wc -l <"$work/g/population.csv") - 1))
 entries=$(cut -d'|' -f1 "$work/baseline.out" | head -1)
-awk -F'\t' -v persons="$persons" -v rows="$extract_rows" -v entries="$entries" -v date="$(date -u '+%Y-%m-%d %H:%M')" '
+awk -F'\t' -v load="$load" -v cores="$(nproc)" -v persons="$persons" -v rows="$extract_rows" -v entries="$entries" -v date="$(date -u '+%Y-%m-%d %H:%M')" '
   { wall[$1] = $2; rss[$1] = $3; cpu[$1] = $4 + $5 }
   END {
-    printf "shebao analytics benchmark, %s UTC\n", date
+    printf "shebao analytics benchmark, %s UTC, %d cores, load average before the steps %s\n", date, cores, load
     printf "population: %d persons registered, %d extract rows, %d contribution entries (12 months)\n\n", persons, rows, entries
     printf "%-34s %9s %9s %12s %12s\n", "step", "wall s", "CPU s", "peak MiB", "x baseline"
     split("baseline coverage compliance simulate", order, " ")

@@ -371,7 +371,7 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   if (!arguments.population.empty()) {
     extract = std::async(std::launch::async, [path = arguments.population]() -> Result<std::vector<analytics::ExtractFact>> {
       std::vector<analytics::ExtractFact> facts;
-      auto read = ingest::read_population(path, [&](const analytics::PopulationRecord& record) {
+      auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) {
         if (!record.id_valid) return;
         facts.push_back(analytics::ExtractFact{analytics::resident_id_key(record.resident_id).value_or(0),
                                                analytics::group_of(record), record.monthly_income.fen()});

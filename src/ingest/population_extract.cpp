@@ -29,7 +29,7 @@ Error missing(const std::filesystem::path& path, int line, std::string_view colu
 }  // namespace
 
 Result<void> read_population(const std::filesystem::path& path,
-                             const std::function<void(const analytics::PopulationRecord&)>& each) {
+                             const std::function<void(analytics::PopulationRecord&)>& each) {
   auto reader = RecordReader::open(path);
   if (!reader) return tl::unexpected(reader.error());
   Record record;
@@ -122,7 +122,7 @@ Result<void> read_population(const std::filesystem::path& path,
 
 Result<std::vector<analytics::PopulationRecord>> read_population(const std::filesystem::path& path) {
   std::vector<analytics::PopulationRecord> records;
-  auto read = read_population(path, [&](const analytics::PopulationRecord& record) { records.push_back(record); });
+  auto read = read_population(path, [&](analytics::PopulationRecord& record) { records.push_back(std::move(record)); });
   if (!read) return tl::unexpected(read.error());
   return records;
 }

@@ -52,10 +52,11 @@ namespace shebao::ingest {
 // mistyped ID) is kept as given with id_valid false: it matches no registered
 // ID, and the coverage report looks for the person with the matching engine.
 Result<std::vector<analytics::PopulationRecord>> read_population(const std::filesystem::path& path);
-// The same, one record at a time (the record is reused between calls), so that
-// a caller keeps only what it needs of a large extract.
+// The same, one record at a time (the record is reused between calls; `each`
+// may move its strings out), so that a caller keeps only what it needs of a
+// large extract.
 Result<void> read_population(const std::filesystem::path& path,
-                             const std::function<void(const analytics::PopulationRecord&)>& each);
+                             const std::function<void(analytics::PopulationRecord&)>& each);
 
 struct ExtractTruth {
   std::array<std::int64_t, analytics::kGroups.size()> population{};
