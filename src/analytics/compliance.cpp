@@ -441,7 +441,7 @@ Result<SimulationReport> simulate(const SimulationInput& input, const std::vecto
     employer_index.emplace(source.employer_id, static_cast<std::uint32_t>(i));
   }
 
-  const std::vector<Partial> employee_parts = split(input.lines.size(), input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+  const std::vector<Partial> employee_parts = split(input.contributions ? input.lines.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
     AverageWages local(store, input.month);
     for (std::size_t i = begin; i < end; ++i) {
       const DeclaredLineFact& line = input.lines[i];
@@ -466,7 +466,7 @@ Result<SimulationReport> simulate(const SimulationInput& input, const std::vecto
     }
   });
 
-  const std::vector<Partial> flexible_parts = split(input.persons.size(), input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+  const std::vector<Partial> flexible_parts = split(input.contributions ? input.persons.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
     AverageWages local(store, input.month);
     for (std::size_t i = begin; i < end; ++i) {
       const SimulationPerson& member = input.persons[i];
@@ -523,14 +523,14 @@ Result<SimulationReport> simulate(const SimulationInput& input, const std::vecto
 
   // Pension awards of the persons retiring in the year.
   std::unordered_map<std::int64_t, std::uint32_t> line_of_person;  // their declared line of the month, if any
-  if (!input.pension.empty()) {
+  if (input.pensions && !input.pension.empty()) {
     std::unordered_map<std::int64_t, bool> retiring;
     for (const PensionFacts& facts : input.pension) retiring.emplace(facts.person_id, true);
     for (std::size_t i = 0; i < input.lines.size(); ++i) {
       if (retiring.contains(input.lines[i].person_id)) line_of_person.emplace(input.lines[i].person_id, static_cast<std::uint32_t>(i));
     }
   }
-  const std::vector<Partial> pension_parts = split(input.pension.size(), input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+  const std::vector<Partial> pension_parts = split(input.pensions ? input.pension.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
     AverageWages local(store, input.month);
     for (std::size_t i = begin; i < end; ++i) {
       const PensionFacts& facts = input.pension[i];

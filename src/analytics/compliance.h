@@ -175,6 +175,10 @@ struct SimulationInput {
   std::vector<PensionFacts> pension;
   Decimal burden_threshold = Decimal::parse("0.20").value();  // share of income
   int threads = 1;  // the person-months are split between this many threads
+  // The parts to compute (a caller may compute the contributions while it
+  // still reads the pension facts, then the pensions).
+  bool contributions = true;
+  bool pensions = true;
 };
 
 // The persons of `persons` (employee or flexible scheme) whose statutory

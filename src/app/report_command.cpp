@@ -397,16 +397,31 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   auto lines = opened->db->declared_lines(opened->month);
   if (!lines) return report_error(lines.error());
   input.lines = std::move(*lines);
-  auto pension = opened->db->pension_facts(analytics::retiring_persons(input.persons, opened->month, *store), opened->month);
-  if (!pension) return report_error(pension.error());
-  input.pension = std::move(*pension);
+  const std::vector<std::int64_t> retiring = analytics::retiring_persons(input.persons, opened->month, *store);
   if (extract.valid()) {
     auto facts = extract.get();
     if (!facts) return report_error(facts.error());
     input.extract = std::move(*facts);
   }
-  auto report = analytics::simulate(input, changes, *store);
+  // The contributions are computed on other threads while this one reads the
+  // pension facts (one query per retiring person); then the pensions.
+  input.pensions = false;
+  auto computed = std::async(std::launch::async, [&] { return analytics::simulate(input, changes, *store); });
+  auto pension = opened->db->pension_facts(retiring, opened->month);
+  auto report = computed.get();
   if (!report) return report_error(report.error());
+  if (!pension) return report_error(pension.error());
+  input.pension = std::move(*pension);
+  input.contributions = false;
+  input.pensions = true;
+  auto awards = analytics::simulate(input, changes, *store);
+  if (!awards) return report_error(awards.error());
+  report->pension_groups = std::move(awards->pension_groups);
+  report->pension_persons = awards->pension_persons;
+  report->pension_baseline_fen = awards->pension_baseline_fen;
+  report->pension_simulated_fen = awards->pension_simulated_fen;
+  report->pension_errors = awards->pension_errors;
+  report->first_pension_error = std::move(awards->first_pension_error);
 
   const std::int64_t delta = report->simulated_fen - report->baseline_fen;
   if (arguments.json) {

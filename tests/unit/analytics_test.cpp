@@ -477,6 +477,18 @@ TEST_F(RulesTest, PensionAwardsOfThoseReachingRetirementInTheYear) {
   ASSERT_EQ(doubled->pension_groups.size(), 1u);
   EXPECT_EQ(doubled->pension_groups[0].group, Group::employee);
   EXPECT_EQ(doubled->pension_groups[0].persons, 1);
+  // Each part alone gives what the two together give.
+  input.contributions = false;
+  auto pensions_only = simulate(input, {*parse_parameter_change("basic_pension_accrual_rate=0.02")}, *store_);
+  input.contributions = true;
+  input.pensions = false;
+  auto contributions_only = simulate(input, {*parse_parameter_change("basic_pension_accrual_rate=0.02")}, *store_);
+  input.pensions = true;
+  ASSERT_TRUE(pensions_only && contributions_only);
+  EXPECT_TRUE(pensions_only->groups.empty());
+  EXPECT_EQ(pensions_only->pension_simulated_fen, doubled->pension_simulated_fen);
+  EXPECT_EQ(contributions_only->pension_persons, 0);
+  EXPECT_EQ(contributions_only->baseline_fen, doubled->baseline_fen);
   // A higher W raises the award; the contributions do not change.
   auto higher_w = simulate(input, {*parse_parameter_change("pension_base_w=20000")}, *store_);
   ASSERT_TRUE(higher_w);
