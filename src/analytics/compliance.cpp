@@ -1,9 +1,13 @@
 #include "analytics/compliance.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
+#include <thread>
 
 #include "rules/contribution.h"
+#include "rules/pension.h"
+#include "rules/retirement.h"
 
 namespace shebao::analytics {
 namespace {
@@ -77,11 +81,15 @@ Result<std::int64_t> employee_total(const registry::Employer& employer, Money wa
 }  // namespace
 
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
-                                           const std::vector<RegisteredPerson>& registry,
+                                           const std::vector<SimulationPerson>& persons,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options) {
-  const ResidentIdIndex person_index(registry);
+  std::unordered_map<std::uint64_t, std::int64_t> person_of_key;
+  person_of_key.reserve(persons.size());
+  for (const SimulationPerson& person : persons) {
+    if (person.resident_key != 0) person_of_key.emplace(person.resident_key, person.person_id);
+  }
   std::unordered_map<std::string_view, std::size_t> employer_by_code;
   std::unordered_map<std::int64_t, std::size_t> employer_by_id;
   for (std::size_t i = 0; i < employers.size(); ++i) {
@@ -117,9 +125,10 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
     ++row.extract_workers;
     row.extract_income_fen += record.monthly_income.fen();
     std::optional<std::int64_t> declared_wage;
-    if (const auto person = person_index.find(record.resident_id)) {
+    const auto key = record.id_valid ? resident_id_key(record.resident_id) : std::nullopt;
+    if (const auto person = key ? person_of_key.find(*key) : person_of_key.end(); person != person_of_key.end()) {
       if (auto of_employer = declared.find(employer.employer_id); of_employer != declared.end()) {
-        if (auto wage = of_employer->second.find(registry[*person].person_id); wage != of_employer->second.end()) {
+        if (auto wage = of_employer->second.find(person->second); wage != of_employer->second.end()) {
           declared_wage = wage->second;
         }
       }
@@ -167,127 +176,466 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
   return report;
 }
 
+namespace {
+
+struct KeyRange {
+  std::string_view key;
+  const char* low;    // inclusive unless low_open
+  bool low_open;
+  const char* high;   // inclusive unless high_open
+  bool high_open;
+  std::string_view meaning;
+};
+
+constexpr std::array<KeyRange, kSimulationKeys.size()> kRanges{{
+    {"employer_pension_rate", "0", false, "1", true, "a share of the base"},
+    {"individual_pension_rate", "0", false, "1", true, "a share of the base"},
+    {"contribution_base_floor_ratio", "0.1", false, "3", false, "a multiple of the average wage"},
+    {"contribution_base_ceiling_ratio", "1", false, "10", false, "a multiple of the average wage"},
+    {"flexible_total_rate", "0", false, "1", true, "a share of the base"},
+    {"flexible_account_rate", "0", false, "1", true, "a share of the base"},
+    {"flexible_min_base_ratio", "0.1", false, "3", false, "a multiple of the average wage"},
+    {"flexible_max_base_ratio", "1", false, "10", false, "a multiple of the average wage"},
+    {"basic_pension_accrual_rate", "0", true, "0.05", false, "a share of W per year of contributions"},
+    {"pension_base_w", "0", true, "1000000", false, "yuan a month"},
+    {"divisor_age_47", "1", false, "1000", false, "months, a whole number"},
+}};
+
+std::string allowed_text(const KeyRange& range) {
+  return std::string(range.meaning) + ", " + (range.low_open ? "greater than " : "from ") + range.low +
+         (range.high_open ? " to below " : " to ") + range.high;
+}
+
+}  // namespace
+
 Result<ParameterChange> parse_parameter_change(std::string_view text) {
   const std::size_t equals = text.find('=');
   if (equals == std::string_view::npos) {
     return fail(ErrorCode::invalid_input, "--set", "\"" + std::string(text) + "\" is not KEY=VALUE");
   }
   const std::string_view key = text.substr(0, equals);
-  if (std::find(kSimulationKeys.begin(), kSimulationKeys.end(), key) == kSimulationKeys.end()) {
+  const auto range = std::find_if(kRanges.begin(), kRanges.end(), [&](const KeyRange& r) { return r.key == key; });
+  if (range == kRanges.end()) {
     std::string known;
     for (const auto name : kSimulationKeys) known += (known.empty() ? "" : ", ") + std::string(name);
     return fail(ErrorCode::invalid_input, "--set",
                 "\"" + std::string(key) + "\" cannot be simulated; the parameters are: " + known);
   }
-  auto value = Decimal::parse(text.substr(equals + 1));
-  if (!value || value->sign() < 0) {
+  const std::string_view value_text = text.substr(equals + 1);
+  auto value = Decimal::parse(value_text);
+  const Decimal low = Decimal::parse(range->low).value();
+  const Decimal high = Decimal::parse(range->high).value();
+  const bool inside = value && (range->low_open ? *value > low : *value >= low) &&
+                      (range->high_open ? *value < high : *value <= high) &&
+                      (key != "divisor_age_47" || *value == round(*value, 0, RoundingMode::half_up));
+  if (!inside) {
     return fail(ErrorCode::invalid_input, "--set",
-                std::string(key) + ": \"" + std::string(text.substr(equals + 1)) + "\" is not a decimal ≥ 0");
+                std::string(key) + ": \"" + std::string(value_text) + "\" is not allowed; it takes " +
+                    allowed_text(*range));
   }
   return ParameterChange{std::string(key), *value};
 }
 
-Result<SimulationReport> simulate(const SimulationInput& input, const std::vector<ParameterChange>& changes,
-                                  const rules::ParameterStore& store) {
+namespace {
+
+std::string region_text(std::int32_t region) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%06d", static_cast<int>(region));
+  return text;
+}
+
+struct Overrides {
   EmployeeOverrides employee;
   std::optional<Decimal> flexible_total, flexible_account, flexible_min, flexible_max;
+  std::optional<Decimal> accrual_rate, pension_base_w;
+  std::optional<std::int64_t> divisor_age_47;
+};
+
+// An employer's parameters for the month, resolved once.
+struct EmployerRules {
+  registry::Employer employer;  // region, size and unit type only
+  std::string jurisdiction;
+  std::optional<Money> average;  // nullopt: error
+  Error error;
+};
+
+// What one thread adds up over its share of the person-months.
+struct Partial {
+  std::array<SimulationGroup, kGroups.size()> groups{};
+  std::int64_t flexible_with_income = 0;
+  std::int64_t burdened_baseline = 0;
+  std::int64_t burdened_simulated = 0;
+  std::int64_t errors = 0;
+  std::string first_error;
+  std::array<PensionGroup, kGroups.size()> pension{};
+  std::int64_t pension_errors = 0;
+  std::string first_pension_error;
+};
+
+constexpr std::uint8_t kNoGroup = 0xFF;
+
+// Runs `work(begin, end, partial)` over [0, count) split into `threads` parts;
+// returns the parts in order (so that "first error" is the first in input order).
+template <typename Work>
+std::vector<Partial> split(std::size_t count, int threads, const Work& work) {
+  const std::size_t parts = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), 1,
+                                                    std::max<std::size_t>(count / 4096, 1));
+  std::vector<Partial> partials(parts);
+  std::vector<std::thread> pool;
+  for (std::size_t p = 1; p < parts; ++p) {
+    pool.emplace_back([&, p] { work(count * p / parts, count * (p + 1) / parts, partials[p]); });
+  }
+  work(0, count / parts, partials[0]);
+  for (auto& thread : pool) thread.join();
+  return partials;
+}
+
+void note(Partial& partial, const Error& error, std::int64_t person_id, bool pension) {
+  std::int64_t& count = pension ? partial.pension_errors : partial.errors;
+  std::string& first = pension ? partial.first_pension_error : partial.first_error;
+  if (count++ == 0) first = "person " + std::to_string(person_id) + ": " + error.to_string();
+}
+
+}  // namespace
+
+std::int32_t base_ratio_e4(const Decimal& ratio) {
+  const auto scaled = round(ratio * Decimal::from_int(10000), 0, RoundingMode::half_up).to_int64_exact();
+  return scaled && *scaled >= 0 && *scaled <= INT32_MAX ? static_cast<std::int32_t>(*scaled) : -1;
+}
+
+std::uint8_t retirement_category_code(std::string_view text) {
+  for (const auto category :
+       {rules::RetirementCategory::male, rules::RetirementCategory::female_55, rules::RetirementCategory::female_50}) {
+    if (text == rules::to_string(category)) return static_cast<std::uint8_t>(category);
+  }
+  return 3;
+}
+
+std::vector<std::int64_t> retiring_persons(const std::vector<SimulationPerson>& persons, YearMonth month,
+                                           const rules::ParameterStore& store) {
+  std::vector<std::int64_t> retiring;
+  const int year = month.year();
+  for (const SimulationPerson& person : persons) {
+    if (person.scheme == registry::Scheme::resident || person.retirement_category > 2) continue;
+    // Persons far from retirement age are skipped without asking the rules (ages 45 to 70 in the year).
+    const int age = year - person.birth_date.year_month().year();
+    if (age < 45 || age > 70) continue;
+    rules::RetirementQuery query;
+    query.birth_month = person.birth_date.year_month();
+    query.category = static_cast<rules::RetirementCategory>(person.retirement_category);
+    auto retirement = rules::compute_retirement(query, store, nullptr);
+    if (retirement && retirement->retirement_month.year() == year) retiring.push_back(person.person_id);
+  }
+  return retiring;
+}
+
+Result<SimulationReport> simulate(const SimulationInput& input, const std::vector<ParameterChange>& changes,
+                                  const rules::ParameterStore& store) {
+  Overrides o;
   for (const ParameterChange& change : changes) {
-    if (change.key == "employer_pension_rate") employee.employer_rate = change.value;
-    else if (change.key == "individual_pension_rate") employee.individual_rate = change.value;
-    else if (change.key == "contribution_base_floor_ratio") employee.floor_ratio = change.value;
-    else if (change.key == "contribution_base_ceiling_ratio") employee.ceiling_ratio = change.value;
-    else if (change.key == "flexible_total_rate") flexible_total = change.value;
-    else if (change.key == "flexible_account_rate") flexible_account = change.value;
-    else if (change.key == "flexible_min_base_ratio") flexible_min = change.value;
-    else if (change.key == "flexible_max_base_ratio") flexible_max = change.value;
+    if (change.key == "employer_pension_rate") o.employee.employer_rate = change.value;
+    else if (change.key == "individual_pension_rate") o.employee.individual_rate = change.value;
+    else if (change.key == "contribution_base_floor_ratio") o.employee.floor_ratio = change.value;
+    else if (change.key == "contribution_base_ceiling_ratio") o.employee.ceiling_ratio = change.value;
+    else if (change.key == "flexible_total_rate") o.flexible_total = change.value;
+    else if (change.key == "flexible_account_rate") o.flexible_account = change.value;
+    else if (change.key == "flexible_min_base_ratio") o.flexible_min = change.value;
+    else if (change.key == "flexible_max_base_ratio") o.flexible_max = change.value;
+    else if (change.key == "basic_pension_accrual_rate") o.accrual_rate = change.value;
+    else if (change.key == "pension_base_w") o.pension_base_w = change.value;
+    else if (change.key == "divisor_age_47") o.divisor_age_47 = change.value.to_int64_exact();
     else return fail(ErrorCode::invalid_input, "--set", change.key + " cannot be simulated");
+  }
+  // Bounds that depend on the rules in force.
+  auto both = [&](const std::optional<Decimal>& low, const std::optional<Decimal>& high, const char* low_key,
+                  const char* high_key) -> Result<void> {
+    if (low && high && *low > *high) {
+      return fail(ErrorCode::invalid_input, "--set",
+                  std::string(low_key) + " (" + low->to_string() + ") must not exceed " + high_key + " (" +
+                      high->to_string() + ")");
+    }
+    return {};
+  };
+  if (auto ok = both(o.employee.floor_ratio, o.employee.ceiling_ratio, "contribution_base_floor_ratio",
+                     "contribution_base_ceiling_ratio");
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = both(o.flexible_min, o.flexible_max, "flexible_min_base_ratio", "flexible_max_base_ratio"); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = both(o.flexible_account, o.flexible_total, "flexible_account_rate", "flexible_total_rate"); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (o.divisor_age_47) {
+    auto checked = rules::employee_pension_divisor(rules::AgeAtRetirement{47, 0}, input.month, o.divisor_age_47,
+                                                   store, nullptr);
+    if (!checked) {
+      return fail(ErrorCode::invalid_input, "--set", "divisor_age_47: " + checked.error().message);
+    }
   }
 
   SimulationReport report;
   report.month = input.month;
   report.changes = changes;
-  std::array<SimulationGroup, kGroups.size()> groups{};
-  for (std::size_t g = 0; g < kGroups.size(); ++g) groups[g].group = kGroups[g];
-  auto note_error = [&](const Error& error, std::int64_t person_id) {
-    if (report.errors++ == 0) report.first_error = "person " + std::to_string(person_id) + ": " + error.to_string();
+
+  // Persons by person_id (dense), with the extract's group and income.
+  std::vector<std::uint32_t> slot;
+  constexpr std::uint32_t kAbsent = UINT32_MAX;
+  for (std::size_t i = 0; i < input.persons.size(); ++i) {
+    const std::int64_t id = input.persons[i].person_id;
+    if (id <= 0 || id > std::int64_t{1} << 32) continue;
+    if (static_cast<std::size_t>(id) >= slot.size()) slot.resize(std::max<std::size_t>(id + 1, slot.size() * 2), kAbsent);
+    slot[static_cast<std::size_t>(id)] = static_cast<std::uint32_t>(i);
+  }
+  auto index_of = [&](std::int64_t person_id) -> std::uint32_t {
+    if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= slot.size()) return kAbsent;
+    return slot[static_cast<std::size_t>(person_id)];
   };
-  auto group_of_person = [&](std::int64_t person_id, Group fallback) {
-    auto it = input.extract.find(person_id);
-    return it == input.extract.end() ? fallback : it->second.first;
+  std::vector<std::uint8_t> extract_group(input.persons.size(), kNoGroup);
+  std::vector<std::int64_t> extract_income(input.extract.empty() ? 0 : input.persons.size(), 0);
+  if (!input.extract.empty()) {
+    // Sorted keys on both sides, merged (the first extract line of a person counts).
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> by_key;
+    by_key.reserve(input.persons.size());
+    for (std::size_t i = 0; i < input.persons.size(); ++i) {
+      if (input.persons[i].resident_key != 0) by_key.emplace_back(input.persons[i].resident_key, static_cast<std::uint32_t>(i));
+    }
+    std::sort(by_key.begin(), by_key.end());
+    std::vector<std::uint32_t> order(input.extract.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return input.extract[a].resident_key < input.extract[b].resident_key;
+    });
+    std::size_t k = 0;
+    for (const std::uint32_t e : order) {
+      const ExtractFact& fact = input.extract[e];
+      while (k < by_key.size() && by_key[k].first < fact.resident_key) ++k;
+      if (k == by_key.size()) break;
+      if (by_key[k].first != fact.resident_key) continue;
+      const std::uint32_t person = by_key[k].second;
+      if (extract_group[person] != kNoGroup) continue;
+      extract_group[person] = static_cast<std::uint8_t>(fact.group);
+      extract_income[person] = fact.income_fen;
+    }
+  }
+  auto group_at = [&](std::uint32_t person, Group fallback) {
+    return person == kAbsent || extract_group[person] == kNoGroup ? fallback : static_cast<Group>(extract_group[person]);
   };
 
+  // Employers: rules resolved once each.
   AverageWages averages(store, input.month);
-  for (const collection::DeclaredPersonMonth& line : input.employee_months) {
-    registry::Employer employer;
-    employer.region = line.employer_region;
-    employer.size = line.employer_size;
-    employer.unit_type = line.unit_type;
-    auto baseline = employee_total(employer, line.declared_wage, line.month, store, averages);
-    auto simulated = employee_total(employer, line.declared_wage, line.month, store, averages, employee);
-    if (!baseline || !simulated) {
-      note_error(baseline ? simulated.error() : baseline.error(), line.person_id);
-      continue;
-    }
-    SimulationGroup& group = groups[static_cast<std::size_t>(group_of_person(line.person_id, Group::employee))];
-    ++group.person_months;
-    group.baseline_fen += *baseline;
-    group.simulated_fen += *simulated;
+  std::vector<EmployerRules> employers(input.employers.size());
+  std::unordered_map<std::int64_t, std::uint32_t> employer_index;
+  employer_index.reserve(input.employers.size());
+  for (std::size_t i = 0; i < input.employers.size(); ++i) {
+    const SimulationEmployer& source = input.employers[i];
+    EmployerRules& rules = employers[i];
+    rules.employer.region = region_text(source.region);
+    rules.employer.size = source.size;
+    rules.employer.unit_type = source.unit_type;
+    rules.jurisdiction = registry::province_jurisdiction(rules.employer.region);
+    auto average = averages.of(rules.jurisdiction);
+    if (average) rules.average = *average;
+    else rules.error = average.error();
+    employer_index.emplace(source.employer_id, static_cast<std::uint32_t>(i));
   }
 
-  for (const collection::FlexibleMonth& member : input.flexible_months) {
-    const std::string jurisdiction = registry::province_jurisdiction(member.scheme_region);
-    auto average = averages.of(jurisdiction);
-    if (!average) {
-      note_error(average.error(), member.person_id);
-      continue;
+  const std::vector<Partial> employee_parts = split(input.contributions ? input.lines.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+    AverageWages local(store, input.month);
+    for (std::size_t i = begin; i < end; ++i) {
+      const DeclaredLineFact& line = input.lines[i];
+      const auto found = employer_index.find(line.employer_id);
+      if (found == employer_index.end()) continue;
+      const EmployerRules& rules = employers[found->second];
+      if (!rules.average) {
+        note(part, rules.error, line.person_id, false);
+        continue;
+      }
+      const Money wage = Money::from_fen(line.wage_fen);
+      auto baseline = employee_total(rules.employer, wage, input.month, store, local);
+      auto simulated = employee_total(rules.employer, wage, input.month, store, local, o.employee);
+      if (!baseline || !simulated) {
+        note(part, baseline ? simulated.error() : baseline.error(), line.person_id, false);
+        continue;
+      }
+      SimulationGroup& group = part.groups[static_cast<std::size_t>(group_at(index_of(line.person_id), Group::employee))];
+      ++group.person_months;
+      group.baseline_fen += *baseline;
+      group.simulated_fen += *simulated;
     }
-    rules::FlexibleContributionQuery query;
-    query.contribution_month = member.month;
-    query.local_average_wage = *average;
-    query.base_ratio = member.base_ratio;
-    query.jurisdiction = jurisdiction;
-    auto baseline = rules::compute_flexible_contribution(query, store, nullptr);
-    if (!baseline) {
-      note_error(baseline.error(), member.person_id);
-      continue;
-    }
-    // The band in force, then the simulated one; a worker at the floor follows the floor.
-    const Decimal old_min = divide(baseline->lowest_base.to_decimal(), average->to_decimal(), 2, RoundingMode::half_up);
-    rules::FlexibleContributionQuery changed = query;
-    changed.total_rate = flexible_total;
-    changed.account_rate = flexible_account;
-    changed.min_base_ratio = flexible_min;
-    changed.max_base_ratio = flexible_max;
-    Decimal ratio = member.base_ratio;
-    if (flexible_min && member.base_ratio <= old_min) ratio = *flexible_min;
-    if (flexible_min && ratio < *flexible_min) ratio = *flexible_min;
-    if (flexible_max && ratio > *flexible_max) ratio = *flexible_max;
-    changed.base_ratio = ratio;
-    auto simulated = rules::compute_flexible_contribution(changed, store, nullptr);
-    if (!simulated) {
-      note_error(simulated.error(), member.person_id);
-      continue;
-    }
-    SimulationGroup& group = groups[static_cast<std::size_t>(group_of_person(member.person_id, Group::self_employed))];
-    ++group.person_months;
-    group.baseline_fen += baseline->total_contribution.fen();
-    group.simulated_fen += simulated->total_contribution.fen();
+  });
 
-    auto extract = input.extract.find(member.person_id);
-    if (extract == input.extract.end() || extract->second.second.fen() <= 0) continue;
-    ++report.flexible_with_income;
-    const Decimal limit = extract->second.second.to_decimal() * input.burden_threshold;
-    // The minimum contribution: the lowest base times the total rate.
-    const Decimal baseline_minimum = baseline->lowest_base.to_decimal() * baseline->total_rate;
-    const Decimal simulated_minimum = simulated->lowest_base.to_decimal() * simulated->total_rate;
-    if (baseline_minimum > limit) ++report.burdened_baseline;
-    if (simulated_minimum > limit) ++report.burdened_simulated;
+  const std::vector<Partial> flexible_parts = split(input.contributions ? input.persons.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+    AverageWages local(store, input.month);
+    for (std::size_t i = begin; i < end; ++i) {
+      const SimulationPerson& member = input.persons[i];
+      if (member.scheme != registry::Scheme::flexible || member.base_ratio_e4 < 0) continue;
+      const std::string jurisdiction = registry::province_jurisdiction(region_text(member.scheme_region));
+      auto average = local.of(jurisdiction);
+      if (!average) {
+        note(part, average.error(), member.person_id, false);
+        continue;
+      }
+      const Decimal base_ratio =
+          Decimal::from_units(member.base_ratio_e4, 4);
+      rules::FlexibleContributionQuery query;
+      query.contribution_month = input.month;
+      query.local_average_wage = *average;
+      query.base_ratio = base_ratio;
+      query.jurisdiction = jurisdiction;
+      auto baseline = rules::compute_flexible_contribution(query, store, nullptr);
+      if (!baseline) {
+        note(part, baseline.error(), member.person_id, false);
+        continue;
+      }
+      // The band in force, then the simulated one; a worker at the floor follows the floor.
+      const Decimal old_min = divide(baseline->lowest_base.to_decimal(), average->to_decimal(), 2, RoundingMode::half_up);
+      rules::FlexibleContributionQuery changed = query;
+      changed.total_rate = o.flexible_total;
+      changed.account_rate = o.flexible_account;
+      changed.min_base_ratio = o.flexible_min;
+      changed.max_base_ratio = o.flexible_max;
+      Decimal ratio = base_ratio;
+      if (o.flexible_min && base_ratio <= old_min) ratio = *o.flexible_min;
+      if (o.flexible_min && ratio < *o.flexible_min) ratio = *o.flexible_min;
+      if (o.flexible_max && ratio > *o.flexible_max) ratio = *o.flexible_max;
+      changed.base_ratio = ratio;
+      auto simulated = rules::compute_flexible_contribution(changed, store, nullptr);
+      if (!simulated) {
+        note(part, simulated.error(), member.person_id, false);
+        continue;
+      }
+      const auto person = static_cast<std::uint32_t>(i);
+      SimulationGroup& group = part.groups[static_cast<std::size_t>(group_at(person, Group::self_employed))];
+      ++group.person_months;
+      group.baseline_fen += baseline->total_contribution.fen();
+      group.simulated_fen += simulated->total_contribution.fen();
+
+      if (extract_group[person] == kNoGroup || extract_income[person] <= 0) continue;
+      ++part.flexible_with_income;
+      const Decimal limit = Money::from_fen(extract_income[person]).to_decimal() * input.burden_threshold;
+      // The minimum contribution: the lowest base times the total rate.
+      if (baseline->lowest_base.to_decimal() * baseline->total_rate > limit) ++part.burdened_baseline;
+      if (simulated->lowest_base.to_decimal() * simulated->total_rate > limit) ++part.burdened_simulated;
+    }
+  });
+
+  // Pension awards of the persons retiring in the year.
+  std::unordered_map<std::int64_t, std::uint32_t> line_of_person;  // their declared line of the month, if any
+  if (input.pensions && !input.pension.empty()) {
+    std::unordered_map<std::int64_t, bool> retiring;
+    for (const PensionFacts& facts : input.pension) retiring.emplace(facts.person_id, true);
+    for (std::size_t i = 0; i < input.lines.size(); ++i) {
+      if (retiring.contains(input.lines[i].person_id)) line_of_person.emplace(input.lines[i].person_id, static_cast<std::uint32_t>(i));
+    }
+  }
+  const std::vector<Partial> pension_parts = split(input.pensions ? input.pension.size() : 0, input.threads, [&](std::size_t begin, std::size_t end, Partial& part) {
+    AverageWages local(store, input.month);
+    for (std::size_t i = begin; i < end; ++i) {
+      const PensionFacts& facts = input.pension[i];
+      const std::uint32_t person = index_of(facts.person_id);
+      if (person == kAbsent) continue;
+      const SimulationPerson& who = input.persons[person];
+      // Jurisdiction: the employer of the month's declared line, else the scheme region, else the hukou.
+      std::string region;
+      std::optional<Money> wage;
+      if (auto line = line_of_person.find(facts.person_id); line != line_of_person.end()) {
+        const auto employer = employer_index.find(input.lines[line->second].employer_id);
+        if (employer != employer_index.end()) {
+          region = employers[employer->second].employer.region;
+          wage = Money::from_fen(input.lines[line->second].wage_fen);
+        }
+      }
+      if (region.empty() && who.scheme_region > 0) region = region_text(who.scheme_region);
+      if (region.empty() && who.hukou_region > 0) region = region_text(who.hukou_region);
+      if (region.empty()) {
+        note(part, Error{ErrorCode::not_found, "jurisdiction", "no declared line in the month, no scheme or hukou region"},
+             facts.person_id, true);
+        continue;
+      }
+      const std::string jurisdiction = registry::province_jurisdiction(region);
+      auto average = local.of(jurisdiction);
+      if (!average) {
+        note(part, average.error(), facts.person_id, true);
+        continue;
+      }
+      // W: the pension base of the jurisdiction, else the average wage of the contribution base.
+      Money w = *average;
+      if (auto published = store.find("pension_base_w", input.month, jurisdiction)) w = Money::from_decimal(round2((*published)->number));
+      // Z: the wage of the month (or the flexible base ratio) over the average wage, inside the base band.
+      Decimal index = Decimal::from_int(1);
+      if (wage) index = divide(wage->to_decimal(), average->to_decimal(), 4, RoundingMode::half_up);
+      else if (who.base_ratio_e4 >= 0) index = Decimal::from_units(who.base_ratio_e4, 4);
+      if (auto floor = store.find("contribution_base_floor_ratio", input.month, jurisdiction); floor && index < (*floor)->number) index = (*floor)->number;
+      if (auto ceiling = store.find("contribution_base_ceiling_ratio", input.month, jurisdiction); ceiling && index > (*ceiling)->number) index = (*ceiling)->number;
+
+      rules::RetirementQuery when;
+      when.birth_month = who.birth_date.year_month();
+      when.category = static_cast<rules::RetirementCategory>(who.retirement_category);
+      auto retirement = rules::compute_retirement(when, store, nullptr);
+      if (!retirement) {
+        note(part, retirement.error(), facts.person_id, true);
+        continue;
+      }
+      rules::EmployeePensionQuery query;
+      query.retirement_month = retirement->retirement_month;
+      query.basic = rules::BasicPensionInputs{w, index, std::nullopt, facts.contribution_months, std::nullopt};
+      query.account = rules::AccountPensionInputs{Money::from_fen(std::max<std::int64_t>(facts.account_fen, 0)),
+                                                  rules::AgeAtRetirement{retirement->age_months / 12, retirement->age_months % 12},
+                                                  std::nullopt};
+      auto baseline = rules::compute_employee_pension(query, store, nullptr);
+      rules::EmployeePensionQuery changed = query;
+      if (o.pension_base_w) changed.basic->average_wage = Money::from_decimal(round2(*o.pension_base_w));
+      changed.accrual_rate = o.accrual_rate;
+      changed.divisor_age_47 = o.divisor_age_47;
+      auto simulated = rules::compute_employee_pension(changed, store, nullptr);
+      if (!baseline || !simulated) {
+        note(part, baseline ? simulated.error() : baseline.error(), facts.person_id, true);
+        continue;
+      }
+      const Group fallback = who.scheme == registry::Scheme::flexible ? Group::self_employed : Group::employee;
+      PensionGroup& group = part.pension[static_cast<std::size_t>(group_at(person, fallback))];
+      ++group.persons;
+      group.baseline_fen += baseline->total_pension->fen();
+      group.simulated_fen += simulated->total_pension->fen();
+    }
+  });
+
+  std::array<SimulationGroup, kGroups.size()> groups{};
+  std::array<PensionGroup, kGroups.size()> pension{};
+  for (std::size_t g = 0; g < kGroups.size(); ++g) groups[g].group = pension[g].group = kGroups[g];
+  for (const auto* parts : {&employee_parts, &flexible_parts, &pension_parts}) {
+    for (const Partial& part : *parts) {
+      for (std::size_t g = 0; g < kGroups.size(); ++g) {
+        groups[g].person_months += part.groups[g].person_months;
+        groups[g].baseline_fen += part.groups[g].baseline_fen;
+        groups[g].simulated_fen += part.groups[g].simulated_fen;
+        pension[g].persons += part.pension[g].persons;
+        pension[g].baseline_fen += part.pension[g].baseline_fen;
+        pension[g].simulated_fen += part.pension[g].simulated_fen;
+      }
+      report.flexible_with_income += part.flexible_with_income;
+      report.burdened_baseline += part.burdened_baseline;
+      report.burdened_simulated += part.burdened_simulated;
+      if (report.errors == 0 && part.errors > 0) report.first_error = part.first_error;
+      report.errors += part.errors;
+      if (report.pension_errors == 0 && part.pension_errors > 0) report.first_pension_error = part.first_pension_error;
+      report.pension_errors += part.pension_errors;
+    }
   }
   for (const SimulationGroup& group : groups) {
     if (group.person_months == 0) continue;
     report.groups.push_back(group);
     report.baseline_fen += group.baseline_fen;
     report.simulated_fen += group.simulated_fen;
+  }
+  for (const PensionGroup& group : pension) {
+    if (group.persons == 0) continue;
+    report.pension_groups.push_back(group);
+    report.pension_persons += group.persons;
+    report.pension_baseline_fen += group.baseline_fen;
+    report.pension_simulated_fen += group.simulated_fen;
   }
   return report;
 }

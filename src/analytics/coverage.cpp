@@ -5,6 +5,8 @@
 #include <map>
 #include <tuple>
 
+#include "matching/engine.h"
+
 namespace shebao::analytics {
 
 std::string_view to_string(EmploymentStatus value) {
@@ -77,10 +79,7 @@ std::string_view age_band(Date birth_date, YearMonth month) {
   return "65+";
 }
 
-namespace {
-
-// The 17 digits and the check character (0-9 or X) of a resident ID as one integer.
-std::optional<std::uint64_t> id_key(std::string_view id) {
+std::optional<std::uint64_t> resident_id_key(std::string_view id) {
   if (id.size() != 18) return std::nullopt;
   std::uint64_t key = 0;
   for (std::size_t i = 0; i < 17; ++i) {
@@ -93,21 +92,146 @@ std::optional<std::uint64_t> id_key(std::string_view id) {
   return key * 11 + static_cast<std::uint64_t>(check - '0');
 }
 
-}  // namespace
-
 ResidentIdIndex::ResidentIdIndex(const std::vector<RegisteredPerson>& registry) : registry_(registry) {
   by_key_.reserve(registry.size());
   for (std::size_t i = 0; i < registry.size(); ++i) {
-    if (auto key = id_key(registry[i].resident_id)) by_key_.emplace(*key, static_cast<std::uint32_t>(i));
+    if (auto key = resident_id_key(registry[i].resident_id)) by_key_.emplace(*key, static_cast<std::uint32_t>(i));
   }
 }
 
 std::optional<std::size_t> ResidentIdIndex::find(std::string_view resident_id) const {
-  const auto key = id_key(resident_id);
+  const auto key = resident_id_key(resident_id);
   if (!key) return std::nullopt;
   const auto it = by_key_.find(*key);
   if (it == by_key_.end() || registry_[it->second].resident_id != resident_id) return std::nullopt;
   return it->second;
+}
+
+namespace {
+
+// The two digits of a province, as text for the engine ("44"); empty when unknown.
+std::string province_text(int province) {
+  if (province <= 0 || province > 99) return {};
+  return {static_cast<char>('0' + province / 10), static_cast<char>('0' + province % 10)};
+}
+
+// Where the registry places a person: the scheme region's province, else that of the latest contribution.
+int registry_province(const RegisteredPerson& person) {
+  if (!person.scheme_region.empty()) return province_of(person.scheme_region);
+  return person.last_province;
+}
+
+}  // namespace
+
+std::vector<std::optional<std::uint32_t>> match_population(const std::vector<PopulationRecord>& population,
+                                                           const std::vector<RegisteredPerson>& registry,
+                                                           const MatchOptions& options, MatchStats* stats) {
+  std::vector<std::optional<std::uint32_t>> matches(population.size());
+  MatchStats counts;
+  const ResidentIdIndex by_id(registry);
+  std::vector<bool> claimed(registry.size(), false);
+  std::vector<std::uint32_t> unmatched;  // extract records
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    const auto found = population[i].id_valid ? by_id.find(population[i].resident_id) : std::nullopt;
+    if (found) {
+      matches[i] = static_cast<std::uint32_t>(*found);
+      claimed[*found] = true;
+      ++counts.by_id;
+    } else {
+      unmatched.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  std::vector<std::uint32_t> unclaimed;  // registered persons no extract record names by ID
+  for (std::size_t r = 0; r < registry.size(); ++r) {
+    if (!claimed[r]) unclaimed.push_back(static_cast<std::uint32_t>(r));
+  }
+  counts.engine_records = unmatched.size();
+  counts.engine_candidates = unclaimed.size();
+  if (unmatched.empty() || unclaimed.empty()) {
+    if (stats) *stats = counts;
+    return matches;
+  }
+
+  // One table: a sample of the pairs matched by ID (registry and extract as two
+  // records, so that the estimation sees true matches), then the unclaimed
+  // registered persons, then the unmatched extract records.
+  matching::Table table({"name", "dob", "resident_id", "state"});
+  std::string dob;
+  auto add = [&](std::string_view name, Date birth, std::string_view id, const std::string& province) {
+    dob = birth.to_string();
+    table.add_row({name, dob, id, province});
+  };
+  const std::size_t matched_count = counts.by_id;
+  const std::size_t step = std::max<std::size_t>(1, matched_count / std::max<std::size_t>(options.training_pairs, 1));
+  std::size_t seen = 0;
+  std::size_t training_rows = 0;
+  for (std::size_t i = 0; i < population.size() && training_rows / 2 < options.training_pairs; ++i) {
+    if (!matches[i] || seen++ % step != 0) continue;
+    const RegisteredPerson& person = registry[*matches[i]];
+    add(person.name, person.birth_date, person.resident_id, province_text(registry_province(person)));
+    add(population[i].name, population[i].birth_date, population[i].resident_id,
+        province_text(province_of(population[i].region)));
+    training_rows += 2;
+  }
+  const std::size_t first_candidate = training_rows;
+  for (const std::uint32_t r : unclaimed) {
+    const RegisteredPerson& person = registry[r];
+    add(person.name, person.birth_date, person.resident_id, province_text(registry_province(person)));
+  }
+  const std::size_t first_record = first_candidate + unclaimed.size();
+  for (const std::uint32_t i : unmatched) {
+    add(population[i].name, population[i].birth_date, population[i].resident_id,
+        province_text(province_of(population[i].region)));
+  }
+
+  matching::Settings settings;
+  settings.threads = std::max(options.threads, 1);
+  matching::Deduplicator engine(table, settings);
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  engine.score();
+  engine.cluster();
+  const auto& clusters = engine.clusters();
+  // The unclaimed registered persons of each cluster.
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> candidates_of_cluster;
+  for (std::size_t row = first_candidate; row < first_record; ++row) {
+    candidates_of_cluster[clusters[row]].push_back(static_cast<std::uint32_t>(row));
+  }
+  // Linked (record, registered person) pairs in the same cluster, most probable
+  // first; each side is taken once.
+  struct Link {
+    float probability;
+    std::uint32_t record_row;
+    std::uint32_t candidate_row;
+  };
+  std::vector<Link> links;
+  for (std::size_t row = first_record; row < table.rows(); ++row) {
+    const auto members = candidates_of_cluster.find(clusters[row]);
+    if (members == candidates_of_cluster.end()) continue;
+    for (const std::uint32_t candidate : members->second) {
+      const matching::ScoredPair pair = engine.compare(static_cast<std::uint32_t>(row), candidate);
+      if (pair.probability >= settings.link_probability) {
+        links.push_back(Link{pair.probability, static_cast<std::uint32_t>(row), candidate});
+      }
+    }
+  }
+  std::sort(links.begin(), links.end(), [](const Link& a, const Link& b) {
+    return a.probability != b.probability ? a.probability > b.probability
+                                          : std::pair(a.record_row, a.candidate_row) < std::pair(b.record_row, b.candidate_row);
+  });
+  std::vector<bool> record_taken(unmatched.size(), false);
+  std::vector<bool> candidate_taken(unclaimed.size(), false);
+  for (const Link& link : links) {
+    const std::size_t record = link.record_row - first_record;
+    const std::size_t candidate = link.candidate_row - first_candidate;
+    if (record_taken[record] || candidate_taken[candidate]) continue;
+    record_taken[record] = candidate_taken[candidate] = true;
+    matches[unmatched[record]] = unclaimed[candidate];
+    ++counts.by_engine;
+  }
+  if (stats) *stats = counts;
+  return matches;
 }
 
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
@@ -118,41 +242,14 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
   if (options.trend_months < 1 || options.trend_months > 64) {
     return fail(ErrorCode::out_of_range, "--trend", "the trend covers 1 to 64 months");
   }
-  const ResidentIdIndex by_id(registry);
-  auto find_by_id = [&](std::string_view id) -> const RegisteredPerson* {
-    const auto found = by_id.find(id);
-    return found ? &registry[*found] : nullptr;
-  };
-  // By name and birth date, built only when a record is not found by its ID: a hash of
-  // both, confirmed on a hit; two registered persons with the same pair make it ambiguous.
-  constexpr std::uint32_t kAmbiguous = UINT32_MAX;
-  auto name_key = [](std::string_view name, Date birth) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    return h ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(birth.days_since(Date::first_of(YearMonth::of(1900, 1))))) * 0x9E3779B97F4A7C15ULL);
-  };
-  std::unordered_map<std::uint64_t, std::uint32_t> by_name;
-  bool by_name_built = false;
-  auto find_by_name = [&](const PopulationRecord& record) -> const RegisteredPerson* {
-    if (!by_name_built) {
-      by_name.reserve(registry.size());
-      for (std::size_t i = 0; i < registry.size(); ++i) {
-        auto [it, inserted] =
-            by_name.emplace(name_key(registry[i].name, registry[i].birth_date), static_cast<std::uint32_t>(i));
-        if (!inserted) it->second = kAmbiguous;
-      }
-      by_name_built = true;
-    }
-    auto it = by_name.find(name_key(record.name, record.birth_date));
-    if (it == by_name.end() || it->second == kAmbiguous) return nullptr;
-    const RegisteredPerson& candidate = registry[it->second];
-    if (candidate.name != record.name || candidate.birth_date != record.birth_date) return nullptr;
-    return &candidate;
-  };
+  MatchStats match_stats;
+  const auto matches = match_population(population, registry, options.matching, &match_stats);
 
   CoverageReport report;
   report.month = options.month;
   report.window_months = options.window_months;
+  report.matched_by_id = match_stats.by_id;
+  report.matched_by_engine = match_stats.by_engine;
   const std::uint64_t window_mask =
       options.window_months >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << options.window_months) - 1;
   std::array<GroupTotal, kGroups.size()> groups{};
@@ -161,13 +258,10 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
   std::vector<std::int64_t> trend_counts(static_cast<std::size_t>(options.trend_months), 0);
   std::int64_t working = 0;
 
-  for (const PopulationRecord& record : population) {
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    const PopulationRecord& record = population[i];
     const Group group = group_of(record);
-    const RegisteredPerson* person = find_by_id(record.resident_id);
-    if (person == nullptr) {
-      person = find_by_name(record);
-      if (person != nullptr) ++report.matched_by_name;
-    }
+    const RegisteredPerson* person = matches[i] ? &registry[*matches[i]] : nullptr;
     bool covered = false;
     Reason reason = Reason::never_registered;
     int months_since = 0;

@@ -15,6 +15,7 @@
 // - Covered in month M: registered and a contribution (employee or flexible)
 //   booked for one of the `window_months` months ending at M, or registered in
 //   the urban-rural residents' scheme.
+// - Matching: by resident ID, then the matching engine (match_population).
 // - Reason for an uncovered person: never_registered (no registry record
 //   matches); no_contributions (registered, nothing ever booked);
 //   moved_without_transfer (last contribution in another province than where
@@ -56,6 +57,7 @@ Result<EmploymentStatus> parse_employment_status(std::string_view text);  // unk
 struct PopulationRecord {
   int line = 0;                  // in the extract file
   std::string resident_id;       // 18 characters, normalised (a 15-digit ID is converted)
+  bool id_valid = true;          // false: a mistyped ID (wrong check character or date), kept as given
   std::string name;
   Date birth_date;
   std::string region;            // six digits: where the person lives or works
@@ -86,7 +88,21 @@ struct RegisteredPerson {
   bool transfer_requested = false;
 };
 
+// How extract records not found by resident ID are matched (match_population).
+struct MatchOptions {
+  std::size_t training_pairs = 5000;  // pairs matched by ID that the engine's estimation also sees
+  int threads = 1;                    // for the engine's scoring
+};
+
+struct MatchStats {
+  std::int64_t by_id = 0;
+  std::int64_t by_engine = 0;
+  std::int64_t engine_records = 0;     // extract records not found by ID
+  std::int64_t engine_candidates = 0;  // registered persons no extract record names by ID
+};
+
 struct CoverageOptions {
+  MatchOptions matching;
   YearMonth month;          // reference month M
   int window_months = 3;    // 1..64
   int trend_months = 12;    // coverage by month for M-trend+1 .. M, 1..64
@@ -120,8 +136,9 @@ struct CoverageReport {
   YearMonth month;
   int window_months = 0;
   std::int64_t population = 0;
-  std::int64_t matched = 0;           // extract persons found in the registry
-  std::int64_t matched_by_name = 0;   // of those, found by name and birth date (no ID match)
+  std::int64_t matched = 0;            // extract persons found in the registry
+  std::int64_t matched_by_id = 0;      // of those, by resident ID
+  std::int64_t matched_by_engine = 0;  // of those, by the matching engine (no ID match)
   std::int64_t covered = 0;
   std::vector<GroupTotal> groups;     // in kGroups order
   std::vector<CoverageCell> cells;    // sorted by province, age band, group
@@ -129,6 +146,10 @@ struct CoverageReport {
   std::array<std::int64_t, 5> reasons{};  // by Reason
   std::vector<UncoveredPerson> uncovered;  // working groups only, by extract line
 };
+
+// The 17 digits and the check character (0-9 or X) of an 18-character resident
+// ID as one integer (distinct IDs, distinct keys); nullopt for any other text.
+std::optional<std::uint64_t> resident_id_key(std::string_view id);
 
 // Registered persons by resident ID (an integer key of the 18 characters): the
 // position in the vector it was built from.
@@ -142,8 +163,24 @@ class ResidentIdIndex {
   std::unordered_map<std::uint64_t, std::uint32_t> by_key_;
 };
 
-// Matches each record to the registry (resident ID; else exactly one
-// registered person with the same name and birth date) and classifies it.
+// The registered person (position in `registry`) of each extract record:
+// 1. by resident ID (a record with a mistyped ID, id_valid false, is not looked up);
+// 2. the records left, against the registered persons that no record names by
+//    ID, through the matching engine (matching/engine.h): normalised names in
+//    any script (traditional or simplified characters, pinyin), birth date,
+//    resident ID (one wrong character or a transposition still counts as
+//    close) and province, blocked, weighed by Fellegi-Sunter m and u
+//    estimated by EM on these records plus `training_pairs` pairs already
+//    matched by ID (registry and extract as two records), and clustered. A
+//    record and a registered person of the same cluster whose match
+//    probability reaches the engine's link probability (0.5) are matched,
+//    most probable pairs first, each side at most once.
+// The engine runs only when both sides of step 2 are non-empty.
+std::vector<std::optional<std::uint32_t>> match_population(const std::vector<PopulationRecord>& population,
+                                                           const std::vector<RegisteredPerson>& registry,
+                                                           const MatchOptions& options, MatchStats* stats = nullptr);
+
+// Matches each record to the registry (match_population) and classifies it.
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
                                        const std::vector<RegisteredPerson>& registry, const CoverageOptions& options);
 

@@ -9,6 +9,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -74,6 +75,36 @@ struct Loaded {
   YearMonth month;
 };
 
+struct Opened {
+  std::unique_ptr<storage::Database> db;
+  YearMonth month;
+};
+
+// Opens the database and settles the reference month (--month, else the latest
+// month with contributions).
+Result<Opened> open_at_month(const DataOptions& options, const ReportArguments& arguments) {
+  if (options.db_url.starts_with("sqlite:") && !std::filesystem::exists(options.db_url.substr(7))) {
+    return fail(ErrorCode::not_found, "--db",
+                "no database at " + options.db_url.substr(7) + "; import a registry first (shebao import registry)");
+  }
+  auto db = storage::open_database(options.db_url);
+  if (!db) return tl::unexpected(db.error());
+  Opened opened{std::move(*db), YearMonth()};
+  if (!arguments.month.empty()) {
+    auto parsed = YearMonth::parse(arguments.month);
+    if (!parsed) return fail(ErrorCode::invalid_input, "--month", parsed.error().message);
+    opened.month = *parsed;
+    return opened;
+  }
+  auto latest = opened.db->latest_contribution_month();
+  if (!latest) return tl::unexpected(latest.error());
+  if (!*latest) {
+    return fail(ErrorCode::not_found, "--month", "no contributions are booked yet; run `shebao run-month` first");
+  }
+  opened.month = **latest;
+  return opened;
+}
+
 // Opens the database, reads the registry facts and (when given) the extract,
 // and settles the reference month.
 // Contribution months are read only when `contributions` (coverage needs them).
@@ -95,50 +126,15 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
     loaded.population = std::move(*read);
     return {};
   };
-  if (options.db_url.starts_with("sqlite:") && !std::filesystem::exists(options.db_url.substr(7))) {
-    return fail(ErrorCode::not_found, "--db",
-                "no database at " + options.db_url.substr(7) + "; import a registry first (shebao import registry)");
-  }
-  auto db = storage::open_database(options.db_url);
-  if (!db) return tl::unexpected(db.error());
-  loaded.db = std::move(*db);
-  std::optional<YearMonth> month;
-  if (!arguments.month.empty()) {
-    auto parsed = YearMonth::parse(arguments.month);
-    if (!parsed) return fail(ErrorCode::invalid_input, "--month", parsed.error().message);
-    month = *parsed;
-  }
-  if (!month) {
-    auto latest = loaded.db->latest_contribution_month();
-    if (!latest) return tl::unexpected(latest.error());
-    if (!*latest) {
-      return fail(ErrorCode::not_found, "--month", "no contributions are booked yet; run `shebao run-month` first");
-    }
-    month = *latest;
-  }
-  auto registry = contributions ? loaded.db->coverage_facts(*month) : loaded.db->registered_persons();
+  auto opened = open_at_month(options, arguments);
+  if (!opened) return tl::unexpected(opened.error());
+  loaded.db = std::move(opened->db);
+  loaded.month = opened->month;
+  auto registry = contributions ? loaded.db->coverage_facts(loaded.month) : loaded.db->registered_persons();
   if (!registry) return tl::unexpected(registry.error());
   loaded.registry = std::move(*registry);
-  loaded.month = *month;
   if (auto taken = take_population(); !taken) return tl::unexpected(taken.error());
   return loaded;
-}
-
-// The rules and the employers and declared lines of the reference month.
-struct MonthFacts {
-  rules::ParameterStore store;
-  std::vector<analytics::EmployerFacts> employers;
-  std::vector<analytics::DeclaredLineFact> lines;
-};
-
-Result<MonthFacts> month_facts(Loaded& loaded, const DataOptions& options) {
-  auto store = ingest::load_rules_directory(options.rules_dir);
-  if (!store) return tl::unexpected(store.error());
-  auto employers = loaded.db->employer_facts(loaded.month);
-  if (!employers) return tl::unexpected(employers.error());
-  auto lines = loaded.db->declared_lines(loaded.month);
-  if (!lines) return tl::unexpected(lines.error());
-  return MonthFacts{std::move(*store), std::move(*employers), std::move(*lines)};
 }
 
 }  // namespace
@@ -182,7 +178,8 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
     root["window_months"] = report->window_months;
     root["population"] = report->population;
     root["matched"] = report->matched;
-    root["matched_by_name"] = report->matched_by_name;
+    root["matched_by_id"] = report->matched_by_id;
+    root["matched_by_engine"] = report->matched_by_engine;
     root["covered"] = report->covered;
     json::object groups;
     for (const auto& group : report->groups) {
@@ -218,7 +215,8 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
   std::cout << "Coverage in " << report->month.to_string() << " (a contribution in the last " << report->window_months
             << " months)\n";
   std::cout << "extract: " << report->population << " persons, " << report->matched << " found in the registry ("
-            << report->matched_by_name << " by name and birth date)\n\n";
+            << report->matched_by_id << " by resident ID, " << report->matched_by_engine
+            << " by the matching engine)\n\n";
   std::cout << pad("group", 15) << pad("population", 12) << pad("covered", 10) << pad("coverage", 10) << "\n";
   for (const auto& group : report->groups) {
     if (group.population == 0) continue;
@@ -259,14 +257,27 @@ int coverage_command(const DataOptions& options, const ReportArguments& argument
 // ---------------------------------------------------------------------------
 
 int compliance_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true, false);
-  if (!loaded) return report_error(loaded.error());
-  auto facts = month_facts(*loaded, options);
-  if (!facts) return report_error(facts.error());
+  if (arguments.population.empty()) {
+    return report_error(
+        Error{ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv"});
+  }
+  // The extract is read on a second thread while the database is read on this one.
+  auto population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+  auto opened = open_at_month(options, arguments);
+  if (!opened) return report_error(opened.error());
+  auto store = ingest::load_rules_directory(options.rules_dir);
+  if (!store) return report_error(store.error());
+  auto persons = opened->db->simulation_persons();
+  if (!persons) return report_error(persons.error());
+  auto employers = opened->db->employer_facts(opened->month);
+  if (!employers) return report_error(employers.error());
+  auto lines = opened->db->declared_lines(opened->month);
+  if (!lines) return report_error(lines.error());
+  auto records = population.get();
+  if (!records) return report_error(records.error());
   analytics::ComplianceOptions compliance_options;
-  compliance_options.month = loaded->month;
-  auto report = analytics::compliance_report(loaded->population, loaded->registry, facts->employers, facts->lines,
-                                             facts->store, compliance_options);
+  compliance_options.month = opened->month;
+  auto report = analytics::compliance_report(*records, *persons, *employers, *lines, *store, compliance_options);
   if (!report) return report_error(report.error());
 
   if (!arguments.csv.empty()) {
@@ -355,49 +366,62 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   if (!burden || burden->sign() <= 0) {
     return report_error(Error{ErrorCode::invalid_input, "--burden", "a share of income > 0, e.g. 0.20"});
   }
-  auto loaded = load(options, arguments, false, false);
-  if (!loaded) return report_error(loaded.error());
-  auto facts = month_facts(*loaded, options);
-  if (!facts) return report_error(facts.error());
-  const auto& employers = facts->employers;
-  const auto& lines = facts->lines;
-  const auto& store = facts->store;
-
+  // The extract is read on a second thread, kept only as (ID key, group, income).
+  std::future<Result<std::vector<analytics::ExtractFact>>> extract;
+  if (!arguments.population.empty()) {
+    extract = std::async(std::launch::async, [path = arguments.population]() -> Result<std::vector<analytics::ExtractFact>> {
+      std::vector<analytics::ExtractFact> facts;
+      auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) {
+        if (!record.id_valid) return;
+        facts.push_back(analytics::ExtractFact{analytics::resident_id_key(record.resident_id).value_or(0),
+                                               analytics::group_of(record), record.monthly_income.fen()});
+      });
+      if (!read) return tl::unexpected(read.error());
+      return facts;
+    });
+  }
+  auto opened = open_at_month(options, arguments);
+  if (!opened) return report_error(opened.error());
+  auto store = ingest::load_rules_directory(options.rules_dir);
+  if (!store) return report_error(store.error());
   analytics::SimulationInput input;
-  input.month = loaded->month;
+  input.month = opened->month;
   input.burden_threshold = *burden;
-  std::unordered_map<std::int64_t, const registry::Employer*> employer_by_id;
-  for (const auto& employer : employers) employer_by_id.emplace(employer.employer.employer_id, &employer.employer);
-  input.employee_months.reserve(lines.size());
-  for (const auto& line : lines) {
-    auto employer = employer_by_id.find(line.employer_id);
-    if (employer == employer_by_id.end()) continue;
-    collection::DeclaredPersonMonth month;
-    month.person_id = line.person_id;
-    month.employer_id = line.employer_id;
-    month.employer_region = employer->second->region;
-    month.employer_size = employer->second->size;
-    month.unit_type = employer->second->unit_type;
-    month.month = loaded->month;
-    month.declared_wage = Money::from_fen(line.wage_fen);
-    input.employee_months.push_back(std::move(month));
+  input.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 8U));
+  auto persons = opened->db->simulation_persons();
+  if (!persons) return report_error(persons.error());
+  input.persons = std::move(*persons);
+  auto employers = opened->db->simulation_employers();
+  if (!employers) return report_error(employers.error());
+  input.employers = std::move(*employers);
+  auto lines = opened->db->declared_lines(opened->month);
+  if (!lines) return report_error(lines.error());
+  input.lines = std::move(*lines);
+  const std::vector<std::int64_t> retiring = analytics::retiring_persons(input.persons, opened->month, *store);
+  if (extract.valid()) {
+    auto facts = extract.get();
+    if (!facts) return report_error(facts.error());
+    input.extract = std::move(*facts);
   }
-  for (const auto& person : loaded->registry) {
-    if (person.scheme == registry::Scheme::flexible && person.flexible_base_ratio) {
-      input.flexible_months.push_back(
-          collection::FlexibleMonth{person.person_id, person.scheme_region, *person.flexible_base_ratio, loaded->month});
-    }
-  }
-  const analytics::ResidentIdIndex person_index(loaded->registry);
-  input.extract.reserve(loaded->population.size());
-  for (const auto& record : loaded->population) {
-    if (const auto found = person_index.find(record.resident_id)) {
-      input.extract.emplace(loaded->registry[*found].person_id,
-                            std::pair{analytics::group_of(record), record.monthly_income});
-    }
-  }
-  auto report = analytics::simulate(input, changes, store);
+  // The contributions are computed on other threads while this one reads the
+  // pension facts (one query per retiring person); then the pensions.
+  input.pensions = false;
+  auto computed = std::async(std::launch::async, [&] { return analytics::simulate(input, changes, *store); });
+  auto pension = opened->db->pension_facts(retiring, opened->month);
+  auto report = computed.get();
   if (!report) return report_error(report.error());
+  if (!pension) return report_error(pension.error());
+  input.pension = std::move(*pension);
+  input.contributions = false;
+  input.pensions = true;
+  auto awards = analytics::simulate(input, changes, *store);
+  if (!awards) return report_error(awards.error());
+  report->pension_groups = std::move(awards->pension_groups);
+  report->pension_persons = awards->pension_persons;
+  report->pension_baseline_fen = awards->pension_baseline_fen;
+  report->pension_simulated_fen = awards->pension_simulated_fen;
+  report->pension_errors = awards->pension_errors;
+  report->first_pension_error = std::move(awards->first_pension_error);
 
   const std::int64_t delta = report->simulated_fen - report->baseline_fen;
   if (arguments.json) {
@@ -424,6 +448,21 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
     root["burdened_simulated"] = report->burdened_simulated;
     root["errors"] = report->errors;
     if (report->errors > 0) root["first_error"] = report->first_error;
+    json::object pension_groups;
+    for (const auto& group : report->pension_groups) {
+      pension_groups[analytics::to_string(group.group)] = {{"persons", group.persons},
+                                                           {"baseline", yuan(group.baseline_fen)},
+                                                           {"simulated", yuan(group.simulated_fen)},
+                                                           {"change", yuan(group.simulated_fen - group.baseline_fen)}};
+    }
+    root["pension"] = {{"year", report->month.year()},
+                       {"persons", report->pension_persons},
+                       {"baseline", yuan(report->pension_baseline_fen)},
+                       {"simulated", yuan(report->pension_simulated_fen)},
+                       {"change", yuan(report->pension_simulated_fen - report->pension_baseline_fen)},
+                       {"groups", std::move(pension_groups)},
+                       {"errors", report->pension_errors}};
+    if (report->pension_errors > 0) root["pension"].as_object()["first_error"] = report->first_pension_error;
     std::cout << json::serialize(root) << "\n";
     return 0;
   }
@@ -448,6 +487,21 @@ int simulate_command(const DataOptions& options, const ReportArguments& argument
   }
   if (report->errors > 0) {
     std::cout << report->errors << " person-months could not be computed; first: " << report->first_error << "\n";
+  }
+  std::cout << "\nPension awards of the " << report->pension_persons << " persons reaching retirement in "
+            << report->month.year() << " (total monthly amount)\n"
+            << pad("group", 15) << pad("persons", 15) << pad("baseline", 18) << pad("simulated", 18) << "change\n";
+  for (const auto& group : report->pension_groups) {
+    std::cout << pad(std::string(analytics::to_string(group.group)), 15) << pad(std::to_string(group.persons), 15)
+              << pad(yuan(group.baseline_fen), 18) << pad(yuan(group.simulated_fen), 18)
+              << yuan(group.simulated_fen - group.baseline_fen) << "\n";
+  }
+  const std::int64_t pension_delta = report->pension_simulated_fen - report->pension_baseline_fen;
+  std::cout << pad("total", 30) << pad(yuan(report->pension_baseline_fen), 18) << pad(yuan(report->pension_simulated_fen), 18)
+            << yuan(pension_delta) << " (" << percent(share_of(pension_delta, report->pension_baseline_fen)) << ")\n";
+  if (report->pension_errors > 0) {
+    std::cout << report->pension_errors << " pensions could not be computed; first: " << report->first_pension_error
+              << "\n";
   }
   return 0;
 }

@@ -28,29 +28,40 @@ Error missing(const std::filesystem::path& path, int line, std::string_view colu
 
 }  // namespace
 
-Result<std::vector<analytics::PopulationRecord>> read_population(const std::filesystem::path& path) {
+Result<void> read_population(const std::filesystem::path& path,
+                             const std::function<void(analytics::PopulationRecord&)>& each) {
   auto reader = RecordReader::open(path);
   if (!reader) return tl::unexpected(reader.error());
-  std::vector<analytics::PopulationRecord> records;
   Record record;
+  analytics::PopulationRecord out;  // reused: its strings keep their buffers
   for (;;) {
     auto more = (*reader)->next(record);
     if (!more) return tl::unexpected(more.error());
     if (!*more) break;
     const int line = record.line();
-    analytics::PopulationRecord out;
     out.line = line;
+    out.employer_credit_code.clear();
+    out.monthly_income = Money();
     auto value = [&](std::string_view column) { return record.get(column); };
 
     const auto id_text = value("resident_id");
     if (!id_text) return tl::unexpected(missing(path, line, "resident_id"));
     auto id = ResidentId::parse(*id_text);
-    if (!id) return tl::unexpected(line_error(path, line, id.error(), "resident_id"));
-    out.resident_id = std::string(id->text());
+    out.id_valid = id.has_value();
+    if (id) {
+      out.resident_id = id->text();
+    } else if (id.error().code == ErrorCode::bad_check_character || id.error().code == ErrorCode::bad_birth_date ||
+               id.error().code == ErrorCode::unknown_region) {
+      // The right shape with a wrong check character, date or region: a mistyped ID,
+      // kept as given; the person is looked for by the matching engine.
+      out.resident_id = *id_text;
+    } else {
+      return tl::unexpected(line_error(path, line, id.error(), "resident_id"));
+    }
 
     const auto name = value("name");
     if (!name) return tl::unexpected(missing(path, line, "name"));
-    out.name = std::string(*name);
+    out.name = *name;
 
     const auto birth = value("birth_date");
     if (!birth) return tl::unexpected(missing(path, line, "birth_date"));
@@ -63,7 +74,7 @@ Result<std::vector<analytics::PopulationRecord>> read_population(const std::file
       if (!text) return tl::unexpected(missing(path, line, column));
       auto region = RegionCode::parse(*text);
       if (!region) return tl::unexpected(line_error(path, line, region.error(), column));
-      *target = std::string(*text);
+      *target = *text;
     }
 
     const auto status_text = value("employment_status");
@@ -88,7 +99,7 @@ Result<std::vector<analytics::PopulationRecord>> read_population(const std::file
     if (const auto employer = value("employer_credit_code")) {
       auto code = CreditCode::parse(*employer);
       if (!code) return tl::unexpected(line_error(path, line, code.error(), "employer_credit_code"));
-      out.employer_credit_code = std::string(code->text());
+      out.employer_credit_code = code->text();
     }
     if ((out.status == analytics::EmploymentStatus::employed || out.status == analytics::EmploymentStatus::seasonal) &&
         out.employer_credit_code.empty()) {
@@ -104,8 +115,15 @@ Result<std::vector<analytics::PopulationRecord>> read_population(const std::file
       }
       out.monthly_income = *money;
     }
-    records.push_back(std::move(out));
+    each(out);
   }
+  return {};
+}
+
+Result<std::vector<analytics::PopulationRecord>> read_population(const std::filesystem::path& path) {
+  std::vector<analytics::PopulationRecord> records;
+  auto read = read_population(path, [&](analytics::PopulationRecord& record) { records.push_back(std::move(record)); });
+  if (!read) return tl::unexpected(read.error());
   return records;
 }
 

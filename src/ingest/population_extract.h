@@ -48,7 +48,15 @@ namespace shebao::ingest {
 // Reads and validates an extract (CSV with a header line). Any bad line makes
 // the whole file unusable: invalid_input (or the field's own code) with
 // "FILE:LINE" and the column in the message; io_error when it cannot be read.
+// An ID with the right shape but a wrong check character or birth date (a
+// mistyped ID) is kept as given with id_valid false: it matches no registered
+// ID, and the coverage report looks for the person with the matching engine.
 Result<std::vector<analytics::PopulationRecord>> read_population(const std::filesystem::path& path);
+// The same, one record at a time (the record is reused between calls; `each`
+// may move its strings out), so that a caller keeps only what it needs of a
+// large extract.
+Result<void> read_population(const std::filesystem::path& path,
+                             const std::function<void(analytics::PopulationRecord&)>& each);
 
 struct ExtractTruth {
   std::array<std::int64_t, analytics::kGroups.size()> population{};

@@ -134,6 +134,9 @@ Result<EmployeePensionResult> compute_employee_pension_or_throw(const EmployeePe
   auto accrual_rate = entry_in_force(store, "basic_pension_accrual_rate", query.retirement_month,
                                      "retirement_month", "the employee pension formula");
   if (!accrual_rate) return tl::unexpected(accrual_rate.error());
+  if (query.accrual_rate && (query.accrual_rate->sign() <= 0 || *query.accrual_rate > Decimal::parse("0.05").value())) {
+    return invalid("accrual_rate", "must be greater than 0 and at most 0.05, got " + query.accrual_rate->to_string());
+  }
 
   if (query.divisor_age_47) {
     auto table = entry_in_force(store, "pension_divisor", query.retirement_month, "retirement_month",
@@ -179,19 +182,23 @@ Result<EmployeePensionResult> compute_employee_pension_or_throw(const EmployeePe
 
     // P6: the average (W + indexed) / 2 is not rounded; the halving is folded
     // into the one final rounding so the quotient stays exact.
-    const Decimal rate = (*accrual_rate)->number;
+    const Decimal rate = query.accrual_rate ? *query.accrual_rate : (*accrual_rate)->number;
     const Decimal unhalved = (average_wage + indexed_wage.to_decimal()) * years * rate;
     auto basic_pension = to_money(divide(unhalved, Decimal::from_int(2), 2, RoundingMode::half_up), "basic_pension");
     if (!basic_pension) return tl::unexpected(basic_pension.error());
     result.basic_pension = *basic_pension;
     if (trace) {
-      trace->step("basic_pension", (*accrual_rate)->rule_id, "round2((W + indexed) / 2 × N × accrual rate)")
+      TraceStep& step =
+          trace->step("basic_pension", (*accrual_rate)->rule_id, "round2((W + indexed) / 2 × N × accrual rate)")
           .in("average_wage", basic.average_wage.to_string())
           .in("indexed_monthly_wage", indexed_wage.to_string())
           .in("contribution_years", years.to_string())
           .in("retirement_month", month_text(query.retirement_month))
           .param(**accrual_rate)
           .out(basic_pension->to_string());
+      if (query.accrual_rate) {
+        step.override_param("basic_pension_accrual_rate", query.accrual_rate->to_string(), "policy simulation");
+      }
     }
   }
 

@@ -67,6 +67,10 @@ struct EmployeePensionQuery {
   // Replaces the table value at age 47 (also inside the month-level
   // interpolation); must lie between the table values at 48 and 46.
   std::optional<std::int64_t> divisor_age_47;
+  // Replaces basic_pension_accrual_rate (the share of the average of W and the
+  // indexed wage per year of contributions); 0 < rate <= 0.05. For policy
+  // simulation: the rules in force still decide which formula applies.
+  std::optional<Decimal> accrual_rate;
 };
 
 struct EmployeePensionResult {

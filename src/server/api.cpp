@@ -1453,7 +1453,8 @@ struct Api::Impl {
     root["region"] = scope.empty() ? json::value(nullptr) : json::value(scope);
     root["population"] = report->population;
     root["matched"] = report->matched;
-    root["matched_by_name"] = report->matched_by_name;
+    root["matched_by_id"] = report->matched_by_id;
+    root["matched_by_engine"] = report->matched_by_engine;
     root["covered"] = report->covered;
     json::array groups;
     for (const auto& group : report->groups) {

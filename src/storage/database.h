@@ -226,6 +226,15 @@ class Database {
   virtual Result<std::vector<analytics::EmployerFacts>> employer_facts(YearMonth up_to) = 0;
   // The lines of the current (not superseded) declarations of a month.
   virtual Result<std::vector<analytics::DeclaredLineFact>> declared_lines(YearMonth month) = 0;
+  // Every registered person as the policy simulation reads them (no strings).
+  virtual Result<std::vector<analytics::SimulationPerson>> simulation_persons() = 0;
+  // Every employer's id, region, size and unit type.
+  virtual Result<std::vector<analytics::SimulationEmployer>> simulation_employers() = 0;
+  // For each person given: the months up to `up_to` with a contribution
+  // (employee or flexible) booked and not reversed, and the personal account
+  // balance. Persons with nothing booked have zeros.
+  virtual Result<std::vector<analytics::PensionFacts>> pension_facts(const std::vector<std::int64_t>& person_ids,
+                                                                     YearMonth up_to) = 0;
 
   // --- checks ---
   virtual Result<std::vector<VerifyCheck>> verify() = 0;

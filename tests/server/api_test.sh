@@ -178,7 +178,7 @@ import csv, json, sys
 cli, api, officer = (json.load(open(p)) for p in sys.argv[1:4])
 region = sys.argv[5]
 problems = []
-for key in ("month", "window_months", "population", "matched", "matched_by_name", "covered", "reasons", "trend", "cells"):
+for key in ("month", "window_months", "population", "matched", "matched_by_id", "matched_by_engine", "covered", "reasons", "trend", "cells"):
     if cli[key] != api[key]:
         problems.append(f"{key}: cli {cli[key]!r} api {api[key]!r}")
 for g in api["groups"]:

@@ -171,6 +171,31 @@ EmployeePensionQuery basic_query(std::string_view wage, std::string_view index, 
   return query;
 }
 
+TEST(EmployeePensionBasic, AccrualRateOverrideReplacesTheRuleWithinItsDomain) {
+  // (8079 + 6309.70)/2 × 30 × 1.2 % = 2589.966 → 2589.97; the trace names the override.
+  EmployeePensionQuery query = basic_query("8079", "0.781", 360);
+  query.accrual_rate = dec("0.012");
+  Trace trace;
+  auto result = compute_employee_pension(query, store(), &trace);
+  ASSERT_TRUE(result.has_value()) << result.error().to_string();
+  EXPECT_EQ(result->basic_pension->to_string(), "2589.97");
+  bool overridden = false;
+  for (const auto& step : trace.steps()) {
+    for (const auto& parameter : step.parameters) {
+      overridden |= parameter.key == "basic_pension_accrual_rate" && parameter.status == "override";
+    }
+  }
+  EXPECT_TRUE(overridden);
+  for (const char* bad : {"0", "-0.01", "0.051"}) {
+    query.accrual_rate = dec(bad);
+    auto refused = compute_employee_pension(query, store(), nullptr);
+    EXPECT_EQ(error_code_of(refused), ErrorCode::invalid_input) << bad;
+    if (!refused) {
+      EXPECT_NE(refused.error().to_string().find("accrual_rate"), std::string::npos);
+    }
+  }
+}
+
 TEST(EmployeePensionBasic, HalfFenRoundsUp) {
   // DR-46: indexed 6309.70, (8079 + 6309.70)/2 × 30 × 1% = 2158.305 → 2158.31.
   auto result = compute_employee_pension(basic_query("8079", "0.781", 360), store(), nullptr);

@@ -546,6 +546,17 @@ constexpr const char* kAnalyticsDeclaredLines = R"SQL(
 SELECT l.person_id, l.employer_id, l.wage_fen FROM declarations d
 JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.employer_id = d.employer_id
 WHERE d.month = $1 AND NOT d.superseded)SQL";
+constexpr const char* kAnalyticsSimulationPersons =
+    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
+    "hukou_region FROM persons";
+constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
+constexpr const char* kAnalyticsPensionFacts = R"SQL(
+SELECT p.person_id,
+       (SELECT count(DISTINCT j.month) FROM journal_entries j
+        WHERE j.person_id = p.person_id AND j.month <= $2 AND j.kind IN (1, 2)
+          AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)),
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = p.person_id)
+FROM unnest($1::bigint[]) WITH ORDINALITY AS p(person_id, n) ORDER BY p.n)SQL";
 constexpr const char* kInsertTransfer = R"SQL(
 INSERT INTO transfers (person_id, from_province, to_province, requested_on, status) VALUES ($1, $2, $3, $4, $5)
 RETURNING transfer_id)SQL";
@@ -1905,6 +1916,63 @@ class PostgresDatabase final : public Database {
       lines.push_back(analytics::DeclaredLineFact{int_of(r->get(), i, 0), int_of(r->get(), i, 1), int_of(r->get(), i, 2)});
     }
     return lines;
+  }
+
+  Result<std::vector<analytics::SimulationPerson>> simulation_persons() override {
+    auto r = query(kAnalyticsSimulationPersons, Params(), "read persons");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* res = r->get();
+    const int rows = PQntuples(res);
+    auto view = [&](int row, int column) {
+      return std::string_view(PQgetvalue(res, row, column), static_cast<std::size_t>(PQgetlength(res, row, column)));
+    };
+    std::vector<analytics::SimulationPerson> persons(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      analytics::SimulationPerson& p = persons[static_cast<std::size_t>(i)];
+      p.person_id = int_of(res, i, 0);
+      p.resident_key = analytics::resident_id_key(view(i, 1)).value_or(0);
+      if (auto birth = Date::parse(view(i, 2))) p.birth_date = *birth;
+      if (auto scheme = registry::parse_scheme(view(i, 3))) p.scheme = *scheme;
+      const std::string_view region = view(i, 4);
+      std::from_chars(region.data(), region.data() + region.size(), p.scheme_region);
+      if (!null_at(res, i, 5)) {
+        if (auto ratio = Decimal::parse(view(i, 5))) p.base_ratio_e4 = analytics::base_ratio_e4(*ratio);
+      }
+      p.retirement_category = analytics::retirement_category_code(view(i, 6));
+      const std::string_view hukou = view(i, 7);
+      std::from_chars(hukou.data(), hukou.data() + hukou.size(), p.hukou_region);
+    }
+    return persons;
+  }
+
+  Result<std::vector<analytics::SimulationEmployer>> simulation_employers() override {
+    auto r = query(kAnalyticsSimulationEmployers, Params(), "read employers");
+    if (!r) return tl::unexpected(r.error());
+    const PGresult* res = r->get();
+    std::vector<analytics::SimulationEmployer> employers(static_cast<std::size_t>(PQntuples(res)));
+    for (int i = 0, rows = PQntuples(res); i < rows; ++i) {
+      analytics::SimulationEmployer& e = employers[static_cast<std::size_t>(i)];
+      e.employer_id = int_of(res, i, 0);
+      e.region = static_cast<std::int32_t>(int_of(res, i, 1));
+      if (auto size = registry::parse_employer_size(text_of(res, i, 2))) e.size = *size;
+      if (auto type = registry::parse_unit_type(text_of(res, i, 3))) e.unit_type = *type;
+    }
+    return employers;
+  }
+
+  Result<std::vector<analytics::PensionFacts>> pension_facts(const std::vector<std::int64_t>& person_ids,
+                                                             YearMonth up_to) override {
+    std::string ids = "{";
+    for (const std::int64_t id : person_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    ids += "}";
+    auto r = query(kAnalyticsPensionFacts, Params().add(ids).add(static_cast<std::int64_t>(up_to.serial())),
+                   "pension facts");
+    if (!r) return tl::unexpected(r.error());
+    std::vector<analytics::PensionFacts> facts;
+    for (int i = 0, rows = PQntuples(r->get()); i < rows; ++i) {
+      facts.push_back(analytics::PensionFacts{int_of(r->get(), i, 0), int_of(r->get(), i, 1), int_of(r->get(), i, 2)});
+    }
+    return facts;
   }
 
   Result<std::vector<VerifyCheck>> verify() override;

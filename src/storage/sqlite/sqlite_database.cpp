@@ -5,8 +5,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <charconv>
 #include <array>
+#include <charconv>
 #include <map>
 #include <set>
 #include <span>
@@ -406,6 +406,15 @@ constexpr const char* kAnalyticsLateFees =
 constexpr const char* kAnalyticsDeclaredLines =
     "SELECT l.person_id, d.employer_id, l.wage_fen FROM declarations d "
     "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
+
+constexpr const char* kAnalyticsSimulationPersons =
+    "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
+    "hukou_region FROM persons";
+constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
+constexpr const char* kAnalyticsContributionMonthCount =
+    "SELECT COUNT(DISTINCT j.month) FROM journal_entries j INDEXED BY journal_by_person "
+    "WHERE j.person_id = ?1 AND j.month <= ?2 AND j.kind IN (1, 2) "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)";
 
 constexpr const char* kUpsertPerson = R"SQL(
 INSERT INTO persons (resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category,
@@ -1797,6 +1806,77 @@ class SqliteDatabase final : public Database {
     if (rc != SQLITE_DONE) return step_error(q, "declaration lines");
     q.reset();
     return lines;
+  }
+
+  Result<std::vector<analytics::SimulationPerson>> simulation_persons() override {
+    auto s = statement(kAnalyticsSimulationPersons);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    std::vector<analytics::SimulationPerson> persons;
+    auto view = [&](int column) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), column));
+      return text == nullptr ? std::string_view()
+                             : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), column)));
+    };
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      analytics::SimulationPerson& p = persons.emplace_back();
+      p.person_id = q.int64(0);
+      p.resident_key = analytics::resident_id_key(view(1)).value_or(0);
+      if (auto birth = Date::parse(view(2))) p.birth_date = *birth;
+      if (auto scheme = registry::parse_scheme(view(3))) p.scheme = *scheme;
+      const std::string_view region = view(4);
+      std::from_chars(region.data(), region.data() + region.size(), p.scheme_region);
+      if (!q.is_null(5)) {
+        if (auto ratio = Decimal::parse(view(5))) p.base_ratio_e4 = analytics::base_ratio_e4(*ratio);
+      }
+      p.retirement_category = analytics::retirement_category_code(view(6));
+      const std::string_view hukou = view(7);
+      std::from_chars(hukou.data(), hukou.data() + hukou.size(), p.hukou_region);
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "persons");
+    q.reset();
+    return persons;
+  }
+
+  Result<std::vector<analytics::SimulationEmployer>> simulation_employers() override {
+    auto s = statement(kAnalyticsSimulationEmployers);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    std::vector<analytics::SimulationEmployer> employers;
+    int rc;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      analytics::SimulationEmployer& e = employers.emplace_back();
+      e.employer_id = q.int64(0);
+      const std::string region = q.text(1);
+      std::from_chars(region.data(), region.data() + region.size(), e.region);
+      if (auto size = registry::parse_employer_size(q.text(2))) e.size = *size;
+      if (auto type = registry::parse_unit_type(q.text(3))) e.unit_type = *type;
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "employers");
+    q.reset();
+    return employers;
+  }
+
+  Result<std::vector<analytics::PensionFacts>> pension_facts(const std::vector<std::int64_t>& person_ids,
+                                                             YearMonth up_to) override {
+    std::vector<analytics::PensionFacts> facts;
+    facts.reserve(person_ids.size());
+    for (const std::int64_t person_id : person_ids) {
+      auto s = statement(kAnalyticsContributionMonthCount);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, person_id);
+      q.bind(2, static_cast<std::int64_t>(up_to.serial()));
+      const int rc = sqlite3_step(q.get());
+      if (rc != SQLITE_ROW) return step_error(q, "contribution months");
+      const std::int64_t months = q.int64(0);
+      q.reset();
+      auto balance = personal_balance(person_id);
+      if (!balance) return tl::unexpected(balance.error());
+      facts.push_back(analytics::PensionFacts{person_id, months, *balance});
+    }
+    return facts;
   }
 
   Result<Stats> stats() override;
