@@ -323,6 +323,17 @@ TEST_P(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
   EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen + 8000 - 48278);
   EXPECT_EQ(*db_->personal_balance(zhang), 72000);
   EXPECT_EQ(*db_->personal_balance(wang), 0);
+  // What a pension simulation reads: Zhang's September stands, Wang's was reversed.
+  auto facts = db_->pension_facts({zhang, wang}, YearMonth::of(2026, 12));
+  ASSERT_TRUE(facts) << facts.error().to_string();
+  ASSERT_EQ(facts->size(), 2u);
+  EXPECT_EQ((*facts)[0].person_id, zhang);
+  EXPECT_EQ((*facts)[0].contribution_months, 1);
+  EXPECT_EQ((*facts)[0].account_fen, 72000);
+  EXPECT_EQ((*facts)[1].contribution_months, 0);
+  EXPECT_EQ((*facts)[1].account_fen, 0);
+  // Months after `up_to` are not counted.
+  EXPECT_EQ(db_->pension_facts({zhang}, YearMonth::of(2026, 8))->front().contribution_months, 0);
   expect_verified();
   // Nothing more on a third run.
   EXPECT_EQ(run(YearMonth::of(2026, 9)).reversals, 0);

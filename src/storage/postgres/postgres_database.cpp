@@ -550,13 +550,18 @@ constexpr const char* kAnalyticsSimulationPersons =
     "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
     "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
-constexpr const char* kAnalyticsPensionFacts = R"SQL(
-SELECT p.person_id,
-       (SELECT count(DISTINCT j.month) FROM journal_entries j
-        WHERE j.person_id = p.person_id AND j.month <= $2 AND j.kind IN (1, 2)
-          AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)),
-       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = p.person_id)
-FROM unnest($1::bigint[]) WITH ORDINALITY AS p(person_id, n) ORDER BY p.n)SQL";
+// Of person $1: the months up to $2 with a contribution that stands (not
+// reversed: the person's lines of packed employee contributions, kind 1, and
+// flexible payments, kind 2), and the personal account's balance (credit
+// negative, as kPersonalBalance).
+constexpr const char* kAnalyticsPensionFacts = SHEBAO_PG_PERSON_LINES
+    "SELECT (SELECT count(DISTINCT m.month) FROM ("
+    "SELECT l.month FROM person_lines l WHERE l.kind = 1 AND l.month <= $2 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = l.entry_id) "
+    "UNION ALL SELECT j.month FROM journal_entries j WHERE j.person_id = $1 AND j.month <= $2 AND j.kind = 2 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)) m), "
+    "(SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = $1) "
+    "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
 constexpr const char* kInsertTransfer = R"SQL(
 INSERT INTO transfers (person_id, from_province, to_province, requested_on, status) VALUES ($1, $2, $3, $4, $5)
 RETURNING transfer_id)SQL";
@@ -1962,15 +1967,13 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<analytics::PensionFacts>> pension_facts(const std::vector<std::int64_t>& person_ids,
                                                              YearMonth up_to) override {
-    std::string ids = "{";
-    for (const std::int64_t id : person_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
-    ids += "}";
-    auto r = query(kAnalyticsPensionFacts, Params().add(ids).add(static_cast<std::int64_t>(up_to.serial())),
-                   "pension facts");
-    if (!r) return tl::unexpected(r.error());
     std::vector<analytics::PensionFacts> facts;
-    for (int i = 0, rows = PQntuples(r->get()); i < rows; ++i) {
-      facts.push_back(analytics::PensionFacts{int_of(r->get(), i, 0), int_of(r->get(), i, 1), int_of(r->get(), i, 2)});
+    facts.reserve(person_ids.size());
+    for (const std::int64_t person_id : person_ids) {
+      auto r = query(kAnalyticsPensionFacts,
+                     Params().add(person_id).add(static_cast<std::int64_t>(up_to.serial())), "pension facts");
+      if (!r) return tl::unexpected(r.error());
+      facts.push_back(analytics::PensionFacts{person_id, int_of(r->get(), 0, 0), -int_of(r->get(), 0, 1)});
     }
     return facts;
   }

@@ -411,10 +411,16 @@ constexpr const char* kAnalyticsSimulationPersons =
     "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
     "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
-constexpr const char* kAnalyticsContributionMonthCount =
-    "SELECT COUNT(DISTINCT j.month) FROM journal_entries j INDEXED BY journal_by_person "
-    "WHERE j.person_id = ?1 AND j.month <= ?2 AND j.kind IN (1, 2) "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)";
+// The months up to ?2 with a contribution of person ?1 that stands (not
+// reversed): the person's lines of packed employee contributions (kind 1) and
+// the person's flexible payments (kind 2).
+constexpr const char* kAnalyticsContributionMonthCount = SHEBAO_SQLITE_PERSON_LINES
+    "SELECT COUNT(DISTINCT month) FROM ("
+    "SELECT l.month FROM person_lines l WHERE l.kind = 1 AND l.month <= ?2 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = l.entry_id) "
+    "UNION ALL SELECT j.month FROM journal_entries j INDEXED BY journal_by_person "
+    "WHERE j.person_id = ?1 AND j.month <= ?2 AND j.kind = 2 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id))";
 
 constexpr const char* kUpsertPerson = R"SQL(
 INSERT INTO persons (resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category,
