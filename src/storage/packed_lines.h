@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ledger/ledger.h"
 
@@ -49,6 +50,42 @@ inline void append_packed_lines(std::string& out, const ledger::PackedEntry& ent
     out += ']';
   }
   out += "]}";
+}
+
+// Calls f(person_id, receivable_fen, personal_fen, pooled_fen) for each line of
+// `text`, a `lines` column as append_packed_lines() writes it (the bulk readers
+// parse it here instead of through the database's JSON functions); false when
+// `text` is not in that form.
+template <typename F>
+bool for_each_packed_line(std::string_view text, F&& f) {
+  constexpr std::string_view kKey = "\"lines\":[";
+  const auto at = text.find(kKey);
+  if (at == std::string_view::npos) return false;
+  const char* p = text.data() + at + kKey.size();
+  const char* const end = text.data() + text.size();
+  if (p < end && *p == ']') return true;
+  for (;;) {
+    if (p >= end || *p != '[') return false;
+    ++p;
+    std::int64_t v[4];
+    for (int i = 0; i < 4; ++i) {
+      const auto read = std::from_chars(p, end, v[i]);
+      if (read.ec != std::errc()) return false;
+      p = read.ptr;
+      if (i < 3) {
+        if (p >= end || *p != ',') return false;
+        ++p;
+      }
+    }
+    if (p >= end || *p != ']') return false;
+    ++p;
+    f(v[0], v[1], v[2], v[3]);
+    if (p < end && *p == ',') {
+      ++p;
+      continue;
+    }
+    return p < end && *p == ']';
+  }
 }
 
 }  // namespace shebao::storage

@@ -411,16 +411,18 @@ constexpr const char* kAnalyticsSimulationPersons =
     "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
     "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
-// The months up to ?2 with a contribution of person ?1 that stands (not
-// reversed): the person's lines of packed employee contributions (kind 1) and
-// the person's flexible payments (kind 2).
-constexpr const char* kAnalyticsContributionMonthCount = SHEBAO_SQLITE_PERSON_LINES
-    "SELECT COUNT(DISTINCT month) FROM ("
-    "SELECT l.month FROM person_lines l WHERE l.kind = 1 AND l.month <= ?2 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = l.entry_id) "
-    "UNION ALL SELECT j.month FROM journal_entries j INDEXED BY journal_by_person "
+// What pension_facts() reads: the packed employee contributions (kind 1) up to
+// ?1 that stand (not reversed), in one pass; then per person the flexible
+// payments (kind 2) that stand and the personal postings kept as rows.
+constexpr const char* kAnalyticsStandingPacked =
+    "SELECT e.month, e.lines FROM journal_entries e WHERE e.kind = 1 AND e.month <= ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)";
+constexpr const char* kAnalyticsFlexibleMonths =
+    "SELECT DISTINCT j.month FROM journal_entries j INDEXED BY journal_by_person "
     "WHERE j.person_id = ?1 AND j.month <= ?2 AND j.kind = 2 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id))";
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)";
+constexpr const char* kAnalyticsPersonalPostingRows =
+    "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1";
 
 constexpr const char* kUpsertPerson = R"SQL(
 INSERT INTO persons (resident_id, name, name_pinyin, sex, birth_date, hukou_region, phone, retirement_category,
@@ -1867,20 +1869,61 @@ class SqliteDatabase final : public Database {
   Result<std::vector<analytics::PensionFacts>> pension_facts(const std::vector<std::int64_t>& person_ids,
                                                              YearMonth up_to) override {
     std::vector<analytics::PensionFacts> facts;
-    facts.reserve(person_ids.size());
+    std::vector<std::vector<int>> months(person_ids.size());
+    std::vector<std::int64_t> posting_sum(person_ids.size(), 0);  // posting sign: a credit is negative
+    std::unordered_map<std::int64_t, std::size_t> at;
     for (const std::int64_t person_id : person_ids) {
-      auto s = statement(kAnalyticsContributionMonthCount);
+      at.emplace(person_id, facts.size());
+      facts.push_back(analytics::PensionFacts{person_id, 0, 0});
+    }
+    if (facts.empty()) return facts;
+    {
+      // Packed contributions are read once for all the persons asked (a
+      // person's own path goes through every declaration of their employers).
+      auto s = statement(kAnalyticsStandingPacked);
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
-      q.bind(1, person_id);
-      q.bind(2, static_cast<std::int64_t>(up_to.serial()));
-      const int rc = sqlite3_step(q.get());
-      if (rc != SQLITE_ROW) return step_error(q, "contribution months");
-      const std::int64_t months = q.int64(0);
+      q.bind(1, static_cast<std::int64_t>(up_to.serial()));
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        const int month = static_cast<int>(q.int64(0));
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 1));
+        const std::string_view lines(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 1)));
+        const bool parsed = for_each_packed_line(lines, [&](std::int64_t person, std::int64_t, std::int64_t personal,
+                                                            std::int64_t) {
+          const auto it = at.find(person);
+          if (it == at.end()) return;
+          months[it->second].push_back(month);
+          posting_sum[it->second] += personal;
+        });
+        if (!parsed) {
+          q.reset();
+          return fail(ErrorCode::internal, "journal_entries.lines", "a packed entry is not in its stored form");
+        }
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "packed contributions");
       q.reset();
-      auto balance = personal_balance(person_id);
-      if (!balance) return tl::unexpected(balance.error());
-      facts.push_back(analytics::PensionFacts{person_id, months, *balance});
+    }
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      auto s = statement(kAnalyticsFlexibleMonths);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, facts[i].person_id);
+      q.bind(2, static_cast<std::int64_t>(up_to.serial()));
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) months[i].push_back(static_cast<int>(q.int64(0)));
+      if (rc != SQLITE_DONE) return step_error(q, "flexible months");
+      q.reset();
+      auto b = statement(kAnalyticsPersonalPostingRows);
+      if (!b) return tl::unexpected(b.error());
+      (*b)->bind(1, facts[i].person_id);
+      if (sqlite3_step((*b)->get()) != SQLITE_ROW) return step_error(**b, "personal postings");
+      posting_sum[i] += (*b)->int64(0);
+      (*b)->reset();
+      std::sort(months[i].begin(), months[i].end());
+      facts[i].contribution_months =
+          static_cast<std::int64_t>(std::unique(months[i].begin(), months[i].end()) - months[i].begin());
+      facts[i].account_fen = -posting_sum[i];
     }
     return facts;
   }
