@@ -27,6 +27,7 @@
 #include "ledger/ledger.h"
 #include "storage/api_store.h"
 #include "storage/postgres/postgres_database.h"
+#include "storage/postgres/pg_values.h"
 
 namespace shebao::storage {
 namespace {
@@ -206,16 +207,9 @@ class Params {
   std::vector<int> binary_;
 };
 
-std::string text_of(const PGresult* r, int row, int column) {
-  return std::string(PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column)));
-}
-std::int64_t int_of(const PGresult* r, int row, int column) {
-  std::int64_t value = 0;
-  const char* text = PQgetvalue(r, row, column);
-  std::from_chars(text, text + PQgetlength(r, row, column), value);
-  return value;
-}
-bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
+using pg::int_of;
+using pg::null_at;
+using pg::text_of;
 
 // A PostgreSQL array literal of the values, each quoted ("{"a","b"}").
 template <typename T>

@@ -1,4 +1,5 @@
 #include "storage/postgres/postgres_database.h"
+#include "storage/postgres/pg_values.h"
 
 #include "storage/packed_lines.h"
 
@@ -653,6 +654,31 @@ void copy_int(std::string& out, std::int64_t value) {
   out.append(buffer, end);
 }
 
+// One journal_entries row in COPY text (person_id, entry_id, idempotency_key,
+// kind, month, source_id, corrects_entry_id), without its line end; a packed
+// entry's COPY appends its `lines` after it.
+void copy_entry_row(std::string& out, std::int64_t person_id, std::int64_t entry_id, std::string_view key,
+                    ledger::EntryKind kind, YearMonth month, std::int64_t source_id,
+                    const std::optional<std::int64_t>& corrects_entry_id) {
+  copy_int(out, person_id);
+  out += '\t';
+  copy_int(out, entry_id);
+  out += '\t';
+  copy_text(out, key);
+  out += '\t';
+  copy_int(out, static_cast<std::int64_t>(kind));
+  out += '\t';
+  copy_int(out, month.serial());
+  out += '\t';
+  copy_int(out, source_id);
+  out += '\t';
+  if (corrects_entry_id) {
+    copy_int(out, *corrects_entry_id);
+  } else {
+    out += "\\N";
+  }
+}
+
 // A server or libpq message on one line (they come with newlines and tabs).
 std::string one_line(std::string_view text) {
   std::string out;
@@ -701,16 +727,9 @@ class Params {
   std::vector<std::optional<std::string>> values_;
 };
 
-std::string text_of(const PGresult* r, int row, int column) {
-  return std::string(PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column)));
-}
-std::int64_t int_of(const PGresult* r, int row, int column) {
-  std::int64_t value = 0;
-  const char* text = PQgetvalue(r, row, column);
-  std::from_chars(text, text + PQgetlength(r, row, column), value);
-  return value;
-}
-bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
+using pg::int_of;
+using pg::null_at;
+using pg::text_of;
 
 // The connections of one database URL, at most kMaxConnections open at once.
 class ConnectionPool {
@@ -1609,23 +1628,11 @@ class PostgresDatabase final : public Database {
     std::string rows;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const ledger::PackedEntry& entry = entries[i];
-      copy_int(rows, entry.person_id);
-      rows += '\t';
-      copy_int(rows, (*ids)[i]);
-      rows += '\t';
-      if (entry.kind != ledger::EntryKind::contribution) copy_text(rows, entry.idempotency_key);  // else computed
-      rows += '\t';
-      copy_int(rows, static_cast<std::int64_t>(entry.kind));
-      rows += '\t';
-      copy_int(rows, entry.month.serial());
-      rows += '\t';
-      copy_int(rows, entry.source_id);
-      rows += '\t';
-      if (entry.corrects_entry_id) {
-        copy_int(rows, *entry.corrects_entry_id);
-      } else {
-        rows += "\\N";
-      }
+      // A contribution's key is computed from its declaration (not stored).
+      const std::string_view key =
+          entry.kind == ledger::EntryKind::contribution ? std::string_view() : std::string_view(entry.idempotency_key);
+      copy_entry_row(rows, entry.person_id, (*ids)[i], key, entry.kind, entry.month, entry.source_id,
+                     entry.corrects_entry_id);
       rows += '\t';
       append_packed_lines(rows, entry);
       rows += '\n';
@@ -1659,23 +1666,8 @@ class PostgresDatabase final : public Database {
     posting_rows.reserve(entries.size() * 100);
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const ledger::JournalEntry& entry = entries[i];
-      copy_int(entry_rows, entry.person_id);
-      entry_rows += '\t';
-      copy_int(entry_rows, ids[i]);
-      entry_rows += '\t';
-      copy_text(entry_rows, stored_key(entry));
-      entry_rows += '\t';
-      copy_int(entry_rows, static_cast<std::int64_t>(entry.kind));
-      entry_rows += '\t';
-      copy_int(entry_rows, entry.month.serial());
-      entry_rows += '\t';
-      copy_int(entry_rows, entry.source_id);
-      entry_rows += '\t';
-      if (entry.corrects_entry_id) {
-        copy_int(entry_rows, *entry.corrects_entry_id);
-      } else {
-        entry_rows += "\\N";
-      }
+      copy_entry_row(entry_rows, entry.person_id, ids[i], stored_key(entry), entry.kind, entry.month,
+                     entry.source_id, entry.corrects_entry_id);
       entry_rows += '\n';
       std::int64_t seq = 0;
       for (const ledger::Posting& posting : entry.postings) {
