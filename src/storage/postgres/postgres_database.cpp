@@ -430,6 +430,14 @@ ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, name_pinyin = exclud
   hukou_region = excluded.hukou_region, phone = excluded.phone, retirement_category = excluded.retirement_category,
   scheme = excluded.scheme, scheme_region = excluded.scheme_region, flexible_base_ratio = excluded.flexible_base_ratio;
 TRUNCATE person_stage)SQL";
+// Many hires at once (the first declarations of a population: every employee
+// is hired) go through a temporary table (COPY), not as rows of one INSERT.
+constexpr std::size_t kHiresStaged = 512;
+constexpr const char* kHireStage =
+    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_stage (person_id BIGINT, employer_id BIGINT, hire_date DATE)";
+constexpr const char* kCopyHireStage = "COPY hire_stage (person_id, employer_id, hire_date) FROM STDIN";
+// Declarations whose lines a month run reads with one query (about 15 lines each).
+constexpr std::size_t kLinesAhead = 4096;
 constexpr const char* kEmployedIn = R"SQL(
 SELECT 1 FROM employment_spells WHERE person_id = $1 AND employer_id = $2 AND hire_date <= $4::date
   AND (leave_date IS NULL OR leave_date >= $3::date) LIMIT 1)SQL";
@@ -472,18 +480,37 @@ WHERE m.month <= $1 ORDER BY m.employer_id, m.month)SQL";
 // month: dues not paid in full (partial index employer_months_unsettled), and
 // months paid in full whose payment date lies after the month's first day
 // (payments_by_date). A month with dues and payments both zero and no payment
-// date gets neither a payment nor a fee and is not read.
+// date gets neither a payment nor a fee and is not read. The recent payments are
+// read first (MATERIALIZED): the planner cannot estimate `dues_fen = paid_fen`
+// (it guesses 0.5 % of the rows; most months are paid in full) and, joined the
+// other way round, it looked up each paid month's employer's payments in a
+// nested loop.
 constexpr const char* kEmployerDuesToSettle = R"SQL(
+WITH recent AS MATERIALIZED (SELECT employer_id, month, paid_on FROM payments WHERE paid_on > $2::date AND month <= $1)
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
 LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
 WHERE m.month <= $1 AND m.dues_fen <> m.paid_fen
 UNION ALL
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
-FROM payments p JOIN employer_months m ON m.employer_id = p.employer_id AND m.month = p.month
+FROM recent p JOIN employer_months m ON m.employer_id = p.employer_id AND m.month = p.month
 JOIN employers e ON e.employer_id = m.employer_id
-WHERE p.paid_on > $2::date AND m.month <= $1 AND m.dues_fen = m.paid_fen
+WHERE m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
+// Tables a month run reads that were never analyzed (reltuples -1) or whose
+// rows changed since their statistics were gathered by more than they then
+// held (plus 1,000): a table analyzed at each doubling, not at each month
+// run (autovacuum keeps refining them in the background). A bulk load (the import's COPY of declaration lines, the
+// previous month run's entries) leaves the planner without statistics until
+// autovacuum comes round, asynchronously; planned on an unanalyzed
+// declaration_lines, the read of a group of declarations' lines is a scan of
+// every line, once per group.
+constexpr const char* kStaleTables = R"SQL(
+SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+WHERE s.relid IN ('declaration_lines'::regclass, 'declarations'::regclass, 'journal_entries'::regclass,
+                  'employer_months'::regclass, 'payments'::regclass, 'persons'::regclass, 'employers'::regclass)
+  AND (c.reltuples < 0 OR s.n_mod_since_analyze > 1000 + c.reltuples)
+ORDER BY 1)SQL";
 constexpr const char* kEntryExists =
     "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = $1 LIMIT 1";
 constexpr const char* kContributionExists = "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 LIMIT 1";
@@ -894,7 +921,8 @@ class PostgresDatabase final : public Database {
   // Sends what the open transaction keeps buffered (statements; with
   // `with_lines`, the declaration lines too).
   Result<void> flush(bool with_lines) {
-    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() ||
+    if (auto ok = stage_hires(); !ok) return drop_pending(ok.error());
+    if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() || hires_staged_ ||
         !pending_employer_months_.empty()) {
       const std::string sql = take_pending();
       if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
@@ -907,8 +935,29 @@ class PostgresDatabase final : public Database {
     }
     return {};
   }
+  // Many buffered hires to hire_stage (COPY); take_pending() inserts them from there.
+  Result<void> stage_hires() {
+    if (!in_tx_ || pending_hires_.size() < kHiresStaged) return {};  // staged and inserted in one transaction
+    std::string data;
+    data.reserve(pending_hires_.size() * 32);
+    for (const Hire& hire : pending_hires_) {
+      copy_int(data, hire.person_id);
+      data += '\t';
+      copy_int(data, hire.employer_id);
+      data += '\t';
+      data += hire.hire_date.to_string();
+      data += '\n';
+    }
+    // IF NOT EXISTS: also after a rollback that undid its creation.
+    if (auto ok = exec(kHireStage, "stage hires"); !ok) return tl::unexpected(ok.error());
+    if (auto ok = copy(kCopyHireStage, data, "copy hires"); !ok) return ok;
+    pending_hires_.clear();
+    hires_staged_ = true;
+    return {};
+  }
   tl::unexpected<Error> drop_pending(Error e) {
     pending_hires_.clear();
+    hires_staged_ = false;
     pending_employer_months_.clear();
     pending_sql_.clear();
     pending_lines_.clear();
@@ -920,9 +969,20 @@ class PostgresDatabase final : public Database {
   // The buffered statements in the order they are sent: hires, statements, declaration heads.
   std::string take_pending() {
     std::string sql;
+    if (hires_staged_) {
+      sql = "INSERT INTO employment_spells (person_id, employer_id, hire_date) SELECT person_id, employer_id, "
+            "hire_date FROM hire_stage ON CONFLICT DO NOTHING;\nDELETE FROM hire_stage";
+      hires_staged_ = false;
+    }
     if (!pending_hires_.empty()) {
-      sql = "INSERT INTO employment_spells (person_id, employer_id, hire_date) VALUES " + pending_hires_ +
-            " ON CONFLICT DO NOTHING";
+      if (!sql.empty()) sql += ";\n";
+      sql += "INSERT INTO employment_spells (person_id, employer_id, hire_date) VALUES ";
+      for (std::size_t i = 0; i < pending_hires_.size(); ++i) {
+        const Hire& hire = pending_hires_[i];
+        sql += std::string(i == 0 ? "(" : ", (") + std::to_string(hire.person_id) + ", " +
+               std::to_string(hire.employer_id) + ", " + date_literal(hire.hire_date) + ")";
+      }
+      sql += " ON CONFLICT DO NOTHING";
       pending_hires_.clear();
     }
     if (!pending_sql_.empty()) {
@@ -1057,6 +1117,7 @@ class PostgresDatabase final : public Database {
   }
   void rollback() noexcept override {
     pending_hires_.clear();
+    hires_staged_ = false;
     prefetched_.reset();
     month_cache_.reset();
     payments_.clear();
@@ -1094,6 +1155,7 @@ class PostgresDatabase final : public Database {
         rollback();
       } else {
         pending_hires_.clear();
+        hires_staged_ = false;
         pending_employer_months_.clear();
         pending_sql_.clear();
         pending_lines_.clear();
@@ -1336,8 +1398,7 @@ class PostgresDatabase final : public Database {
     // Kept as rows of one INSERT, sent before the buffered statements (a leave
     // among them picks the latest spell hired on or before its date, so
     // inserting the hires first gives what the calls in order would).
-    pending_hires_ += std::string(pending_hires_.empty() ? "" : ", ") + "(" + std::to_string(person_id) + ", " +
-                      std::to_string(employer_id) + ", " + date_literal(hire_date) + ")";
+    pending_hires_.push_back(Hire{person_id, employer_id, hire_date});
     pending_spells_ = true;
     if (month_cache_ && hire_date <= Date::last_of(YearMonth::from_serial(month_cache_->month))) {
       month_cache_->employees[employer_id].push_back(person_id);
@@ -1450,12 +1511,39 @@ class PostgresDatabase final : public Database {
   }
 
   // --- month run ---
+  // Before a month run's first read: ANALYZE the tables of kStaleTables (as
+  // PostgreSQL's documentation asks after a bulk load), once per connection.
+  Result<void> refresh_statistics() {
+    if (statistics_fresh_) return {};
+    auto stale = query(kStaleTables, Params(), "check planner statistics");
+    if (!stale) return tl::unexpected(stale.error());
+    std::string tables;
+    for (int i = 0; i < PQntuples(stale->get()); ++i) {
+      const std::string table = text_of(stale->get(), i, 0);
+      tables += (i > 0 ? ", " : "") + table;
+      // Not the packed entries' `lines` (large json, read by no plan): sampling
+      // them would detoast and parse thousands of lines per sampled row.
+      if (table == "journal_entries") tables += " (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id)";
+    }
+    if (!tables.empty()) {
+      if (auto ok = exec("ANALYZE " + tables, "analyze"); !ok) return tl::unexpected(ok.error());
+    }
+    statistics_fresh_ = true;
+    return {};
+  }
+
   Result<std::vector<std::int64_t>> declarations_to_book(YearMonth month) override {
+    if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
     auto r = query(kDeclarationsToBook, Params().add(static_cast<std::int64_t>(month.serial())), "declarations to book");
     if (!r) return tl::unexpected(r.error());
     std::vector<std::int64_t> ids;
     ids.reserve(static_cast<std::size_t>(PQntuples(r->get())));
     for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
+    to_book_ = ids;
+    to_book_served_ = 0;
+    to_book_read_ = 0;
+    lines_ahead_.clear();
+    lines_ahead_used_ = 0;
     return ids;
   }
 
@@ -1463,8 +1551,41 @@ class PostgresDatabase final : public Database {
     return declared_person_months_of(std::span<const std::int64_t>(&declaration_id, 1));
   }
 
+  // The month run asks for the lines of the declarations declarations_to_book
+  // returned, a group at a time and in that order: they are read kLinesAhead
+  // declarations at a time (one query instead of one per group) and handed out
+  // by group. Any other request reads its declarations' lines directly.
   Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
       std::span<const std::int64_t> declaration_ids) override {
+    const std::size_t n = declaration_ids.size();
+    const bool next_group = n > 0 && to_book_served_ + n <= to_book_.size() &&
+                            std::equal(declaration_ids.begin(), declaration_ids.end(),
+                                       to_book_.begin() + static_cast<std::ptrdiff_t>(to_book_served_));
+    if (!next_group) return read_declared_person_months(declaration_ids);
+    if (to_book_served_ + n > to_book_read_) {
+      const std::size_t count = std::min(to_book_.size() - to_book_read_, std::max(kLinesAhead, n));
+      auto more = read_declared_person_months(
+          std::span<const std::int64_t>(to_book_.data() + to_book_read_, count));
+      if (!more) return more;
+      lines_ahead_.erase(lines_ahead_.begin(), lines_ahead_.begin() + static_cast<std::ptrdiff_t>(lines_ahead_used_));
+      lines_ahead_used_ = 0;
+      lines_ahead_.insert(lines_ahead_.end(), std::make_move_iterator(more->begin()),
+                          std::make_move_iterator(more->end()));
+      to_book_read_ += count;
+    }
+    // Rows are ordered by declaration, as the ids are.
+    std::size_t end = lines_ahead_used_;
+    while (end < lines_ahead_.size() && lines_ahead_[end].declaration_id <= declaration_ids.back()) ++end;
+    std::vector<collection::DeclaredPersonMonth> rows(
+        std::make_move_iterator(lines_ahead_.begin() + static_cast<std::ptrdiff_t>(lines_ahead_used_)),
+        std::make_move_iterator(lines_ahead_.begin() + static_cast<std::ptrdiff_t>(end)));
+    lines_ahead_used_ = end;
+    to_book_served_ += n;
+    return rows;
+  }
+
+  Result<std::vector<collection::DeclaredPersonMonth>> read_declared_person_months(
+      std::span<const std::int64_t> declaration_ids) {
     std::string array = "{";
     for (std::size_t i = 0; i < declaration_ids.size(); ++i) {
       if (i > 0) array += ',';
@@ -1499,6 +1620,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) override {
+    if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
     auto r = query(kPackedToReverse, Params().add(static_cast<std::int64_t>(month.serial())), "entries to reverse");
     if (!r) return tl::unexpected(r.error());
     std::vector<StoredPackedEntry> entries;
@@ -1525,6 +1647,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
+    if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
     auto r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
     if (!r) return tl::unexpected(r.error());
     std::vector<collection::FlexibleMonth> rows;
@@ -1546,6 +1669,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
+    if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
     auto r = query(kEmployerDuesToSettle,
                    Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
                    "employer dues to settle");
@@ -2024,7 +2148,13 @@ class PostgresDatabase final : public Database {
   bool in_tx_ = false;
   bool lost_ = false;
   // Buffered writes of the open transaction.
-  std::string pending_hires_;  // VALUES rows of employment_spells
+  struct Hire {
+    std::int64_t person_id;
+    std::int64_t employer_id;
+    Date hire_date;
+  };
+  std::vector<Hire> pending_hires_;  // rows of employment_spells
+  bool hires_staged_ = false;        // rows in hire_stage, inserted by the next take_pending()
   std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> pending_employer_months_;
   std::string pending_sql_;
   std::string pending_lines_;  // COPY text of declaration_lines
@@ -2043,7 +2173,13 @@ class PostgresDatabase final : public Database {
   std::int64_t person_lookups_ = 0;
   std::unordered_map<std::string, Employer> employers_;
   bool employers_loaded_ = false;
-
+  bool statistics_fresh_ = false;  // refresh_statistics() ran on this connection
+  // The month run's declarations and their lines read ahead (declared_person_months_of).
+  std::vector<std::int64_t> to_book_;
+  std::size_t to_book_served_ = 0;  // to_book_[0, served) handed out
+  std::size_t to_book_read_ = 0;    // to_book_[0, read) read into lines_ahead_
+  std::vector<collection::DeclaredPersonMonth> lines_ahead_;
+  std::size_t lines_ahead_used_ = 0;
 };
 
 Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
