@@ -187,6 +187,27 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   auto dues = database.employer_dues_to_settle(month);
   if (!dues) return tl::unexpected(dues.error());
   const Date month_end = Date::last_of(month);
+  // The late fees the month accrues (one per employer-month at most), and which
+  // of them are booked already, asked of the database at once.
+  std::vector<std::optional<ledger::JournalEntry>> fees(dues->size());
+  std::vector<std::string> fee_keys;
+  for (std::size_t i = 0; i < dues->size(); ++i) {
+    const storage::EmployerMonthDues& row = (*dues)[i];
+    if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
+    auto fee = collection::late_fee_entry(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
+                                          month, rules);
+    if (!fee) {
+      summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
+                                 row.month.to_string() + ": " + fee.error().to_string());
+      continue;
+    }
+    if (!*fee) continue;
+    fee_keys.push_back((*fee)->idempotency_key);
+    fees[i] = std::move(**fee);
+  }
+  auto fees_booked = database.entries_exist(fee_keys);
+  if (!fees_booked) return tl::unexpected(fees_booked.error());
+  std::size_t fee_index = 0;
   std::vector<ledger::JournalEntry> settlements;
   const auto book_settlements = [&]() -> Result<void> {
     if (settlements.empty()) return {};
@@ -196,7 +217,8 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     settlements.clear();
     return batch.add(count);
   };
-  for (const storage::EmployerMonthDues& row : *dues) {
+  for (std::size_t i = 0; i < dues->size(); ++i) {
+    const storage::EmployerMonthDues& row = (*dues)[i];
     const std::int64_t outstanding = row.dues_fen - row.paid_fen;
     if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
       ledger::JournalEntry payment = collection::payment_entry(row.employer_id, row.employer_region, row.month, outstanding);
@@ -211,19 +233,9 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     if (settlements.size() >= kSettlementGroup) {
       if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
     }
-    if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
-    auto fee = collection::late_fee_entry(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
-                                          month, rules);
-    if (!fee) {
-      summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
-                                 row.month.to_string() + ": " + fee.error().to_string());
-      continue;
-    }
-    if (!*fee) continue;
-    auto exists = database.entry_exists((*fee)->idempotency_key);
-    if (!exists) return tl::unexpected(exists.error());
-    if (*exists) continue;
-    settlements.push_back(std::move(**fee));
+    if (!fees[i]) continue;
+    if ((*fees_booked)[fee_index++]) continue;
+    settlements.push_back(std::move(*fees[i]));
     ++summary.late_fees;
   }
   if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());

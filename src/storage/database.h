@@ -183,6 +183,17 @@ class Database {
 
   // --- ledger ---
   virtual Result<bool> entry_exists(std::string_view idempotency_key) = 0;
+  // entry_exists for each key, in order (a backend may answer in one read).
+  virtual Result<std::vector<bool>> entries_exist(std::span<const std::string> keys) {
+    std::vector<bool> booked;
+    booked.reserve(keys.size());
+    for (const std::string& key : keys) {
+      auto exists = entry_exists(key);
+      if (!exists) return tl::unexpected(exists.error());
+      booked.push_back(*exists);
+    }
+    return booked;
+  }
   virtual Result<std::int64_t> book(const ledger::JournalEntry& entry) = 0;
   // Books several entries, each as book() would, all of them or none (a conflict
   // or a failure leaves none of them stored).

@@ -513,6 +513,8 @@ WHERE s.relid IN ('declaration_lines'::regclass, 'declarations'::regclass, 'jour
 ORDER BY 1)SQL";
 constexpr const char* kEntryExists =
     "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = $1 LIMIT 1";
+constexpr const char* kEntriesExist =
+    "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = ANY($1::text[])";
 constexpr const char* kContributionExists = "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 LIMIT 1";
 constexpr const char* kFlexibleExists =
     "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = $1 AND person_id = $2";
@@ -1718,6 +1720,39 @@ class PostgresDatabase final : public Database {
     }
     if (!r) return tl::unexpected(r.error());
     return PQntuples(r->get()) > 0;
+  }
+
+  // Keys stored as text (late fees, payments, ...) in one query; computed keys
+  // (contributions, flexible payments) one by one, as entry_exists.
+  Result<std::vector<bool>> entries_exist(std::span<const std::string> keys) override {
+    std::vector<bool> booked(keys.size(), false);
+    std::string array = "{";
+    std::vector<std::size_t> stored;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::int64_t id = 0;
+      YearMonth month;
+      if (parse_contribution_key(keys[i], id) || parse_flexible_key(keys[i], id, month)) {
+        auto exists = entry_exists(keys[i]);
+        if (!exists) return tl::unexpected(exists.error());
+        booked[i] = *exists;
+        continue;
+      }
+      array += stored.empty() ? "\"" : ",\"";
+      for (const char c : keys[i]) {
+        if (c == '"' || c == '\\') array += '\\';
+        array += c;
+      }
+      array += '"';
+      stored.push_back(i);
+    }
+    array += '}';
+    if (stored.empty()) return booked;
+    auto r = query(kEntriesExist, Params().add(array), "entries exist");
+    if (!r) return tl::unexpected(r.error());
+    std::unordered_set<std::string> found;
+    for (int row = 0; row < PQntuples(r->get()); ++row) found.insert(text_of(r->get(), row, 0));
+    for (const std::size_t i : stored) booked[i] = found.contains(keys[i]);
+    return booked;
   }
 
   Result<std::int64_t> book(const ledger::JournalEntry& entry) override {
