@@ -359,6 +359,26 @@ TEST_P(LedgerFlow, PaymentsAndLateFees) {
   // Chengdu's dues: base 30174 × (16 % + 8 %) = 7241.76; fees 7241.76 × 0.05 % × (16 + 19) days = 126.73.
   EXPECT_EQ(stats().receivable_balance_fen, 12673);
   expect_verified();
+
+  // The month run asks which late fees are booked at once: every kind of key,
+  // in the order asked, booked or not.
+  const std::int64_t chengdu = (*db_->find_employer(kChengdu))->employer_id;
+  const std::int64_t liu = *(*db_->find_person_id(kLiu));
+  const auto declaration = *db_->latest_declaration(chengdu, YearMonth::of(2026, 9));
+  ASSERT_TRUE(declaration);
+  const std::string fee = "late_fee/" + std::to_string(chengdu) + "/2026-09/2026-11";
+  const std::vector<std::string> keys = {fee,
+                                         "late_fee/" + std::to_string(chengdu) + "/2026-09/2026-12",
+                                         "contribution/" + std::to_string(declaration->declaration_id),
+                                         "contribution/" + std::to_string(declaration->declaration_id + 99999),
+                                         "flexible/" + std::to_string(liu) + "/2026-10",
+                                         "flexible/" + std::to_string(liu) + "/2027-01",
+                                         "a \"quoted\", {braced} \\ key",
+                                         fee};
+  auto booked = db_->entries_exist(keys);
+  ASSERT_TRUE(booked) << booked.error().to_string();
+  EXPECT_EQ(*booked, (std::vector<bool>{true, false, true, false, true, false, false, true}));
+  EXPECT_EQ(db_->entries_exist({})->size(), 0u);
 }
 
 TEST_P(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
