@@ -925,7 +925,7 @@ class PostgresDatabase final : public Database {
   Result<void> flush(bool with_lines) {
     if (auto ok = stage_hires(); !ok) return drop_pending(ok.error());
     if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() || hires_staged_ ||
-        !pending_employer_months_.empty()) {
+        !pending_leaves_.empty() || !pending_employer_months_.empty()) {
       const std::string sql = take_pending();
       if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
       pending_spells_ = false;
@@ -960,6 +960,7 @@ class PostgresDatabase final : public Database {
   tl::unexpected<Error> drop_pending(Error e) {
     pending_hires_.clear();
     hires_staged_ = false;
+    pending_leaves_.clear();
     pending_employer_months_.clear();
     pending_sql_.clear();
     pending_lines_.clear();
@@ -987,6 +988,7 @@ class PostgresDatabase final : public Database {
       sql += " ON CONFLICT DO NOTHING";
       pending_hires_.clear();
     }
+    append_leaves(sql);
     if (!pending_sql_.empty()) {
       if (!sql.empty()) sql += ";\n";
       sql += pending_sql_;
@@ -1007,6 +1009,36 @@ class PostgresDatabase final : public Database {
       pending_employer_months_.clear();
     }
     return sql;
+  }
+  // Each leave closes the person's latest spell at the employer hired on or
+  // before its date (none: nothing changes). Leaves of different (person,
+  // employer) pairs touch different rows, so they go in one statement; a
+  // pair's second leave in the buffer goes in a second statement after the
+  // first, and so on (the calls' order). Only hires come before them; no other buffered statement touches
+  // employment_spells.
+  void append_leaves(std::string& sql) {
+    if (pending_leaves_.empty()) return;
+    std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> seen;
+    std::vector<std::string> rounds;
+    for (const Leave& leave : pending_leaves_) {
+      const std::size_t round = seen[{leave.person_id, leave.employer_id}]++;
+      if (round == rounds.size()) rounds.emplace_back();
+      std::string& values = rounds[round];
+      values += std::string(values.empty() ? "(" : ", (") + std::to_string(leave.person_id) + "::bigint, " +
+                std::to_string(leave.employer_id) + "::bigint, " + date_literal(leave.leave_date) + "::date)";
+    }
+    for (const std::string& values : rounds) {
+      if (!sql.empty()) sql += ";\n";
+      // An upsert whose every row conflicts: it finds each spell through the
+      // primary key, one row at a time (an UPDATE ... FROM VALUES was planned
+      // as a hash join over every spell).
+      sql += "INSERT INTO employment_spells AS s (person_id, employer_id, hire_date, leave_date) SELECT v.p, v.e, "
+             "h.hire_date, v.d FROM (VALUES " + values + ") AS v (p, e, d) CROSS JOIN LATERAL (SELECT "
+             "MAX(x.hire_date) AS hire_date FROM employment_spells x WHERE x.person_id = v.p AND x.employer_id = v.e "
+             "AND x.hire_date <= v.d) h WHERE h.hire_date IS NOT NULL ON CONFLICT (person_id, employer_id, hire_date) "
+             "DO UPDATE SET leave_date = excluded.leave_date";
+    }
+    pending_leaves_.clear();
   }
   void append_heads(std::string& sql) {
     if (pending_heads_.empty()) return;
@@ -1120,6 +1152,7 @@ class PostgresDatabase final : public Database {
   void rollback() noexcept override {
     pending_hires_.clear();
     hires_staged_ = false;
+    pending_leaves_.clear();
     prefetched_.reset();
     month_cache_.reset();
     payments_.clear();
@@ -1158,6 +1191,7 @@ class PostgresDatabase final : public Database {
       } else {
         pending_hires_.clear();
         hires_staged_ = false;
+        pending_leaves_.clear();
         pending_employer_months_.clear();
         pending_sql_.clear();
         pending_lines_.clear();
@@ -1409,12 +1443,8 @@ class PostgresDatabase final : public Database {
   }
 
   Result<void> record_leave(std::int64_t person_id, std::int64_t employer_id, Date leave_date) override {
-    const std::string p = std::to_string(person_id);
-    const std::string e = std::to_string(employer_id);
-    const std::string d = date_literal(leave_date);
-    defer("UPDATE employment_spells SET leave_date = " + d + " WHERE person_id = " + p + " AND employer_id = " + e +
-          " AND hire_date = (SELECT MAX(hire_date) FROM employment_spells WHERE person_id = " + p +
-          " AND employer_id = " + e + " AND hire_date <= " + d + ")");
+    // Sent with the other leaves after the hires (append_leaves).
+    pending_leaves_.push_back(Leave{person_id, employer_id, leave_date});
     pending_spells_ = true;
     if (month_cache_) month_cache_->changed.insert(employer_id);
     return after_write();
@@ -2190,6 +2220,12 @@ class PostgresDatabase final : public Database {
   };
   std::vector<Hire> pending_hires_;  // rows of employment_spells
   bool hires_staged_ = false;        // rows in hire_stage, inserted by the next take_pending()
+  struct Leave {
+    std::int64_t person_id;
+    std::int64_t employer_id;
+    Date leave_date;
+  };
+  std::vector<Leave> pending_leaves_;  // sent after the hires (append_leaves)
   std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> pending_employer_months_;
   std::string pending_sql_;
   std::string pending_lines_;  // COPY text of declaration_lines
