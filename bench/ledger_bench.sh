@@ -4,7 +4,7 @@
 # step timed as its own process with /usr/bin/time (wall, CPU, peak RSS).
 # SQLite is compared with the sqlite3 shell's `.import` of the declaration CSV
 # files into one bare table (no validation, no index, no ledger). PostgreSQL
-# (a throw-away server on 127.0.0.1 with its durable defaults) is compared with
+# (a throw-away server on 127.0.0.1, durable: PG_DURABLE=1 of scripts/postgres-test-server) is compared with
 # the same month computation written as plain set-based SQL inside PostgreSQL
 # (INSERT ... SELECT joining declaration lines to a parameters table, two
 # postings per person-month) and with PostgreSQL's own COPY of the same
@@ -266,7 +266,8 @@ plain_rate = (plain_rows / 2) / plain_wall
 now = datetime.datetime.now(datetime.timezone.utc)
 lines = [
     f"shebao ledger benchmark on PostgreSQL {version}, {now:%Y-%m-%d %H:%M} UTC, {cpus} cpus, server on 127.0.0.1 "
-    "(durable defaults: fsync, synchronous_commit on)",
+    "(durable: fsync, synchronous_commit, full_page_writes on; shared_buffers 512MB, max_wal_size 8GB, "
+    "checkpoint_timeout 30min)",
     f"population: {persons:,} persons x 12 months (shebao gen --regions 6 --years 1 --seed 3)",
     f"person-months (accepted declaration lines): {pm:,}; booked by the month runs: {booked:,}",
     f"database: {db_bytes / 2**20:,.0f} MiB; stats: {stats}",
