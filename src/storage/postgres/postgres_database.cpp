@@ -436,8 +436,6 @@ constexpr std::size_t kHiresStaged = 512;
 constexpr const char* kHireStage =
     "CREATE TEMPORARY TABLE IF NOT EXISTS hire_stage (person_id BIGINT, employer_id BIGINT, hire_date DATE)";
 constexpr const char* kCopyHireStage = "COPY hire_stage (person_id, employer_id, hire_date) FROM STDIN";
-// Declarations whose lines a month run reads with one query (about 15 lines each).
-constexpr std::size_t kLinesAhead = 4096;
 constexpr const char* kEmployedIn = R"SQL(
 SELECT 1 FROM employment_spells WHERE person_id = $1 AND employer_id = $2 AND hire_date <= $4::date
   AND (leave_date IS NULL OR leave_date >= $3::date) LIMIT 1)SQL";
@@ -1571,11 +1569,6 @@ class PostgresDatabase final : public Database {
     std::vector<std::int64_t> ids;
     ids.reserve(static_cast<std::size_t>(PQntuples(r->get())));
     for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
-    to_book_ = ids;
-    to_book_served_ = 0;
-    to_book_read_ = 0;
-    lines_ahead_.clear();
-    lines_ahead_used_ = 0;
     return ids;
   }
 
@@ -1583,41 +1576,8 @@ class PostgresDatabase final : public Database {
     return declared_person_months_of(std::span<const std::int64_t>(&declaration_id, 1));
   }
 
-  // The month run asks for the lines of the declarations declarations_to_book
-  // returned, a group at a time and in that order: they are read kLinesAhead
-  // declarations at a time (one query instead of one per group) and handed out
-  // by group. Any other request reads its declarations' lines directly.
   Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
       std::span<const std::int64_t> declaration_ids) override {
-    const std::size_t n = declaration_ids.size();
-    const bool next_group = n > 0 && to_book_served_ + n <= to_book_.size() &&
-                            std::equal(declaration_ids.begin(), declaration_ids.end(),
-                                       to_book_.begin() + static_cast<std::ptrdiff_t>(to_book_served_));
-    if (!next_group) return read_declared_person_months(declaration_ids);
-    if (to_book_served_ + n > to_book_read_) {
-      const std::size_t count = std::min(to_book_.size() - to_book_read_, std::max(kLinesAhead, n));
-      auto more = read_declared_person_months(
-          std::span<const std::int64_t>(to_book_.data() + to_book_read_, count));
-      if (!more) return more;
-      lines_ahead_.erase(lines_ahead_.begin(), lines_ahead_.begin() + static_cast<std::ptrdiff_t>(lines_ahead_used_));
-      lines_ahead_used_ = 0;
-      lines_ahead_.insert(lines_ahead_.end(), std::make_move_iterator(more->begin()),
-                          std::make_move_iterator(more->end()));
-      to_book_read_ += count;
-    }
-    // Rows are ordered by declaration, as the ids are.
-    std::size_t end = lines_ahead_used_;
-    while (end < lines_ahead_.size() && lines_ahead_[end].declaration_id <= declaration_ids.back()) ++end;
-    std::vector<collection::DeclaredPersonMonth> rows(
-        std::make_move_iterator(lines_ahead_.begin() + static_cast<std::ptrdiff_t>(lines_ahead_used_)),
-        std::make_move_iterator(lines_ahead_.begin() + static_cast<std::ptrdiff_t>(end)));
-    lines_ahead_used_ = end;
-    to_book_served_ += n;
-    return rows;
-  }
-
-  Result<std::vector<collection::DeclaredPersonMonth>> read_declared_person_months(
-      std::span<const std::int64_t> declaration_ids) {
     std::string array = "{";
     for (std::size_t i = 0; i < declaration_ids.size(); ++i) {
       if (i > 0) array += ',';
@@ -2245,12 +2205,6 @@ class PostgresDatabase final : public Database {
   std::unordered_map<std::string, Employer> employers_;
   bool employers_loaded_ = false;
   bool statistics_fresh_ = false;  // refresh_statistics() ran on this connection
-  // The month run's declarations and their lines read ahead (declared_person_months_of).
-  std::vector<std::int64_t> to_book_;
-  std::size_t to_book_served_ = 0;  // to_book_[0, served) handed out
-  std::size_t to_book_read_ = 0;    // to_book_[0, read) read into lines_ahead_
-  std::vector<collection::DeclaredPersonMonth> lines_ahead_;
-  std::size_t lines_ahead_used_ = 0;
 };
 
 Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
