@@ -6,12 +6,16 @@
 // `stats` with the same figures.
 //
 // Bulk paths: journal entries and postings, declaration lines and registry
-// persons are written with COPY (text format); small writes (declaration
-// heads, supersedes, hires, leaves, payment dates, employer-month totals) are
-// kept in the open transaction's buffer and sent as one multi-statement round
-// trip before the next read or at commit. An import reads the month's
-// employment spells and latest declarations once (not per employer), payment
-// dates and employers once per connection. Identifiers are reserved in blocks
+// persons are written with COPY (text format), and so are many hires at once
+// (through a temporary table); small writes (declaration heads, supersedes,
+// hires, leaves, payment dates, employer-month totals) are kept in the open
+// transaction's buffer and sent as one multi-statement round trip before the
+// next read or at commit (an import's leaves as one statement). An import reads
+// the month's employment spells and latest declarations once (not per
+// employer), payment dates and employers once per connection. A month run
+// ANALYZEs the tables it reads that have no planner statistics or outgrew them
+// (a bulk load leaves them behind until autovacuum comes), and asks whether its
+// late fees are booked in one query (entries_exist). Identifiers are reserved in blocks
 // from sequences (no round trip per row). A connection pool with a named
 // maximum (kMaxConnections) serves the primary connection and `verify`, whose
 // checks run in parallel on pooled connections.
