@@ -497,12 +497,12 @@ WHERE m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
 // Tables a month run reads that were never analyzed (reltuples -1) or whose
 // rows changed since their statistics were gathered by more than they then
-// held (plus 1,000): a table analyzed at each doubling, not at each month
-// run (autovacuum keeps refining them in the background). A bulk load (the import's COPY of declaration lines, the
-// previous month run's entries) leaves the planner without statistics until
-// autovacuum comes round, asynchronously; planned on an unanalyzed
-// declaration_lines, the read of a group of declarations' lines is a scan of
-// every line, once per group.
+// held (plus 1,000): a table analyzed at each doubling, not at each month run
+// (autovacuum keeps refining them in the background). A bulk load (the
+// import's COPY of declaration lines, the previous month run's entries)
+// leaves the planner without statistics until autovacuum comes round,
+// asynchronously; planned on an unanalyzed declaration_lines, the read of a
+// group of declarations' lines is a scan of every line, once per group.
 constexpr const char* kStaleTables = R"SQL(
 SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.relid IN ('declaration_lines'::regclass, 'declarations'::regclass, 'journal_entries'::regclass,
@@ -967,7 +967,8 @@ class PostgresDatabase final : public Database {
     pending_spells_ = false;
     return tl::unexpected(std::move(e));
   }
-  // The buffered statements in the order they are sent: hires, statements, declaration heads.
+  // The buffered statements in the order they are sent: hires, leaves, statements,
+  // declaration heads, employer-month totals.
   std::string take_pending() {
     std::string sql;
     if (hires_staged_) {
@@ -1012,8 +1013,8 @@ class PostgresDatabase final : public Database {
   // before its date (none: nothing changes). Leaves of different (person,
   // employer) pairs touch different rows, so they go in one statement; a
   // pair's second leave in the buffer goes in a second statement after the
-  // first, and so on (the calls' order). Only hires come before them; no other buffered statement touches
-  // employment_spells.
+  // first, and so on (the calls' order). Only hires come before them; no
+  // other buffered statement touches employment_spells.
   void append_leaves(std::string& sql) {
     if (pending_leaves_.empty()) return;
     std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> seen;
@@ -1429,9 +1430,10 @@ class PostgresDatabase final : public Database {
   }
 
   Result<void> record_hire(std::int64_t person_id, std::int64_t employer_id, Date hire_date) override {
-    // Kept as rows of one INSERT, sent before the buffered statements (a leave
-    // among them picks the latest spell hired on or before its date, so
-    // inserting the hires first gives what the calls in order would).
+    // Kept as rows of one INSERT (many: through hire_stage), sent before the
+    // leaves and the other buffered statements (a leave picks the latest spell
+    // hired on or before its date, so inserting the hires first gives what the
+    // calls in order would).
     pending_hires_.push_back(Hire{person_id, employer_id, hire_date});
     pending_spells_ = true;
     if (month_cache_ && hire_date <= Date::last_of(YearMonth::from_serial(month_cache_->month))) {
@@ -1553,7 +1555,9 @@ class PostgresDatabase final : public Database {
       tables += (i > 0 ? ", " : "") + table;
       // Not the packed entries' `lines` (large json, read by no plan): sampling
       // them would detoast and parse thousands of lines per sampled row.
-      if (table == "journal_entries") tables += " (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id)";
+      if (table == "journal_entries") {
+        tables += " (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id)";
+      }
     }
     if (!tables.empty()) {
       if (auto ok = exec("ANALYZE " + tables, "analyze"); !ok) return tl::unexpected(ok.error());
