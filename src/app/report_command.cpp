@@ -70,7 +70,7 @@ std::string csv_field(std::string_view text) {
 
 struct Loaded {
   std::unique_ptr<storage::Database> db;
-  std::vector<analytics::RegisteredPerson> registry;
+  std::vector<analytics::CoverageFacts> registry;
   std::vector<analytics::PopulationRecord> population;
   YearMonth month;
 };
@@ -105,11 +105,9 @@ Result<Opened> open_at_month(const DataOptions& options, const ReportArguments& 
   return opened;
 }
 
-// Opens the database, reads the registry facts and (when given) the extract,
-// and settles the reference month.
-// Contribution months are read only when `contributions` (coverage needs them).
-Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required,
-                    bool contributions) {
+// Opens the database, reads the registry's coverage facts and (when given) the
+// extract, and settles the reference month.
+Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required) {
   Loaded loaded;
   if (population_required && arguments.population.empty()) {
     return fail(ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv");
@@ -130,7 +128,7 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   if (!opened) return tl::unexpected(opened.error());
   loaded.db = std::move(opened->db);
   loaded.month = opened->month;
-  auto registry = contributions ? loaded.db->coverage_facts(loaded.month) : loaded.db->registered_persons();
+  auto registry = loaded.db->coverage_facts(loaded.month);
   if (!registry) return tl::unexpected(registry.error());
   loaded.registry = std::move(*registry);
   if (auto taken = take_population(); !taken) return tl::unexpected(taken.error());
@@ -142,12 +140,13 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
 // ---------------------------------------------------------------------------
 
 int coverage_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true, true);
+  auto loaded = load(options, arguments, true);
   if (!loaded) return report_error(loaded.error());
   analytics::CoverageOptions coverage_options;
   coverage_options.month = loaded->month;
   coverage_options.window_months = arguments.window_months;
-  auto report = analytics::coverage_report(loaded->population, loaded->registry, coverage_options);
+  auto report = analytics::coverage_report(loaded->population, loaded->registry,
+                                          [&] { return loaded->db->registered_persons(); }, coverage_options);
   if (!report) return report_error(report.error());
 
   if (!arguments.csv.empty()) {

@@ -383,6 +383,9 @@ DROP TABLE temp.m8_declarations;
 constexpr const char* kAnalyticsPersons =
     "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
     "ORDER BY person_id";
+constexpr const char* kAnalyticsCoveragePersons =
+    "SELECT person_id, resident_id, scheme, scheme_region FROM persons ORDER BY person_id";
+constexpr const char* kAnalyticsLastPersonId = "SELECT MAX(person_id) FROM persons";
 constexpr const char* kAnalyticsDeclarationProvinces =
     "SELECT d.declaration_id, d.month, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
 constexpr const char* kAnalyticsLatestEmployeeMonth =
@@ -733,6 +736,12 @@ class Statement {
     return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
   }
   bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  // The text of a column, valid until the next step or reset; empty for NULL.
+  std::string_view view(int column) {
+    const auto* value = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return value ? std::string_view(value, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string_view();
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -1634,10 +1643,32 @@ class SqliteDatabase final : public Database {
     return persons;
   }
 
-  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
-    auto registered = registered_persons();
-    if (!registered) return tl::unexpected(registered.error());
-    std::vector<analytics::RegisteredPerson> persons = std::move(*registered);
+  Result<std::vector<analytics::CoverageFacts>> coverage_facts(YearMonth up_to) override {
+    std::vector<analytics::CoverageFacts> persons;
+    {
+      auto s = statement(kAnalyticsLastPersonId);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      const int rc = sqlite3_step(q.get());
+      if (rc == SQLITE_ROW && q.int64(0) > 0) persons.reserve(static_cast<std::size_t>(q.int64(0)));
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "persons");
+      q.reset();
+    }
+    {
+      auto s = statement(kAnalyticsCoveragePersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::CoverageFacts& p = persons.emplace_back();
+        p.person_id = q.int64(0);
+        p.resident_key = analytics::resident_id_key(q.view(1)).value_or(0);
+        if (auto scheme = registry::parse_scheme(q.view(2))) p.scheme = *scheme;
+        p.scheme_province = analytics::scheme_province(q.view(3));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "persons");
+      q.reset();
+    }
     // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
     constexpr std::uint32_t kAbsent = UINT32_MAX;
     std::vector<std::uint32_t> index;
@@ -1647,7 +1678,7 @@ class SqliteDatabase final : public Database {
       if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
       index[id] = static_cast<std::uint32_t>(i);
     }
-    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
+    auto slot = [&](std::int64_t person_id) -> analytics::CoverageFacts* {
       if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
       const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
       return i == kAbsent ? nullptr : &persons[i];
@@ -1727,20 +1758,20 @@ class SqliteDatabase final : public Database {
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
-        if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
-          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), collection::province_of(p->scheme_region));
+        if (analytics::CoverageFacts* p = slot(q.int64(2))) {
+          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), std::max<int>(p->scheme_province, 0));
         }
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
     }
-    for (analytics::RegisteredPerson& person : persons) {
+    for (analytics::CoverageFacts& person : persons) {
       if (person.person_id <= 0) continue;
       const Months& m = months[static_cast<std::size_t>(person.person_id)];
       person.recent_months = m.mask;
       if (m.last != INT32_MIN) {
-        person.last_month = YearMonth::from_serial(m.last);
-        person.last_province = m.province;
+        person.last_month = m.last;
+        person.last_province = static_cast<std::int16_t>(m.province);
       }
     }
     {
@@ -1749,7 +1780,7 @@ class SqliteDatabase final : public Database {
       Statement& q = **s;
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        if (analytics::RegisteredPerson* p = slot(q.int64(0))) p->transfer_requested = true;
+        if (analytics::CoverageFacts* p = slot(q.int64(0))) p->transfer_requested = true;
       }
       if (rc != SQLITE_DONE) return step_error(q, "transfers");
       q.reset();
@@ -1821,11 +1852,7 @@ class SqliteDatabase final : public Database {
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
     std::vector<analytics::SimulationPerson> persons;
-    auto view = [&](int column) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), column));
-      return text == nullptr ? std::string_view()
-                             : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), column)));
-    };
+    auto view = [&](int column) { return q.view(column); };
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       analytics::SimulationPerson& p = persons.emplace_back();
