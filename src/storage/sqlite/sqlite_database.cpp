@@ -1712,8 +1712,7 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
-    // Accumulated in a compact array (16 bytes a person: the entries arrive in
-    // declaration order, so the persons they touch are scattered), copied out at the end.
+    // Accumulated in a compact array (16 bytes a person), copied out at the end.
     struct Months {
       std::uint64_t mask = 0;
       std::int32_t last = INT32_MIN;
@@ -1721,8 +1720,7 @@ class SqliteDatabase final : public Database {
     };
     // Indexed by person_id itself (dense), so that each entry touches one place.
     std::vector<Months> months(index.size());
-    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
-      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
+    auto apply = [&](std::int64_t person_id, std::int32_t month, int province) {
       const int back = up_to.serial() - month;
       if (back < 0) return;
       Months& m = months[static_cast<std::size_t>(person_id)];
@@ -1731,6 +1729,27 @@ class SqliteDatabase final : public Database {
         m.last = month;
         m.province = province;
       }
+    };
+    // The entries arrive in declaration order, so the persons they touch are
+    // scattered over the array: they are noted in batches whose places are
+    // fetched into the cache first, so that the misses overlap (in order: the
+    // result is that of noting them one by one).
+    struct Noted {
+      std::int64_t person_id;
+      std::int32_t month;
+      std::int32_t province;
+    };
+    std::array<Noted, 64> batch;
+    std::size_t batched = 0;
+    auto flush = [&] {
+      for (std::size_t i = 0; i < batched; ++i) __builtin_prefetch(&months[static_cast<std::size_t>(batch[i].person_id)], 1);
+      for (std::size_t i = 0; i < batched; ++i) apply(batch[i].person_id, batch[i].month, batch[i].province);
+      batched = 0;
+    };
+    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
+      batch[batched++] = Noted{person_id, month, province};
+      if (batched == batch.size()) flush();
     };
     {
       // Employee contributions: (entry, declaration, person) from the covering index of kind 1.
@@ -1765,6 +1784,7 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
     }
+    flush();
     for (analytics::CoverageFacts& person : persons) {
       if (person.person_id <= 0) continue;
       const Months& m = months[static_cast<std::size_t>(person.person_id)];
