@@ -132,24 +132,34 @@ std::size_t slot_of(std::uint64_t key, int shift) {
 }  // namespace
 
 ResidentIdIndex::ResidentIdIndex(const std::vector<CoverageFacts>& registry) {
+  reserve(registry.size());
+  for (std::size_t i = 0; i < registry.size(); ++i) insert(registry[i].resident_key, static_cast<std::uint32_t>(i));
+}
+
+ResidentIdIndex::ResidentIdIndex(const std::vector<std::uint64_t>& keys) {
+  reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) insert(keys[i], static_cast<std::uint32_t>(i));
+}
+
+void ResidentIdIndex::reserve(std::size_t count) {
   std::size_t capacity = 16;
   shift_ = 60;
-  while (capacity < registry.size() * 2) {
+  while (capacity < count * 2) {
     capacity *= 2;
     --shift_;
   }
   keys_.assign(capacity, 0);
   positions_.assign(capacity, 0);
-  for (std::size_t i = 0; i < registry.size(); ++i) {
-    const std::uint64_t key = registry[i].resident_key;
-    if (key == 0) continue;
-    for (std::size_t slot = slot_of(key, shift_);; slot = (slot + 1) & (capacity - 1)) {
-      if (keys_[slot] == key) break;  // the first person with the key stays
-      if (keys_[slot] == 0) {
-        keys_[slot] = key;
-        positions_[slot] = static_cast<std::uint32_t>(i);
-        break;
-      }
+}
+
+void ResidentIdIndex::insert(std::uint64_t key, std::uint32_t position) {
+  if (key == 0) return;
+  for (std::size_t slot = slot_of(key, shift_);; slot = (slot + 1) & (keys_.size() - 1)) {
+    if (keys_[slot] == key) return;  // the first position with the key stays
+    if (keys_[slot] == 0) {
+      keys_[slot] = key;
+      positions_[slot] = position;
+      return;
     }
   }
 }

@@ -183,10 +183,15 @@ std::optional<std::uint64_t> resident_id_key(std::string_view id);
 class ResidentIdIndex {
  public:
   explicit ResidentIdIndex(const std::vector<CoverageFacts>& registry);
+  // Over resident_id_key() values (0: no ID).
+  explicit ResidentIdIndex(const std::vector<std::uint64_t>& keys);
   std::optional<std::size_t> find(std::string_view resident_id) const;
   std::optional<std::size_t> find_key(std::uint64_t key) const;
 
  private:
+  void reserve(std::size_t count);
+  void insert(std::uint64_t key, std::uint32_t position);
+
   std::vector<std::uint64_t> keys_;       // 0: an empty slot (no valid ID has key 0)
   std::vector<std::uint32_t> positions_;
   int shift_ = 64;

@@ -1643,17 +1643,24 @@ class SqliteDatabase final : public Database {
     return persons;
   }
 
+  // The largest person_id (0 when there are none), at most 2^24: the persons'
+  // count when they are dense, to reserve for (beyond it, vectors grow).
+  Result<std::int64_t> last_person_id() {
+    auto s = statement(kAnalyticsLastPersonId);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    const int rc = sqlite3_step(q.get());
+    const std::int64_t last = rc == SQLITE_ROW ? std::clamp<std::int64_t>(q.int64(0), 0, std::int64_t{1} << 24) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "persons");
+    q.reset();
+    return last;
+  }
+
   Result<std::vector<analytics::CoverageFacts>> coverage_facts(YearMonth up_to) override {
     std::vector<analytics::CoverageFacts> persons;
-    {
-      auto s = statement(kAnalyticsLastPersonId);
-      if (!s) return tl::unexpected(s.error());
-      Statement& q = **s;
-      const int rc = sqlite3_step(q.get());
-      if (rc == SQLITE_ROW && q.int64(0) > 0) persons.reserve(static_cast<std::size_t>(q.int64(0)));
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "persons");
-      q.reset();
-    }
+    auto last = last_person_id();
+    if (!last) return tl::unexpected(last.error());
+    persons.reserve(static_cast<std::size_t>(*last));
     {
       auto s = statement(kAnalyticsCoveragePersons);
       if (!s) return tl::unexpected(s.error());
@@ -1872,6 +1879,9 @@ class SqliteDatabase final : public Database {
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
     std::vector<analytics::SimulationPerson> persons;
+    auto last = last_person_id();
+    if (!last) return tl::unexpected(last.error());
+    persons.reserve(static_cast<std::size_t>(*last));
     auto view = [&](int column) { return q.view(column); };
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
