@@ -66,6 +66,49 @@ Group group_of(const PopulationRecord& record) {
   return Group::employee;
 }
 
+CoverageExtract::CoverageExtract(const std::vector<PopulationRecord>& records) {
+  reserve(records.size());
+  for (const PopulationRecord& record : records) add(record);
+}
+
+void CoverageExtract::reserve(std::size_t records) {
+  rows_.reserve(records);
+  texts_.reserve(records * 16);
+}
+
+void CoverageExtract::add(const PopulationRecord& record) {
+  Row row;
+  row.id_valid = record.id_valid;
+  row.resident_key = record.id_valid ? resident_id_key(record.resident_id).value_or(0) : 0;
+  row.text = texts_.size();
+  row.line = record.line;
+  row.birth_date = record.birth_date;
+  row.name_size = static_cast<std::uint32_t>(record.name.size());
+  row.region_size = static_cast<std::uint16_t>(std::min<std::size_t>(record.region.size(), UINT16_MAX));
+  row.group = group_of(record);
+  texts_.append(record.name);
+  texts_.append(record.region, 0, row.region_size);
+  // A valid ID is its key (18 characters from 17 digits and the check); any other is kept as given.
+  if (row.resident_key == 0) {
+    row.id_size = static_cast<std::uint16_t>(std::min<std::size_t>(record.resident_id.size(), UINT16_MAX));
+    texts_.append(record.resident_id, 0, row.id_size);
+  }
+  rows_.push_back(row);
+}
+
+std::string CoverageExtract::resident_id(std::size_t i) const {
+  const Row& row = rows_[i];
+  if (row.resident_key == 0) return std::string(text(i, row.name_size + row.region_size, row.id_size));
+  std::string id(18, '0');
+  std::uint64_t digits = row.resident_key / 11;
+  const std::uint64_t check = row.resident_key % 11;
+  id[17] = check == 10 ? 'X' : static_cast<char>('0' + check);
+  for (int k = 16; k >= 0; --k, digits /= 10) id[static_cast<std::size_t>(k)] = static_cast<char>('0' + digits % 10);
+  return id;
+}
+
+int CoverageExtract::province(std::size_t i) const { return province_of(region(i)); }
+
 namespace {
 
 constexpr std::array<std::string_view, 7> kAgeBands{"<16", "16-24", "25-34", "35-44", "45-54", "55-64", "65+"};
@@ -192,7 +235,7 @@ int registry_province(const CoverageFacts& person) {
 
 }  // namespace
 
-Result<std::vector<std::optional<std::uint32_t>>> match_population(const std::vector<PopulationRecord>& population,
+Result<std::vector<std::optional<std::uint32_t>>> match_population(const CoverageExtract& population,
                                                                    const std::vector<CoverageFacts>& registry,
                                                                    const RegistryDetails& details,
                                                                    const MatchOptions& options, MatchStats* stats) {
@@ -203,7 +246,7 @@ Result<std::vector<std::optional<std::uint32_t>>> match_population(const std::ve
   {
     const ResidentIdIndex by_id(registry);
     for (std::size_t i = 0; i < population.size(); ++i) {
-      const auto found = population[i].id_valid ? by_id.find(population[i].resident_id) : std::nullopt;
+      const auto found = population.id_valid(i) ? by_id.find_key(population.resident_key(i)) : std::nullopt;
       if (found) {
         matches[i] = static_cast<std::uint32_t>(*found);
         claimed[*found] = true;
@@ -252,6 +295,9 @@ Result<std::vector<std::optional<std::uint32_t>>> match_population(const std::ve
     dob = birth.to_string();
     table.add_row({name, dob, id, province});
   };
+  auto add_record = [&](std::size_t i) {
+    add(population.name(i), population.birth_date(i), population.resident_id(i), province_text(population.province(i)));
+  };
   auto add_registered = [&](std::uint32_t r) {
     const RegisteredPerson& person = *person_at[r];
     add(person.name, person.birth_date, person.resident_id, province_text(registry_province(registry[r])));
@@ -263,17 +309,13 @@ Result<std::vector<std::optional<std::uint32_t>>> match_population(const std::ve
   for (std::size_t i = 0; i < population.size() && training_rows / 2 < options.training_pairs; ++i) {
     if (!matches[i] || seen++ % step != 0 || person_at[*matches[i]] == nullptr) continue;
     add_registered(*matches[i]);
-    add(population[i].name, population[i].birth_date, population[i].resident_id,
-        province_text(province_of(population[i].region)));
+    add_record(i);
     training_rows += 2;
   }
   const std::size_t first_candidate = training_rows;
   for (const std::uint32_t r : unclaimed) add_registered(r);
   const std::size_t first_record = first_candidate + unclaimed.size();
-  for (const std::uint32_t i : unmatched) {
-    add(population[i].name, population[i].birth_date, population[i].resident_id,
-        province_text(province_of(population[i].region)));
-  }
+  for (const std::uint32_t i : unmatched) add_record(i);
 
   matching::Settings settings;
   settings.threads = std::max(options.threads, 1);
@@ -330,11 +372,11 @@ std::vector<std::optional<std::uint32_t>> match_population(const std::vector<Pop
                                                            const MatchOptions& options, MatchStats* stats) {
   const std::vector<CoverageFacts> facts = facts_of(registry);
   // The details are the vector given: reading them cannot fail.
-  return *match_population(population, facts, [&]() -> Result<std::vector<RegisteredPerson>> { return registry; },
+  return *match_population(CoverageExtract(population), facts, [&]() -> Result<std::vector<RegisteredPerson>> { return registry; },
                            options, stats);
 }
 
-Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
+Result<CoverageReport> coverage_report(const CoverageExtract& population,
                                        const std::vector<CoverageFacts>& registry, const RegistryDetails& details,
                                        const CoverageOptions& options) {
   if (options.window_months < 1 || options.window_months > 64) {
@@ -364,8 +406,8 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
   std::int64_t working = 0;
 
   for (std::size_t i = 0; i < population.size(); ++i) {
-    const PopulationRecord& record = population[i];
-    const Group group = group_of(record);
+    const Group group = population.group(i);
+    const int province = population.province(i);
     const CoverageFacts* person = matches[i] ? &registry[*matches[i]] : nullptr;
     bool covered = false;
     Reason reason = Reason::never_registered;
@@ -378,7 +420,7 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
           reason = Reason::no_contributions;
         } else {
           months_since = options.month.months_since(YearMonth::from_serial(person->last_month));
-          reason = person->last_province != province_of(record.region) && !person->transfer_requested
+          reason = person->last_province != province && !person->transfer_requested
                        ? Reason::moved_without_transfer
                        : Reason::lapsed;
         }
@@ -389,8 +431,7 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
     auto& total = groups[static_cast<std::size_t>(group)];
     ++total.population;
     if (covered) ++total.covered;
-    const int province = province_of(record.region);
-    const std::size_t band = age_band_index(record.birth_date, options.month);
+    const std::size_t band = age_band_index(population.birth_date(i), options.month);
     auto& cell = cells[(static_cast<std::size_t>(province) * kAgeBands.size() + band) * kGroups.size() +
                        static_cast<std::size_t>(group)];
     if (cell.population == 0) {
@@ -409,8 +450,9 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
     }
     if (!covered) {
       ++report.reasons[static_cast<std::size_t>(reason)];
-      report.uncovered.push_back(
-          UncoveredPerson{record.line, record.resident_id, record.name, record.region, group, reason, months_since});
+      report.uncovered.push_back(UncoveredPerson{population.line(i), population.resident_id(i),
+                                                 std::string(population.name(i)), std::string(population.region(i)),
+                                                 group, reason, months_since});
     }
   }
   report.groups.assign(groups.begin(), groups.end());
@@ -435,7 +477,7 @@ Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& popu
 
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
                                        const std::vector<RegisteredPerson>& registry, const CoverageOptions& options) {
-  return coverage_report(population, facts_of(registry),
+  return coverage_report(CoverageExtract(population), facts_of(registry),
                          [&]() -> Result<std::vector<RegisteredPerson>> { return registry; }, options);
 }
 

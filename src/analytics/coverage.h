@@ -71,6 +71,48 @@ struct PopulationRecord {
 
 Group group_of(const PopulationRecord& record);
 
+// The extract as the coverage report reads it: per record 40 bytes of numbers
+// and its name, region (and a mistyped ID as given) in one text buffer, so that
+// a million records load without a million allocations. The employer and the
+// income are not kept (coverage does not read them).
+class CoverageExtract {
+ public:
+  CoverageExtract() = default;
+  explicit CoverageExtract(const std::vector<PopulationRecord>& records);
+  void reserve(std::size_t records);
+  void add(const PopulationRecord& record);
+
+  std::size_t size() const { return rows_.size(); }
+  int line(std::size_t i) const { return rows_[i].line; }
+  bool id_valid(std::size_t i) const { return rows_[i].id_valid; }
+  // resident_id_key() of a valid ID; 0 for a mistyped one.
+  std::uint64_t resident_key(std::size_t i) const { return rows_[i].resident_key; }
+  std::string resident_id(std::size_t i) const;  // as PopulationRecord::resident_id
+  std::string_view name(std::size_t i) const { return text(i, 0, rows_[i].name_size); }
+  std::string_view region(std::size_t i) const { return text(i, rows_[i].name_size, rows_[i].region_size); }
+  int province(std::size_t i) const;  // of the region, 0 when it has no two leading digits
+  Date birth_date(std::size_t i) const { return rows_[i].birth_date; }
+  Group group(std::size_t i) const { return rows_[i].group; }
+
+ private:
+  struct Row {
+    std::uint64_t resident_key = 0;
+    std::uint64_t text = 0;  // offset in texts_ of the name, the region, then a mistyped ID
+    std::int32_t line = 0;
+    Date birth_date;
+    std::uint32_t name_size = 0;
+    std::uint16_t region_size = 0;
+    std::uint16_t id_size = 0;  // mistyped IDs only
+    Group group = Group::other;
+    bool id_valid = true;
+  };
+  std::string_view text(std::size_t i, std::size_t from, std::size_t size) const {
+    return std::string_view(texts_).substr(rows_[i].text + from, size);
+  }
+  std::vector<Row> rows_;
+  std::string texts_;
+};
+
 // Age band of a birth date in month M: "16-24", "25-34", "35-44", "45-54", "55-64", "65+" ("<16" below).
 std::string_view age_band(Date birth_date, YearMonth month);
 
@@ -211,7 +253,7 @@ class ResidentIdIndex {
 //    most probable pairs first, each side at most once.
 // The engine runs only when both sides of step 2 are non-empty; only then is
 // `details` called (registered persons it does not return take no part in step 2).
-Result<std::vector<std::optional<std::uint32_t>>> match_population(const std::vector<PopulationRecord>& population,
+Result<std::vector<std::optional<std::uint32_t>>> match_population(const CoverageExtract& population,
                                                                    const std::vector<CoverageFacts>& registry,
                                                                    const RegistryDetails& details,
                                                                    const MatchOptions& options, MatchStats* stats = nullptr);
@@ -221,7 +263,7 @@ std::vector<std::optional<std::uint32_t>> match_population(const std::vector<Pop
                                                            const MatchOptions& options, MatchStats* stats = nullptr);
 
 // Matches each record to the registry (match_population) and classifies it.
-Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
+Result<CoverageReport> coverage_report(const CoverageExtract& population,
                                        const std::vector<CoverageFacts>& registry, const RegistryDetails& details,
                                        const CoverageOptions& options);
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,

@@ -71,7 +71,7 @@ std::string csv_field(std::string_view text) {
 struct Loaded {
   std::unique_ptr<storage::Database> db;
   std::vector<analytics::CoverageFacts> registry;
-  std::vector<analytics::PopulationRecord> population;
+  analytics::CoverageExtract population;
   YearMonth month;
 };
 
@@ -112,10 +112,19 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   if (population_required && arguments.population.empty()) {
     return fail(ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv");
   }
-  // The extract is read on a second thread while the database is read on this one.
-  std::future<Result<std::vector<analytics::PopulationRecord>>> population;
+  // The extract is read on a second thread while the database is read on this one,
+  // kept as the coverage report reads it (no allocation per record).
+  std::future<Result<analytics::CoverageExtract>> population;
   if (!arguments.population.empty()) {
-    population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+    population = std::async(std::launch::async, [path = arguments.population]() -> Result<analytics::CoverageExtract> {
+      analytics::CoverageExtract extract;
+      // A row of the extract takes at least about 64 bytes.
+      std::error_code error;
+      if (const auto size = std::filesystem::file_size(path, error); !error) extract.reserve(size / 64 + 1);
+      auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) { extract.add(record); });
+      if (!read) return tl::unexpected(read.error());
+      return extract;
+    });
   }
   auto take_population = [&]() -> Result<void> {
     if (!population.valid()) return {};

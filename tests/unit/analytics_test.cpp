@@ -274,7 +274,7 @@ TEST(Matching, CompactFactsReadDetailsOnlyForTheEngineAndInAnyOrder) {
     ++calls;
     return p.registry;
   };
-  auto all_by_id = match_population(p.extract, facts, counted, MatchOptions{});
+  auto all_by_id = match_population(CoverageExtract(p.extract), facts, counted, MatchOptions{});
   ASSERT_TRUE(all_by_id);
   EXPECT_EQ(calls, 0);
   for (std::size_t i = 0; i < p.extract.size(); ++i) EXPECT_EQ((*all_by_id)[i], std::optional<std::uint32_t>(i));
@@ -291,7 +291,7 @@ TEST(Matching, CompactFactsReadDetailsOnlyForTheEngineAndInAnyOrder) {
     return std::vector<RegisteredPerson>(p.registry.rbegin(), p.registry.rend());
   };
   MatchStats stats;
-  auto engine = match_population(p.extract, facts, reversed, MatchOptions{}, &stats);
+  auto engine = match_population(CoverageExtract(p.extract), facts, reversed, MatchOptions{}, &stats);
   ASSERT_TRUE(engine);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(*engine, expected);
@@ -301,12 +301,12 @@ TEST(Matching, CompactFactsReadDetailsOnlyForTheEngineAndInAnyOrder) {
   const RegistryDetails failing = []() -> Result<std::vector<RegisteredPerson>> {
     return fail(ErrorCode::io_error, "persons", "the store is gone");
   };
-  auto failed = match_population(p.extract, facts, failing, MatchOptions{});
+  auto failed = match_population(CoverageExtract(p.extract), facts, failing, MatchOptions{});
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, ErrorCode::io_error);
   CoverageOptions options;
   options.month = kMonth;
-  auto report = coverage_report(p.extract, facts, failing, options);
+  auto report = coverage_report(CoverageExtract(p.extract), facts, failing, options);
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().field, "persons");
   // Persons the details leave out take no part in the engine's step: the record stays unmatched.
@@ -315,9 +315,36 @@ TEST(Matching, CompactFactsReadDetailsOnlyForTheEngineAndInAnyOrder) {
     some.erase(some.begin() + 7);
     return some;
   };
-  auto without = match_population(p.extract, facts, partial, MatchOptions{});
+  auto without = match_population(CoverageExtract(p.extract), facts, partial, MatchOptions{});
   ASSERT_TRUE(without);
   EXPECT_FALSE((*without)[7]);
+}
+
+TEST(Coverage, CompactExtractGivesBackWhatTheReportReads) {
+  std::vector<PopulationRecord> records{worker("11010519491231002X", "440300", "510100"),
+                                        worker(mistyped("110105198503040011"), "110105", "110105"),
+                                        worker("110105198503040011", "", "440300", EmploymentStatus::not_working)};
+  records[0].line = 2;
+  records[0].name = "欧阳娜娜";
+  records[1].id_valid = false;
+  records[1].line = 3;
+  records[2].name.clear();
+  records[2].line = 40;
+  const CoverageExtract extract(records);
+  ASSERT_EQ(extract.size(), 3u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(extract.resident_id(i), records[i].resident_id) << i;
+    EXPECT_EQ(extract.name(i), records[i].name) << i;
+    EXPECT_EQ(extract.region(i), records[i].region) << i;
+    EXPECT_EQ(extract.line(i), records[i].line) << i;
+    EXPECT_EQ(extract.id_valid(i), records[i].id_valid) << i;
+    EXPECT_EQ(extract.group(i), group_of(records[i])) << i;
+    EXPECT_EQ(extract.birth_date(i), records[i].birth_date) << i;
+  }
+  EXPECT_EQ(extract.resident_key(0), *resident_id_key("11010519491231002X"));
+  EXPECT_EQ(extract.resident_key(1), 0u);  // a mistyped ID is not looked up
+  EXPECT_EQ(extract.province(0), 44);
+  EXPECT_EQ(extract.province(2), 0);  // no region
 }
 
 TEST(Coverage, ResidentIdIndexFindsTheFirstPersonOfAKeyAndNothingElse) {
