@@ -1720,6 +1720,7 @@ class SqliteDatabase final : public Database {
       q.reset();
     }
     // Accumulated in a compact array (16 bytes a person), copied out at the end.
+    constexpr std::int32_t kSchemeRegion = INT32_MIN;  // province: that of the person's scheme region
     struct Months {
       std::uint64_t mask = 0;
       std::int32_t last = INT32_MIN;
@@ -1784,9 +1785,10 @@ class SqliteDatabase final : public Database {
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
-        if (analytics::CoverageFacts* p = slot(q.int64(2))) {
-          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), std::max<int>(p->scheme_province, 0));
-        }
+        // The province is the scheme region's, filled in when copied out (the
+        // persons are not touched here).
+        const std::int64_t person_id = q.int64(2);
+        if (slot(person_id) != nullptr) note(person_id, static_cast<std::int32_t>(q.int64(1)), kSchemeRegion);
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
@@ -1798,7 +1800,8 @@ class SqliteDatabase final : public Database {
       person.recent_months = m.mask;
       if (m.last != INT32_MIN) {
         person.last_month = m.last;
-        person.last_province = static_cast<std::int16_t>(m.province);
+        person.last_province = static_cast<std::int16_t>(
+            m.province == kSchemeRegion ? std::max<std::int16_t>(person.scheme_province, 0) : m.province);
       }
     }
     {
