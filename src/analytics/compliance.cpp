@@ -121,6 +121,11 @@ class DeclaredWages {
 
 }  // namespace
 
+bool compliance_reads(const PopulationRecord& record) {
+  return (record.status == EmploymentStatus::employed || record.status == EmploymentStatus::seasonal) &&
+         !record.employer_credit_code.empty();
+}
+
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
                                            const std::vector<SimulationPerson>& persons,
                                            const std::vector<EmployerFacts>& employers,
@@ -153,8 +158,7 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
   AverageWages averages(store, options.month);
   const Decimal keep = Decimal::from_int(1) - options.wage_tolerance;
   for (const PopulationRecord& record : population) {
-    if (record.status != EmploymentStatus::employed && record.status != EmploymentStatus::seasonal) continue;
-    if (record.employer_credit_code.empty()) continue;
+    if (!compliance_reads(record)) continue;
     auto found = employer_by_code.find(record.employer_credit_code);
     if (found == employer_by_code.end()) {
       ++report.extract_workers_unknown_employer;

@@ -118,9 +118,7 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   if (!arguments.population.empty()) {
     population = std::async(std::launch::async, [path = arguments.population]() -> Result<analytics::CoverageExtract> {
       analytics::CoverageExtract extract;
-      // A row of the extract takes at least about 64 bytes.
-      std::error_code error;
-      if (const auto size = std::filesystem::file_size(path, error); !error) extract.reserve(size / 64 + 1);
+      extract.reserve(ingest::population_rows_estimate(path));
       auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) { extract.add(record); });
       if (!read) return tl::unexpected(read.error());
       return extract;
@@ -269,8 +267,18 @@ int compliance_command(const DataOptions& options, const ReportArguments& argume
     return report_error(
         Error{ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv"});
   }
-  // The extract is read on a second thread while the database is read on this one.
-  auto population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+  // The extract is read on a second thread while the database is read on this
+  // one, keeping only the records compliance reads (workers naming an employer).
+  auto population = std::async(std::launch::async,
+                               [path = arguments.population]() -> Result<std::vector<analytics::PopulationRecord>> {
+                                 std::vector<analytics::PopulationRecord> workers;
+                                 workers.reserve(ingest::population_rows_estimate(path));
+                                 auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) {
+                                   if (analytics::compliance_reads(record)) workers.push_back(std::move(record));
+                                 });
+                                 if (!read) return tl::unexpected(read.error());
+                                 return workers;
+                               });
   auto opened = open_at_month(options, arguments);
   if (!opened) return report_error(opened.error());
   auto store = ingest::load_rules_directory(options.rules_dir);
