@@ -285,6 +285,10 @@ Result<std::vector<std::optional<std::uint32_t>>> match_population(const Coverag
     }
   }
   std::erase_if(unclaimed, [&](std::uint32_t r) { return person_at[r] == nullptr; });
+  if (unclaimed.empty()) {
+    if (stats) *stats = counts;
+    return matches;
+  }
 
   // One table: a sample of the pairs matched by ID (registry and extract as two
   // records, so that the estimation sees true matches), then the unclaimed
