@@ -1,6 +1,7 @@
 #include "analytics/compliance.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <map>
 #include <thread>
@@ -80,16 +81,60 @@ Result<std::int64_t> employee_total(const registry::Employer& employer, Money wa
 
 }  // namespace
 
+namespace {
+
+// Declared wage by (employer_id, person_id): a flat open-addressing table (a
+// later line of the same pair replaces the earlier one).
+class DeclaredWages {
+ public:
+  explicit DeclaredWages(std::size_t count) {
+    std::size_t capacity = 16;
+    while (capacity < count + count / 2) capacity *= 2;
+    slots_.resize(capacity);
+  }
+  void set(std::int64_t employer_id, std::int64_t person_id, std::int64_t wage_fen) {
+    slots_[find_slot(employer_id, person_id)] = Slot{employer_id, person_id, wage_fen};
+  }
+  std::optional<std::int64_t> find(std::int64_t employer_id, std::int64_t person_id) const {
+    const Slot& slot = slots_[find_slot(employer_id, person_id)];
+    return slot.person_id != kEmpty ? std::optional<std::int64_t>(slot.wage_fen) : std::nullopt;
+  }
+
+ private:
+  static constexpr std::int64_t kEmpty = INT64_MIN;  // no person has this id
+  struct Slot {
+    std::int64_t employer_id = 0;
+    std::int64_t person_id = kEmpty;
+    std::int64_t wage_fen = 0;
+  };
+  std::size_t find_slot(std::int64_t employer_id, std::int64_t person_id) const {
+    const std::uint64_t hash = (static_cast<std::uint64_t>(employer_id) * 0x9E3779B97F4A7C15ULL) ^
+                               (static_cast<std::uint64_t>(person_id) * 0xC2B2AE3D27D4EB4FULL);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = (hash ^ (hash >> 29)) & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.person_id == kEmpty || (slot.employer_id == employer_id && slot.person_id == person_id)) return i;
+    }
+  }
+  std::vector<Slot> slots_;
+};
+
+}  // namespace
+
+bool compliance_reads(const PopulationRecord& record) {
+  return (record.status == EmploymentStatus::employed || record.status == EmploymentStatus::seasonal) &&
+         !record.employer_credit_code.empty();
+}
+
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
                                            const std::vector<SimulationPerson>& persons,
                                            const std::vector<EmployerFacts>& employers,
                                            const std::vector<DeclaredLineFact>& lines,
                                            const rules::ParameterStore& store, const ComplianceOptions& options) {
-  std::unordered_map<std::uint64_t, std::int64_t> person_of_key;
-  person_of_key.reserve(persons.size());
-  for (const SimulationPerson& person : persons) {
-    if (person.resident_key != 0) person_of_key.emplace(person.resident_key, person.person_id);
-  }
+  std::vector<std::uint64_t> keys;
+  keys.reserve(persons.size());
+  for (const SimulationPerson& person : persons) keys.push_back(person.resident_key);
+  const ResidentIdIndex person_of_key(keys);
   std::unordered_map<std::string_view, std::size_t> employer_by_code;
   std::unordered_map<std::int64_t, std::size_t> employer_by_id;
   for (std::size_t i = 0; i < employers.size(); ++i) {
@@ -98,14 +143,14 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
   }
   std::vector<ComplianceRow> rows(employers.size());
   // (employer_id, person_id) -> declared wage
-  std::unordered_map<std::int64_t, std::unordered_map<std::int64_t, std::int64_t>> declared;
+  DeclaredWages declared(lines.size());
   for (const DeclaredLineFact& line : lines) {
     auto it = employer_by_id.find(line.employer_id);
     if (it == employer_by_id.end()) continue;
     ComplianceRow& row = rows[it->second];
     ++row.declared_workers;
     row.declared_wages_fen += line.wage_fen;
-    declared[line.employer_id][line.person_id] = line.wage_fen;
+    declared.set(line.employer_id, line.person_id, line.wage_fen);
   }
 
   ComplianceReport report;
@@ -113,8 +158,7 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
   AverageWages averages(store, options.month);
   const Decimal keep = Decimal::from_int(1) - options.wage_tolerance;
   for (const PopulationRecord& record : population) {
-    if (record.status != EmploymentStatus::employed && record.status != EmploymentStatus::seasonal) continue;
-    if (record.employer_credit_code.empty()) continue;
+    if (!compliance_reads(record)) continue;
     auto found = employer_by_code.find(record.employer_credit_code);
     if (found == employer_by_code.end()) {
       ++report.extract_workers_unknown_employer;
@@ -125,13 +169,8 @@ Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& 
     ++row.extract_workers;
     row.extract_income_fen += record.monthly_income.fen();
     std::optional<std::int64_t> declared_wage;
-    const auto key = record.id_valid ? resident_id_key(record.resident_id) : std::nullopt;
-    if (const auto person = key ? person_of_key.find(*key) : person_of_key.end(); person != person_of_key.end()) {
-      if (auto of_employer = declared.find(employer.employer_id); of_employer != declared.end()) {
-        if (auto wage = of_employer->second.find(person->second); wage != of_employer->second.end()) {
-          declared_wage = wage->second;
-        }
-      }
+    if (const auto person = record.id_valid ? person_of_key.find(record.resident_id) : std::nullopt) {
+      declared_wage = declared.find(employer.employer_id, persons[*person].person_id);
     }
     const bool short_wage =
         declared_wage && Money::from_fen(*declared_wage).to_decimal() < record.monthly_income.to_decimal() * keep;

@@ -105,6 +105,10 @@ struct ComplianceReport {
   std::int64_t extract_workers_unknown_employer = 0;  // extract names an employer the registry does not have
 };
 
+// Whether compliance reads an extract record: a worker (employed or seasonal)
+// naming an employer; compliance_report() passes over every other record.
+bool compliance_reads(const PopulationRecord& record);
+
 // `persons` gives each resident ID its person_id.
 Result<ComplianceReport> compliance_report(const std::vector<PopulationRecord>& population,
                                            const std::vector<SimulationPerson>& persons,

@@ -27,7 +27,9 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +71,48 @@ struct PopulationRecord {
 
 Group group_of(const PopulationRecord& record);
 
+// The extract as the coverage report reads it: per record 40 bytes of numbers
+// and its name, region (and a mistyped ID as given) in one text buffer, so that
+// a million records load without a million allocations. The employer and the
+// income are not kept (coverage does not read them).
+class CoverageExtract {
+ public:
+  CoverageExtract() = default;
+  explicit CoverageExtract(const std::vector<PopulationRecord>& records);
+  void reserve(std::size_t records);
+  void add(const PopulationRecord& record);
+
+  std::size_t size() const { return rows_.size(); }
+  int line(std::size_t i) const { return rows_[i].line; }
+  bool id_valid(std::size_t i) const { return rows_[i].id_valid; }
+  // resident_id_key() of a valid ID; 0 for a mistyped one.
+  std::uint64_t resident_key(std::size_t i) const { return rows_[i].resident_key; }
+  std::string resident_id(std::size_t i) const;  // as PopulationRecord::resident_id
+  std::string_view name(std::size_t i) const { return text(i, 0, rows_[i].name_size); }
+  std::string_view region(std::size_t i) const { return text(i, rows_[i].name_size, rows_[i].region_size); }
+  int province(std::size_t i) const;  // of the region, 0 when it has no two leading digits
+  Date birth_date(std::size_t i) const { return rows_[i].birth_date; }
+  Group group(std::size_t i) const { return rows_[i].group; }
+
+ private:
+  struct Row {
+    std::uint64_t resident_key = 0;
+    std::uint64_t text = 0;  // offset in texts_ of the name, the region, then a mistyped ID
+    std::int32_t line = 0;
+    Date birth_date;
+    std::uint32_t name_size = 0;
+    std::uint16_t region_size = 0;
+    std::uint16_t id_size = 0;  // mistyped IDs only
+    Group group = Group::other;
+    bool id_valid = true;
+  };
+  std::string_view text(std::size_t i, std::size_t from, std::size_t size) const {
+    return std::string_view(texts_).substr(rows_[i].text + from, size);
+  }
+  std::vector<Row> rows_;
+  std::string texts_;
+};
+
 // Age band of a birth date in month M: "16-24", "25-34", "35-44", "45-54", "55-64", "65+" ("<16" below).
 std::string_view age_band(Date birth_date, YearMonth month);
 
@@ -87,6 +131,30 @@ struct RegisteredPerson {
   int last_province = 0;                // province of that contribution (employer's or scheme region's)
   bool transfer_requested = false;
 };
+
+// What the coverage report reads of one registered person: no strings (40
+// bytes), so that a million of them load and scan fast. The names, birth dates
+// and IDs as text (RegisteredPerson) are read only when the matching engine runs.
+struct CoverageFacts {
+  static constexpr std::int32_t kNoMonth = INT32_MIN;
+  std::int64_t person_id = 0;
+  std::uint64_t resident_key = 0;   // resident_id_key() of the ID; 0 when it has none
+  std::uint64_t recent_months = 0;  // as RegisteredPerson::recent_months
+  std::int32_t last_month = kNoMonth;  // serial of RegisteredPerson::last_month
+  std::int16_t last_province = 0;
+  std::int16_t scheme_province = -1;  // province of the scheme region; -1 when the person has none
+  registry::Scheme scheme = registry::Scheme::employee;
+  bool transfer_requested = false;
+};
+
+// The province of a scheme region as CoverageFacts keeps it: -1 when empty, 0 when not two digits.
+std::int16_t scheme_province(std::string_view scheme_region);
+CoverageFacts coverage_facts_of(const RegisteredPerson& person);
+
+// The registered persons with their names, birth dates and IDs as text (any
+// order; joined to CoverageFacts by person_id). Called only when the matching
+// engine runs (see match_population); a failure is the report's failure.
+using RegistryDetails = std::function<Result<std::vector<RegisteredPerson>>()>;
 
 // How extract records not found by resident ID are matched (match_population).
 struct MatchOptions {
@@ -151,16 +219,24 @@ struct CoverageReport {
 // ID as one integer (distinct IDs, distinct keys); nullopt for any other text.
 std::optional<std::uint64_t> resident_id_key(std::string_view id);
 
-// Registered persons by resident ID (an integer key of the 18 characters): the
-// position in the vector it was built from.
+// Registered persons by resident ID (an integer key of the 18 characters, a
+// flat open-addressing table): the position in the vector it was built from.
+// When two persons share a key, the first is found.
 class ResidentIdIndex {
  public:
-  explicit ResidentIdIndex(const std::vector<RegisteredPerson>& registry);
+  explicit ResidentIdIndex(const std::vector<CoverageFacts>& registry);
+  // Over resident_id_key() values (0: no ID).
+  explicit ResidentIdIndex(const std::vector<std::uint64_t>& keys);
   std::optional<std::size_t> find(std::string_view resident_id) const;
+  std::optional<std::size_t> find_key(std::uint64_t key) const;
 
  private:
-  const std::vector<RegisteredPerson>& registry_;
-  std::unordered_map<std::uint64_t, std::uint32_t> by_key_;
+  void reserve(std::size_t count);
+  void insert(std::uint64_t key, std::uint32_t position);
+
+  std::vector<std::uint64_t> keys_;       // 0: an empty slot (no valid ID has key 0)
+  std::vector<std::uint32_t> positions_;
+  int shift_ = 64;
 };
 
 // The registered person (position in `registry`) of each extract record:
@@ -175,12 +251,21 @@ class ResidentIdIndex {
 //    record and a registered person of the same cluster whose match
 //    probability reaches the engine's link probability (0.5) are matched,
 //    most probable pairs first, each side at most once.
-// The engine runs only when both sides of step 2 are non-empty.
+// The engine runs only when both sides of step 2 are non-empty; only then is
+// `details` called (registered persons it does not return take no part in step 2).
+Result<std::vector<std::optional<std::uint32_t>>> match_population(const CoverageExtract& population,
+                                                                   const std::vector<CoverageFacts>& registry,
+                                                                   const RegistryDetails& details,
+                                                                   const MatchOptions& options, MatchStats* stats = nullptr);
+// The same over registered persons given with their details (positions in `registry`).
 std::vector<std::optional<std::uint32_t>> match_population(const std::vector<PopulationRecord>& population,
                                                            const std::vector<RegisteredPerson>& registry,
                                                            const MatchOptions& options, MatchStats* stats = nullptr);
 
 // Matches each record to the registry (match_population) and classifies it.
+Result<CoverageReport> coverage_report(const CoverageExtract& population,
+                                       const std::vector<CoverageFacts>& registry, const RegistryDetails& details,
+                                       const CoverageOptions& options);
 Result<CoverageReport> coverage_report(const std::vector<PopulationRecord>& population,
                                        const std::vector<RegisteredPerson>& registry, const CoverageOptions& options);
 

@@ -70,8 +70,8 @@ std::string csv_field(std::string_view text) {
 
 struct Loaded {
   std::unique_ptr<storage::Database> db;
-  std::vector<analytics::RegisteredPerson> registry;
-  std::vector<analytics::PopulationRecord> population;
+  std::vector<analytics::CoverageFacts> registry;
+  analytics::CoverageExtract population;
   YearMonth month;
 };
 
@@ -105,19 +105,24 @@ Result<Opened> open_at_month(const DataOptions& options, const ReportArguments& 
   return opened;
 }
 
-// Opens the database, reads the registry facts and (when given) the extract,
-// and settles the reference month.
-// Contribution months are read only when `contributions` (coverage needs them).
-Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required,
-                    bool contributions) {
+// Opens the database, reads the registry's coverage facts and (when given) the
+// extract, and settles the reference month.
+Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments, bool population_required) {
   Loaded loaded;
   if (population_required && arguments.population.empty()) {
     return fail(ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv");
   }
-  // The extract is read on a second thread while the database is read on this one.
-  std::future<Result<std::vector<analytics::PopulationRecord>>> population;
+  // The extract is read on a second thread while the database is read on this one,
+  // kept as the coverage report reads it (no allocation per record).
+  std::future<Result<analytics::CoverageExtract>> population;
   if (!arguments.population.empty()) {
-    population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+    population = std::async(std::launch::async, [path = arguments.population]() -> Result<analytics::CoverageExtract> {
+      analytics::CoverageExtract extract;
+      extract.reserve(ingest::population_rows_estimate(path));
+      auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) { extract.add(record); });
+      if (!read) return tl::unexpected(read.error());
+      return extract;
+    });
   }
   auto take_population = [&]() -> Result<void> {
     if (!population.valid()) return {};
@@ -130,7 +135,7 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
   if (!opened) return tl::unexpected(opened.error());
   loaded.db = std::move(opened->db);
   loaded.month = opened->month;
-  auto registry = contributions ? loaded.db->coverage_facts(loaded.month) : loaded.db->registered_persons();
+  auto registry = loaded.db->coverage_facts(loaded.month);
   if (!registry) return tl::unexpected(registry.error());
   loaded.registry = std::move(*registry);
   if (auto taken = take_population(); !taken) return tl::unexpected(taken.error());
@@ -142,12 +147,13 @@ Result<Loaded> load(const DataOptions& options, const ReportArguments& arguments
 // ---------------------------------------------------------------------------
 
 int coverage_command(const DataOptions& options, const ReportArguments& arguments) {
-  auto loaded = load(options, arguments, true, true);
+  auto loaded = load(options, arguments, true);
   if (!loaded) return report_error(loaded.error());
   analytics::CoverageOptions coverage_options;
   coverage_options.month = loaded->month;
   coverage_options.window_months = arguments.window_months;
-  auto report = analytics::coverage_report(loaded->population, loaded->registry, coverage_options);
+  auto report = analytics::coverage_report(loaded->population, loaded->registry,
+                                          [&] { return loaded->db->registered_persons(); }, coverage_options);
   if (!report) return report_error(report.error());
 
   if (!arguments.csv.empty()) {
@@ -261,8 +267,18 @@ int compliance_command(const DataOptions& options, const ReportArguments& argume
     return report_error(
         Error{ErrorCode::invalid_input, "--population", "give the population extract (CSV), e.g. DIR/population.csv"});
   }
-  // The extract is read on a second thread while the database is read on this one.
-  auto population = std::async(std::launch::async, [path = arguments.population] { return ingest::read_population(path); });
+  // The extract is read on a second thread while the database is read on this
+  // one, keeping only the records compliance reads (workers naming an employer).
+  auto population = std::async(std::launch::async,
+                               [path = arguments.population]() -> Result<std::vector<analytics::PopulationRecord>> {
+                                 std::vector<analytics::PopulationRecord> workers;
+                                 workers.reserve(ingest::population_rows_estimate(path));
+                                 auto read = ingest::read_population(path, [&](analytics::PopulationRecord& record) {
+                                   if (analytics::compliance_reads(record)) workers.push_back(std::move(record));
+                                 });
+                                 if (!read) return tl::unexpected(read.error());
+                                 return workers;
+                               });
   auto opened = open_at_month(options, arguments);
   if (!opened) return report_error(opened.error());
   auto store = ingest::load_rules_directory(options.rules_dir);

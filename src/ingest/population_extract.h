@@ -55,6 +55,9 @@ Result<std::vector<analytics::PopulationRecord>> read_population(const std::file
 // The same, one record at a time (the record is reused between calls; `each`
 // may move its strings out), so that a caller keeps only what it needs of a
 // large extract.
+// At most how many records the extract at `path` holds, from its size (a row
+// takes at least about 64 bytes), to reserve for; 0 when the size is unknown.
+std::size_t population_rows_estimate(const std::filesystem::path& path);
 Result<void> read_population(const std::filesystem::path& path,
                              const std::function<void(analytics::PopulationRecord&)>& each);
 

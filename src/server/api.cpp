@@ -1442,7 +1442,8 @@ struct Api::Impl {
     analytics::CoverageOptions coverage_options;
     coverage_options.month = *month;
     coverage_options.window_months = window;
-    auto report = analytics::coverage_report(*population, *registry, coverage_options);
+    auto report = analytics::coverage_report(analytics::CoverageExtract(*population), *registry,
+                                             [&] { return call.worker.db->registered_persons(); }, coverage_options);
     if (!report) return problem(report.error());
     const auto share = [](std::int64_t part, std::int64_t whole) {
       return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);

@@ -225,11 +225,13 @@ class Database {
   virtual Result<std::int64_t> personal_balance(std::int64_t person_id) = 0;
 
   // --- analytics (coverage, compliance, policy simulation; see analytics/) ---
-  // Every registered person, in person_id order, with the months up to `up_to`
-  // that have a contribution (employee or flexible) booked and not reversed,
-  // the province of the latest one, and whether a transfer was ever requested.
-  virtual Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) = 0;
-  // The same persons without their contribution months (recent_months 0, no last_month).
+  // Every registered person, in person_id order, as the coverage report reads
+  // them (no strings): the months up to `up_to` that have a contribution
+  // (employee or flexible) booked and not reversed, the province of the latest
+  // one, and whether a transfer was ever requested.
+  virtual Result<std::vector<analytics::CoverageFacts>> coverage_facts(YearMonth up_to) = 0;
+  // The same persons with names, birth dates and IDs as text, without their
+  // contribution months (recent_months 0, no last_month).
   virtual Result<std::vector<analytics::RegisteredPerson>> registered_persons() = 0;
   // The latest month with a contribution (employee or flexible) booked; nullopt when none.
   virtual Result<std::optional<YearMonth>> latest_contribution_month() = 0;

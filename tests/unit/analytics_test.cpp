@@ -264,6 +264,104 @@ TEST(Matching, NothingToMatchLeavesTheEngineOut) {
   EXPECT_FALSE(matches[3]);
 }
 
+TEST(Matching, CompactFactsReadDetailsOnlyForTheEngineAndInAnyOrder) {
+  Population p = varied_population(300);
+  std::vector<CoverageFacts> facts;
+  for (const RegisteredPerson& person : p.registry) facts.push_back(coverage_facts_of(person));
+  // Every record found by ID: the details are never read.
+  int calls = 0;
+  const RegistryDetails counted = [&]() -> Result<std::vector<RegisteredPerson>> {
+    ++calls;
+    return p.registry;
+  };
+  auto all_by_id = match_population(CoverageExtract(p.extract), facts, counted, MatchOptions{});
+  ASSERT_TRUE(all_by_id);
+  EXPECT_EQ(calls, 0);
+  for (std::size_t i = 0; i < p.extract.size(); ++i) EXPECT_EQ((*all_by_id)[i], std::optional<std::uint32_t>(i));
+
+  // A mistyped ID and an unclaimed person: the engine runs on the details,
+  // given here in reverse order (joined by person_id), and finds the same match.
+  p.extract[7].resident_id = mistyped(p.extract[7].resident_id);
+  p.extract[7].id_valid = false;
+  const auto expected = match_population(p.extract, p.registry, MatchOptions{});
+  ASSERT_TRUE(expected[7]);
+  EXPECT_EQ(*expected[7], 7u);
+  const RegistryDetails reversed = [&]() -> Result<std::vector<RegisteredPerson>> {
+    ++calls;
+    return std::vector<RegisteredPerson>(p.registry.rbegin(), p.registry.rend());
+  };
+  MatchStats stats;
+  auto engine = match_population(CoverageExtract(p.extract), facts, reversed, MatchOptions{}, &stats);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(*engine, expected);
+  EXPECT_EQ(stats.by_engine, 1);
+
+  // Details that cannot be read fail the match and the report with their error.
+  const RegistryDetails failing = []() -> Result<std::vector<RegisteredPerson>> {
+    return fail(ErrorCode::io_error, "persons", "the store is gone");
+  };
+  auto failed = match_population(CoverageExtract(p.extract), facts, failing, MatchOptions{});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::io_error);
+  CoverageOptions options;
+  options.month = kMonth;
+  auto report = coverage_report(CoverageExtract(p.extract), facts, failing, options);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().field, "persons");
+  // Persons the details leave out take no part in the engine's step: the record stays unmatched.
+  const RegistryDetails partial = [&]() -> Result<std::vector<RegisteredPerson>> {
+    std::vector<RegisteredPerson> some = p.registry;
+    some.erase(some.begin() + 7);
+    return some;
+  };
+  auto without = match_population(CoverageExtract(p.extract), facts, partial, MatchOptions{});
+  ASSERT_TRUE(without);
+  EXPECT_FALSE((*without)[7]);
+}
+
+TEST(Coverage, CompactExtractGivesBackWhatTheReportReads) {
+  std::vector<PopulationRecord> records{worker("11010519491231002X", "440300", "510100"),
+                                        worker(mistyped("110105198503040011"), "110105", "110105"),
+                                        worker("110105198503040011", "", "440300", EmploymentStatus::not_working)};
+  records[0].line = 2;
+  records[0].name = "欧阳娜娜";
+  records[1].id_valid = false;
+  records[1].line = 3;
+  records[2].name.clear();
+  records[2].line = 40;
+  const CoverageExtract extract(records);
+  ASSERT_EQ(extract.size(), 3u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(extract.resident_id(i), records[i].resident_id) << i;
+    EXPECT_EQ(extract.name(i), records[i].name) << i;
+    EXPECT_EQ(extract.region(i), records[i].region) << i;
+    EXPECT_EQ(extract.line(i), records[i].line) << i;
+    EXPECT_EQ(extract.id_valid(i), records[i].id_valid) << i;
+    EXPECT_EQ(extract.group(i), group_of(records[i])) << i;
+    EXPECT_EQ(extract.birth_date(i), records[i].birth_date) << i;
+  }
+  EXPECT_EQ(extract.resident_key(0), *resident_id_key("11010519491231002X"));
+  EXPECT_EQ(extract.resident_key(1), 0u);  // a mistyped ID is not looked up
+  EXPECT_EQ(extract.province(0), 44);
+  EXPECT_EQ(extract.province(2), 0);  // no region
+}
+
+TEST(Coverage, ResidentIdIndexFindsTheFirstPersonOfAKeyAndNothingElse) {
+  const std::string id = make_id("440300", Date::of(1985, 3, 4), 123);
+  const std::uint64_t key = *resident_id_key(id);
+  std::vector<std::uint64_t> keys{0, key + 11, key, key, 0};
+  for (int i = 0; i < 100; ++i) keys.push_back(key + 22 + static_cast<std::uint64_t>(i) * 11);
+  const ResidentIdIndex index(keys);
+  EXPECT_EQ(index.find(id), std::optional<std::size_t>(2));
+  EXPECT_EQ(index.find_key(key + 11), std::optional<std::size_t>(1));
+  EXPECT_EQ(index.find_key(key + 22 + 99 * 11), std::optional<std::size_t>(104));
+  EXPECT_FALSE(index.find_key(0));  // no ID
+  EXPECT_FALSE(index.find_key(key + 1));
+  EXPECT_FALSE(index.find(id.substr(0, 17)));  // not 18 characters
+  EXPECT_FALSE(index.find(id.substr(0, 17) + "x"));
+}
+
 TEST(PopulationFile, ReadsNormalisesAndRefusesWithLineAndColumn) {
   const auto dir = std::filesystem::temp_directory_path() / ("shebao-extract-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -1980,10 +1980,13 @@ class PostgresDatabase final : public Database {
     return persons;
   }
 
-  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
+  Result<std::vector<analytics::CoverageFacts>> coverage_facts(YearMonth up_to) override {
     auto registered = registered_persons();
     if (!registered) return tl::unexpected(registered.error());
-    std::vector<analytics::RegisteredPerson> persons = std::move(*registered);
+    std::vector<analytics::CoverageFacts> persons;
+    persons.reserve(registered->size());
+    for (const analytics::RegisteredPerson& person : *registered) persons.push_back(analytics::coverage_facts_of(person));
+    registered->clear();
     std::unordered_map<std::int64_t, std::size_t> index;
     index.reserve(persons.size());
     for (std::size_t i = 0; i < persons.size(); ++i) index.emplace(persons[i].person_id, i);
@@ -1994,10 +1997,10 @@ class PostgresDatabase final : public Database {
     for (int i = 0, rows = PQntuples(res); i < rows; ++i) {
       auto found = index.find(int_of(res, i, 0));
       if (found == index.end()) continue;
-      analytics::RegisteredPerson& p = persons[found->second];
+      analytics::CoverageFacts& p = persons[found->second];
       p.recent_months = static_cast<std::uint64_t>(int_of(res, i, 1));
-      p.last_month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 2)));
-      p.last_province = null_at(res, i, 3) ? 0 : static_cast<int>(int_of(res, i, 3));
+      p.last_month = static_cast<std::int32_t>(int_of(res, i, 2));
+      p.last_province = null_at(res, i, 3) ? std::int16_t{0} : static_cast<std::int16_t>(int_of(res, i, 3));
     }
     auto t = query(kAnalyticsTransferPersons, Params(), "transfers");
     if (!t) return tl::unexpected(t.error());

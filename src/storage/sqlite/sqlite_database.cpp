@@ -383,6 +383,9 @@ DROP TABLE temp.m8_declarations;
 constexpr const char* kAnalyticsPersons =
     "SELECT person_id, resident_id, name, birth_date, scheme, scheme_region, flexible_base_ratio FROM persons "
     "ORDER BY person_id";
+constexpr const char* kAnalyticsCoveragePersons =
+    "SELECT person_id, resident_id, scheme, scheme_region FROM persons ORDER BY person_id";
+constexpr const char* kAnalyticsLastPersonId = "SELECT MAX(person_id) FROM persons";
 constexpr const char* kAnalyticsDeclarationProvinces =
     "SELECT d.declaration_id, d.month, e.region FROM declarations d JOIN employers e ON e.employer_id = d.employer_id";
 constexpr const char* kAnalyticsLatestEmployeeMonth =
@@ -733,6 +736,12 @@ class Statement {
     return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
   }
   bool is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  // The text of a column, valid until the next step or reset; empty for NULL.
+  std::string_view view(int column) {
+    const auto* value = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return value ? std::string_view(value, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string_view();
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -1634,10 +1643,39 @@ class SqliteDatabase final : public Database {
     return persons;
   }
 
-  Result<std::vector<analytics::RegisteredPerson>> coverage_facts(YearMonth up_to) override {
-    auto registered = registered_persons();
-    if (!registered) return tl::unexpected(registered.error());
-    std::vector<analytics::RegisteredPerson> persons = std::move(*registered);
+  // The largest person_id (0 when there are none), at most 2^24: the persons'
+  // count when they are dense, to reserve for (beyond it, vectors grow).
+  Result<std::int64_t> last_person_id() {
+    auto s = statement(kAnalyticsLastPersonId);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    const int rc = sqlite3_step(q.get());
+    const std::int64_t last = rc == SQLITE_ROW ? std::clamp<std::int64_t>(q.int64(0), 0, std::int64_t{1} << 24) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(q, "persons");
+    q.reset();
+    return last;
+  }
+
+  Result<std::vector<analytics::CoverageFacts>> coverage_facts(YearMonth up_to) override {
+    std::vector<analytics::CoverageFacts> persons;
+    auto last = last_person_id();
+    if (!last) return tl::unexpected(last.error());
+    persons.reserve(static_cast<std::size_t>(*last));
+    {
+      auto s = statement(kAnalyticsCoveragePersons);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        analytics::CoverageFacts& p = persons.emplace_back();
+        p.person_id = q.int64(0);
+        p.resident_key = analytics::resident_id_key(q.view(1)).value_or(0);
+        if (auto scheme = registry::parse_scheme(q.view(2))) p.scheme = *scheme;
+        p.scheme_province = analytics::scheme_province(q.view(3));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "persons");
+      q.reset();
+    }
     // person_id and declaration_id are dense integer keys: vectors indexed by them, not hash maps.
     constexpr std::uint32_t kAbsent = UINT32_MAX;
     std::vector<std::uint32_t> index;
@@ -1647,7 +1685,7 @@ class SqliteDatabase final : public Database {
       if (id >= index.size()) index.resize(std::max(id + 1, index.size() * 2), kAbsent);
       index[id] = static_cast<std::uint32_t>(i);
     }
-    auto slot = [&](std::int64_t person_id) -> analytics::RegisteredPerson* {
+    auto slot = [&](std::int64_t person_id) -> analytics::CoverageFacts* {
       if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= index.size()) return nullptr;
       const std::uint32_t i = index[static_cast<std::size_t>(person_id)];
       return i == kAbsent ? nullptr : &persons[i];
@@ -1681,8 +1719,8 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(q, "reversals");
       q.reset();
     }
-    // Accumulated in a compact array (16 bytes a person: the entries arrive in
-    // declaration order, so the persons they touch are scattered), copied out at the end.
+    // Accumulated in a compact array (16 bytes a person), copied out at the end.
+    constexpr std::int32_t kSchemeRegion = INT32_MIN;  // province: that of the person's scheme region
     struct Months {
       std::uint64_t mask = 0;
       std::int32_t last = INT32_MIN;
@@ -1690,8 +1728,7 @@ class SqliteDatabase final : public Database {
     };
     // Indexed by person_id itself (dense), so that each entry touches one place.
     std::vector<Months> months(index.size());
-    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
-      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
+    auto apply = [&](std::int64_t person_id, std::int32_t month, int province) {
       const int back = up_to.serial() - month;
       if (back < 0) return;
       Months& m = months[static_cast<std::size_t>(person_id)];
@@ -1700,6 +1737,27 @@ class SqliteDatabase final : public Database {
         m.last = month;
         m.province = province;
       }
+    };
+    // The entries arrive in declaration order, so the persons they touch are
+    // scattered over the array: they are noted in batches whose places are
+    // fetched into the cache first, so that the misses overlap (in order: the
+    // result is that of noting them one by one).
+    struct Noted {
+      std::int64_t person_id;
+      std::int32_t month;
+      std::int32_t province;
+    };
+    std::array<Noted, 64> batch;
+    std::size_t batched = 0;
+    auto flush = [&] {
+      for (std::size_t i = 0; i < batched; ++i) __builtin_prefetch(&months[static_cast<std::size_t>(batch[i].person_id)], 1);
+      for (std::size_t i = 0; i < batched; ++i) apply(batch[i].person_id, batch[i].month, batch[i].province);
+      batched = 0;
+    };
+    auto note = [&](std::int64_t person_id, std::int32_t month, int province) {
+      if (person_id <= 0 || static_cast<std::uint64_t>(person_id) >= months.size()) return;
+      batch[batched++] = Noted{person_id, month, province};
+      if (batched == batch.size()) flush();
     };
     {
       // Employee contributions: (entry, declaration, person) from the covering index of kind 1.
@@ -1727,20 +1785,23 @@ class SqliteDatabase final : public Database {
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
-        if (analytics::RegisteredPerson* p = slot(q.int64(2))) {
-          note(p->person_id, static_cast<std::int32_t>(q.int64(1)), collection::province_of(p->scheme_region));
-        }
+        // The province is the scheme region's, filled in when copied out (the
+        // persons are not touched here).
+        const std::int64_t person_id = q.int64(2);
+        if (slot(person_id) != nullptr) note(person_id, static_cast<std::int32_t>(q.int64(1)), kSchemeRegion);
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
     }
-    for (analytics::RegisteredPerson& person : persons) {
+    flush();
+    for (analytics::CoverageFacts& person : persons) {
       if (person.person_id <= 0) continue;
       const Months& m = months[static_cast<std::size_t>(person.person_id)];
       person.recent_months = m.mask;
       if (m.last != INT32_MIN) {
-        person.last_month = YearMonth::from_serial(m.last);
-        person.last_province = m.province;
+        person.last_month = m.last;
+        person.last_province = static_cast<std::int16_t>(
+            m.province == kSchemeRegion ? std::max<std::int16_t>(person.scheme_province, 0) : m.province);
       }
     }
     {
@@ -1749,7 +1810,7 @@ class SqliteDatabase final : public Database {
       Statement& q = **s;
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        if (analytics::RegisteredPerson* p = slot(q.int64(0))) p->transfer_requested = true;
+        if (analytics::CoverageFacts* p = slot(q.int64(0))) p->transfer_requested = true;
       }
       if (rc != SQLITE_DONE) return step_error(q, "transfers");
       q.reset();
@@ -1821,11 +1882,10 @@ class SqliteDatabase final : public Database {
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
     std::vector<analytics::SimulationPerson> persons;
-    auto view = [&](int column) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), column));
-      return text == nullptr ? std::string_view()
-                             : std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(q.get(), column)));
-    };
+    auto last = last_person_id();
+    if (!last) return tl::unexpected(last.error());
+    persons.reserve(static_cast<std::size_t>(*last));
+    auto view = [&](int column) { return q.view(column); };
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
       analytics::SimulationPerson& p = persons.emplace_back();
