@@ -160,6 +160,16 @@ double dice(const Signature& a, const Signature& b) {
   return total == 0 ? 0.0 : 2.0 * both / total;
 }
 
+// The bytes of a name's first 64 (the part Jaro-Winkler reads), as a set
+// of 63 bits (bit c mod 64, bits 62 and 63 merged: two bytes may share a
+// bit), and bit 63 set when the name has a blank anywhere (several words).
+std::uint64_t letters_of(std::string_view name) {
+  std::uint64_t set = 0;
+  for (unsigned char c : name.substr(0, 64)) set |= std::uint64_t{1} << std::min(c & 63, 62);
+  if (name.find(' ') != std::string_view::npos) set |= std::uint64_t{1} << 63;
+  return set;
+}
+
 // Positions where two equal-length strings differ, counted 8 bytes at a time
 // (the count may pass limit + 1: the caller only compares it with limits);
 // *adjacent_swap set when the only two differences are adjacent and crossed.
@@ -188,6 +198,35 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
   if (diff == 2 && first + 1 < static_cast<int>(a.size()) && a[first] == b[first + 1] && a[first + 1] == b[first])
     *adjacent_swap = true;
   return diff;
+}
+
+std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// The level of two different dates YYYYMMDD given as 8 bytes each (loaded
+// little-endian: byte i of the text is bits 8i..8i+7), as the general case
+// of field_level_values gives it: one position different, two adjacent
+// positions crossed, or day and month swapped: 2; two positions different
+// or the same year: 3; else 4.
+int date_level(std::uint64_t x, std::uint64_t y) {
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t d = x ^ y;
+  const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
+  const int diff = static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);
+  if (diff <= 1) return 2;
+  if (diff == 2) {
+    const int first = __builtin_ctzll(bytes) / 8;
+    auto byte = [](std::uint64_t v, int i) { return v >> (8 * i) & 0xFF; };
+    if (first < 7 && byte(x, first) == byte(y, first + 1) &&
+        byte(x, first + 1) == byte(y, first))
+      return 2;  // two adjacent positions crossed
+  }
+  const bool same_year = (d & 0xFFFFFFFFu) == 0;
+  if (same_year && (x >> 32 & 0xFFFF) == (y >> 48) && (x >> 48) == (y >> 32 & 0xFFFF)) return 2;  // MMDD <-> DDMM
+  return diff <= 2 || same_year ? 3 : 4;
 }
 
 // Whether deleting one character of the longer string gives the shorter one
@@ -291,6 +330,10 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     }
     f.inline_slot = static_cast<int>(s.stride);
     s.stride += f.inline_words;
+    if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name) {
+      f.letters_slot = static_cast<int>(s.stride);
+      s.stride += 2;
+    }
   }
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
@@ -333,6 +376,10 @@ void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32
     const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
     row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
     if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
+  }
+  if (f.letters_slot >= 0) {
+    const std::uint64_t letters = letters_of(value);
+    std::memcpy(row + f.letters_slot, &letters, sizeof letters);
   }
 }
 
@@ -576,6 +623,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
       return 5;
     }
     case FieldKind::date: {
+      if (x.size() == 8 && y.size() == 8) return date_level(load8(x.data()), load8(y.data()));
       if (x.size() == y.size()) {
         bool swap = false;
         const int d = hamming(x, y, 2, &swap);
@@ -594,7 +642,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
         const int d = hamming(x, y, 2, &swap);
         if (d <= 1 || swap) return 2;
       }
-      if (x.size() == 18 && y.size() == 18 && x.substr(6, 8) == y.substr(6, 8)) return 3;
+      if (x.size() == 18 && y.size() == 18 && load8(x.data() + 6) == load8(y.data() + 6)) return 3;
       return 4;
     }
     case FieldKind::code:
@@ -645,11 +693,39 @@ int Deduplicator::State::name_level(int tag, int fa, int fb, const Rec& a, const
   return level;
 }
 
+int Deduplicator::State::name_level_floor(int fa, int fb, const Rec& a, const Rec& b) const {
+  const std::uint32_t* x = a.row + fields[fa].inline_slot;  // length word, then the bytes
+  const std::uint32_t* y = b.row + fields[fb].inline_slot;
+  const int lx = static_cast<int>(x[0]), ly = static_cast<int>(y[0]);
+  if (x[0] == kLongValue || y[0] == kLongValue) return 1;  // held in the arena: no bound
+  std::uint64_t sx, sy;
+  std::memcpy(&sx, a.row + fields[fa].letters_slot, sizeof sx);
+  std::memcpy(&sy, b.row + fields[fb].letters_slot, sizeof sy);
+  if (lx == ly && sx == sy) return 1;  // perhaps equal
+  // Jaro-Winkler pairs equal bytes of the two names: each letter of one that
+  // the other lacks leaves at least one byte unpaired.
+  constexpr std::uint64_t kLetters = ~(std::uint64_t{1} << 63);
+  const int matches = std::min(lx - popcount(sx & ~sy & kLetters), ly - popcount(sy & ~sx & kLetters));
+  double jw = 0;  // at least the names' Jaro-Winkler similarity
+  if (matches > 0) {
+    // Jaro with every pair in order, and the bonus of the actual common prefix
+    // (the bytes after a name's end are zero in the row).
+    const double jaro = (static_cast<double>(matches) / lx + static_cast<double>(matches) / ly + 1.0) / 3.0;
+    const std::uint32_t differ = x[1] ^ y[1];  // first four bytes
+    const int prefix = std::min({differ == 0 ? 4 : __builtin_ctz(differ) / 8, lx, ly});
+    jw = jaro + prefix * 0.1 * (1.0 - jaro) + 1e-9;  // margin for rounding
+  }
+  const int level = jw >= 0.94 ? 2 : jw >= 0.85 ? 3 : jw >= 0.70 ? 4 : 5;
+  // Names of several words may reach level 2 by token containment.
+  return (sx | sy) >> 63 ? std::min(level, 2) : level;
+}
+
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
   const std::uint32_t va = a.row[fi], vb = b.row[fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   const Field& f = fields[fi];
+  if (f.kind == FieldKind::gender) return 2;  // two different values: no need to read them
   if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name)
     return name_level(fi, fi, fi, a, b);
   if (f.kind == FieldKind::text) {
@@ -666,7 +742,10 @@ void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) cons
   for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
     // Given name and surname swapped in one record.
-    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0) {
+    // Most pairs are ruled out by a bound on the swapped levels before
+    // computing them (name_level_floor).
+    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0 &&
+        name_level_floor(given, surname, a, b) + name_level_floor(surname, given, a, b) < out[given] + out[surname]) {
       const int l1 = name_level(kMaxFields, given, surname, a, b);
       const int l2 = name_level(kMaxFields + 1, surname, given, a, b);
       if (l1 + l2 < out[given] + out[surname]) {
@@ -993,6 +1072,7 @@ void Deduplicator::score(const ProgressFn& progress) {
   // compared once, as the smaller record against the larger.
   const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
   constexpr std::uint32_t kChunk = 256;
+  constexpr std::uint32_t kPrefetch = 16;
   const std::size_t bound_size = s.order.size() + 1;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
@@ -1004,7 +1084,12 @@ void Deduplicator::score(const ProgressFn& progress) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
       if (begin >= blocks) break;
       const std::uint32_t end = std::min(blocks, begin + kChunk);
+      // The members of a block are scattered over the registry: their keys
+      // and rows are fetched from memory kPrefetch members ahead of use.
+      std::uint32_t fetched = s.block_start[begin];
       for (std::uint32_t b = begin; b < end; ++b) {
+        for (const std::uint32_t until = std::min(s.block_start[end], s.block_start[b + 1] + kPrefetch); fetched < until;)
+          s.prefetch(s.block_members[fetched++]);
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];

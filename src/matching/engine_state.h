@@ -33,6 +33,9 @@ struct Deduplicator::State {
     // and names a length word then the bytes (`inline_words` words); -1: none.
     int inline_slot = -1;
     int inline_words = 0;
+    // Names: two words of the row holding letters_of(value), for the bound
+    // of name_level_floor; -1: none.
+    int letters_slot = -1;
     std::uint64_t present = 0;
     double mean_frequency = 0;  // expected share of an agreeing value, for TF: sum p^3 / sum p^2
     double sum_c2 = 0, sum_c3 = 0;  // sums of count^2 and count^3 over values
@@ -92,6 +95,17 @@ struct Deduplicator::State {
     std::uint32_t index;
   };
   Rec rec(std::uint32_t r) const { return {rows.data() + static_cast<std::size_t>(r) * stride, r}; }
+  // Asks the processor to load what comparing record r reads (its key mask,
+  // keys and row), so that the load overlaps the comparisons before.
+  void prefetch(std::uint32_t r) const {
+    __builtin_prefetch(&key_mask[r]);
+    const char* k = reinterpret_cast<const char*>(keys[r].data());
+    __builtin_prefetch(k);
+    __builtin_prefetch(k + sizeof keys[r] - 1);
+    const char* row = reinterpret_cast<const char*>(rows.data() + static_cast<std::size_t>(r) * stride);
+    for (std::size_t at = 0; at < stride * 4; at += 64) __builtin_prefetch(row + at);
+    __builtin_prefetch(row + stride * 4 - 1);
+  }
   // The normalised value of field fi, from the row when it is held inline.
   std::string_view value(int fi, const Rec& r) const {
     const Field& f = fields[fi];
@@ -138,6 +152,9 @@ struct Deduplicator::State {
   // Level of a's name field fa against b's name field fb (fa = fb, or given
   // name against surname), cached under `tag` (the field, or kMaxFields + k).
   int name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const;
+  // The lowest level name_level(tag, fa, fb, a, b) can give, from the names'
+  // lengths, first bytes and letter sets only (no Jaro-Winkler).
+  int name_level_floor(int fa, int fb, const Rec& a, const Rec& b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
   double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
   template <class Fn>
