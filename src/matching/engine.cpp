@@ -154,11 +154,14 @@ int popcount(std::uint64_t x) {
   x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
   return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
 }
-double dice(const Signature& a, const Signature& b) {
+int bit_count(const Signature& s) { return popcount(s.bits[0]) + popcount(s.bits[1]); }
+// Dice overlap of two signatures with bits_a and bits_b bits set.
+double dice(const Signature& a, const Signature& b, int bits_a, int bits_b) {
   const int both = popcount(a.bits[0] & b.bits[0]) + popcount(a.bits[1] & b.bits[1]);
-  const int total = popcount(a.bits[0]) + popcount(a.bits[1]) + popcount(b.bits[0]) + popcount(b.bits[1]);
+  const int total = bits_a + bits_b;
   return total == 0 ? 0.0 : 2.0 * both / total;
 }
+double dice(const Signature& a, const Signature& b) { return dice(a, b, bit_count(a), bit_count(b)); }
 
 // The bytes of a name's first 64 (the part Jaro-Winkler reads), as a set
 // of 63 bits (bit c mod 64, bits 62 and 63 merged: two bytes may share a
@@ -324,7 +327,7 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     switch (f.kind) {
       case FieldKind::gender:
       case FieldKind::ignored: continue;
-      case FieldKind::text: f.inline_words = 4; break;  // the 128-bit signature
+      case FieldKind::text: f.inline_words = 5; break;  // the 128-bit signature, its bit count
       case FieldKind::date: f.inline_words = 3; break;  // length + YYYYMMDD
       default: f.inline_words = 7; break;               // length + up to 24 bytes
     }
@@ -371,6 +374,7 @@ void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32
   if (f.kind == FieldKind::text) {
     const Signature sig = signature(value);
     std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
+    row[f.inline_slot + 4] = static_cast<std::uint32_t>(bit_count(sig));
   } else if (f.inline_slot >= 0) {
     // Length word, then the bytes; a value too long to fit is read from the arena.
     const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
@@ -732,7 +736,8 @@ int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
     Signature x, y;
     std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);
     std::memcpy(y.bits, b.row + f.inline_slot, sizeof y.bits);
-    const double d = dice(x, y);
+    const int slot = f.inline_slot + 4;
+    const double d = dice(x, y, static_cast<int>(a.row[slot]), static_cast<int>(b.row[slot]));
     return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
   }
   return field_level_values(f.kind, value(fi, a), value(fi, b));

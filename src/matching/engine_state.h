@@ -29,7 +29,7 @@ struct Deduplicator::State {
     std::vector<std::uint32_t> begin;
     std::vector<std::uint32_t> value_count;  // by value id
     // Words of the record row (see `rows`) holding this field's value inline:
-    // text fields their bigram signature (4 words); dates, IDs, codes, phones
+    // text fields their bigram signature and its bit count (5 words); dates, IDs, codes, phones
     // and names a length word then the bytes (`inline_words` words); -1: none.
     int inline_slot = -1;
     int inline_words = 0;
