@@ -1066,7 +1066,10 @@ void Deduplicator::score(const ProgressFn& progress) {
   State& s = *state_;
   const int threads = std::max(1, s.settings.threads);
   const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
-  std::vector<std::vector<ScoredPair>> kept(threads);
+  // Kept pairs per thread in chunks of fixed capacity: a growing vector
+  // would copy (and fault in) its pairs again at every doubling.
+  constexpr std::size_t kKeptChunk = std::size_t{1} << 16;
+  std::vector<std::vector<std::vector<ScoredPair>>> kept(threads);
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
   std::atomic<std::uint64_t> done{0};
@@ -1133,9 +1136,11 @@ void Deduplicator::score(const ProgressFn& progress) {
             ++compared[t];
             const State::Rec a = member(x), bb = member(y);
             double w = 0;
-            if (s.weigh(a, bb, min_weight, w, lv, bound))
-              kept[t].push_back({a.index, bb.index, static_cast<float>(w),
-                                 static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+            if (s.weigh(a, bb, min_weight, w, lv, bound)) {
+              if (kept[t].empty() || kept[t].back().size() == kKeptChunk) kept[t].emplace_back().reserve(kKeptChunk);
+              kept[t].back().push_back({a.index, bb.index, static_cast<float>(w),
+                                        static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+            }
           }
         }
       }
@@ -1144,10 +1149,17 @@ void Deduplicator::score(const ProgressFn& progress) {
     }
   };
   run_threads(threads, work);
+  std::size_t total = 0;
+  for (const auto& chunks : kept)
+    for (const auto& chunk : chunks) total += chunk.size();
   s.kept.clear();
+  s.kept.reserve(total);
   for (int t = 0; t < threads; ++t) {
     s.stats.comparisons += compared[t];
-    s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
+    for (auto& chunk : kept[t]) {
+      s.kept.insert(s.kept.end(), chunk.begin(), chunk.end());
+      std::vector<ScoredPair>().swap(chunk);
+    }
   }
   sort_pairs(s.kept);
   s.stats.kept_pairs = s.kept.size();
