@@ -1084,9 +1084,9 @@ void Deduplicator::score(const ProgressFn& progress) {
   const std::size_t bound_size = s.order.size() + 1;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
-    std::vector<std::uint64_t> member_keys;   // members' compared keys of slots before the block's
-    std::vector<double> bounds;               // members' weight bounds
-    std::vector<char> ready;                  // members copied and bounded
+    std::vector<std::uint16_t> earlier_keys;  // members' key slots before the block's (compared blocks)
+    std::vector<double> bounds;               // the weight bounds of a pair's first record
+    std::vector<char> copied;                 // members' rows copied
     int lv[kMaxFields];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
@@ -1101,42 +1101,47 @@ void Deduplicator::score(const ProgressFn& progress) {
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];
-        // A member's row is copied (and its bounds computed) when it first
-        // takes part in a pair compared here; small blocks read the rows in place.
+        // A member's row is copied when it first takes part in a pair
+        // compared here; small blocks read the rows in place.
         const bool copy = m > 4;
         if (copy) rows.resize(static_cast<std::size_t>(m) * s.stride);
-        member_keys.resize(static_cast<std::size_t>(m) * State::kKeys);
-        bounds.resize(static_cast<std::size_t>(m) * bound_size);
-        ready.assign(m, 0);
-        for (std::uint32_t x = 0; x < m; ++x) {
-          const std::uint32_t r = members[x];
-          for (int k = 0; k < slot; ++k)
-            member_keys[x * State::kKeys + k] = s.key_mask[r] >> k & 1 ? s.keys[r][k] : 0;
-        }
+        copied.assign(m, 0);
+        bounds.resize(bound_size);
+        earlier_keys.resize(m);
+        for (std::uint32_t x = 0; x < m; ++x)
+          earlier_keys[x] = static_cast<std::uint16_t>(s.key_mask[members[x]] & ((1u << slot) - 1));
+        // Whether members x and y share the key of an earlier slot: then they
+        // are compared in that slot's block.
+        auto compared_earlier = [&](std::uint32_t x, std::uint32_t y) {
+          for (unsigned both = earlier_keys[x] & earlier_keys[y]; both != 0; both &= both - 1) {
+            const int k = __builtin_ctz(both);
+            if (s.keys[members[x]][k] == s.keys[members[y]][k]) return true;
+          }
+          return false;
+        };
         auto member = [&](std::uint32_t x) {
           const std::uint32_t r = members[x];
-          std::uint32_t* row = copy ? rows.data() + x * s.stride : nullptr;
-          const State::Rec rec = copy ? State::Rec{row, r} : s.rec(r);
-          if (!ready[x]) {
-            ready[x] = 1;
-            if (copy) std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
-            s.bounds_for(rec, bounds.data() + x * bound_size);
+          if (!copy) return s.rec(r);
+          std::uint32_t* row = rows.data() + x * s.stride;
+          if (!copied[x]) {
+            copied[x] = 1;
+            std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
           }
-          return rec;
+          return State::Rec{row, r};
         };
         // Members are sorted by record: x < y is the smaller record first.
         for (std::uint32_t x = 0; x + 1 < m; ++x) {
-          const std::uint64_t* ka = member_keys.data() + x * State::kKeys;
-          const double* bound = bounds.data() + x * bound_size;
+          bool bounded = false;  // bounds of member x, computed at its first pair
           for (std::uint32_t y = x + 1; y < m; ++y) {
-            const std::uint64_t* kb = member_keys.data() + y * State::kKeys;
-            bool earlier = false;
-            for (int k = 0; k < slot && !earlier; ++k) earlier = ka[k] != 0 && ka[k] == kb[k];
-            if (earlier) continue;
+            if (compared_earlier(x, y)) continue;
             ++compared[t];
             const State::Rec a = member(x), bb = member(y);
+            if (!bounded) {
+              s.bounds_for(a, bounds.data());
+              bounded = true;
+            }
             double w = 0;
-            if (s.weigh(a, bb, min_weight, w, lv, bound)) {
+            if (s.weigh(a, bb, min_weight, w, lv, bounds.data())) {
               if (kept[t].empty() || kept[t].back().size() == kKeptChunk) kept[t].emplace_back().reserve(kKeptChunk);
               kept[t].back().push_back({a.index, bb.index, static_cast<float>(w),
                                         static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
