@@ -244,7 +244,8 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
 
 // Sorts pairs by decreasing weight, then a, then b: a least-significant-digit
 // radix sort on the 96-bit key (weight, a, b), one byte per pass, passes
-// whose byte is the same in every pair skipped.
+// whose byte is the same in every pair skipped (a comparison sort for few
+// pairs; the key is unique, so both give the same order).
 void sort_pairs(std::vector<ScoredPair>& pairs) {
   auto weight_key = [](float w) {
     std::uint32_t u;
@@ -257,6 +258,12 @@ void sort_pairs(std::vector<ScoredPair>& pairs) {
     const std::uint32_t word = pass < 4 ? p.b : pass < 8 ? p.a : weight_key(p.weight);
     return word >> (8 * (pass & 3)) & 0xFF;
   };
+  auto before = [&](const ScoredPair& x, const ScoredPair& y) {
+    const std::uint32_t kx = weight_key(x.weight), ky = weight_key(y.weight);
+    return kx != ky ? kx < ky : x.a != y.a ? x.a < y.a : x.b < y.b;
+  };
+  // Few pairs: the passes over 256 counters would cost more than they save.
+  if (pairs.size() < 4096) return std::sort(pairs.begin(), pairs.end(), before);
   std::vector<ScoredPair> buffer(pairs.size());
   for (int pass = 0; pass < 12; ++pass) {
     std::array<std::size_t, 257> start{};
@@ -775,11 +782,7 @@ void Deduplicator::State::levels_of(const Rec& a, const Rec& b, int* out) const 
 }
 
 double Deduplicator::State::tf_adjust(std::size_t fi, const Rec& a) const {
-  if (tf_in_rows) {
-    float t;
-    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
-    return t;
-  }
+  if (tf_in_rows) return tf_of_row(fi, a);
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
   const double p = static_cast<double>(f.value_count[a.row[fi]]) / std::max<std::uint64_t>(1, f.present);
@@ -816,7 +819,7 @@ bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, d
     lv[fi] = l;
     if (l != 0) {
       w += weight[fi][l];
-      if (l == 1) w += tf_adjust(fi, a);
+      if (l == 1) w += tf_in_rows ? tf_of_row(fi, a) : tf_adjust(fi, a);
     }
     if (w + rest_max[k + 1] < min_weight) return false;
   }
@@ -827,7 +830,7 @@ bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, d
     const int l = lv[fi];
     if (l == 0) continue;
     w += weight[fi][l];
-    if (l == 1) w += tf_adjust(fi, a);
+    if (l == 1) w += tf_in_rows ? tf_of_row(fi, a) : tf_adjust(fi, a);
   }
   return w >= min_weight;
 }
@@ -1104,8 +1107,10 @@ void Deduplicator::score(const ProgressFn& progress) {
         // A member's row is copied when it first takes part in a pair
         // compared here; small blocks read the rows in place.
         const bool copy = m > 4;
-        if (copy) rows.resize(static_cast<std::size_t>(m) * s.stride);
-        copied.assign(m, 0);
+        if (copy) {
+          rows.resize(static_cast<std::size_t>(m) * s.stride);
+          copied.assign(m, 0);
+        }
         bounds.resize(bound_size);
         earlier_keys.resize(m);
         for (std::uint32_t x = 0; x < m; ++x)

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -128,6 +129,12 @@ struct Deduplicator::State {
              const double* rest_max) const;
   // Term-frequency adjustment of an exact agreement on a's value of field fi.
   double tf_adjust(std::size_t fi, const Rec& a) const;
+  // The same, read from a's row (once estimate() has filled tf_in_rows).
+  double tf_of_row(std::size_t fi, const Rec& a) const {
+    float t;
+    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
+    return t;
+  }
   std::vector<int> order;          // fields, cheap ones first, names last
   std::vector<double> rest_max;    // by position in order: most weight the later fields can add
   std::vector<double> best_inexact;  // by field: the highest weight of a level other than exact
