@@ -242,11 +242,13 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
   return a.substr(i + 1) == b.substr(i);
 }
 
-// Sorts pairs by decreasing weight, then a, then b: a least-significant-digit
-// radix sort on the 96-bit key (weight, a, b), one byte per pass, passes
-// whose byte is the same in every pair skipped (a comparison sort for few
-// pairs; the key is unique, so both give the same order).
-void sort_pairs(std::vector<ScoredPair>& pairs) {
+// Gathers the pairs of `parts` (emptied) into `out`, sorted by decreasing
+// weight, then a, then b: a least-significant-digit radix sort on the 96-bit
+// key (weight, a, b), one byte per pass, the counts of all passes taken in
+// one read, passes whose byte is the same in every pair skipped, the first
+// pass reading the parts (a comparison sort for few pairs; the key is unique,
+// so both give the same order).
+void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredPair>& out) {
   auto weight_key = [](float w) {
     std::uint32_t u;
     const float v = w == 0 ? 0.0f : w;  // -0 and +0 are equal weights
@@ -262,17 +264,42 @@ void sort_pairs(std::vector<ScoredPair>& pairs) {
     const std::uint32_t kx = weight_key(x.weight), ky = weight_key(y.weight);
     return kx != ky ? kx < ky : x.a != y.a ? x.a < y.a : x.b < y.b;
   };
-  // Few pairs: the passes over 256 counters would cost more than they save.
-  if (pairs.size() < 4096) return std::sort(pairs.begin(), pairs.end(), before);
-  std::vector<ScoredPair> buffer(pairs.size());
-  for (int pass = 0; pass < 12; ++pass) {
-    std::array<std::size_t, 257> start{};
-    for (const ScoredPair& p : pairs) ++start[digit(p, pass) + 1];
-    if (std::any_of(start.begin() + 1, start.end(), [&](std::size_t c) { return c == pairs.size(); })) continue;
-    for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
-    for (const ScoredPair& p : pairs) buffer[start[digit(p, pass)]++] = p;
-    pairs.swap(buffer);
+  std::size_t n = 0;
+  for (const auto& part : parts) n += part.size();
+  std::vector<ScoredPair> from, to;
+  auto concatenate = [&] {
+    from.reserve(n);
+    for (auto& part : parts) from.insert(from.end(), part.begin(), part.end());
+    parts.clear();
+  };
+  if (n < 4096) {  // few pairs: the passes over 256 counters would cost more than they save
+    concatenate();
+    std::sort(from.begin(), from.end(), before);
+    out.swap(from);
+    return;
   }
+  std::vector<std::array<std::size_t, 256>> count(12, std::array<std::size_t, 256>{});
+  for (const auto& part : parts)
+    for (const ScoredPair& p : part)
+      for (int pass = 0; pass < 12; ++pass) ++count[pass][digit(p, pass)];
+  bool in_parts = true;
+  for (int pass = 0; pass < 12; ++pass) {
+    if (std::any_of(count[pass].begin(), count[pass].end(), [&](std::size_t c) { return c == n; })) continue;
+    std::array<std::size_t, 256> start{};
+    for (int d = 1; d < 256; ++d) start[d] = start[d - 1] + count[pass][d - 1];
+    to.resize(n);
+    if (in_parts) {
+      for (const auto& part : parts)
+        for (const ScoredPair& p : part) to[start[digit(p, pass)]++] = p;
+      parts.clear();
+      in_parts = false;
+    } else {
+      for (const ScoredPair& p : from) to[start[digit(p, pass)]++] = p;
+    }
+    from.swap(to);
+  }
+  if (in_parts) concatenate();  // every pass skipped: one pair, or all alike
+  out.swap(from);
 }
 
 }  // namespace
@@ -1159,19 +1186,12 @@ void Deduplicator::score(const ProgressFn& progress) {
     }
   };
   run_threads(threads, work);
-  std::size_t total = 0;
-  for (const auto& chunks : kept)
-    for (const auto& chunk : chunks) total += chunk.size();
-  s.kept.clear();
-  s.kept.reserve(total);
+  std::vector<std::vector<ScoredPair>> parts;
   for (int t = 0; t < threads; ++t) {
     s.stats.comparisons += compared[t];
-    for (auto& chunk : kept[t]) {
-      s.kept.insert(s.kept.end(), chunk.begin(), chunk.end());
-      std::vector<ScoredPair>().swap(chunk);
-    }
+    for (auto& chunk : kept[t]) parts.push_back(std::move(chunk));
   }
-  sort_pairs(s.kept);
+  sort_pairs(parts, s.kept);
   s.stats.kept_pairs = s.kept.size();
   if (progress) progress(blocks, blocks);
 }
