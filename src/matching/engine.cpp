@@ -421,18 +421,44 @@ void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32
   }
 }
 
+std::uint32_t Deduplicator::State::value_id(int fi, std::string_view value, std::uint32_t r) {
+  ValueIds& ids = value_ids[fi];
+  Field& f = fields[fi];
+  if (2 * ids.first_record.size() >= ids.slots.size()) {  // at most half full: grow
+    std::vector<std::uint64_t> old(std::max<std::size_t>(1024, 2 * ids.slots.size()), 0);
+    old.swap(ids.slots);
+    const std::size_t mask = ids.slots.size() - 1;
+    for (std::uint64_t e : old) {
+      if (e == 0) continue;
+      std::size_t at = (e >> 32) & mask;
+      while (ids.slots[at] != 0) at = (at + 1) & mask;
+      ids.slots[at] = e;
+    }
+  }
+  const std::size_t mask = ids.slots.size() - 1;
+  const std::uint64_t tag = std::hash<std::string_view>()(value) >> 32;
+  for (std::size_t at = tag & mask;; at = (at + 1) & mask) {
+    const std::uint64_t e = ids.slots[at];
+    if (e == 0) {
+      const auto id = static_cast<std::uint32_t>(f.value_count.size());
+      ids.slots[at] = tag << 32 | id;
+      ids.first_record.push_back(r);
+      f.value_count.push_back(0);
+      return id;
+    }
+    const auto id = static_cast<std::uint32_t>(e);
+    if (e >> 32 == tag && f.get(ids.first_record[id]) == value) return id;
+  }
+}
+
 void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* row) {
   Field& f = fields[fi];
   f.arena += value;
   f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
   if (value.empty()) return;  // value id 0: missing
-  auto it = value_ids[fi].find(value);
-  if (it == value_ids[fi].end()) {
-    it = value_ids[fi].emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size())).first;
-    f.value_count.push_back(0);
-  }
-  row[fi] = it->second;
-  const double c = f.value_count[it->second]++;
+  const std::uint32_t id = value_id(fi, value, static_cast<std::uint32_t>(f.begin.size() - 2));
+  row[fi] = id;
+  const double c = f.value_count[id]++;
   f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
   f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
   ++f.present;
@@ -516,7 +542,7 @@ void Deduplicator::prepare(const ProgressFn& progress) {
           start = end;
         }
       }
-      State::ValueIds().swap(s.value_ids[fi]);
+      s.value_ids[fi] = State::ValueIds();  // not needed after prepare()
     }
   });
   std::vector<Range>().swap(ranges);

@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "matching/engine.h"
@@ -50,13 +49,17 @@ struct Deduplicator::State {
   const Table& table;
   Settings settings;
   std::unique_ptr<ChineseText> chinese = std::make_unique<ChineseText>();
-  // Hash of strings that also looks up string_views (no copy to find a value).
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  // The value ids of one field's distinct values: open addressing over
+  // (32 bits of the value's hash << 32 | value id), 0 = empty; the text of
+  // value id v is the field's value in record first_record[v], read from the
+  // field's arena (no copy of the value is kept).
+  struct ValueIds {
+    std::vector<std::uint64_t> slots;
+    std::vector<std::uint32_t> first_record{0};  // by value id (0: missing)
   };
-  using ValueIds = std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>>;
   std::vector<ValueIds> value_ids;  // by field
+  // The id of `value` (held in the arena for record r) in field fi, a new one if unseen.
+  std::uint32_t value_id(int fi, std::string_view value, std::uint32_t r);
   int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
   // Normalises row r of the table (r = records so far) and appends it.
   void append(std::uint32_t r);
