@@ -1123,8 +1123,9 @@ void Deduplicator::score(const ProgressFn& progress) {
   const int threads = std::max(1, s.settings.threads);
   const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
   // Kept pairs per thread in chunks of fixed capacity: a growing vector
-  // would copy (and fault in) its pairs again at every doubling.
-  constexpr std::size_t kKeptChunk = std::size_t{1} << 16;
+  // would copy (and fault in) its pairs again at every doubling. The first
+  // chunk is small, so that a small data set maps no memory for it.
+  constexpr std::size_t kFirstKeptChunk = std::size_t{1} << 12, kKeptChunk = std::size_t{1} << 16;
   std::vector<std::vector<std::vector<ScoredPair>>> kept(threads);
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
@@ -1200,7 +1201,10 @@ void Deduplicator::score(const ProgressFn& progress) {
             }
             double w = 0;
             if (s.weigh(a, bb, min_weight, w, lv, bounds.data())) {
-              if (kept[t].empty() || kept[t].back().size() == kKeptChunk) kept[t].emplace_back().reserve(kKeptChunk);
+              if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
+                const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
+                kept[t].emplace_back().reserve(capacity);
+              }
               kept[t].back().push_back({a.index, bb.index, static_cast<float>(w),
                                         static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
             }
