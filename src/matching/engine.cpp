@@ -806,11 +806,15 @@ int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
 void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) const {
   for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
-    // Given name and surname swapped in one record.
-    // Most pairs are ruled out by a bound on the swapped levels before
-    // computing them (name_level_floor).
+    // Given name and surname swapped in one record. Most pairs are ruled
+    // out by a bound on the swapped levels before computing them
+    // (name_level_floor; the second bound only when the first, with the
+    // second level at 1, does not already rule the swap out).
+    const int direct = out[given] + out[surname];
+    int floor = 0;
     if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0 &&
-        name_level_floor(given, surname, a, b) + name_level_floor(surname, given, a, b) < out[given] + out[surname]) {
+        (floor = name_level_floor(given, surname, a, b)) + 1 < direct &&
+        floor + name_level_floor(surname, given, a, b) < direct) {
       const int l1 = name_level(kMaxFields, given, surname, a, b);
       const int l2 = name_level(kMaxFields + 1, surname, given, a, b);
       if (l1 + l2 < out[given] + out[surname]) {
