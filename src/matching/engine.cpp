@@ -766,22 +766,23 @@ int Deduplicator::State::name_level_floor(int fa, int fb, const Rec& a, const Re
   std::memcpy(&sx, a.row + fields[fa].letters_slot, sizeof sx);
   std::memcpy(&sy, b.row + fields[fb].letters_slot, sizeof sy);
   if (lx == ly && sx == sy) return 1;  // perhaps equal
-  // Jaro-Winkler pairs equal bytes of the two names: each letter of one that
-  // the other lacks leaves at least one byte unpaired.
-  constexpr std::uint64_t kLetters = ~(std::uint64_t{1} << 63);
-  const int matches = std::min(lx - popcount(sx & ~sy & kLetters), ly - popcount(sy & ~sx & kLetters));
-  double jw = 0;  // at least the names' Jaro-Winkler similarity
-  if (matches > 0) {
-    // Jaro with every pair in order, and the bonus of the actual common prefix
-    // (the bytes after a name's end are zero in the row).
+  if ((sx | sy) >> 63) return 2;       // several words: token containment may give level 2
+  // The actual common prefix (the bytes after a name's end are zero in the row).
+  const std::uint32_t differ = x[1] ^ y[1];  // first four bytes
+  const int prefix = std::min({differ == 0 ? 4 : __builtin_ctz(differ) / 8, lx, ly});
+  // The level if at most `matches` bytes are paired: Jaro with every pair in order.
+  auto level_with = [&](int matches) {
+    if (matches <= 0) return 5;
     const double jaro = (static_cast<double>(matches) / lx + static_cast<double>(matches) / ly + 1.0) / 3.0;
-    const std::uint32_t differ = x[1] ^ y[1];  // first four bytes
-    const int prefix = std::min({differ == 0 ? 4 : __builtin_ctz(differ) / 8, lx, ly});
-    jw = jaro + prefix * 0.1 * (1.0 - jaro) + 1e-9;  // margin for rounding
-  }
-  const int level = jw >= 0.94 ? 2 : jw >= 0.85 ? 3 : jw >= 0.70 ? 4 : 5;
-  // Names of several words may reach level 2 by token containment.
-  return (sx | sy) >> 63 ? std::min(level, 2) : level;
+    const double jw = jaro + prefix * 0.1 * (1.0 - jaro) + 1e-9;  // at least Jaro-Winkler; margin for rounding
+    return jw >= 0.94 ? 2 : jw >= 0.85 ? 3 : jw >= 0.70 ? 4 : 5;
+  };
+  // Jaro-Winkler pairs equal bytes of the two names: each letter of one that
+  // the other lacks leaves at least one byte unpaired (one way first, the
+  // other only when the first leaves room).
+  constexpr std::uint64_t kLetters = ~(std::uint64_t{1} << 63);
+  const int level = level_with(lx - popcount(sx & ~sy & kLetters));
+  return level == 5 ? 5 : std::max(level, level_with(ly - popcount(sy & ~sx & kLetters)));
 }
 
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
