@@ -173,11 +173,20 @@ std::uint64_t letters_of(std::string_view name) {
   return set;
 }
 
+// The high bit of each byte where x and y differ, and the number of such bytes.
+std::uint64_t differing_bytes(std::uint64_t x, std::uint64_t y) {
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t d = x ^ y;
+  return (d | ((d & kLow7) + kLow7)) & ~kLow7;
+}
+int byte_count(std::uint64_t high_bits) {
+  return static_cast<int>(((high_bits >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
+}
+
 // Positions where two equal-length strings differ, counted 8 bytes at a time
 // (the count may pass limit + 1: the caller only compares it with limits);
 // *adjacent_swap set when the only two differences are adjacent and crossed.
 int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
-  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   int diff = 0, first = -1;
   *adjacent_swap = false;
   std::size_t i = 0;
@@ -185,11 +194,10 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
     std::uint64_t x, y;
     std::memcpy(&x, a.data() + i, 8);
     std::memcpy(&y, b.data() + i, 8);
-    const std::uint64_t d = x ^ y;
-    if (d == 0) continue;
-    const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
+    if (x == y) continue;
+    const std::uint64_t bytes = differing_bytes(x, y);
     if (first < 0) first = static_cast<int>(i) + __builtin_ctzll(bytes) / 8;
-    diff += static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
+    diff += byte_count(bytes);
     if (diff > limit) return diff;
   }
   for (; i < a.size(); ++i) {
@@ -215,10 +223,8 @@ std::uint64_t load8(const char* p) {
 // positions crossed, or day and month swapped: 2; two positions different
 // or the same year: 3; else 4.
 int date_level(std::uint64_t x, std::uint64_t y) {
-  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-  const std::uint64_t d = x ^ y;
-  const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
-  const int diff = static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);
+  const std::uint64_t bytes = differing_bytes(x, y);
+  const int diff = byte_count(bytes);
   if (diff <= 1) return 2;
   if (diff == 2) {
     const int first = __builtin_ctzll(bytes) / 8;
@@ -227,7 +233,7 @@ int date_level(std::uint64_t x, std::uint64_t y) {
         byte(x, first + 1) == byte(y, first))
       return 2;  // two adjacent positions crossed
   }
-  const bool same_year = (d & 0xFFFFFFFFu) == 0;
+  const bool same_year = ((x ^ y) & 0xFFFFFFFFu) == 0;
   if (same_year && (x >> 32 & 0xFFFF) == (y >> 48) && (x >> 48) == (y >> 32 & 0xFFFF)) return 2;  // MMDD <-> DDMM
   return diff <= 2 || same_year ? 3 : 4;
 }
