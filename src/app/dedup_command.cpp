@@ -104,17 +104,17 @@ Result<Input> read_input(const std::string& path, bool want_truth) {
       return tl::unexpected(e);
     }
     if (!*more) break;
-    const std::string where = path + ":" + std::to_string(record.line());
+    auto where = [&] { return path + ":" + std::to_string(record.line()); };  // only for an error
     if (record.size() != columns.size())
-      return fail(ErrorCode::invalid_input, where, "expected " + std::to_string(columns.size()) + " fields, found " +
+      return fail(ErrorCode::invalid_input, where(), "expected " + std::to_string(columns.size()) + " fields, found " +
                                                       std::to_string(record.size()));
     const std::string_view rid = record.value(record_column);
-    if (rid.empty()) return fail(ErrorCode::invalid_input, where, "field record_id: empty");
+    if (rid.empty()) return fail(ErrorCode::invalid_input, where(), "field record_id: empty");
     if (!seen.emplace(rid).second)
-      return fail(ErrorCode::invalid_input, where, "field record_id: duplicate value '" + std::string(rid) + "'");
+      return fail(ErrorCode::invalid_input, where(), "field record_id: duplicate value '" + std::string(rid) + "'");
     if (want_truth) {
       const std::string_view eid = record.value(entity_column);
-      if (eid.empty()) return fail(ErrorCode::invalid_input, where, "field entity_id: empty");
+      if (eid.empty()) return fail(ErrorCode::invalid_input, where(), "field entity_id: empty");
       input.entity_ids.emplace_back(eid);
     }
     for (std::size_t k = 0; k < kept_index.size(); ++k) values[k] = record.value(kept_index[k]);

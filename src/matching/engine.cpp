@@ -154,17 +154,39 @@ int popcount(std::uint64_t x) {
   x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
   return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
 }
-double dice(const Signature& a, const Signature& b) {
+int bit_count(const Signature& s) { return popcount(s.bits[0]) + popcount(s.bits[1]); }
+// Dice overlap of two signatures with bits_a and bits_b bits set.
+double dice(const Signature& a, const Signature& b, int bits_a, int bits_b) {
   const int both = popcount(a.bits[0] & b.bits[0]) + popcount(a.bits[1] & b.bits[1]);
-  const int total = popcount(a.bits[0]) + popcount(a.bits[1]) + popcount(b.bits[0]) + popcount(b.bits[1]);
+  const int total = bits_a + bits_b;
   return total == 0 ? 0.0 : 2.0 * both / total;
+}
+double dice(const Signature& a, const Signature& b) { return dice(a, b, bit_count(a), bit_count(b)); }
+
+// The bytes of a name's first 64 (the part Jaro-Winkler reads), as a set
+// of 63 bits (bit c mod 64, bits 62 and 63 merged: two bytes may share a
+// bit), and bit 63 set when the name has a blank anywhere (several words).
+std::uint64_t letters_of(std::string_view name) {
+  std::uint64_t set = 0;
+  for (unsigned char c : name.substr(0, 64)) set |= std::uint64_t{1} << std::min(c & 63, 62);
+  if (name.find(' ') != std::string_view::npos) set |= std::uint64_t{1} << 63;
+  return set;
+}
+
+// The high bit of each byte where x and y differ, and the number of such bytes.
+std::uint64_t differing_bytes(std::uint64_t x, std::uint64_t y) {
+  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t d = x ^ y;
+  return (d | ((d & kLow7) + kLow7)) & ~kLow7;
+}
+int byte_count(std::uint64_t high_bits) {
+  return static_cast<int>(((high_bits >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
 }
 
 // Positions where two equal-length strings differ, counted 8 bytes at a time
 // (the count may pass limit + 1: the caller only compares it with limits);
 // *adjacent_swap set when the only two differences are adjacent and crossed.
 int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_swap) {
-  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   int diff = 0, first = -1;
   *adjacent_swap = false;
   std::size_t i = 0;
@@ -172,11 +194,10 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
     std::uint64_t x, y;
     std::memcpy(&x, a.data() + i, 8);
     std::memcpy(&y, b.data() + i, 8);
-    const std::uint64_t d = x ^ y;
-    if (d == 0) continue;
-    const std::uint64_t bytes = (d | ((d & kLow7) + kLow7)) & ~kLow7;  // high bit of each differing byte
+    if (x == y) continue;
+    const std::uint64_t bytes = differing_bytes(x, y);
     if (first < 0) first = static_cast<int>(i) + __builtin_ctzll(bytes) / 8;
-    diff += static_cast<int>(((bytes >> 7) * 0x0101010101010101ULL) >> 56);  // one bit per byte: add them
+    diff += byte_count(bytes);
     if (diff > limit) return diff;
   }
   for (; i < a.size(); ++i) {
@@ -190,6 +211,33 @@ int hamming(std::string_view a, std::string_view b, int limit, bool* adjacent_sw
   return diff;
 }
 
+std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// The level of two different dates YYYYMMDD given as 8 bytes each (loaded
+// little-endian: byte i of the text is bits 8i..8i+7), as the general case
+// of field_level_values gives it: one position different, two adjacent
+// positions crossed, or day and month swapped: 2; two positions different
+// or the same year: 3; else 4.
+int date_level(std::uint64_t x, std::uint64_t y) {
+  const std::uint64_t bytes = differing_bytes(x, y);
+  const int diff = byte_count(bytes);
+  if (diff <= 1) return 2;
+  if (diff == 2) {
+    const int first = __builtin_ctzll(bytes) / 8;
+    auto byte = [](std::uint64_t v, int i) { return v >> (8 * i) & 0xFF; };
+    if (first < 7 && byte(x, first) == byte(y, first + 1) &&
+        byte(x, first + 1) == byte(y, first))
+      return 2;  // two adjacent positions crossed
+  }
+  const bool same_year = ((x ^ y) & 0xFFFFFFFFu) == 0;
+  if (same_year && (x >> 32 & 0xFFFF) == (y >> 48) && (x >> 48) == (y >> 32 & 0xFFFF)) return 2;  // MMDD <-> DDMM
+  return diff <= 2 || same_year ? 3 : 4;
+}
+
 // Whether deleting one character of the longer string gives the shorter one
 // (Damerau-Levenshtein distance 1 between strings of different lengths).
 bool one_insertion_apart(std::string_view a, std::string_view b) {
@@ -200,10 +248,13 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
   return a.substr(i + 1) == b.substr(i);
 }
 
-// Sorts pairs by decreasing weight, then a, then b: a least-significant-digit
-// radix sort on the 96-bit key (weight, a, b), one byte per pass, passes
-// whose byte is the same in every pair skipped.
-void sort_pairs(std::vector<ScoredPair>& pairs) {
+// Gathers the pairs of `parts` (emptied) into `out`, sorted by decreasing
+// weight, then a, then b: a least-significant-digit radix sort on the 96-bit
+// key (weight, a, b), one byte per pass, the counts of all passes taken in
+// one read, passes whose byte is the same in every pair skipped, the first
+// pass reading the parts (a comparison sort for few pairs; the key is unique,
+// so both give the same order).
+void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredPair>& out) {
   auto weight_key = [](float w) {
     std::uint32_t u;
     const float v = w == 0 ? 0.0f : w;  // -0 and +0 are equal weights
@@ -215,15 +266,46 @@ void sort_pairs(std::vector<ScoredPair>& pairs) {
     const std::uint32_t word = pass < 4 ? p.b : pass < 8 ? p.a : weight_key(p.weight);
     return word >> (8 * (pass & 3)) & 0xFF;
   };
-  std::vector<ScoredPair> buffer(pairs.size());
-  for (int pass = 0; pass < 12; ++pass) {
-    std::array<std::size_t, 257> start{};
-    for (const ScoredPair& p : pairs) ++start[digit(p, pass) + 1];
-    if (std::any_of(start.begin() + 1, start.end(), [&](std::size_t c) { return c == pairs.size(); })) continue;
-    for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
-    for (const ScoredPair& p : pairs) buffer[start[digit(p, pass)]++] = p;
-    pairs.swap(buffer);
+  auto before = [&](const ScoredPair& x, const ScoredPair& y) {
+    const std::uint32_t kx = weight_key(x.weight), ky = weight_key(y.weight);
+    return kx != ky ? kx < ky : x.a != y.a ? x.a < y.a : x.b < y.b;
+  };
+  std::size_t n = 0;
+  for (const auto& part : parts) n += part.size();
+  std::vector<ScoredPair> from, to;
+  auto concatenate = [&] {
+    from.reserve(n);
+    for (auto& part : parts) from.insert(from.end(), part.begin(), part.end());
+    parts.clear();
+  };
+  if (n < 4096) {  // few pairs: the passes over 256 counters would cost more than they save
+    concatenate();
+    std::sort(from.begin(), from.end(), before);
+    out.swap(from);
+    return;
   }
+  std::vector<std::array<std::size_t, 256>> count(12, std::array<std::size_t, 256>{});
+  for (const auto& part : parts)
+    for (const ScoredPair& p : part)
+      for (int pass = 0; pass < 12; ++pass) ++count[pass][digit(p, pass)];
+  bool in_parts = true;
+  for (int pass = 0; pass < 12; ++pass) {
+    if (std::any_of(count[pass].begin(), count[pass].end(), [&](std::size_t c) { return c == n; })) continue;
+    std::array<std::size_t, 256> start{};
+    for (int d = 1; d < 256; ++d) start[d] = start[d - 1] + count[pass][d - 1];
+    to.resize(n);
+    if (in_parts) {
+      for (const auto& part : parts)
+        for (const ScoredPair& p : part) to[start[digit(p, pass)]++] = p;
+      parts.clear();
+      in_parts = false;
+    } else {
+      for (const ScoredPair& p : from) to[start[digit(p, pass)]++] = p;
+    }
+    from.swap(to);
+  }
+  if (in_parts) concatenate();  // every pass skipped: one pair, or all alike
+  out.swap(from);
 }
 
 }  // namespace
@@ -285,12 +367,16 @@ Deduplicator::Deduplicator(const Table& table, Settings settings)
     switch (f.kind) {
       case FieldKind::gender:
       case FieldKind::ignored: continue;
-      case FieldKind::text: f.inline_words = 4; break;  // the 128-bit signature
+      case FieldKind::text: f.inline_words = 5; break;  // the 128-bit signature, its bit count
       case FieldKind::date: f.inline_words = 3; break;  // length + YYYYMMDD
       default: f.inline_words = 7; break;               // length + up to 24 bytes
     }
     f.inline_slot = static_cast<int>(s.stride);
     s.stride += f.inline_words;
+    if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name) {
+      f.letters_slot = static_cast<int>(s.stride);
+      s.stride += 2;
+    }
   }
   for (std::size_t fi = 0; fi < s.fields.size(); ++fi) s.order.push_back(static_cast<int>(fi));
   std::stable_sort(s.order.begin(), s.order.end(),
@@ -328,11 +414,46 @@ void Deduplicator::State::set_inline(int fi, std::string_view value, std::uint32
   if (f.kind == FieldKind::text) {
     const Signature sig = signature(value);
     std::memcpy(row + f.inline_slot, sig.bits, sizeof sig.bits);
+    row[f.inline_slot + 4] = static_cast<std::uint32_t>(bit_count(sig));
   } else if (f.inline_slot >= 0) {
     // Length word, then the bytes; a value too long to fit is read from the arena.
     const std::size_t room = static_cast<std::size_t>(f.inline_words - 1) * 4;
     row[f.inline_slot] = value.size() <= room ? static_cast<std::uint32_t>(value.size()) : kLongValue;
     if (value.size() <= room) std::memcpy(row + f.inline_slot + 1, value.data(), value.size());
+  }
+  if (f.letters_slot >= 0) {
+    const std::uint64_t letters = letters_of(value);
+    std::memcpy(row + f.letters_slot, &letters, sizeof letters);
+  }
+}
+
+std::uint32_t Deduplicator::State::value_id(int fi, std::string_view value, std::uint32_t r) {
+  ValueIds& ids = value_ids[fi];
+  Field& f = fields[fi];
+  if (2 * ids.first_record.size() >= ids.slots.size()) {  // at most half full: grow
+    std::vector<std::uint64_t> old(std::max<std::size_t>(1024, 2 * ids.slots.size()), 0);
+    old.swap(ids.slots);
+    const std::size_t mask = ids.slots.size() - 1;
+    for (std::uint64_t e : old) {
+      if (e == 0) continue;
+      std::size_t at = (e >> 32) & mask;
+      while (ids.slots[at] != 0) at = (at + 1) & mask;
+      ids.slots[at] = e;
+    }
+  }
+  const std::size_t mask = ids.slots.size() - 1;
+  const std::uint64_t tag = std::hash<std::string_view>()(value) >> 32;
+  for (std::size_t at = tag & mask;; at = (at + 1) & mask) {
+    const std::uint64_t e = ids.slots[at];
+    if (e == 0) {
+      const auto id = static_cast<std::uint32_t>(f.value_count.size());
+      ids.slots[at] = tag << 32 | id;
+      ids.first_record.push_back(r);
+      f.value_count.push_back(0);
+      return id;
+    }
+    const auto id = static_cast<std::uint32_t>(e);
+    if (e >> 32 == tag && f.get(ids.first_record[id]) == value) return id;
   }
 }
 
@@ -341,13 +462,9 @@ void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* 
   f.arena += value;
   f.begin.push_back(static_cast<std::uint32_t>(f.arena.size()));
   if (value.empty()) return;  // value id 0: missing
-  auto it = value_ids[fi].find(value);
-  if (it == value_ids[fi].end()) {
-    it = value_ids[fi].emplace(std::string(value), static_cast<std::uint32_t>(f.value_count.size())).first;
-    f.value_count.push_back(0);
-  }
-  row[fi] = it->second;
-  const double c = f.value_count[it->second]++;
+  const std::uint32_t id = value_id(fi, value, static_cast<std::uint32_t>(f.begin.size() - 2));
+  row[fi] = id;
+  const double c = f.value_count[id]++;
   f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
   f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
   ++f.present;
@@ -431,7 +548,7 @@ void Deduplicator::prepare(const ProgressFn& progress) {
           start = end;
         }
       }
-      State::ValueIds().swap(s.value_ids[fi]);
+      s.value_ids[fi] = State::ValueIds();  // not needed after prepare()
     }
   });
   std::vector<Range>().swap(ranges);
@@ -576,6 +693,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
       return 5;
     }
     case FieldKind::date: {
+      if (x.size() == 8 && y.size() == 8) return date_level(load8(x.data()), load8(y.data()));
       if (x.size() == y.size()) {
         bool swap = false;
         const int d = hamming(x, y, 2, &swap);
@@ -594,7 +712,7 @@ int Deduplicator::State::field_level_values(FieldKind kind, std::string_view x, 
         const int d = hamming(x, y, 2, &swap);
         if (d <= 1 || swap) return 2;
       }
-      if (x.size() == 18 && y.size() == 18 && x.substr(6, 8) == y.substr(6, 8)) return 3;
+      if (x.size() == 18 && y.size() == 18 && load8(x.data() + 6) == load8(y.data() + 6)) return 3;
       return 4;
     }
     case FieldKind::code:
@@ -645,18 +763,48 @@ int Deduplicator::State::name_level(int tag, int fa, int fb, const Rec& a, const
   return level;
 }
 
+int Deduplicator::State::name_level_floor(int fa, int fb, const Rec& a, const Rec& b) const {
+  const std::uint32_t* x = a.row + fields[fa].inline_slot;  // length word, then the bytes
+  const std::uint32_t* y = b.row + fields[fb].inline_slot;
+  const int lx = static_cast<int>(x[0]), ly = static_cast<int>(y[0]);
+  if (x[0] == kLongValue || y[0] == kLongValue) return 1;  // held in the arena: no bound
+  std::uint64_t sx, sy;
+  std::memcpy(&sx, a.row + fields[fa].letters_slot, sizeof sx);
+  std::memcpy(&sy, b.row + fields[fb].letters_slot, sizeof sy);
+  if (lx == ly && sx == sy) return 1;  // perhaps equal
+  if ((sx | sy) >> 63) return 2;       // several words: token containment may give level 2
+  // The actual common prefix (the bytes after a name's end are zero in the row).
+  const std::uint32_t differ = x[1] ^ y[1];  // first four bytes
+  const int prefix = std::min({differ == 0 ? 4 : __builtin_ctz(differ) / 8, lx, ly});
+  // The level if at most `matches` bytes are paired: Jaro with every pair in order.
+  auto level_with = [&](int matches) {
+    if (matches <= 0) return 5;
+    const double jaro = (static_cast<double>(matches) / lx + static_cast<double>(matches) / ly + 1.0) / 3.0;
+    const double jw = jaro + prefix * 0.1 * (1.0 - jaro) + 1e-9;  // at least Jaro-Winkler; margin for rounding
+    return jw >= 0.94 ? 2 : jw >= 0.85 ? 3 : jw >= 0.70 ? 4 : 5;
+  };
+  // Jaro-Winkler pairs equal bytes of the two names: each letter of one that
+  // the other lacks leaves at least one byte unpaired (one way first, the
+  // other only when the first leaves room).
+  constexpr std::uint64_t kLetters = ~(std::uint64_t{1} << 63);
+  const int level = level_with(lx - popcount(sx & ~sy & kLetters));
+  return level == 5 ? 5 : std::max(level, level_with(ly - popcount(sy & ~sx & kLetters)));
+}
+
 int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
   const std::uint32_t va = a.row[fi], vb = b.row[fi];
   if (va == 0 || vb == 0) return 0;
   if (va == vb) return 1;
   const Field& f = fields[fi];
+  if (f.kind == FieldKind::gender) return 2;  // two different values: no need to read them
   if (f.kind == FieldKind::given_name || f.kind == FieldKind::surname || f.kind == FieldKind::full_name)
     return name_level(fi, fi, fi, a, b);
   if (f.kind == FieldKind::text) {
     Signature x, y;
     std::memcpy(x.bits, a.row + f.inline_slot, sizeof x.bits);
     std::memcpy(y.bits, b.row + f.inline_slot, sizeof y.bits);
-    const double d = dice(x, y);
+    const int slot = f.inline_slot + 4;
+    const double d = dice(x, y, static_cast<int>(a.row[slot]), static_cast<int>(b.row[slot]));
     return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
   }
   return field_level_values(f.kind, value(fi, a), value(fi, b));
@@ -665,8 +813,15 @@ int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
 void Deduplicator::State::name_levels(const Rec& a, const Rec& b, int* out) const {
   for (std::size_t k = first_name_position; k < order.size(); ++k) out[order[k]] = field_level(order[k], a, b);
   if (given >= 0 && surname >= 0 && (out[given] > 1 || out[surname] > 1)) {
-    // Given name and surname swapped in one record.
-    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0) {
+    // Given name and surname swapped in one record. Most pairs are ruled
+    // out by a bound on the swapped levels before computing them
+    // (name_level_floor; the second bound only when the first, with the
+    // second level at 1, does not already rule the swap out).
+    const int direct = out[given] + out[surname];
+    int floor = 0;
+    if (a.row[given] != 0 && a.row[surname] != 0 && b.row[given] != 0 && b.row[surname] != 0 &&
+        (floor = name_level_floor(given, surname, a, b)) + 1 < direct &&
+        floor + name_level_floor(surname, given, a, b) < direct) {
       const int l1 = name_level(kMaxFields, given, surname, a, b);
       const int l2 = name_level(kMaxFields + 1, surname, given, a, b);
       if (l1 + l2 < out[given] + out[surname]) {
@@ -691,11 +846,7 @@ void Deduplicator::State::levels_of(const Rec& a, const Rec& b, int* out) const 
 }
 
 double Deduplicator::State::tf_adjust(std::size_t fi, const Rec& a) const {
-  if (tf_in_rows) {
-    float t;
-    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
-    return t;
-  }
+  if (tf_in_rows) return tf_of_row(fi, a);
   if (!model.fields[fi].term_frequency) return 0;
   const Field& f = fields[fi];
   const double p = static_cast<double>(f.value_count[a.row[fi]]) / std::max<std::uint64_t>(1, f.present);
@@ -732,7 +883,7 @@ bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, d
     lv[fi] = l;
     if (l != 0) {
       w += weight[fi][l];
-      if (l == 1) w += tf_adjust(fi, a);
+      if (l == 1) w += tf_in_rows ? tf_of_row(fi, a) : tf_adjust(fi, a);
     }
     if (w + rest_max[k + 1] < min_weight) return false;
   }
@@ -743,7 +894,7 @@ bool Deduplicator::State::weigh(const Rec& a, const Rec& b, double min_weight, d
     const int l = lv[fi];
     if (l == 0) continue;
     w += weight[fi][l];
-    if (l == 1) w += tf_adjust(fi, a);
+    if (l == 1) w += tf_in_rows ? tf_of_row(fi, a) : tf_adjust(fi, a);
   }
   return w >= min_weight;
 }
@@ -982,7 +1133,11 @@ void Deduplicator::score(const ProgressFn& progress) {
   State& s = *state_;
   const int threads = std::max(1, s.settings.threads);
   const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
-  std::vector<std::vector<ScoredPair>> kept(threads);
+  // Kept pairs per thread in chunks of fixed capacity: a growing vector
+  // would copy (and fault in) its pairs again at every doubling. The first
+  // chunk is small, so that a small data set maps no memory for it.
+  constexpr std::size_t kFirstKeptChunk = std::size_t{1} << 12, kKeptChunk = std::size_t{1} << 16;
+  std::vector<std::vector<std::vector<ScoredPair>>> kept(threads);
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
   std::atomic<std::uint64_t> done{0};
@@ -993,59 +1148,77 @@ void Deduplicator::score(const ProgressFn& progress) {
   // compared once, as the smaller record against the larger.
   const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
   constexpr std::uint32_t kChunk = 256;
+  constexpr std::uint32_t kPrefetch = 16;
   const std::size_t bound_size = s.order.size() + 1;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
-    std::vector<std::uint64_t> member_keys;   // members' compared keys of slots before the block's
-    std::vector<double> bounds;               // members' weight bounds
-    std::vector<char> ready;                  // members copied and bounded
+    std::vector<std::uint16_t> earlier_keys;  // members' key slots before the block's (compared blocks)
+    std::vector<double> bounds;               // the weight bounds of a pair's first record
+    std::vector<char> copied;                 // members' rows copied
     int lv[kMaxFields];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
       if (begin >= blocks) break;
       const std::uint32_t end = std::min(blocks, begin + kChunk);
+      // The members of a block are scattered over the registry: their keys
+      // and rows are fetched from memory kPrefetch members ahead of use.
+      std::uint32_t fetched = s.block_start[begin];
       for (std::uint32_t b = begin; b < end; ++b) {
+        for (const std::uint32_t until = std::min(s.block_start[end], s.block_start[b + 1] + kPrefetch); fetched < until;)
+          s.prefetch(s.block_members[fetched++]);
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];
-        // A member's row is copied (and its bounds computed) when it first
-        // takes part in a pair compared here; small blocks read the rows in place.
+        // A member's row is copied when it first takes part in a pair
+        // compared here; small blocks read the rows in place.
         const bool copy = m > 4;
-        if (copy) rows.resize(static_cast<std::size_t>(m) * s.stride);
-        member_keys.resize(static_cast<std::size_t>(m) * State::kKeys);
-        bounds.resize(static_cast<std::size_t>(m) * bound_size);
-        ready.assign(m, 0);
-        for (std::uint32_t x = 0; x < m; ++x) {
-          const std::uint32_t r = members[x];
-          for (int k = 0; k < slot; ++k)
-            member_keys[x * State::kKeys + k] = s.key_mask[r] >> k & 1 ? s.keys[r][k] : 0;
+        if (copy) {
+          rows.resize(static_cast<std::size_t>(m) * s.stride);
+          copied.assign(m, 0);
         }
+        bounds.resize(bound_size);
+        earlier_keys.resize(m);
+        for (std::uint32_t x = 0; x < m; ++x)
+          earlier_keys[x] = static_cast<std::uint16_t>(s.key_mask[members[x]] & ((1u << slot) - 1));
+        // Whether members x and y share the key of an earlier slot: then they
+        // are compared in that slot's block.
+        auto compared_earlier = [&](std::uint32_t x, std::uint32_t y) {
+          for (unsigned both = earlier_keys[x] & earlier_keys[y]; both != 0; both &= both - 1) {
+            const int k = __builtin_ctz(both);
+            if (s.keys[members[x]][k] == s.keys[members[y]][k]) return true;
+          }
+          return false;
+        };
         auto member = [&](std::uint32_t x) {
           const std::uint32_t r = members[x];
-          std::uint32_t* row = copy ? rows.data() + x * s.stride : nullptr;
-          const State::Rec rec = copy ? State::Rec{row, r} : s.rec(r);
-          if (!ready[x]) {
-            ready[x] = 1;
-            if (copy) std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
-            s.bounds_for(rec, bounds.data() + x * bound_size);
+          if (!copy) return s.rec(r);
+          std::uint32_t* row = rows.data() + x * s.stride;
+          if (!copied[x]) {
+            copied[x] = 1;
+            std::memcpy(row, s.rows.data() + static_cast<std::size_t>(r) * s.stride, s.stride * 4);
           }
-          return rec;
+          return State::Rec{row, r};
         };
         // Members are sorted by record: x < y is the smaller record first.
         for (std::uint32_t x = 0; x + 1 < m; ++x) {
-          const std::uint64_t* ka = member_keys.data() + x * State::kKeys;
-          const double* bound = bounds.data() + x * bound_size;
+          bool bounded = false;  // bounds of member x, computed at its first pair
           for (std::uint32_t y = x + 1; y < m; ++y) {
-            const std::uint64_t* kb = member_keys.data() + y * State::kKeys;
-            bool earlier = false;
-            for (int k = 0; k < slot && !earlier; ++k) earlier = ka[k] != 0 && ka[k] == kb[k];
-            if (earlier) continue;
+            if (compared_earlier(x, y)) continue;
             ++compared[t];
             const State::Rec a = member(x), bb = member(y);
+            if (!bounded) {
+              s.bounds_for(a, bounds.data());
+              bounded = true;
+            }
             double w = 0;
-            if (s.weigh(a, bb, min_weight, w, lv, bound))
-              kept[t].push_back({a.index, bb.index, static_cast<float>(w),
-                                 static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+            if (s.weigh(a, bb, min_weight, w, lv, bounds.data())) {
+              if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
+                const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
+                kept[t].emplace_back().reserve(capacity);
+              }
+              kept[t].back().push_back({a.index, bb.index, static_cast<float>(w),
+                                        static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+            }
           }
         }
       }
@@ -1054,12 +1227,12 @@ void Deduplicator::score(const ProgressFn& progress) {
     }
   };
   run_threads(threads, work);
-  s.kept.clear();
+  std::vector<std::vector<ScoredPair>> parts;
   for (int t = 0; t < threads; ++t) {
     s.stats.comparisons += compared[t];
-    s.kept.insert(s.kept.end(), kept[t].begin(), kept[t].end());
+    for (auto& chunk : kept[t]) parts.push_back(std::move(chunk));
   }
-  sort_pairs(s.kept);
+  sort_pairs(parts, s.kept);
   s.stats.kept_pairs = s.kept.size();
   if (progress) progress(blocks, blocks);
 }

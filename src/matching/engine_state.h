@@ -5,10 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "matching/engine.h"
@@ -29,10 +29,13 @@ struct Deduplicator::State {
     std::vector<std::uint32_t> begin;
     std::vector<std::uint32_t> value_count;  // by value id
     // Words of the record row (see `rows`) holding this field's value inline:
-    // text fields their bigram signature (4 words); dates, IDs, codes, phones
+    // text fields their bigram signature and its bit count (5 words); dates, IDs, codes, phones
     // and names a length word then the bytes (`inline_words` words); -1: none.
     int inline_slot = -1;
     int inline_words = 0;
+    // Names: two words of the row holding letters_of(value), for the bound
+    // of name_level_floor; -1: none.
+    int letters_slot = -1;
     std::uint64_t present = 0;
     double mean_frequency = 0;  // expected share of an agreeing value, for TF: sum p^3 / sum p^2
     double sum_c2 = 0, sum_c3 = 0;  // sums of count^2 and count^3 over values
@@ -46,13 +49,17 @@ struct Deduplicator::State {
   const Table& table;
   Settings settings;
   std::unique_ptr<ChineseText> chinese = std::make_unique<ChineseText>();
-  // Hash of strings that also looks up string_views (no copy to find a value).
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  // The value ids of one field's distinct values: open addressing over
+  // (32 bits of the value's hash << 32 | value id), 0 = empty; the text of
+  // value id v is the field's value in record first_record[v], read from the
+  // field's arena (no copy of the value is kept).
+  struct ValueIds {
+    std::vector<std::uint64_t> slots;
+    std::vector<std::uint32_t> first_record{0};  // by value id (0: missing)
   };
-  using ValueIds = std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>>;
   std::vector<ValueIds> value_ids;  // by field
+  // The id of `value` (held in the arena for record r) in field fi, a new one if unseen.
+  std::uint32_t value_id(int fi, std::string_view value, std::uint32_t r);
   int id_field = -1, phone_field = -1, email_field = -1, postcode_field = -1, full_field = -1;
   // Normalises row r of the table (r = records so far) and appends it.
   void append(std::uint32_t r);
@@ -92,6 +99,17 @@ struct Deduplicator::State {
     std::uint32_t index;
   };
   Rec rec(std::uint32_t r) const { return {rows.data() + static_cast<std::size_t>(r) * stride, r}; }
+  // Asks the processor to load what comparing record r reads (its key mask,
+  // keys and row), so that the load overlaps the comparisons before.
+  void prefetch(std::uint32_t r) const {
+    __builtin_prefetch(&key_mask[r]);
+    const char* k = reinterpret_cast<const char*>(keys[r].data());
+    __builtin_prefetch(k);
+    __builtin_prefetch(k + sizeof keys[r] - 1);
+    const char* row = reinterpret_cast<const char*>(rows.data() + static_cast<std::size_t>(r) * stride);
+    for (std::size_t at = 0; at < stride * 4; at += 64) __builtin_prefetch(row + at);
+    __builtin_prefetch(row + stride * 4 - 1);
+  }
   // The normalised value of field fi, from the row when it is held inline.
   std::string_view value(int fi, const Rec& r) const {
     const Field& f = fields[fi];
@@ -114,6 +132,12 @@ struct Deduplicator::State {
              const double* rest_max) const;
   // Term-frequency adjustment of an exact agreement on a's value of field fi.
   double tf_adjust(std::size_t fi, const Rec& a) const;
+  // The same, read from a's row (once estimate() has filled tf_in_rows).
+  double tf_of_row(std::size_t fi, const Rec& a) const {
+    float t;
+    std::memcpy(&t, a.row + tf_slot + fi, sizeof t);
+    return t;
+  }
   std::vector<int> order;          // fields, cheap ones first, names last
   std::vector<double> rest_max;    // by position in order: most weight the later fields can add
   std::vector<double> best_inexact;  // by field: the highest weight of a level other than exact
@@ -138,6 +162,9 @@ struct Deduplicator::State {
   // Level of a's name field fa against b's name field fb (fa = fb, or given
   // name against surname), cached under `tag` (the field, or kMaxFields + k).
   int name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const;
+  // The lowest level name_level(tag, fa, fb, a, b) can give, from the names'
+  // lengths, first bytes and letter sets only (no Jaro-Winkler).
+  int name_level_floor(int fa, int fb, const Rec& a, const Rec& b) const;
   int field_level_values(FieldKind kind, std::string_view x, std::string_view y) const;
   double pair_weight(std::uint32_t a, std::uint32_t b, const int* lv) const;
   template <class Fn>

@@ -292,6 +292,51 @@ TEST(Engine, FifteenDigitIdAndSwappedDayMonth) {
   EXPECT_EQ(engine.levels(0, 2)[2], 2);                          // one transposition
 }
 
+TEST(Engine, DateLevels) {
+  // Dates of eight digits are levelled in one machine word: the same levels
+  // as the general rule (one position, an adjacent swap, or day and month
+  // swapped: 2; two positions or the same year: 3; else 4).
+  Table table({"given_name", "date_of_birth"});
+  for (const char* date : {"1980-03-05", "1980-03-06", "1908-03-05", "1980-05-03", "1980-11-25", "1981-04-05",
+                           "1975-12-28", "1980-03-05"})
+    table.add_row({"wei", date});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  auto date_level = [&](std::uint32_t a, std::uint32_t b) { return engine.levels(a, b)[1]; };
+  EXPECT_EQ(date_level(0, 7), 1);  // equal
+  EXPECT_EQ(date_level(0, 1), 2);  // one position
+  EXPECT_EQ(date_level(0, 2), 2);  // 1980 / 1908: two adjacent positions crossed
+  EXPECT_EQ(date_level(0, 3), 2);  // day and month swapped
+  EXPECT_EQ(date_level(0, 4), 3);  // same year, three positions
+  EXPECT_EQ(date_level(0, 5), 3);  // two positions, another year
+  EXPECT_EQ(date_level(0, 6), 4);  // another year, six positions
+  EXPECT_EQ(date_level(1, 2), 4);  // 19800306 / 19080305: three positions, another year
+}
+
+TEST(Engine, GivenNameAndSurnameSwapped) {
+  // A record with given name and surname swapped takes the levels of the
+  // swapped names when they are closer; the bound that rules the swap out
+  // first for most pairs does not change the levels.
+  Table table({"given_name", "surname"});
+  table.add_row({"john", "smith"});
+  table.add_row({"smith", "john"});   // swapped
+  table.add_row({"smyth", "jon"});    // swapped, each with a typo
+  table.add_row({"mary", "smith"});   // another given name: no swap
+  table.add_row({"johann", "smith"});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  EXPECT_EQ(engine.levels(0, 1), (std::vector<int>{1, 1}));
+  EXPECT_EQ(engine.levels(0, 2), (std::vector<int>{3, 3}));  // jon / john 0.93, smith / smyth 0.89
+  EXPECT_EQ(engine.levels(0, 3), (std::vector<int>{5, 1}));
+  // smith / mary and john / smith (5, 5) against smith / smith and john / mary swapped
+  EXPECT_EQ(engine.levels(1, 3), (std::vector<int>{1, 5}));
+  EXPECT_EQ(engine.levels(0, 4), (std::vector<int>{3, 1}));  // john / johann: JW 0.92, no swap
+}
+
 TEST(Generator, DeterministicAndLabelled) {
   std::vector<GeneratedRecord> a, b;
   generate_people({500, 0.3, 9}, [&](const GeneratedRecord& r) { a.push_back(r); });
