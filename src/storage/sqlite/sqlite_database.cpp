@@ -516,12 +516,23 @@ LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
 WHERE m.month <= ?1 ORDER BY m.employer_id, m.month)SQL";
 // As kEmployerDues, without the months settled before `month` began (dues paid in
 // full on a date up to its first day): they get neither a payment nor a late fee.
+// Two parts, each filtered before its joins (SQLite has no partial index here, so
+// both scan, but the employer and payment of a settled month are not looked up):
+// dues not paid in full, and months paid in full whose payment date lies after
+// the month's first day (read from payments first: CROSS JOIN keeps that order).
+// A month with dues and payments both zero and no payment date gets neither a
+// payment nor a fee and is not read (as on PostgreSQL).
 constexpr const char* kEmployerDuesToSettle = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
 LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
-WHERE m.month <= ?1 AND (m.dues_fen <> m.paid_fen OR p.paid_on IS NULL OR p.paid_on > ?2)
-ORDER BY m.employer_id, m.month)SQL";
+WHERE m.month <= ?1 AND m.dues_fen <> m.paid_fen
+UNION ALL
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM payments p CROSS JOIN employer_months m ON m.employer_id = p.employer_id AND m.month = p.month
+JOIN employers e ON e.employer_id = m.employer_id
+WHERE p.paid_on > ?2 AND m.month <= ?1 AND m.dues_fen = m.paid_fen
+ORDER BY 1, 3)SQL";
 constexpr const char* kAddEmployerMonth = R"SQL(
 INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = dues_fen + excluded.dues_fen,
