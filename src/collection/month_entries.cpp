@@ -1,6 +1,7 @@
 #include "collection/month_entries.h"
 
 #include <algorithm>
+#include <optional>
 
 
 namespace shebao::collection {
@@ -18,6 +19,14 @@ rules::UnitType to_rules(registry::UnitType type) { return static_cast<rules::Un
 
 void add(JournalEntry& entry, AccountKind kind, std::int64_t owner, std::int64_t amount_fen) {
   if (amount_fen != 0) entry.postings.push_back(Posting{AccountRef{kind, owner}, amount_fen});
+}
+
+// A person-month's three postings: employer receivable + (employer + individual
+// part), personal account − account credit, pooled fund − the rest.
+ledger::PackedLine packed_line(std::int64_t person_id, const rules::EmployeeContributionResult& computed) {
+  const std::int64_t due = computed.employer_pension.fen() + computed.individual_pension.fen();
+  const std::int64_t credit = computed.account_credit.fen();
+  return ledger::PackedLine{person_id, due, -credit, -(due - credit)};
 }
 
 }  // namespace
@@ -53,9 +62,7 @@ Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared
                                              rules::Trace* trace) {
   auto computed = compute_declared_month(declared, store, trace);
   if (!computed) return tl::unexpected(computed.error());
-  const std::int64_t due = computed->employer_pension.fen() + computed->individual_pension.fen();
-  const std::int64_t credit = computed->account_credit.fen();
-  return ledger::PackedLine{declared.person_id, due, -credit, -(due - credit)};
+  return packed_line(declared.person_id, *computed);
 }
 
 Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
@@ -70,10 +77,22 @@ Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMont
   entry.employer_id = head.employer_id;
   entry.province = province_of(head.employer_region);
   entry.lines.reserve(declared.size());
+  // The lines of a declaration share month, employer region, size and unit type,
+  // so the rules are resolved for the first line of each such run only; the
+  // others take its result with their own wage (rules::with_monthly_wage).
+  std::optional<rules::EmployeeContributionResult> shared;
+  const DeclaredPersonMonth* shared_by = nullptr;
   for (const DeclaredPersonMonth& one : declared) {
-    auto line = contribution_line(one, store, nullptr);
-    if (!line) return tl::unexpected(line.error());
-    entry.lines.push_back(*line);
+    const bool same = shared_by != nullptr && one.month == shared_by->month &&
+                      one.employer_region == shared_by->employer_region &&
+                      one.employer_size == shared_by->employer_size && one.unit_type == shared_by->unit_type;
+    auto computed = same ? rules::with_monthly_wage(*shared, one.declared_wage) : compute_declared_month(one, store, nullptr);
+    if (!computed) return tl::unexpected(computed.error());
+    if (!same) {
+      shared = *computed;
+      shared_by = &one;
+    }
+    entry.lines.push_back(packed_line(one.person_id, *computed));
   }
   return entry;
 }

@@ -176,6 +176,38 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
   }
 }
 
+// with_monthly_wage gives what a full computation with that wage gives, for
+// wages below the floor, inside, at and above the ceiling, in a relief month
+// (half relief: the employer share's rounding) and outside one.
+TEST(EmployeeContribution, AnotherWageOfTheSameQueryEqualsAFullComputation) {
+  for (const YearMonth contribution_month : {month(2020, 5), month(2021, 3)}) {
+    const auto first = rules::compute_employee_contribution(employee(contribution_month, "10000", "8000.01"), store(),
+                                                            nullptr);
+    ASSERT_TRUE(first.has_value()) << first.error().to_string();
+    for (const char* wage : {"0", "0.01", "3000", "4800.01", "7777.77", "12345.67", "24000.03", "24000.05", "99999"}) {
+      SCOPED_TRACE(contribution_month.to_string() + " " + wage);
+      const auto full = rules::compute_employee_contribution(employee(contribution_month, wage, "8000.01"), store(),
+                                                             nullptr);
+      const auto reused = rules::with_monthly_wage(*first, yuan(wage));
+      ASSERT_TRUE(full.has_value() && reused.has_value());
+      EXPECT_EQ(reused->base_floor, full->base_floor);
+      EXPECT_EQ(reused->base_ceiling, full->base_ceiling);
+      EXPECT_EQ(reused->contribution_base, full->contribution_base);
+      EXPECT_EQ(reused->covid_relief, full->covid_relief);
+      EXPECT_EQ(reused->relief_factor, full->relief_factor);
+      EXPECT_EQ(reused->employer_pension, full->employer_pension);
+      EXPECT_EQ(reused->individual_pension, full->individual_pension);
+      EXPECT_EQ(reused->account_credit, full->account_credit);
+    }
+  }
+  const auto first = rules::compute_employee_contribution(employee(month(2021, 3), "5000", "8000"), store(), nullptr);
+  ASSERT_TRUE(first.has_value());
+  const auto negative = rules::with_monthly_wage(*first, Money::from_fen(-1));
+  ASSERT_FALSE(negative.has_value());
+  EXPECT_EQ(negative.error().code, ErrorCode::invalid_input);
+  EXPECT_EQ(negative.error().field, "monthly_wage");
+}
+
 TEST(EmployeeContribution, EmployerSizeIsRequiredForEnterprisesInReliefMonths) {
   auto outside =
       rules::compute_employee_contribution(employee(month(2020, 5), "5000", "8000", std::nullopt), store(), nullptr);
