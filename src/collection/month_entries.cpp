@@ -97,8 +97,11 @@ Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMont
   return entry;
 }
 
-Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
-                                    rules::Trace* trace) {
+namespace {
+
+Result<rules::FlexibleContributionResult> flexible_computation(const FlexibleMonth& member,
+                                                               const rules::ParameterStore& store,
+                                                               rules::Trace* trace) {
   const std::string jurisdiction = registry::province_jurisdiction(member.scheme_region);
   auto average = store.find("average_wage_for_base", member.month, jurisdiction);
   if (!average) return tl::unexpected(average.error());
@@ -107,18 +110,40 @@ Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::Pa
   query.local_average_wage = Money::from_decimal((*average)->number);
   query.base_ratio = member.base_ratio;
   query.jurisdiction = jurisdiction;
-  auto computed = rules::compute_flexible_contribution(query, store, trace);
-  if (!computed) return tl::unexpected(computed.error());
+  return rules::compute_flexible_contribution(query, store, trace);
+}
+
+JournalEntry flexible_entry_of(const FlexibleMonth& member, const rules::FlexibleContributionResult& computed) {
   const int province = province_of(member.scheme_region);
   JournalEntry entry;
   entry.idempotency_key = "flexible/" + std::to_string(member.person_id) + "/" + member.month.to_string();
   entry.person_id = member.person_id;
   entry.kind = ledger::EntryKind::flexible_contribution;
   entry.month = member.month;
-  add(entry, AccountKind::collection_bank, province, computed->total_contribution.fen());
-  add(entry, AccountKind::personal, member.person_id, -computed->account_credit.fen());
-  add(entry, AccountKind::pooled_fund, province, -computed->pooled_fund_part.fen());
+  add(entry, AccountKind::collection_bank, province, computed.total_contribution.fen());
+  add(entry, AccountKind::personal, member.person_id, -computed.account_credit.fen());
+  add(entry, AccountKind::pooled_fund, province, -computed.pooled_fund_part.fen());
   return entry;
+}
+
+}  // namespace
+
+Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                    rules::Trace* trace) {
+  auto computed = flexible_computation(member, store, trace);
+  if (!computed) return tl::unexpected(computed.error());
+  return flexible_entry_of(member, *computed);
+}
+
+Result<JournalEntry> FlexibleEntries::entry(const FlexibleMonth& member) {
+  auto key = std::make_tuple(member.month.serial(), registry::province_jurisdiction(member.scheme_region),
+                             member.base_ratio.to_string());
+  auto found = computed_.find(key);
+  if (found == computed_.end()) {
+    found = computed_.emplace(std::move(key), flexible_computation(member, store_, nullptr)).first;
+  }
+  if (!found->second) return tl::unexpected(found->second.error());
+  return flexible_entry_of(member, *found->second);
 }
 
 JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
