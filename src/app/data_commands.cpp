@@ -21,7 +21,8 @@ int report(const Error& error) {
   return exit_status(error.code);
 }
 
-Result<std::unique_ptr<storage::Database>> open(const DataOptions& options) {
+Result<std::unique_ptr<storage::Database>> open(const DataOptions& options,
+                                                storage::Workload workload = storage::Workload::bulk) {
   if (options.db_url.starts_with("sqlite:")) {
     const std::filesystem::path path(options.db_url.substr(7));
     if (path.has_parent_path()) {
@@ -29,7 +30,7 @@ Result<std::unique_ptr<storage::Database>> open(const DataOptions& options) {
       std::filesystem::create_directories(path.parent_path(), ec);
     }
   }
-  return storage::open_database(options.db_url);
+  return storage::open_database(options.db_url, workload);
 }
 
 // Progress for a job that learns its total on the first report.
@@ -128,7 +129,7 @@ int run_month_command(const DataOptions& options, const std::string& month_text)
   }
   auto rules = ingest::load_rules_directory(options.rules_dir);
   if (!rules) return report(rules.error());
-  auto database = open(options);
+  auto database = open(options, storage::Workload::month_run);
   if (!database) return report(database.error());
   jobs::RunOptions run_options;
   LazyProgress progress("run-month " + month_text + ": declarations");

@@ -1,6 +1,7 @@
 #include "collection/month_entries.h"
 
 #include <algorithm>
+#include <optional>
 
 
 namespace shebao::collection {
@@ -18,6 +19,14 @@ rules::UnitType to_rules(registry::UnitType type) { return static_cast<rules::Un
 
 void add(JournalEntry& entry, AccountKind kind, std::int64_t owner, std::int64_t amount_fen) {
   if (amount_fen != 0) entry.postings.push_back(Posting{AccountRef{kind, owner}, amount_fen});
+}
+
+// A person-month's three postings: employer receivable + (employer + individual
+// part), personal account − account credit, pooled fund − the rest.
+ledger::PackedLine packed_line(std::int64_t person_id, const rules::EmployeeContributionResult& computed) {
+  const std::int64_t due = computed.employer_pension.fen() + computed.individual_pension.fen();
+  const std::int64_t credit = computed.account_credit.fen();
+  return ledger::PackedLine{person_id, due, -credit, -(due - credit)};
 }
 
 }  // namespace
@@ -53,9 +62,7 @@ Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared
                                              rules::Trace* trace) {
   auto computed = compute_declared_month(declared, store, trace);
   if (!computed) return tl::unexpected(computed.error());
-  const std::int64_t due = computed->employer_pension.fen() + computed->individual_pension.fen();
-  const std::int64_t credit = computed->account_credit.fen();
-  return ledger::PackedLine{declared.person_id, due, -credit, -(due - credit)};
+  return packed_line(declared.person_id, *computed);
 }
 
 Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
@@ -70,16 +77,31 @@ Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMont
   entry.employer_id = head.employer_id;
   entry.province = province_of(head.employer_region);
   entry.lines.reserve(declared.size());
+  // The lines of a declaration share month, employer region, size and unit type,
+  // so the rules are resolved for the first line of each such run only; the
+  // others take its result with their own wage (rules::with_monthly_wage).
+  std::optional<rules::EmployeeContributionResult> shared;
+  const DeclaredPersonMonth* shared_by = nullptr;
   for (const DeclaredPersonMonth& one : declared) {
-    auto line = contribution_line(one, store, nullptr);
-    if (!line) return tl::unexpected(line.error());
-    entry.lines.push_back(*line);
+    const bool same = shared_by != nullptr && one.month == shared_by->month &&
+                      one.employer_region == shared_by->employer_region &&
+                      one.employer_size == shared_by->employer_size && one.unit_type == shared_by->unit_type;
+    auto computed = same ? rules::with_monthly_wage(*shared, one.declared_wage) : compute_declared_month(one, store, nullptr);
+    if (!computed) return tl::unexpected(computed.error());
+    if (!same) {
+      shared = *computed;
+      shared_by = &one;
+    }
+    entry.lines.push_back(packed_line(one.person_id, *computed));
   }
   return entry;
 }
 
-Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
-                                    rules::Trace* trace) {
+namespace {
+
+Result<rules::FlexibleContributionResult> flexible_computation(const FlexibleMonth& member,
+                                                               const rules::ParameterStore& store,
+                                                               rules::Trace* trace) {
   const std::string jurisdiction = registry::province_jurisdiction(member.scheme_region);
   auto average = store.find("average_wage_for_base", member.month, jurisdiction);
   if (!average) return tl::unexpected(average.error());
@@ -88,18 +110,40 @@ Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::Pa
   query.local_average_wage = Money::from_decimal((*average)->number);
   query.base_ratio = member.base_ratio;
   query.jurisdiction = jurisdiction;
-  auto computed = rules::compute_flexible_contribution(query, store, trace);
-  if (!computed) return tl::unexpected(computed.error());
+  return rules::compute_flexible_contribution(query, store, trace);
+}
+
+JournalEntry flexible_entry_of(const FlexibleMonth& member, const rules::FlexibleContributionResult& computed) {
   const int province = province_of(member.scheme_region);
   JournalEntry entry;
   entry.idempotency_key = "flexible/" + std::to_string(member.person_id) + "/" + member.month.to_string();
   entry.person_id = member.person_id;
   entry.kind = ledger::EntryKind::flexible_contribution;
   entry.month = member.month;
-  add(entry, AccountKind::collection_bank, province, computed->total_contribution.fen());
-  add(entry, AccountKind::personal, member.person_id, -computed->account_credit.fen());
-  add(entry, AccountKind::pooled_fund, province, -computed->pooled_fund_part.fen());
+  add(entry, AccountKind::collection_bank, province, computed.total_contribution.fen());
+  add(entry, AccountKind::personal, member.person_id, -computed.account_credit.fen());
+  add(entry, AccountKind::pooled_fund, province, -computed.pooled_fund_part.fen());
   return entry;
+}
+
+}  // namespace
+
+Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                    rules::Trace* trace) {
+  auto computed = flexible_computation(member, store, trace);
+  if (!computed) return tl::unexpected(computed.error());
+  return flexible_entry_of(member, *computed);
+}
+
+Result<JournalEntry> FlexibleEntries::entry(const FlexibleMonth& member) {
+  auto key = std::make_tuple(member.month.serial(), registry::province_jurisdiction(member.scheme_region),
+                             member.base_ratio.to_string());
+  auto found = computed_.find(key);
+  if (found == computed_.end()) {
+    found = computed_.emplace(std::move(key), flexible_computation(member, store_, nullptr)).first;
+  }
+  if (!found->second) return tl::unexpected(found->second.error());
+  return flexible_entry_of(member, *found->second);
 }
 
 JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,

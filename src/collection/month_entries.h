@@ -19,8 +19,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
+#include <tuple>
 
 #include "core/calendar.h"
 #include "core/decimal.h"
@@ -72,6 +74,19 @@ struct FlexibleMonth {
 
 Result<ledger::JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
                                             rules::Trace* trace);
+
+// flexible_entry for many workers: the rules' result depends on the month, the
+// scheme province and the base ratio only, so it is computed once per such
+// triple (an error too) and kept.
+class FlexibleEntries {
+ public:
+  explicit FlexibleEntries(const rules::ParameterStore& store) : store_(store) {}
+  Result<ledger::JournalEntry> entry(const FlexibleMonth& member);
+
+ private:
+  const rules::ParameterStore& store_;
+  std::map<std::tuple<int, std::string, std::string>, Result<rules::FlexibleContributionResult>> computed_;
+};
 
 // Payment of `dues_fen` for an employer's month.
 ledger::JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,

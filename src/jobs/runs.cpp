@@ -166,8 +166,9 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     flexible_entries.clear();
     return batch.add(count);
   };
+  collection::FlexibleEntries flexible_computations(rules);
   for (const auto& member : *flexible) {
-    auto entry = collection::flexible_entry(member, rules, nullptr);
+    auto entry = flexible_computations.entry(member);
     if (!entry) {
       summary.problems.push_back("flexible worker " + std::to_string(member.person_id) + ": " +
                                  entry.error().to_string());

@@ -143,6 +143,21 @@ bool relief_period(const EmployeeContributionQuery& query, const ParameterStore&
   return false;
 }
 
+// The three amounts of `result` from its contribution base, rates and relief factor.
+Result<void> employee_amounts(EmployeeContributionResult& result) {
+  const Decimal base = result.contribution_base.to_decimal();
+  auto employer = to_money(round2(base * result.employer_pension_rate * result.relief_factor), "employer_pension");
+  if (!employer) return tl::unexpected(employer.error());
+  result.employer_pension = *employer;
+  auto individual = to_money(round2(base * result.individual_pension_rate), "individual_pension");
+  if (!individual) return tl::unexpected(individual.error());
+  result.individual_pension = *individual;
+  auto credit = to_money(round2(base * result.account_credit_rate), "account_credit");
+  if (!credit) return tl::unexpected(credit.error());
+  result.account_credit = *credit;
+  return {};
+}
+
 Result<EmployeeContributionResult> employee_contribution(const EmployeeContributionQuery& query,
                                                          const ParameterStore& store, Trace* trace) {
   if (auto ok = require_non_negative(query.monthly_wage, "monthly_wage"); !ok) return tl::unexpected(ok.error());
@@ -251,16 +266,7 @@ Result<EmployeeContributionResult> employee_contribution(const EmployeeContribut
         .out("none (factor 1)");
   }
 
-  const Decimal base = result.contribution_base.to_decimal();
-  auto employer = to_money(round2(base * result.employer_pension_rate * result.relief_factor), "employer_pension");
-  if (!employer) return tl::unexpected(employer.error());
-  result.employer_pension = *employer;
-  auto individual = to_money(round2(base * result.individual_pension_rate), "individual_pension");
-  if (!individual) return tl::unexpected(individual.error());
-  result.individual_pension = *individual;
-  auto credit = to_money(round2(base * result.account_credit_rate), "account_credit");
-  if (!credit) return tl::unexpected(credit.error());
-  result.account_credit = *credit;
+  if (auto ok = employee_amounts(result); !ok) return tl::unexpected(ok.error());
   if (trace) {
     auto& employer_step = trace
                               ->step("employer_pension", rule_of(*employer_rate, "CN-EMP-RATE-2019"),
@@ -522,6 +528,16 @@ auto guard_overflow(F&& compute) -> decltype(compute()) {
 Result<EmployeeContributionResult> compute_employee_contribution(const EmployeeContributionQuery& query,
                                                                  const ParameterStore& store, Trace* trace) {
   return guard_overflow([&] { return employee_contribution(query, store, trace); });
+}
+
+Result<EmployeeContributionResult> with_monthly_wage(const EmployeeContributionResult& computed, Money monthly_wage) {
+  return guard_overflow([&]() -> Result<EmployeeContributionResult> {
+    if (auto ok = require_non_negative(monthly_wage, "monthly_wage"); !ok) return tl::unexpected(ok.error());
+    EmployeeContributionResult result = computed;
+    result.contribution_base = std::clamp(monthly_wage, result.base_floor, result.base_ceiling);
+    if (auto ok = employee_amounts(result); !ok) return tl::unexpected(ok.error());
+    return result;
+  });
 }
 
 Result<FlexibleContributionResult> compute_flexible_contribution(const FlexibleContributionQuery& query,

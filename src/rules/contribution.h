@@ -87,6 +87,14 @@ struct EmployeeContributionResult {
 Result<EmployeeContributionResult> compute_employee_contribution(const EmployeeContributionQuery& query,
                                                                  const ParameterStore& store, Trace* trace);
 
+// What compute_employee_contribution returns for the query that gave `computed`
+// with `monthly_wage` instead of its wage: only the base (clamped to the same
+// floor and ceiling) and the three amounts depend on the wage; every parameter
+// and check of the query is the same. For many person-months that share every
+// field but the wage (the lines of one declaration), without resolving the rules
+// again for each.
+Result<EmployeeContributionResult> with_monthly_wage(const EmployeeContributionResult& computed, Money monthly_wage);
+
 // ---------------------------------------------------------------------------
 // Flexible worker (灵活就业人员) contribution for `months` months at one base.
 

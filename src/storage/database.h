@@ -254,14 +254,19 @@ class Database {
   virtual Result<Stats> stats() = 0;
 };
 
-// What a connection is for. `bulk` (imports, month runs, reports): SQLite maps
-// the file into memory and keeps a large page cache. `requests` (one connection
+// What a connection is for. `bulk` (imports, year runs, reports): SQLite maps
+// the file into memory and keeps a large page cache. `month_run`: the large
+// page cache without the mapping; a month run's inserts reach every leaf of the
+// per-person and per-account indexes, which grow with every month booked, and
+// each mapped page touched (with the kernel's read-around, its neighbours too)
+// would stay in the process's memory, so memory would grow with the history;
+// unmapped, it is bounded by the page cache. `requests` (one connection
 // per server thread, many short reads while the audit log commits every few
 // milliseconds): no mapping and a small page cache, because SQLite drops both
 // whenever another connection has changed the file, and unmapping on every
 // such change costs more than reading the few pages a request needs.
 // PostgreSQL ignores it.
-enum class Workload { bulk, requests };
+enum class Workload { bulk, month_run, requests };
 
 // Opens "sqlite:PATH" (creating the file) or "postgresql://..." (a libpq
 // connection URI; "postgres://" too) and applies pending migrations.

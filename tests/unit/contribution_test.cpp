@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "collection/month_entries.h"
 #include "ingest/rules_files.h"
 #include "rules/interest.h"
 
@@ -176,6 +177,38 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
   }
 }
 
+// with_monthly_wage gives what a full computation with that wage gives, for
+// wages below the floor, inside, at and above the ceiling, in a relief month
+// (half relief: the employer share's rounding) and outside one.
+TEST(EmployeeContribution, AnotherWageOfTheSameQueryEqualsAFullComputation) {
+  for (const YearMonth contribution_month : {month(2020, 5), month(2021, 3)}) {
+    const auto first = rules::compute_employee_contribution(employee(contribution_month, "10000", "8000.01"), store(),
+                                                            nullptr);
+    ASSERT_TRUE(first.has_value()) << first.error().to_string();
+    for (const char* wage : {"0", "0.01", "3000", "4800.01", "7777.77", "12345.67", "24000.03", "24000.05", "99999"}) {
+      SCOPED_TRACE(contribution_month.to_string() + " " + wage);
+      const auto full = rules::compute_employee_contribution(employee(contribution_month, wage, "8000.01"), store(),
+                                                             nullptr);
+      const auto reused = rules::with_monthly_wage(*first, yuan(wage));
+      ASSERT_TRUE(full.has_value() && reused.has_value());
+      EXPECT_EQ(reused->base_floor, full->base_floor);
+      EXPECT_EQ(reused->base_ceiling, full->base_ceiling);
+      EXPECT_EQ(reused->contribution_base, full->contribution_base);
+      EXPECT_EQ(reused->covid_relief, full->covid_relief);
+      EXPECT_EQ(reused->relief_factor, full->relief_factor);
+      EXPECT_EQ(reused->employer_pension, full->employer_pension);
+      EXPECT_EQ(reused->individual_pension, full->individual_pension);
+      EXPECT_EQ(reused->account_credit, full->account_credit);
+    }
+  }
+  const auto first = rules::compute_employee_contribution(employee(month(2021, 3), "5000", "8000"), store(), nullptr);
+  ASSERT_TRUE(first.has_value());
+  const auto negative = rules::with_monthly_wage(*first, Money::from_fen(-1));
+  ASSERT_FALSE(negative.has_value());
+  EXPECT_EQ(negative.error().code, ErrorCode::invalid_input);
+  EXPECT_EQ(negative.error().field, "monthly_wage");
+}
+
 TEST(EmployeeContribution, EmployerSizeIsRequiredForEnterprisesInReliefMonths) {
   auto outside =
       rules::compute_employee_contribution(employee(month(2020, 5), "5000", "8000", std::nullopt), store(), nullptr);
@@ -275,6 +308,50 @@ Result<rules::FlexibleContributionResult> flexible_chosen(const char* base) {
   auto query = flexible(month(2021, 6), "8000");
   query.chosen_monthly_base = yuan(base);
   return rules::compute_flexible_contribution(query, store(), nullptr);
+}
+
+// collection::FlexibleEntries keeps one computation per month, scheme province and
+// base ratio: each entry equals flexible_entry's for the same worker, and a month
+// the rules cannot compute fails for every worker of it with the same error.
+TEST(FlexibleContribution, EntriesOfManyWorkersEqualEachWorkersOwn) {
+  const auto member = [](std::int64_t person_id, const char* region, const char* ratio, YearMonth m) {
+    collection::FlexibleMonth one;
+    one.person_id = person_id;
+    one.scheme_region = region;
+    one.base_ratio = dec(ratio);
+    one.month = m;
+    return one;
+  };
+  const collection::FlexibleMonth members[] = {
+      member(11, "440300", "0.60", month(2026, 10)), member(12, "440305", "0.60", month(2026, 10)),
+      member(13, "510100", "0.60", month(2026, 10)), member(14, "440300", "1.5", month(2026, 10)),
+      member(15, "440300", "0.60", month(2025, 1)),  member(16, "440300", "0.60", month(2023, 6)),
+      member(17, "440300", "0.60", month(2023, 6)),  member(18, "440300", "0.60", month(2026, 10))};
+  collection::FlexibleEntries entries(store());
+  int computed = 0;
+  for (const auto& one : members) {
+    SCOPED_TRACE(std::to_string(one.person_id));
+    const auto own = collection::flexible_entry(one, store(), nullptr);
+    const auto shared = entries.entry(one);
+    ASSERT_EQ(own.has_value(), shared.has_value());
+    if (!own) {
+      EXPECT_EQ(own.error().code, shared.error().code);
+      EXPECT_EQ(own.error().message, shared.error().message);
+      continue;
+    }
+    ++computed;
+    EXPECT_EQ(shared->idempotency_key, own->idempotency_key);
+    EXPECT_EQ(shared->person_id, one.person_id);
+    EXPECT_EQ(shared->kind, own->kind);
+    EXPECT_EQ(shared->month, own->month);
+    ASSERT_EQ(shared->postings.size(), own->postings.size());
+    for (std::size_t i = 0; i < own->postings.size(); ++i) {
+      EXPECT_EQ(shared->postings[i].account.kind, own->postings[i].account.kind);
+      EXPECT_EQ(shared->postings[i].account.owner, own->postings[i].account.owner);
+      EXPECT_EQ(shared->postings[i].amount_fen, own->postings[i].amount_fen);
+    }
+  }
+  EXPECT_EQ(computed, 6);  // 2023-06 precedes the average wage series: both workers fail
 }
 
 TEST(FlexibleContribution, BandEdgesAreIncluded) {
