@@ -1155,6 +1155,7 @@ void Deduplicator::score(const ProgressFn& progress) {
     std::vector<std::uint16_t> earlier_keys;  // members' key slots before the block's (compared blocks)
     std::vector<double> bounds;               // the weight bounds of a pair's first record
     std::vector<char> copied;                 // members' rows copied
+    std::uint64_t pairs = 0;                  // compared by this thread (a shared array would bounce its cache line)
     int lv[kMaxFields];
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
@@ -1204,7 +1205,7 @@ void Deduplicator::score(const ProgressFn& progress) {
           bool bounded = false;  // bounds of member x, computed at its first pair
           for (std::uint32_t y = x + 1; y < m; ++y) {
             if (compared_earlier(x, y)) continue;
-            ++compared[t];
+            ++pairs;
             const State::Rec a = member(x), bb = member(y);
             if (!bounded) {
               s.bounds_for(a, bounds.data());
@@ -1225,6 +1226,7 @@ void Deduplicator::score(const ProgressFn& progress) {
       const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
       if (t == 0 && progress) progress(d, blocks);
     }
+    compared[t] = pairs;
   };
   run_threads(threads, work);
   std::vector<std::vector<ScoredPair>> parts;
