@@ -217,6 +217,22 @@ std::uint64_t load8(const char* p) {
   return v;
 }
 
+// hamming() of two values of the same length held inline in record rows:
+// the bytes after a value's end are zero in both rows, so whole words
+// compare (no byte loop for the tail).
+int inline_hamming(const char* a, const char* b, int length, bool* adjacent_swap) {
+  int diff = 0, first = -1;
+  for (int i = 0; i < length; i += 8) {
+    const std::uint64_t x = load8(a + i), y = load8(b + i);
+    if (x == y) continue;
+    const std::uint64_t bytes = differing_bytes(x, y);
+    if (first < 0) first = i + __builtin_ctzll(bytes) / 8;
+    diff += byte_count(bytes);
+  }
+  *adjacent_swap = diff == 2 && first + 1 < length && a[first] == b[first + 1] && a[first + 1] == b[first];
+  return diff;
+}
+
 // The level of two different dates YYYYMMDD given as 8 bytes each (loaded
 // little-endian: byte i of the text is bits 8i..8i+7), as the general case
 // of field_level_values gives it: one position different, two adjacent
@@ -807,6 +823,24 @@ int Deduplicator::State::field_level(int fi, const Rec& a, const Rec& b) const {
     const double d = dice(x, y, static_cast<int>(a.row[slot]), static_cast<int>(b.row[slot]));
     return d >= 0.8 ? 2 : d >= 0.6 ? 3 : 4;
   }
+  return code_level(fi, a, b);
+}
+
+int Deduplicator::State::code_level(int fi, const Rec& a, const Rec& b) const {
+  const Field& f = fields[fi];
+  const std::uint32_t length = a.row[f.inline_slot];
+  if ((f.kind == FieldKind::id || f.kind == FieldKind::code || f.kind == FieldKind::phone) &&
+      length == b.row[f.inline_slot] && length != kLongValue && length >= 3) {
+    // Same length, both inline: the levels of field_level_values for equal
+    // lengths, on the row words.
+    const char* x = reinterpret_cast<const char*>(a.row + f.inline_slot + 1);
+    const char* y = reinterpret_cast<const char*>(b.row + f.inline_slot + 1);
+    bool swap = false;
+    const int d = inline_hamming(x, y, static_cast<int>(length), &swap);
+    if (d <= 1 || swap) return 2;
+    if (f.kind != FieldKind::id) return 3;
+    return length == 18 && load8(x + 6) == load8(y + 6) ? 3 : 4;
+  }
   return field_level_values(f.kind, value(fi, a), value(fi, b));
 }
 
@@ -1202,17 +1236,22 @@ void Deduplicator::score(const ProgressFn& progress) {
         };
         // Members are sorted by record: x < y is the smaller record first.
         for (std::uint32_t x = 0; x + 1 < m; ++x) {
-          bool bounded = false;  // bounds of member x, computed at its first pair
+          // The weight bounds of member x's pairs: its own (from its values'
+          // term frequencies) when it has several pairs to compare here, else
+          // those of any record (the tighter bound would cost more than it saves).
+          const double* bound = s.rest_max.data();
+          bool bounded = m - x <= 4;
           for (std::uint32_t y = x + 1; y < m; ++y) {
             if (compared_earlier(x, y)) continue;
             ++pairs;
             const State::Rec a = member(x), bb = member(y);
             if (!bounded) {
               s.bounds_for(a, bounds.data());
+              bound = bounds.data();
               bounded = true;
             }
             double w = 0;
-            if (s.weigh(a, bb, min_weight, w, lv, bounds.data())) {
+            if (s.weigh(a, bb, min_weight, w, lv, bound)) {
               if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
                 const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
                 kept[t].emplace_back().reserve(capacity);

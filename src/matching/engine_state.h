@@ -159,6 +159,8 @@ struct Deduplicator::State {
   void bounds_for(const Rec& a, double* bound) const;
   std::size_t first_name_position = 0;
   int field_level(int fi, const Rec& a, const Rec& b) const;
+  // field_level of two different values that are not names, texts or genders.
+  int code_level(int fi, const Rec& a, const Rec& b) const;
   // Level of a's name field fa against b's name field fb (fa = fb, or given
   // name against surname), cached under `tag` (the field, or kMaxFields + k).
   int name_level(int tag, int fa, int fb, const Rec& a, const Rec& b) const;
