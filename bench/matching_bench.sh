@@ -28,13 +28,27 @@ jsonl="$tmp/matching_bench.jsonl"
 summary="$out/matching_bench.txt"
 : > "$jsonl"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Each labelled set is deduplicated RUNS times (the results are the same every
+# time): the line keeps the run with the median comparisons per CPU second, as
+# the compare step of a small set takes milliseconds and one run's rate is mostly noise.
+runs=${RUNS:-5}
+median_run() {
+  local i
+  for i in $(seq "$runs"); do "$build/shebao" dedup --eval "$1" --threads 1 --json; done |
+    python3 -c 'import json, sys
+rows = sorted((json.loads(l) for l in sys.stdin), key=lambda r: r["comparisons_per_cpu_second"])
+r = rows[len(rows) // 2]
+r["runs"] = len(rows)
+r["rate_low"], r["rate_high"] = rows[0]["comparisons_per_cpu_second"], rows[-1]["comparisons_per_cpu_second"]
+print(json.dumps(r))' >> "$jsonl"
+}
 for dir in "$root"/tests/data/linkage/*/; do
   [ -f "$dir/records.csv" ] || continue
-  "$build/shebao" dedup --eval "${dir%/}" --threads 1 --json >> "$jsonl"
+  median_run "${dir%/}"
 done
 mkdir -p "$tmp/chinese_20k"
 "$build/shebao" gen-people --records 20000 --seed 7 --out "$tmp/chinese_20k/records.csv"
-"$build/shebao" dedup --eval "$tmp/chinese_20k" --threads 1 --json >> "$jsonl"
+median_run "$tmp/chinese_20k"
 mkdir -p "$tmp/registry"
 "$build/shebao" gen-people --records "$records" --seed 11 --out "$tmp/registry/records.csv"
 /usr/bin/time -v -o "$tmp/time.txt" "$build/shebao" dedup --eval "$tmp/registry" --json > "$tmp/registry.json"
@@ -52,10 +66,12 @@ records = int(sys.argv[4])
 name = lambda r: r["dataset"].rstrip("/").split("/")[-1]
 lines = [f"shebao matching benchmark, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {sys.argv[5]} cores",
          f"load average (1, 5, 15 min) before: {sys.argv[6]}, after: {sys.argv[7]} (the machine is shared; wall times follow the load)", "",
-         f"{'data set':28s} {'records':>9s} {'P':>7s} {'R':>7s} {'F1':>7s} {'B3 F1':>7s} {'time s':>8s} {'comparisons':>12s} {'cmp/CPU-s':>11s}"]
+         f"labelled and generated sets: one thread, median of {rows[0].get('runs', 1)} runs (the range of the runs' rates in brackets)", "",
+         f"{'data set':28s} {'records':>9s} {'P':>7s} {'R':>7s} {'F1':>7s} {'B3 F1':>7s} {'time s':>8s} {'comparisons':>12s} {'cmp/CPU-s':>11s}  {'range':>21s}"]
 for r in rows[:-1]:
     lines.append(f"{name(r):28s} {r['records']:9d} {r['precision']:7.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-                 f"{r['b3_f1']:7.4f} {r['seconds']:8.2f} {r['comparisons']:12d} {r['comparisons_per_cpu_second']:11,.0f}")
+                 f"{r['b3_f1']:7.4f} {r['seconds']:8.2f} {r['comparisons']:12d} {r['comparisons_per_cpu_second']:11,.0f}  "
+                 f"[{r['rate_low'] / 1e6:.1f}M-{r['rate_high'] / 1e6:.1f}M]")
 big = rows[-1]
 lines += ["", f"generated registry of {records:,} records, {big['threads']} threads, end to end:",
           f"  wall {wall_s:.1f} s, CPU {big['cpu_seconds']:.1f} s (of which compare "
@@ -75,7 +91,10 @@ if "splink_historical_50k" in by:
     h = by["splink_historical_50k"]
     goal("pairwise F1 >= 0.85 on splink_historical_50k", h["f1"] >= 0.85, f"{h['f1']:.4f}")
 rate = big["comparisons_per_cpu_second"]
-goal(">= 5,000,000 comparisons per second per core", rate >= 5e6, f"{rate:,.0f} per CPU second")
+goal(f">= 5,000,000 comparisons per second per core on the {records:,}-record registry", rate >= 5e6, f"{rate:,.0f} per CPU second")
+slow = [f"{name(r)} {r['comparisons_per_cpu_second'] / 1e6:.1f}M" for r in rows[:-1] if r["comparisons_per_cpu_second"] < 5e6]
+goal(">= 5,000,000 comparisons per second per core on every other set (median)", not slow,
+     "below: " + ", ".join(slow) if slow else "all at or above")
 goal(f"{records:,} records in <= 60 s", wall_s <= 60, f"{wall_s:.1f} s wall, {big['cpu_seconds']:.1f} s CPU")
 goal(f"{records:,} records in <= 8 GiB", peak_kib <= 8 * 1048576, f"{peak_kib / 1048576:.2f} GiB")
 open(sys.argv[3], "w").write("\n".join(lines) + "\n")
