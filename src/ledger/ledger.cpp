@@ -94,26 +94,30 @@ PackedEntry packed_flexible_entry(YearMonth month, int province, std::vector<Pac
   return entry;
 }
 
-Result<void> check_packed(const PackedEntry& entry) {
-  if (entry.kind == EntryKind::flexible_contribution) {
-    if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
-    const std::int64_t first = entry.lines.front().person_id;
-    if (entry.idempotency_key != packed_flexible_key(first, entry.month) || entry.person_id != first ||
-        entry.employer_id != 0 || entry.source_id != 0 || entry.corrects_entry_id || first <= 0) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "packed flexible payments are keyed flexible/<first person>/<month>, distributed by that "
-                  "person, with no employer, source or correction");
-    }
-    if (entry.lines.back().person_id / kFlexibleBlock != first / kFlexibleBlock) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "the persons of packed flexible payments lie in one block of " + std::to_string(kFlexibleBlock) +
-                      " person ids");
-    }
+namespace {
+
+// The key, correction and distribution key of a packed flexible entry (kind flexible_contribution).
+Result<void> check_flexible_head(const PackedEntry& entry) {
+  if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
+  const std::int64_t first = entry.lines.front().person_id;
+  if (entry.idempotency_key != packed_flexible_key(first, entry.month) || entry.person_id != first ||
+      entry.employer_id != 0 || entry.source_id != 0 || entry.corrects_entry_id || first <= 0) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "packed flexible payments are keyed flexible/<first person>/<month>, distributed by that "
+                "person, with no employer, source or correction");
   }
+  if (entry.lines.back().person_id / kFlexibleBlock != first / kFlexibleBlock) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "the persons of packed flexible payments lie in one block of " + std::to_string(kFlexibleBlock) +
+                    " person ids");
+  }
+  return {};
+}
+
+// The key, correction and distribution key of a declaration's packed entry or its reversal.
+Result<void> check_contribution_head(const PackedEntry& entry) {
   const std::string key = packed_contribution_key(entry.source_id);
-  if (entry.kind == EntryKind::flexible_contribution) {
-    // checked above
-  } else if (entry.kind == EntryKind::contribution) {
+  if (entry.kind == EntryKind::contribution) {
     if (entry.idempotency_key != key || entry.corrects_entry_id) {
       return fail(ErrorCode::invalid_input, entry.idempotency_key,
                   "a packed contribution's key must be " + key + " and it corrects no entry");
@@ -124,12 +128,22 @@ Result<void> check_packed(const PackedEntry& entry) {
                   "a packed reversal's key must be reversal/" + key + " and it names the entry it corrects");
     }
   } else {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key, "only contributions, their reversals and flexible payments are packed");
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "only contributions, their reversals and flexible payments are packed");
   }
-  if (entry.kind != EntryKind::flexible_contribution && (entry.person_id != -entry.employer_id || entry.employer_id <= 0)) {
+  if (entry.person_id != -entry.employer_id || entry.employer_id <= 0) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
                 "a packed entry's distribution key is the negated employer id");
   }
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_packed(const PackedEntry& entry) {
+  auto head = entry.kind == EntryKind::flexible_contribution ? check_flexible_head(entry)
+                                                             : check_contribution_head(entry);
+  if (!head) return head;
   if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
   for (std::size_t i = 0; i < entry.lines.size(); ++i) {
     const PackedLine& line = entry.lines[i];
