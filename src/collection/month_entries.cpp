@@ -113,29 +113,21 @@ Result<rules::FlexibleContributionResult> flexible_computation(const FlexibleMon
   return rules::compute_flexible_contribution(query, store, trace);
 }
 
-JournalEntry flexible_entry_of(const FlexibleMonth& member, const rules::FlexibleContributionResult& computed) {
-  const int province = province_of(member.scheme_region);
-  JournalEntry entry;
-  entry.idempotency_key = "flexible/" + std::to_string(member.person_id) + "/" + member.month.to_string();
-  entry.person_id = member.person_id;
-  entry.kind = ledger::EntryKind::flexible_contribution;
-  entry.month = member.month;
-  add(entry, AccountKind::collection_bank, province, computed.total_contribution.fen());
-  add(entry, AccountKind::personal, member.person_id, -computed.account_credit.fen());
-  add(entry, AccountKind::pooled_fund, province, -computed.pooled_fund_part.fen());
-  return entry;
+ledger::PackedLine flexible_line_of(const FlexibleMonth& member, const rules::FlexibleContributionResult& computed) {
+  return ledger::PackedLine{member.person_id, computed.total_contribution.fen(), -computed.account_credit.fen(),
+                            -computed.pooled_fund_part.fen()};
 }
 
 }  // namespace
 
-Result<JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
-                                    rules::Trace* trace) {
+Result<ledger::PackedLine> flexible_line(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                         rules::Trace* trace) {
   auto computed = flexible_computation(member, store, trace);
   if (!computed) return tl::unexpected(computed.error());
-  return flexible_entry_of(member, *computed);
+  return flexible_line_of(member, *computed);
 }
 
-Result<JournalEntry> FlexibleEntries::entry(const FlexibleMonth& member) {
+Result<ledger::PackedLine> FlexibleEntries::line(const FlexibleMonth& member) {
   auto key = std::make_tuple(member.month.serial(), registry::province_jurisdiction(member.scheme_region),
                              member.base_ratio.to_string());
   auto found = computed_.find(key);
@@ -143,7 +135,7 @@ Result<JournalEntry> FlexibleEntries::entry(const FlexibleMonth& member) {
     found = computed_.emplace(std::move(key), flexible_computation(member, store_, nullptr)).first;
   }
   if (!found->second) return tl::unexpected(found->second.error());
-  return flexible_entry_of(member, *found->second);
+  return flexible_line_of(member, *found->second);
 }
 
 JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,

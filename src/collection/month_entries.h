@@ -10,7 +10,8 @@
 //     employer_receivable(employer)  + employer part + individual part
 //     personal(person)               − account credit
 //     pooled_fund(P)                 − the rest
-//   flexible contribution (paid online when declared, in the scheme province P):
+//   flexible contribution (paid online when declared, in the scheme province P),
+//   one line of the packed entry of the month, P and the worker's block:
 //     collection_bank(P) + total,  personal − account credit,  pooled_fund(P) − the rest
 //   payment of an employer's month: collection_bank(P) + dues, employer_receivable − dues
 //   late fee for the overdue days within a run month:
@@ -72,16 +73,20 @@ struct FlexibleMonth {
   YearMonth month;
 };
 
-Result<ledger::JournalEntry> flexible_entry(const FlexibleMonth& member, const rules::ParameterStore& store,
-                                            rules::Trace* trace);
+// A flexible worker's line of the month's packed flexible payments
+// (ledger::packed_flexible_entry): amount 0 the collection bank of the scheme
+// province (province_of(member.scheme_region)), 1 the personal account, 2 the
+// pooled fund.
+Result<ledger::PackedLine> flexible_line(const FlexibleMonth& member, const rules::ParameterStore& store,
+                                         rules::Trace* trace);
 
-// flexible_entry for many workers: the rules' result depends on the month, the
+// flexible_line for many workers: the rules' result depends on the month, the
 // scheme province and the base ratio only, so it is computed once per such
 // triple (an error too) and kept.
 class FlexibleEntries {
  public:
   explicit FlexibleEntries(const rules::ParameterStore& store) : store_(store) {}
-  Result<ledger::JournalEntry> entry(const FlexibleMonth& member);
+  Result<ledger::PackedLine> line(const FlexibleMonth& member);
 
  private:
   const rules::ParameterStore& store_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -15,8 +16,8 @@ namespace {
 
 using Batch = storage::TransactionBatch;
 
-// Flexible workers' entries, and payments and late fees, are booked this many at
-// a time (each entry stands alone).
+// Flexible workers' lines (whole blocks), and payments and late fees, are booked
+// about this many at a time (each entry stands alone).
 constexpr std::size_t kFlexibleGroup = 1024;
 constexpr std::size_t kSettlementGroup = 1024;
 
@@ -153,32 +154,52 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     }
   }
 
-  // 3. Flexible workers.
+  // 3. Flexible workers, packed: one entry per scheme province and block of
+  // person ids (ledger::kFlexibleBlock). The workers come in ascending person
+  // order, so a block is complete when the next worker lies in a later block;
+  // each entry is booked whole, so a re-run after a crash books the blocks not
+  // committed with the same entries, and a worker booked already is not read.
   auto flexible = database.flexible_months_to_book(month);
   if (!flexible) return tl::unexpected(flexible.error());
-  std::vector<ledger::JournalEntry> flexible_entries;
+  std::vector<ledger::PackedEntry> flexible_entries;
+  std::size_t flexible_lines = 0;
+  std::map<int, std::vector<ledger::PackedLine>> block_lines;  // by province
+  const auto close_block = [&]() {
+    for (auto& [province, lines] : block_lines) {
+      flexible_lines += lines.size();
+      flexible_entries.push_back(ledger::packed_flexible_entry(month, province, std::move(lines)));
+    }
+    block_lines.clear();
+  };
   const auto book_flexible = [&]() -> Result<void> {
     if (flexible_entries.empty()) return {};
     if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_many(flexible_entries); !booked) return booked;
-    summary.flexible_months += static_cast<std::int64_t>(flexible_entries.size());
-    const std::size_t count = flexible_entries.size();
+    if (auto booked = database.book_packed(flexible_entries); !booked) return booked;
+    summary.flexible_months += static_cast<std::int64_t>(flexible_lines);
+    const std::size_t count = flexible_lines;
     flexible_entries.clear();
+    flexible_lines = 0;
     return batch.add(count);
   };
   collection::FlexibleEntries flexible_computations(rules);
+  std::int64_t block = -1;
   for (const auto& member : *flexible) {
-    auto entry = flexible_computations.entry(member);
-    if (!entry) {
+    if (member.person_id / ledger::kFlexibleBlock != block) {
+      close_block();
+      block = member.person_id / ledger::kFlexibleBlock;
+      if (flexible_lines >= kFlexibleGroup) {
+        if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
+      }
+    }
+    auto line = flexible_computations.line(member);
+    if (!line) {
       summary.problems.push_back("flexible worker " + std::to_string(member.person_id) + ": " +
-                                 entry.error().to_string());
+                                 line.error().to_string());
       continue;
     }
-    flexible_entries.push_back(std::move(*entry));
-    if (flexible_entries.size() == kFlexibleGroup) {
-      if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
-    }
+    block_lines[collection::province_of(member.scheme_region)].push_back(*line);
   }
+  close_block();
   if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
 

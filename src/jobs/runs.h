@@ -7,7 +7,9 @@
 //      booked — one packed entry per declaration (ledger::PackedEntry, three
 //      postings per line), so a crash leaves a declaration wholly booked or not
 //      at all;
-//   3. the month's payments of flexible workers;
+//   3. the month's payments of flexible workers not booked yet, packed: one
+//      entry per scheme province and block of person ids
+//      (ledger::packed_flexible_entry), each block booked whole;
 //   4. employers' payments recorded up to the end of M, and late fees for the
 //      overdue days inside M of every unpaid or late month up to M.
 // Every entry has an idempotency key, so running a month again books only

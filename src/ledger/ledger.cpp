@@ -79,7 +79,43 @@ std::string packed_contribution_key(std::int64_t declaration_id) {
   return "contribution/" + std::to_string(declaration_id);
 }
 
-Result<void> check_packed(const PackedEntry& entry) {
+std::string packed_flexible_key(std::int64_t person_id, YearMonth month) {
+  return "flexible/" + std::to_string(person_id) + "/" + month.to_string();
+}
+
+PackedEntry packed_flexible_entry(YearMonth month, int province, std::vector<PackedLine> lines) {
+  PackedEntry entry;
+  entry.person_id = lines.empty() ? 0 : lines.front().person_id;
+  entry.idempotency_key = packed_flexible_key(entry.person_id, month);
+  entry.kind = EntryKind::flexible_contribution;
+  entry.month = month;
+  entry.province = province;
+  entry.lines = std::move(lines);
+  return entry;
+}
+
+namespace {
+
+// The key, correction and distribution key of a packed flexible entry (kind flexible_contribution).
+Result<void> check_flexible_head(const PackedEntry& entry) {
+  if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
+  const std::int64_t first = entry.lines.front().person_id;
+  if (entry.idempotency_key != packed_flexible_key(first, entry.month) || entry.person_id != first ||
+      entry.employer_id != 0 || entry.source_id != 0 || entry.corrects_entry_id || first <= 0) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "packed flexible payments are keyed flexible/<first person>/<month>, distributed by that "
+                "person, with no employer, source or correction");
+  }
+  if (entry.lines.back().person_id / kFlexibleBlock != first / kFlexibleBlock) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "the persons of packed flexible payments lie in one block of " + std::to_string(kFlexibleBlock) +
+                    " person ids");
+  }
+  return {};
+}
+
+// The key, correction and distribution key of a declaration's packed entry or its reversal.
+Result<void> check_contribution_head(const PackedEntry& entry) {
   const std::string key = packed_contribution_key(entry.source_id);
   if (entry.kind == EntryKind::contribution) {
     if (entry.idempotency_key != key || entry.corrects_entry_id) {
@@ -92,12 +128,22 @@ Result<void> check_packed(const PackedEntry& entry) {
                   "a packed reversal's key must be reversal/" + key + " and it names the entry it corrects");
     }
   } else {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key, "only contributions and their reversals are packed");
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "only contributions, their reversals and flexible payments are packed");
   }
   if (entry.person_id != -entry.employer_id || entry.employer_id <= 0) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
                 "a packed entry's distribution key is the negated employer id");
   }
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_packed(const PackedEntry& entry) {
+  auto head = entry.kind == EntryKind::flexible_contribution ? check_flexible_head(entry)
+                                                             : check_contribution_head(entry);
+  if (!head) return head;
   if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
   for (std::size_t i = 0; i < entry.lines.size(); ++i) {
     const PackedLine& line = entry.lines[i];

@@ -23,6 +23,17 @@
 // entry and sequence number. A correction reverses the whole packed entry
 // ("reversal/contribution/<declaration>", every amount negated).
 //
+// Flexible workers' payments of a month are packed too (migration 9): one entry
+// of kind flexible_contribution per scheme province and block of
+// kFlexibleBlock person ids (person_id / kFlexibleBlock), one line per worker
+// in ascending person order, amount 0 of a line the collection bank of the
+// province (not a receivable), employer 0. Its distribution key is the first
+// line's person and its key "flexible/<first person>/<YYYY-MM>", the key the
+// first worker's own entry had before migration 9; a worker booked later in a
+// month whose block already has an entry starts an entry of their own. A
+// person's flexible lines are in the entries whose distribution key lies
+// between the start of the person's block and the person.
+//
 // Pure: no I/O. Thread safety: values only.
 #pragma once
 
@@ -101,11 +112,16 @@ struct PackedLine {
   friend bool operator==(const PackedLine&, const PackedLine&) = default;
 };
 
+// Person ids per block of packed flexible payments (see above).
+inline constexpr std::int64_t kFlexibleBlock = 4096;
+
 // The contributions of one declaration (kind contribution) or their reversal
-// (kind reversal), booked as one entry.
+// (kind reversal), or flexible payments of one month, scheme province and
+// block (kind flexible_contribution), booked as one entry.
 struct PackedEntry {
-  std::string idempotency_key;  // "contribution/<source_id>" or "reversal/contribution/<source_id>"
-  std::int64_t person_id = 0;   // distribution key: −employer_id
+  std::string idempotency_key;  // "contribution/<source_id>", "reversal/contribution/<source_id>",
+                                // "flexible/<first person>/<YYYY-MM>"
+  std::int64_t person_id = 0;   // distribution key: −employer_id; a flexible entry's first person
   EntryKind kind = EntryKind::contribution;
   YearMonth month;
   std::int64_t source_id = 0;   // declaration id
@@ -121,9 +137,18 @@ struct PackedEntry {
 // "contribution/<declaration_id>".
 std::string packed_contribution_key(std::int64_t declaration_id);
 
+// "flexible/<person_id>/<YYYY-MM>".
+std::string packed_flexible_key(std::int64_t person_id, YearMonth month);
+
+// The packed flexible payments of `month` in `province` for `lines` (ascending
+// person_id, at least one, all in one block): key, kind, distribution key.
+PackedEntry packed_flexible_entry(YearMonth month, int province, std::vector<PackedLine> lines);
+
 // invalid_input unless the entry is a contribution with its key or the reversal
 // of one (key "reversal/" + that, corrects_entry_id set), distribution key
-// −employer_id, at least one line, persons ascending and distinct, every line
+// −employer_id, or flexible payments (key and distribution key of the first
+// line's person, employer 0, no correction, every person in the first one's
+// block); at least one line, persons ascending and distinct, every line
 // summing to zero and at least two postings in all.
 Result<void> check_packed(const PackedEntry& entry);
 

@@ -12,7 +12,9 @@
 // - book() refuses an idempotency key that is already booked (conflict), and
 //   stores an entry with all its postings or not at all; a declaration's
 //   contributions are one packed entry (book_packed, ledger::PackedEntry),
-//   stored as one row with its postings (migration 8, storage/packed_lines.h).
+//   stored as one row with its postings (migration 8, storage/packed_lines.h);
+//   so are a month's flexible payments per scheme province and block of
+//   persons (migration 9).
 // - Person-keyed tables carry person_id, the distribution key (see
 //   docs/architecture.md §6).
 //
@@ -168,7 +170,8 @@ class Database {
   // Contribution entries (packed, one per declaration) of superseded declarations
   // of the month that are not reversed yet.
   virtual Result<std::vector<StoredPackedEntry>> packed_entries_to_reverse(YearMonth month) = 0;
-  // Flexible workers enrolled in the month with no flexible entry for it yet.
+  // Flexible workers enrolled in the month with no line in the month's packed
+  // flexible payments yet, in ascending person order.
   virtual Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) = 0;
   // Employer-months up to `month` with dues booked.
   virtual Result<std::vector<EmployerMonthDues>> employer_dues(YearMonth up_to) = 0;
@@ -203,10 +206,11 @@ class Database {
     }
     return {};
   }
-  // Books declarations' contributions (or the reversal of one), each packed
-  // entry as one journal entry (ledger::PackedEntry), all of them or none;
-  // invalid_input unless ledger::check_packed holds, conflict when a key is
-  // already booked. book() and book_many() refuse contributions.
+  // Books declarations' contributions (or the reversal of one) and flexible
+  // workers' payments, each packed entry as one journal entry
+  // (ledger::PackedEntry), all of them or none; invalid_input unless
+  // ledger::check_packed holds, conflict when a key is already booked. book()
+  // and book_many() refuse contributions and flexible payments.
   virtual Result<void> book_packed(std::span<const ledger::PackedEntry> entries) = 0;
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.

@@ -10,6 +10,11 @@
 // that the database's own functions (SQLite json_each, PostgreSQL
 // json_array_elements) read it in `verify`, `stats` and the per-person reads.
 //
+// A packed entry of flexible payments (kind 2, migration 9) has the same form
+// with employer 0: amount 0 of a line is the collection bank of province P (not
+// a receivable); amounts 1 and 2 are the personal account and the pooled fund,
+// as in a contribution.
+//
 // Pure: no I/O.
 #pragma once
 
@@ -19,6 +24,12 @@
 #include <string_view>
 
 #include "ledger/ledger.h"
+
+// ledger::kFlexibleBlock as SQL text: a person's packed flexible lines are in
+// the kind-2 entries whose person_id lies between the person's block start
+// (person_id - person_id % block) and the person.
+#define SHEBAO_FLEXIBLE_BLOCK "4096"
+static_assert(shebao::ledger::kFlexibleBlock == 4096, "SHEBAO_FLEXIBLE_BLOCK spells ledger::kFlexibleBlock");
 
 namespace shebao::storage {
 

@@ -4,6 +4,7 @@
 // the test binary runs alone, the PostgreSQL cases are skipped).
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "ingest/rules_files.h"
 #include "jobs/runs.h"
 #include "ledger/ledger.h"
+#include "storage/api_store.h"
 #include "storage/database.h"
 
 namespace {
@@ -448,8 +450,9 @@ TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   auto again = db_->migrate();
   ASSERT_TRUE(again) << again.error().to_string();
   // Both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the
-  // review queue, 8 contributions packed (the runner applies every missing one).
-  const int latest = 8;
+  // review queue, 8 contributions packed, 9 flexible payments packed (the
+  // runner applies every missing one).
+  const int latest = 9;
   EXPECT_EQ(*again, latest);
   db_.reset();
   auto reopened = storage::open_database(url_);
@@ -458,10 +461,11 @@ TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   EXPECT_EQ((*reopened)->stats()->persons, 4);
 }
 
-// A database written before migration 8 (one entry per person-month, a
-// correction's reversals one per person-month) is converted: the same figures,
+// A database written before migrations 8 and 9 (one entry per person-month, a
+// correction's reversals one per person-month, a flexible worker's month one
+// entry with three posting rows) is converted: the same figures,
 // verify passes, and the month runs find nothing left to book.
-TEST_P(LedgerFlow, MigrationEightPacksEntriesBookedOnePerPersonMonth) {
+TEST_P(LedgerFlow, MigrationsEightAndNinePackEntriesBookedOnePerPersonMonth) {
   write("sep.csv", september());
   import_declarations("sep.csv");
   run(YearMonth::of(2026, 9));
@@ -476,9 +480,14 @@ TEST_P(LedgerFlow, MigrationEightPacksEntriesBookedOnePerPersonMonth) {
   const auto packed_stats = stats();
   const auto zhang = db_->find_person(kZhang).value()->person_id;
   const std::int64_t zhang_balance = *db_->personal_balance(zhang);
+  const auto liu = db_->find_person(kLiu).value()->person_id;
+  const std::int64_t liu_balance = *db_->personal_balance(liu);
+  ASSERT_EQ(liu_balance, 2 * 48278);  // 2026-09 and 2026-10 (flexible)
+  const auto liu_facts = db_->pension_facts({liu}, YearMonth::of(2026, 10)).value();
   db_.reset();
   // The layout of migrations 1-5: every packed line becomes its own entry
-  // (ids far above the packed ones), a packed reversal one reversal per line.
+  // (ids far above the packed ones), a packed reversal one reversal per line,
+  // a flexible line an entry of the worker (collection bank, personal, pooled).
   const std::string lines_table =
       postgres()
           ? "CREATE TEMP TABLE lines AS SELECT e.entry_id, e.kind, e.month, e.source_id, e.corrects_entry_id, "
@@ -497,14 +506,16 @@ DELETE FROM journal_entries WHERE lines IS NOT NULL;
 ALTER TABLE journal_entries DROP COLUMN lines;
 INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
 SELECT 100000 + entry_id * 100 + k,
-       CASE kind WHEN 1 THEN '' ELSE 'reversal/contribution/' || source_id || '/' || person END, person, kind, month,
-       source_id, CASE kind WHEN 1 THEN NULL ELSE 100000 + corrects_entry_id * 100 + k END
+       CASE WHEN kind IN (1, 2) THEN '' ELSE 'reversal/contribution/' || source_id || '/' || person END, person,
+       kind, month, source_id, CASE WHEN kind IN (1, 2) THEN NULL ELSE 100000 + corrects_entry_id * 100 + k END
 FROM lines;
 INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen)
-SELECT 100000 + entry_id * 100 + k, 0, person, 3, employer, receivable FROM lines WHERE receivable <> 0 UNION ALL
+SELECT 100000 + entry_id * 100 + k, 0, person, CASE kind WHEN 2 THEN 4 ELSE 3 END,
+       CASE kind WHEN 2 THEN province ELSE employer END, receivable FROM lines WHERE receivable <> 0 UNION ALL
 SELECT 100000 + entry_id * 100 + k, 1, person, 1, person, personal FROM lines WHERE personal <> 0 UNION ALL
 SELECT 100000 + entry_id * 100 + k, 2, person, 2, province, pooled FROM lines WHERE pooled <> 0;
-DELETE FROM schema_migrations WHERE version = 8;
+DROP INDEX journal_flexible_by_person;
+DELETE FROM schema_migrations WHERE version IN (8, 9);
 )SQL";
   if (postgres()) {
     ASSERT_EQ(pg_exec(url_, unpack), "");
@@ -528,13 +539,153 @@ DELETE FROM schema_migrations WHERE version = 8;
   EXPECT_EQ(converted.pooled_fund_balance_fen, packed_stats.pooled_fund_balance_fen);
   EXPECT_EQ(converted.receivable_balance_fen, packed_stats.receivable_balance_fen);
   EXPECT_EQ(*db_->personal_balance(zhang), zhang_balance);
+  EXPECT_EQ(*db_->personal_balance(liu), liu_balance);
+  const auto liu_converted = db_->pension_facts({liu}, YearMonth::of(2026, 10)).value();
+  ASSERT_EQ(liu_converted.size(), 1u);
+  EXPECT_EQ(liu_converted[0].contribution_months, liu_facts[0].contribution_months);
+  EXPECT_EQ(liu_converted[0].account_fen, liu_facts[0].account_fen);
+  EXPECT_EQ(liu_converted[0].contribution_months, 2);
   expect_verified();
   for (const YearMonth month : {YearMonth::of(2026, 9), YearMonth::of(2026, 10)}) {
     const auto again = run(month);
     EXPECT_EQ(again.reversals, 0);
     EXPECT_EQ(again.person_months, 0);
+    EXPECT_EQ(again.flexible_months, 0);
   }
   EXPECT_EQ(stats().journal_entries, packed_stats.journal_entries);
+  EXPECT_EQ(stats().postings, packed_stats.postings);
+}
+
+// Flexible payments are packed per month, scheme province and block of person
+// ids: one entry for each, keyed by its first worker; a re-run books nothing; a
+// worker enrolled after the run gets an entry of their own; each worker's
+// months and credits are read back per person (balance, contribution record,
+// pension facts, coverage) and by `stats`; a flexible payment as a plain entry
+// and a malformed packed one are refused.
+TEST_P(LedgerFlow, FlexiblePaymentsArePackedAndReadPerPerson) {
+  write("more.csv", "resident_id,name,hukou_region,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
+                        resident_id("51010019900101001") + ",赵,510100,male,flexible,510100,0.60\n" +
+                        resident_id("44030019900101005") + ",钱,440300,male,flexible,440300,1.00\n");
+  ASSERT_EQ(import_registry("more.csv").accepted, 2);
+  const auto liu = db_->find_person(kLiu).value()->person_id;
+  const auto zhao = db_->find_person(resident_id("51010019900101001")).value()->person_id;
+  const auto qian = db_->find_person(resident_id("44030019900101005")).value()->person_id;
+  ASSERT_LT(liu, qian);
+  const YearMonth sep = YearMonth::of(2026, 9);
+  const auto first = run(sep);
+  EXPECT_EQ(first.flexible_months, 3);
+  // Two entries: Guangdong (Liu, Qian; keyed by Liu) and Sichuan (Zhao).
+  EXPECT_EQ(stats().journal_entries, 2);
+  EXPECT_TRUE(*db_->entry_exists("flexible/" + std::to_string(liu) + "/2026-09"));
+  EXPECT_TRUE(*db_->entry_exists("flexible/" + std::to_string(zhao) + "/2026-09"));
+  EXPECT_FALSE(*db_->entry_exists("flexible/" + std::to_string(qian) + "/2026-09"));
+  const auto booked = stats();
+  EXPECT_EQ(booked.postings, 9);
+  EXPECT_EQ(booked.receivable_balance_fen, 0);  // amount 0 is the collection bank
+  EXPECT_EQ(booked.personal_account_balance_fen, *db_->personal_balance(liu) + *db_->personal_balance(zhao) +
+                                                     *db_->personal_balance(qian));
+  EXPECT_EQ(*db_->personal_balance(liu), 48278);
+  EXPECT_GT(*db_->personal_balance(qian), 48278);  // base ratio 1.00
+  expect_verified();
+  // Again: nothing booked twice.
+  const auto again = run(sep);
+  EXPECT_EQ(again.flexible_months, 0);
+  EXPECT_EQ(stats().journal_entries, booked.journal_entries);
+  EXPECT_EQ(stats().postings, booked.postings);
+  // A worker enrolled after the run: an entry of their own (Guangdong's is booked).
+  write("late.csv", "resident_id,name,hukou_region,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
+                        resident_id("44030019900101007") + ",孙,440300,male,flexible,440300,0.60\n");
+  ASSERT_EQ(import_registry("late.csv").accepted, 1);
+  const auto sun = db_->find_person(resident_id("44030019900101007")).value()->person_id;
+  EXPECT_EQ(run(sep).flexible_months, 1);
+  EXPECT_TRUE(*db_->entry_exists("flexible/" + std::to_string(sun) + "/2026-09"));
+  EXPECT_EQ(stats().journal_entries, 3);
+  EXPECT_EQ(run(sep).flexible_months, 0);
+  EXPECT_EQ(*db_->personal_balance(sun), 48278);
+  expect_verified();
+  // October: each worker's second month.
+  EXPECT_EQ(run(YearMonth::of(2026, 10)).flexible_months, 4);
+  EXPECT_EQ(*db_->personal_balance(liu), 2 * 48278);
+  const auto facts = db_->pension_facts({liu, sun}, YearMonth::of(2026, 9)).value();
+  ASSERT_EQ(facts.size(), 2u);
+  EXPECT_EQ(facts[0].contribution_months, 1);  // months up to 2026-09
+  EXPECT_EQ(facts[1].contribution_months, 1);
+  const auto coverage = db_->coverage_facts(YearMonth::of(2026, 10)).value();
+  int covered = 0;
+  for (const auto& person : coverage) {
+    if (person.person_id != liu && person.person_id != zhao && person.person_id != sun) continue;
+    ++covered;
+    EXPECT_EQ(person.last_month, YearMonth::of(2026, 10).serial()) << person.person_id;
+    EXPECT_EQ(person.last_province, person.person_id == zhao ? 51 : 44);
+  }
+  EXPECT_EQ(covered, 3);
+  auto api = storage::open_api_store(url_);
+  ASSERT_TRUE(api) << api.error().to_string();
+  const auto record = (*api)->contributions_of(liu).value();
+  ASSERT_EQ(record.size(), 2u);
+  for (const auto& month : record) {
+    EXPECT_EQ(month.kind, "flexible");
+    EXPECT_EQ(month.region, "440300");
+    EXPECT_EQ(month.personal_fen, 48278);
+    EXPECT_GT(month.pooled_fen, 0);
+  }
+  EXPECT_EQ(record[0].month, sep);
+  const auto postings = (*api)->personal_postings(liu, 10).value();
+  EXPECT_EQ(postings.size(), 2u);
+  api->reset();
+  expect_verified();
+
+  // Booked only packed, well-formed.
+  ASSERT_TRUE(db_->begin());
+  ledger::JournalEntry plain;
+  plain.idempotency_key = "flexible/" + std::to_string(liu) + "/2026-11";
+  plain.person_id = liu;
+  plain.kind = ledger::EntryKind::flexible_contribution;
+  plain.month = YearMonth::of(2026, 11);
+  plain.postings = {{{ledger::AccountKind::collection_bank, 44}, 100}, {{ledger::AccountKind::personal, liu}, -100}};
+  auto refused = db_->book(plain);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+  ledger::PackedEntry bad = ledger::packed_flexible_entry(YearMonth::of(2026, 11), 44, {{liu, 100, -60, -40}});
+  bad.person_id = qian;  // not its first person
+  EXPECT_EQ(db_->book_packed(std::span(&bad, 1)).error().code, ErrorCode::invalid_input);
+  // A line already booked for the month: the key of its first person is a conflict.
+  const auto twice = ledger::packed_flexible_entry(sep, 44, {{liu, 100, -60, -40}});
+  EXPECT_EQ(db_->book_packed(std::span(&twice, 1)).error().code, ErrorCode::conflict);
+  ASSERT_TRUE(db_->commit());
+  expect_verified();
+}
+
+TEST(Ledger, PackedFlexiblePaymentsNameTheirFirstPersonAndBlock) {
+  const YearMonth month = YearMonth::of(2026, 9);
+  const auto entry = ledger::packed_flexible_entry(month, 44, {{4100, 100, -60, -40}, {8191, 100, -60, -40}});
+  EXPECT_EQ(entry.idempotency_key, "flexible/4100/2026-09");
+  EXPECT_EQ(entry.person_id, 4100);
+  EXPECT_EQ(entry.kind, ledger::EntryKind::flexible_contribution);
+  EXPECT_EQ(entry.employer_id, 0);
+  EXPECT_TRUE(ledger::check_packed(entry));
+  auto bad = entry;
+  bad.lines.push_back({8192, 100, -60, -40});  // the next block
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.employer_id = 7;
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.source_id = 3;
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.corrects_entry_id = 1;
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.idempotency_key = "flexible/8191/2026-09";
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  bad.lines[1].pooled_fen = -41;  // does not sum to zero
+  EXPECT_FALSE(ledger::check_packed(bad));
+  bad = entry;
+  std::swap(bad.lines[0], bad.lines[1]);  // not ascending
+  EXPECT_FALSE(ledger::check_packed(bad));
+  EXPECT_FALSE(ledger::check_packed(ledger::packed_flexible_entry(month, 44, {})));
 }
 
 TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {

@@ -64,24 +64,18 @@ constexpr const char* kInsertUpload =
     "INSERT INTO api_uploads (employer, created_at, summary, feedback) VALUES ($1, $2, $3, $4) RETURNING upload_id";
 constexpr const char* kFindUpload =
     "SELECT upload_id, employer, created_at, summary, feedback FROM api_uploads WHERE upload_id = $1";
-// Contribution months of a person: flexible entries (kind 2) and the person's
-// lines of packed contribution entries (kind 1, SHEBAO_PG_PERSON_LINES), not
-// reversed, with their personal and pooled credits. The employer of an
-// employee month is its declaration line's (lines carry their declaration's
-// employer_id; the same employer as the declaration's).
+// Contribution months of a person: the person's lines of packed flexible
+// payments (kind 2) and of packed contribution entries (kind 1), both through
+// SHEBAO_PG_PERSON_LINES, not reversed, with their personal and pooled credits.
+// The employer of an employee month is its declaration line's (lines carry
+// their declaration's employer_id; the same employer as the declaration's).
 constexpr const char* kContributions = SHEBAO_PG_PERSON_LINES R"SQL(
 SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen FROM (
-SELECT e.month, e.kind, '' AS credit_code, '' AS name,
-       (SELECT scheme_region FROM persons WHERE person_id = e.person_id) AS region, 0::bigint AS wage_fen,
-       '' AS size, '' AS unit_type,
-       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p
-        WHERE p.person_id = e.person_id AND p.entry_id = e.entry_id AND p.account_kind = 1) AS personal_fen,
-       (SELECT COALESCE(-SUM(p.amount_fen), 0) FROM postings p
-        WHERE p.person_id = e.person_id AND p.entry_id = e.entry_id AND p.account_kind = 2) AS pooled_fen,
-       e.entry_id
-FROM journal_entries e
-WHERE e.person_id = $1 AND e.kind = 2
-  AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
+SELECT x.month, 2 AS kind, '' AS credit_code, '' AS name,
+       (SELECT scheme_region FROM persons WHERE person_id = $1) AS region, 0::bigint AS wage_fen,
+       '' AS size, '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen, x.entry_id
+FROM person_lines x
+WHERE x.kind = 2 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)
 UNION ALL
 SELECT x.month, 1, m.credit_code, m.name, m.region, l.wage_fen, m.size, m.unit_type, -x.personal_fen,
        -x.pooled_fen, x.entry_id

@@ -372,6 +372,38 @@ SELECT -x.employer_id, x.reversal_id, 'reversal/contribution/' || x.declaration_
          FROM m8_person_months m WHERE m.declaration_id = x.declaration_id))
 FROM m8_declarations x WHERE x.reversal_id IS NOT NULL;
 )SQL"},
+    // As SQLite's migration 9: flexible workers' payments packed, one journal
+    // entry of kind 2 per month, scheme province and block of 4096 person ids
+    // (ledger::kFlexibleBlock), person_id its first line's person (a person's
+    // entries: journal_flexible_by_person, from the block's start to the
+    // person); amount 0 of a line is the collection bank. Earlier rows are
+    // converted the same way.
+    {9, "flexible payments packed per month, scheme province and block of persons",
+     R"SQL(
+CREATE TEMPORARY TABLE m9_person_months ON COMMIT DROP AS
+SELECT e.entry_id, e.person_id, e.person_id / 4096 AS block, e.month,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 4), 0) AS bank_fen,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 1), 0) AS personal_fen,
+       COALESCE(SUM(p.amount_fen) FILTER (WHERE p.account_kind = 2), 0) AS pooled_fen,
+       COALESCE(MAX(p.account_owner) FILTER (WHERE p.account_kind = 4),
+                MAX(p.account_owner) FILTER (WHERE p.account_kind = 2), 0) AS province
+FROM journal_entries e LEFT JOIN postings p ON p.person_id = e.person_id AND p.entry_id = e.entry_id
+WHERE e.kind = 2 AND e.lines IS NULL GROUP BY e.entry_id, e.person_id, e.month;
+CREATE TEMPORARY TABLE m9_entries ON COMMIT DROP AS
+SELECT month, province, block, MIN(entry_id) AS entry_id, MIN(person_id) AS person_id
+FROM m9_person_months GROUP BY month, province, block;
+DELETE FROM postings p USING m9_person_months m WHERE p.person_id = m.person_id AND p.entry_id = m.entry_id;
+DELETE FROM journal_entries e USING m9_person_months m WHERE e.person_id = m.person_id AND e.entry_id = m.entry_id;
+INSERT INTO journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines)
+SELECT x.person_id, x.entry_id, '', 2, x.month, 0, NULL,
+       json_build_object('employer', 0, 'province', x.province, 'lines', l.lines)
+FROM m9_entries x JOIN (
+  SELECT month, province, block,
+         json_agg(json_build_array(person_id, bank_fen, personal_fen, pooled_fen) ORDER BY person_id) AS lines
+  FROM m9_person_months GROUP BY month, province, block) l
+  ON l.month = x.month AND l.province = x.province AND l.block = x.block;
+CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kind = 2;
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).
@@ -464,10 +496,12 @@ CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') WITH ORDINALITY AS j(
 WHERE d.month = $1 AND d.superseded
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
 ORDER BY e.entry_id, j.n)SQL";
+// The flexible workers without a line in the month's packed flexible payments.
 constexpr const char* kFlexibleToBook = R"SQL(
 SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
 WHERE p.scheme = 'flexible' AND NOT EXISTS (
-  SELECT 1 FROM journal_entries e WHERE e.kind = 2 AND e.month = $1 AND e.person_id = p.person_id)
+  SELECT 1 FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value)
+  WHERE e.kind = 2 AND e.month = $1 AND (j.value ->> 0)::bigint = p.person_id)
 ORDER BY p.person_id)SQL";
 constexpr const char* kEmployerDues = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
@@ -555,8 +589,10 @@ FROM (
   WHERE j.kind = 1 AND j.month <= $1
     AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
   UNION ALL
-  SELECT j.person_id, j.month, substr(p.scheme_region, 1, 2)::int
-  FROM journal_entries j JOIN persons p ON p.person_id = j.person_id
+  SELECT f.person_id, j.month, substr(p.scheme_region, 1, 2)::int
+  FROM journal_entries j CROSS JOIN LATERAL json_array_elements(j.lines -> 'lines') w(value)
+  CROSS JOIN LATERAL (SELECT (w.value ->> 0)::bigint AS person_id) f
+  JOIN persons p ON p.person_id = f.person_id
   WHERE j.kind = 2 AND j.month <= $1
     AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
 ) c GROUP BY c.person_id)SQL";
@@ -580,14 +616,12 @@ constexpr const char* kAnalyticsSimulationPersons =
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
 // Of person $1: the months up to $2 with a contribution that stands (not
 // reversed: the person's lines of packed employee contributions, kind 1, and
-// flexible payments, kind 2), and the personal account's balance (credit
-// negative, as kPersonalBalance).
+// of packed flexible payments, kind 2), and the personal account's balance
+// (credit negative, as kPersonalBalance).
 constexpr const char* kAnalyticsPensionFacts = SHEBAO_PG_PERSON_LINES
     "SELECT (SELECT count(DISTINCT m.month) FROM ("
-    "SELECT l.month FROM person_lines l WHERE l.kind = 1 AND l.month <= $2 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = l.entry_id) "
-    "UNION ALL SELECT j.month FROM journal_entries j WHERE j.person_id = $1 AND j.month <= $2 AND j.kind = 2 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)) m), "
+    "SELECT l.month FROM person_lines l WHERE l.kind IN (1, 2) AND l.month <= $2 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = l.entry_id)) m), "
     "(SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = $1) "
     "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
 constexpr const char* kInsertTransfer = R"SQL(
@@ -643,13 +677,8 @@ Result<void> check_key(const ledger::JournalEntry& entry) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
                 "contributions are booked packed, one entry per declaration (book_packed)");
   } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
-    std::int64_t person_id = 0;
-    YearMonth month;
-    if (!parse_flexible_key(entry.idempotency_key, person_id, month) || person_id != entry.person_id ||
-        month != entry.month) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "a flexible payment's key must be flexible/<person>/<month> of the entry");
-    }
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "flexible payments are booked packed, per month, province and block of persons (book_packed)");
   } else if (std::string_view key(entry.idempotency_key);
              key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
@@ -1781,9 +1810,11 @@ class PostgresDatabase final : public Database {
     std::string rows;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const ledger::PackedEntry& entry = entries[i];
-      // A contribution's key is computed from its declaration (not stored).
-      const std::string_view key =
-          entry.kind == ledger::EntryKind::contribution ? std::string_view() : std::string_view(entry.idempotency_key);
+      // A contribution's key is computed from its declaration, flexible payments'
+      // from their first person and month (not stored).
+      const bool computed =
+          entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+      const std::string_view key = computed ? std::string_view() : std::string_view(entry.idempotency_key);
       copy_entry_row(rows, entry.person_id, (*ids)[i], key, entry.kind, entry.month, entry.source_id,
                      entry.corrects_entry_id);
       rows += '\t';
@@ -2239,14 +2270,20 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "GROUP BY e.entry_id, e.kind, e.source_id, e.person_id, e.month, e.idempotency_key "
        "HAVING SUM(" SHEBAO_PG_LINE_POSTINGS ") < 2"},
       {"packed entries are well-formed",
-       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind = 1",
+       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind IN (1, 2)",
        // As on SQLite; each JSON function only where its argument has its type.
        "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
-       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind = 1 OR (e.kind = 8 AND EXISTS ("
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2) OR (e.kind = 8 AND EXISTS ("
        "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
        "OR (e.lines IS NOT NULL AND CASE WHEN json_typeof(e.lines) = 'object' AND json_typeof(e.lines -> 'lines') = "
        "'array' AND json_typeof(e.lines -> 'employer') = 'number' AND json_typeof(e.lines -> 'province') = 'number' "
-       "THEN (e.lines ->> 'employer') <> (-e.person_id)::text "
+       "THEN (e.lines ->> 'employer') <> (CASE WHEN e.kind = 2 THEN 0 ELSE -e.person_id END)::text "
+       "OR (e.kind = 2 AND (e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL "
+       "OR (e.lines -> 'lines' -> 0 ->> 0) IS DISTINCT FROM e.person_id::text "
+       "OR EXISTS (SELECT 1 FROM json_array_elements(e.lines -> 'lines') j(value) WHERE CASE WHEN "
+       "json_typeof(j.value) = 'array' AND (j.value ->> 0) ~ '^[0-9]{1,18}$' THEN (j.value ->> 0)::bigint < "
+       "e.person_id OR (j.value ->> 0)::bigint / " SHEBAO_FLEXIBLE_BLOCK " <> e.person_id / " SHEBAO_FLEXIBLE_BLOCK
+       " ELSE true END))) "
        "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
        "OR EXISTS (SELECT 1 FROM json_array_elements(e.lines -> 'lines') j(value) WHERE CASE WHEN "
        "json_typeof(j.value) = 'array' THEN json_array_length(j.value) <> 4 OR EXISTS (SELECT 1 FROM "
@@ -2254,6 +2291,10 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
        "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
+      {"a flexible worker's month is booked once", "SELECT COUNT(*) FROM journal_entries WHERE kind = 2",
+       "SELECT 'person ' || (j.value ->> 0) || ' month ' || e.month || ' is in ' || COUNT(*) || ' entries' "
+       "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
+       "WHERE e.kind = 2 AND e.lines IS NOT NULL GROUP BY e.month, j.value ->> 0 HAVING COUNT(*) > 1"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
@@ -2309,10 +2350,11 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.person_id = p.person_id AND e.entry_id = p.entry_id "
        "WHERE p.account_kind = 3 GROUP BY p.account_owner, e.month "
-       // A packed entry's employer is -person_id (checked with its form above).
+       // A packed entry's employer is -person_id (checked with its form above);
+       // packed flexible payments (kind 2) have none.
        "UNION ALL SELECT -e.person_id, e.month, -SUM(" SHEBAO_PG_LINE_AMOUNT(1) "), 0 "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
-       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, e.person_id, e.month) "
+       "WHERE e.lines IS NOT NULL AND e.kind <> 2 GROUP BY e.entry_id, e.person_id, e.month) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
@@ -2379,7 +2421,7 @@ SELECT (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM employers), (SELECT
        (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + packed.receivable
 FROM (SELECT COALESCE(SUM(((j.value ->> 1)::bigint <> 0)::int + ((j.value ->> 2)::bigint <> 0)::int
                           + ((j.value ->> 3)::bigint <> 0)::int), 0) AS postings,
-             COALESCE(SUM((j.value ->> 1)::bigint), 0) AS receivable,
+             COALESCE(SUM((j.value ->> 1)::bigint) FILTER (WHERE e.kind <> 2), 0) AS receivable,
              COALESCE(SUM((j.value ->> 2)::bigint), 0) AS personal,
              COALESCE(SUM((j.value ->> 3)::bigint), 0) AS pooled
       FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value)

@@ -42,19 +42,25 @@
 
 #include "storage/api_store.h"
 #include "storage/database.h"
+#include "storage/packed_lines.h"
 
 // A common table expression `person_lines` (entry_id, kind, month,
 // declaration_id, corrects_entry_id, receivable_fen, personal_fen, pooled_fen):
 // person $1's lines of packed entries, contributions and their reversals,
 // found through the person's declaration lines (whose key leads with
 // person_id), the declaration's packed entry (journal_contribution, on the
-// employer's shard) and its reversal (journal_by_correction).
+// employer's shard) and its reversal (journal_by_correction); and the person's
+// lines of packed flexible payments (kind 2, migration 9; declaration_id 0):
+// the kind-2 entries whose person_id lies between the start of the person's
+// block of ledger::kFlexibleBlock ids and the person (journal_flexible_by_person).
 #define SHEBAO_PG_PERSON_LINES                                                                                 \
   "WITH person_contributions AS (SELECT c.entry_id FROM declaration_lines l "                                  \
   "JOIN journal_entries c ON c.kind = 1 AND c.source_id = l.declaration_id AND c.person_id = -l.employer_id "  \
   "WHERE l.person_id = $1), "                                                                                  \
   "person_entries AS (SELECT entry_id FROM person_contributions UNION ALL "                                    \
-  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id), " \
+  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id " \
+  "UNION ALL SELECT f.entry_id FROM journal_entries f WHERE f.kind = 2 "                                       \
+  "AND f.person_id BETWEEN $1 - $1 % " SHEBAO_FLEXIBLE_BLOCK " AND $1), "                                      \
   "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "  \
   "(j.value ->> 1)::bigint AS receivable_fen, (j.value ->> 2)::bigint AS personal_fen, "                       \
   "(j.value ->> 3)::bigint AS pooled_fen FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id " \

@@ -369,9 +369,47 @@ FROM m8_declarations x WHERE x.reversal_id IS NOT NULL;
 DROP TABLE temp.m8_person_months;
 DROP TABLE temp.m8_declarations;
 )SQL"},
+    // Flexible workers' payments packed (ledger::packed_flexible_entry): one
+    // journal entry of kind 2 per month, scheme province and block of 4096
+    // person ids (person_id / 4096, ledger::kFlexibleBlock), its postings in
+    // `lines` as a contribution's with employer 0 (amount 0 of a line is the
+    // collection bank of the province), person_id and key
+    // ('flexible/<person_id>/<YYYY-MM>', computed) those of its first line's
+    // person. journal_flexible_by_person finds a person's entries (those whose
+    // person_id lies between the start of the person's block and the person).
+    // The rows of earlier versions are converted: the entries of one month,
+    // province and block become one packed entry with the smallest of their ids.
+    {9, "flexible payments packed per month, scheme province and block of persons",
+     R"SQL(
+CREATE TEMP TABLE m9_person_months AS
+SELECT e.entry_id, e.person_id, e.person_id / 4096 AS block, e.month,
+       COALESCE(SUM(CASE p.account_kind WHEN 4 THEN p.amount_fen END), 0) AS bank_fen,
+       COALESCE(SUM(CASE p.account_kind WHEN 1 THEN p.amount_fen END), 0) AS personal_fen,
+       COALESCE(SUM(CASE p.account_kind WHEN 2 THEN p.amount_fen END), 0) AS pooled_fen,
+       COALESCE(MAX(CASE p.account_kind WHEN 4 THEN p.account_owner END),
+                MAX(CASE p.account_kind WHEN 2 THEN p.account_owner END), 0) AS province
+FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id
+WHERE e.kind = 2 AND e.lines IS NULL GROUP BY e.entry_id;
+CREATE INDEX temp.m9_by_entry ON m9_person_months (month, province, block, person_id);
+CREATE TEMP TABLE m9_entries AS
+SELECT month, province, block, MIN(entry_id) AS entry_id, MIN(person_id) AS person_id
+FROM m9_person_months GROUP BY month, province, block;
+DELETE FROM postings WHERE entry_id IN (SELECT entry_id FROM m9_person_months);
+DELETE FROM journal_entries WHERE entry_id IN (SELECT entry_id FROM m9_person_months);
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
+SELECT x.entry_id, '', x.person_id, 2, x.month, 0, NULL,
+       json_object('employer', 0, 'province', x.province, 'lines', json((
+         SELECT json_group_array(json_array(m.person_id, m.bank_fen, m.personal_fen, m.pooled_fen))
+         FROM (SELECT * FROM m9_person_months WHERE month = x.month AND province = x.province AND block = x.block
+               ORDER BY person_id) m)))
+FROM m9_entries x ORDER BY x.entry_id;
+DROP TABLE temp.m9_person_months;
+DROP TABLE temp.m9_entries;
+CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kind = 2;
+)SQL"},
 };
 
-// The idempotency key of a journal entry row `e` (see migrations 2 and 8).
+// The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
 #define SHEBAO_ENTRY_KEY(e)                                                                                  \
   "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                                            \
   "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || printf('%04d-%02d', " e ".month / 12, " e ".month % 12 + 1) " \
@@ -396,8 +434,10 @@ constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM jo
 constexpr const char* kAnalyticsEmployeeContributions =
     "SELECT e.entry_id, l.declaration_id, l.person_id FROM journal_entries e INDEXED BY journal_contribution "
     "JOIN declaration_lines l ON l.declaration_id = e.source_id WHERE e.kind = 1";
+// The persons of the packed flexible payments (migration 9), from their lines.
 constexpr const char* kAnalyticsFlexibleContributions =
-    "SELECT entry_id, month, person_id FROM journal_entries INDEXED BY journal_flexible WHERE kind = 2 AND month <= ?1";
+    "SELECT e.entry_id, e.month, j.value ->> 0 FROM journal_entries e INDEXED BY journal_flexible "
+    "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 2 AND e.month <= ?1";
 constexpr const char* kAnalyticsReversedEntries =
     "SELECT corrects_entry_id FROM journal_entries WHERE corrects_entry_id IS NOT NULL";
 constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
@@ -415,15 +455,17 @@ constexpr const char* kAnalyticsSimulationPersons =
     "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
 // What pension_facts() reads: the packed employee contributions (kind 1) up to
-// ?1 that stand (not reversed), in one pass; then per person the flexible
-// payments (kind 2) that stand and the personal postings kept as rows.
+// ?1 that stand (not reversed), in one pass; then per person the months and
+// personal credits of the person's packed flexible payments (kind 2, every
+// month: the credits count in the balance) and the personal postings kept as rows.
 constexpr const char* kAnalyticsStandingPacked =
     "SELECT e.month, e.lines FROM journal_entries e WHERE e.kind = 1 AND e.month <= ?1 "
     "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)";
 constexpr const char* kAnalyticsFlexibleMonths =
-    "SELECT DISTINCT j.month FROM journal_entries j INDEXED BY journal_by_person "
-    "WHERE j.person_id = ?1 AND j.month <= ?2 AND j.kind = 2 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)";
+    "SELECT e.month, SUM(j.value ->> 2) FROM journal_entries e INDEXED BY journal_flexible_by_person "
+    "JOIN json_each(e.lines, '$.lines') j ON j.value ->> 0 = ?1 "
+    "WHERE e.kind = 2 AND e.person_id BETWEEN ?1 - ?1 % " SHEBAO_FLEXIBLE_BLOCK " AND ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id) GROUP BY e.month";
 constexpr const char* kAnalyticsPersonalPostingRows =
     "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1";
 
@@ -507,10 +549,12 @@ CROSS JOIN json_each(e.lines, '$.lines') j
 WHERE d.month = ?1 AND d.superseded = 1
   AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)
 ORDER BY e.entry_id, j.key)SQL";
+// The flexible workers without a line in the month's packed flexible payments.
 constexpr const char* kFlexibleToBook = R"SQL(
 SELECT p.person_id, p.scheme_region, p.flexible_base_ratio FROM persons p
-WHERE p.scheme = 'flexible' AND NOT EXISTS (
-  SELECT 1 FROM journal_entries e WHERE e.kind = 2 AND e.month = ?1 AND e.person_id = p.person_id)
+WHERE p.scheme = 'flexible' AND p.person_id NOT IN (
+  SELECT j.value ->> 0 FROM journal_entries e INDEXED BY journal_flexible CROSS JOIN json_each(e.lines, '$.lines') j
+  WHERE e.kind = 2 AND e.month = ?1)
 ORDER BY p.person_id)SQL";
 constexpr const char* kEmployerDues = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
@@ -618,7 +662,7 @@ bool parse_contribution_key(std::string_view key, std::int64_t& source_id) {
 }
 
 // True when `key` is exactly "flexible/<person_id>/<YYYY-MM>" as
-// collection::flexible_entry writes it (years 1..9999).
+// ledger::packed_flexible_key writes it (years 1..9999).
 bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth& month) {
   if (!key.starts_with(kFlexiblePrefix)) return false;
   key.remove_prefix(kFlexiblePrefix.size());
@@ -637,13 +681,8 @@ Result<void> check_key(const ledger::JournalEntry& entry) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
                 "contributions are booked packed, one entry per declaration (book_packed)");
   } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
-    std::int64_t person_id = 0;
-    YearMonth month;
-    if (!parse_flexible_key(entry.idempotency_key, person_id, month) || person_id != entry.person_id ||
-        month != entry.month) {
-      return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                  "a flexible payment's key must be flexible/<person>/<month> of the entry");
-    }
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "flexible payments are booked packed, per month, province and block of persons (book_packed)");
   } else if (std::string_view key(entry.idempotency_key);
              key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
@@ -1980,9 +2019,11 @@ class SqliteDatabase final : public Database {
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
       q.bind(1, facts[i].person_id);
-      q.bind(2, static_cast<std::int64_t>(up_to.serial()));
       int rc;
-      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) months[i].push_back(static_cast<int>(q.int64(0)));
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (q.int64(0) <= up_to.serial()) months[i].push_back(static_cast<int>(q.int64(0)));
+        posting_sum[i] += q.int64(1);
+      }
       if (rc != SQLITE_DONE) return step_error(q, "flexible months");
       q.reset();
       auto b = statement(kAnalyticsPersonalPostingRows);
@@ -2112,8 +2153,8 @@ class SqliteDatabase final : public Database {
     for (const ledger::PackedEntry& entry : entries) {
       json.clear();
       append_packed_lines(json, entry);
-      if (entry.kind == ledger::EntryKind::contribution) {
-        q.bind_static(1, std::string_view(""));  // computed from source_id (migration 8)
+      if (entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution) {
+        q.bind_static(1, std::string_view(""));  // computed (migrations 8 and 9)
       } else {
         q.bind_static(1, entry.idempotency_key);
       }
@@ -2298,16 +2339,22 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
        "GROUP BY e.entry_id HAVING SUM(((j.value ->> 1) <> 0) + ((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)) < 2"},
       {"packed entries are well-formed",
-       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind = 1",
-       // Kind 1, or kind 8 reversing a packed entry, exactly when `lines` is set;
-       // valid JSON of the form of migration 8; its employer the negated
-       // person_id; no posting row; each person once.
+       "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind IN (1, 2)",
+       // Kind 1 or 2, or kind 8 reversing a packed entry, exactly when `lines`
+       // is set; valid JSON of the form of migration 8; its employer the negated
+       // person_id (kind 2: employer 0, person_id its first line's person, every
+       // line's person in that person's block and not before it, no source, no
+       // correction); no posting row; each person once.
        "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
-       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind = 1 OR (e.kind = 8 AND EXISTS ("
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2) OR (e.kind = 8 AND EXISTS ("
        "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
        "OR (e.lines IS NOT NULL AND (NOT json_valid(e.lines) OR json_type(e.lines, '$.lines') IS NOT 'array' "
        "OR json_type(e.lines, '$.employer') IS NOT 'integer' OR json_type(e.lines, '$.province') IS NOT 'integer' "
-       "OR (e.lines ->> '$.employer') <> -e.person_id "
+       "OR (e.lines ->> '$.employer') <> CASE WHEN e.kind = 2 THEN 0 ELSE -e.person_id END "
+       "OR (e.kind = 2 AND ((e.lines ->> '$.lines[0][0]') IS NOT e.person_id OR e.source_id <> 0 "
+       "OR e.corrects_entry_id IS NOT NULL OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j "
+       "WHERE (j.value ->> 0) < e.person_id OR (j.value ->> 0) / " SHEBAO_FLEXIBLE_BLOCK " <> e.person_id / "
+       SHEBAO_FLEXIBLE_BLOCK "))) "
        "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
        "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j WHERE json_array_length(j.value) IS NOT 4 "
        "OR json_type(j.value, '$[0]') IS NOT 'integer' OR json_type(j.value, '$[1]') IS NOT 'integer' "
@@ -2315,6 +2362,11 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
        "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
+      // A person's line is in one of the month's packed flexible payments at most.
+      {"a flexible worker's month is booked once", "SELECT COUNT(*) FROM journal_entries WHERE kind = 2",
+       "SELECT 'person ' || (j.value ->> 0) || ' month ' || e.month || ' is in ' || COUNT(*) || ' entries' "
+       "FROM journal_entries e INDEXED BY journal_flexible CROSS JOIN json_each(e.lines, '$.lines') j "
+       "WHERE e.kind = 2 GROUP BY e.month, j.value ->> 0 HAVING COUNT(*) > 1"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
@@ -2389,9 +2441,10 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "-SUM(CASE WHEN e.kind = 3 THEN -p.amount_fen ELSE 0 END) "
        "FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id WHERE p.account_kind = 3 "
        "GROUP BY p.account_owner, e.month "
-       // A packed entry's employer is -person_id (checked with its form above).
+       // A packed entry's employer is -person_id (checked with its form above);
+       // packed flexible payments (kind 2) have none.
        "UNION ALL SELECT -e.person_id, e.month, -SUM(j.value ->> 1), 0 "
-       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
+       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL AND e.kind <> 2 "
        "GROUP BY e.entry_id) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
@@ -2420,7 +2473,7 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.declarations, "SELECT COUNT(*) FROM declarations"},
       {&stats.declaration_lines, "SELECT COUNT(*) FROM declaration_lines"},
       {&stats.journal_entries, "SELECT COUNT(*) FROM journal_entries"},
-      // Packed postings (migration 8) counted one by one, as in `postings`.
+      // Packed postings (migrations 8 and 9) counted one by one, as in `postings`.
       {&stats.postings,
        "SELECT (SELECT COUNT(*) FROM postings) + (SELECT COALESCE(SUM(((j.value ->> 1) <> 0) + "
        "((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)), 0) FROM journal_entries e "
@@ -2433,10 +2486,11 @@ Result<Stats> SqliteDatabase::stats() {
        "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - (SELECT "
        "COALESCE(SUM(j.value ->> 3), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
        "WHERE e.lines IS NOT NULL)"},
+      // Amount 0 of a packed flexible payment (kind 2) is the collection bank.
       {&stats.receivable_balance_fen,
        "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + (SELECT "
        "COALESCE(SUM(j.value ->> 1), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL)"},
+       "WHERE e.lines IS NOT NULL AND e.kind <> 2)"},
   };
   for (const Field& field : fields) {
     auto value = scalar(field.sql);

@@ -22,15 +22,20 @@
 
 #include "storage/api_store.h"
 #include "storage/database.h"
+#include "storage/packed_lines.h"
 
 // A common table expression `person_lines` (entry_id, kind, month,
 // declaration_id, corrects_entry_id, receivable_fen, personal_fen, pooled_fen):
-// person ?1's lines of packed entries, contributions and their reversals. The
+// person ?1's lines of packed entries: contributions and their reversals, and
+// flexible payments (kind 2, migration 9; declaration_id 0). Contributions: the
 // path goes through the person's employers (employment_by_person), their
 // declarations, the person's line in each (the key of declaration_lines) and the
 // declaration's packed entry (journal_contribution) and its reversal
 // (journal_by_correction): every declared person has a spell at the employer
-// (the import's check; verify checks it too).
+// (the import's check; verify checks it too). Flexible payments: the kind-2
+// entries whose person_id (their first line's person) lies between the start of
+// the person's block of ledger::kFlexibleBlock ids and the person
+// (journal_flexible_by_person).
 #define SHEBAO_SQLITE_PERSON_LINES                                                                              \
   "WITH person_contributions AS (SELECT c.entry_id "                                                            \
   "FROM (SELECT DISTINCT employer_id FROM employment_spells WHERE person_id = ?1) s "                           \
@@ -39,7 +44,9 @@
   "WHERE EXISTS (SELECT 1 FROM declaration_lines l WHERE l.declaration_id = d.declaration_id "                   \
   "AND l.person_id = ?1)), "                                                                                    \
   "person_entries AS (SELECT entry_id FROM person_contributions UNION ALL "                                     \
-  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id), " \
+  "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id " \
+  "UNION ALL SELECT f.entry_id FROM journal_entries f INDEXED BY journal_flexible_by_person "                  \
+  "WHERE f.kind = 2 AND f.person_id BETWEEN ?1 - ?1 % " SHEBAO_FLEXIBLE_BLOCK " AND ?1), "                      \
   "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "   \
   "j.value ->> 1 AS receivable_fen, j.value ->> 2 AS personal_fen, j.value ->> 3 AS pooled_fen "                \
   "FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id "                                    \
