@@ -102,6 +102,7 @@ class RecordReader {
   bool read_line(std::string_view& line);
   bool fill();  // more bytes into the buffer; false when none
   Result<bool> next_csv(Record& out);
+  Result<bool> check_field_count(const Record& out) const;  // true, or the error naming the line
   Result<bool> next_json(Record& out);
 
   std::FILE* file_ = nullptr;
