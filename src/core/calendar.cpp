@@ -75,6 +75,16 @@ Date Date::last_of(YearMonth month) { return Date::first_of(month.plus_months(1)
 
 std::string Date::to_string() const {
   const auto d = ymd();
+  const int year = static_cast<int>(d.year());
+  if (year >= 0 && year <= 9999) {  // the common case without printf (hashes and files format many dates)
+    const unsigned month = static_cast<unsigned>(d.month());
+    const unsigned day = static_cast<unsigned>(d.day());
+    const char text[10] = {static_cast<char>('0' + year / 1000), static_cast<char>('0' + year / 100 % 10),
+                           static_cast<char>('0' + year / 10 % 10), static_cast<char>('0' + year % 10), '-',
+                           static_cast<char>('0' + month / 10), static_cast<char>('0' + month % 10), '-',
+                           static_cast<char>('0' + day / 10), static_cast<char>('0' + day % 10)};
+    return std::string(text, sizeof text);
+  }
   char buffer[48];
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(d.year()),
                 static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));

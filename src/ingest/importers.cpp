@@ -1,6 +1,7 @@
 #include "ingest/importers.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <set>
@@ -141,10 +142,13 @@ Result<void> check_record_keys(const Record& record, Columns required, Columns o
   return {};
 }
 
-Result<std::string_view> required_value(const Record& record, std::string_view column) {
-  auto value = record.get(column);
+Result<std::string_view> required_value(std::optional<std::string_view> value, std::string_view column) {
   if (!value) return line_error(ErrorCode::invalid_input, column, "required value is missing");
   return *value;
+}
+
+Result<std::string_view> required_value(const Record& record, std::string_view column) {
+  return required_value(record.get(column), column);
 }
 
 Result<Money> parse_money(std::string_view text, std::string_view field) {
@@ -388,6 +392,45 @@ constexpr std::string_view kDeclarationRequired[] = {"credit_code", "month", "re
                                                                           "wage", "days_worked"};
 constexpr std::string_view kDeclarationOptional[] = {"event", "event_date"};
 
+// A declaration line's fields: found by name in a JSON record, by the header's
+// place in a CSV one (no name comparisons per line).
+enum class DeclarationField { credit_code, month, resident_id, wage, days_worked, event, event_date };
+constexpr std::string_view kDeclarationFieldNames[] = {"credit_code", "month",       "resident_id", "wage",
+                                                       "days_worked", "event",       "event_date"};
+
+class DeclarationFields {
+ public:
+  explicit DeclarationFields(const RecordReader& reader) : json_(reader.is_json()) {
+    for (std::size_t i = 0; i < index_.size(); ++i) index_[i] = reader.column_index(kDeclarationFieldNames[i]);
+  }
+  std::optional<std::string_view> get(const Record& record, DeclarationField field) const {
+    const auto i = static_cast<std::size_t>(field);
+    return json_ ? record.get(kDeclarationFieldNames[i]) : record.get_at(index_[i]);
+  }
+  Result<std::string_view> required(const Record& record, DeclarationField field) const {
+    return required_value(get(record, field), kDeclarationFieldNames[static_cast<std::size_t>(field)]);
+  }
+
+ private:
+  bool json_;
+  std::array<std::size_t, std::size(kDeclarationFieldNames)> index_{};
+};
+
+// Days worked, a whole number 0..31; nullopt otherwise. One or two digits are
+// read directly; anything else as a decimal (so "7.0" or "031" stay accepted).
+std::optional<int> parse_days_worked(std::string_view text) {
+  if (!text.empty() && text.size() <= 2 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const int days = text.size() == 1 ? text[0] - '0' : (text[0] - '0') * 10 + (text[1] - '0');
+    if (days <= 31) return days;
+    return std::nullopt;
+  }
+  auto days = Decimal::parse(text);
+  if (!days || !days->to_int64_exact() || *days->to_int64_exact() < 0 || *days->to_int64_exact() > 31) {
+    return std::nullopt;
+  }
+  return static_cast<int>(*days->to_int64_exact());
+}
+
 struct PendingLine {
   int line = 0;
   std::int64_t person_id = 0;
@@ -463,23 +506,20 @@ std::uint64_t fnv1a_number(std::uint64_t hash, std::int64_t value) {
 }
 
 // FNV-1a of "person|wage|days|event|event_date\n" for each line in person order
-// (the stored declarations' hashes: the text must stay exactly this).
+// (the stored declarations' hashes: the text must stay exactly this). `lines`
+// are sorted by person.
 std::string content_hash(const std::vector<storage::DeclarationLine>& lines) {
-  std::vector<const storage::DeclarationLine*> sorted;
-  sorted.reserve(lines.size());
-  for (const auto& line : lines) sorted.push_back(&line);
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->person_id < b->person_id; });
   std::uint64_t hash = 1469598103934665603ULL;
-  for (const storage::DeclarationLine* line : sorted) {
-    hash = fnv1a_number(hash, line->person_id);
+  for (const storage::DeclarationLine& line : lines) {
+    hash = fnv1a_number(hash, line.person_id);
     hash = fnv1a(hash, "|");
-    hash = fnv1a_number(hash, line->wage_fen);
+    hash = fnv1a_number(hash, line.wage_fen);
     hash = fnv1a(hash, "|");
-    hash = fnv1a_number(hash, line->days_worked);
+    hash = fnv1a_number(hash, line.days_worked);
     hash = fnv1a(hash, "|");
-    hash = fnv1a(hash, line->event);
+    hash = fnv1a(hash, line.event);
     hash = fnv1a(hash, "|");
-    if (line->event_date) hash = fnv1a(hash, line->event_date->to_string());
+    if (line.event_date) hash = fnv1a(hash, line.event_date->to_string());
     hash = fnv1a(hash, "\n");
   }
   char text[17];
@@ -490,14 +530,14 @@ std::string content_hash(const std::vector<storage::DeclarationLine>& lines) {
 class DeclarationImport {
  public:
   DeclarationImport(storage::Database& database, const ImportOptions& options, Feedback& feedback,
-                    ImportSummary& summary, std::string source, bool json)
+                    ImportSummary& summary, std::string source, const RecordReader& reader)
       : database_(database), options_(options), feedback_(feedback), summary_(summary), batch_(database, options.batch_lines),
-        source_(std::move(source)), json_(json) {}
+        source_(std::move(source)), json_(reader.is_json()), fields_(reader) {}
 
   // Takes the record's contents; `record` gets buffers to reuse in exchange.
   Result<void> add(Record& record) {
-    auto credit_code = record.get("credit_code").value_or("");
-    auto month = record.get("month").value_or("");
+    auto credit_code = fields_.get(record, DeclarationField::credit_code).value_or("");
+    auto month = fields_.get(record, DeclarationField::month).value_or("");
     if (unit_.open && (unit_.credit_code != credit_code || unit_.month_text != month)) {
       if (auto ok = flush(); !ok) return ok;
     }
@@ -569,27 +609,25 @@ class DeclarationImport {
         return tl::unexpected(ok.error());
       }
     }
-    auto id_text = required_value(record, "resident_id");
+    auto id_text = fields_.required(record, DeclarationField::resident_id);
     if (!id_text) return tl::unexpected(id_text.error());
     auto id = ResidentId::parse(*id_text);
     if (!id) return tl::unexpected(with_field(id.error(), "resident_id"));
-    auto wage_text = required_value(record, "wage");
+    auto wage_text = fields_.required(record, DeclarationField::wage);
     if (!wage_text) return tl::unexpected(wage_text.error());
     auto wage = parse_money(*wage_text, "wage");
     if (!wage) return tl::unexpected(wage.error());
     if (wage->fen() < 0) return line_error(ErrorCode::invalid_input, "wage", "a wage cannot be negative");
-    auto days_text = required_value(record, "days_worked");
+    auto days_text = fields_.required(record, DeclarationField::days_worked);
     if (!days_text) return tl::unexpected(days_text.error());
-    auto days = Decimal::parse(*days_text);
-    if (!days || !days->to_int64_exact() || *days->to_int64_exact() < 0 || *days->to_int64_exact() > 31) {
-      return line_error(ErrorCode::invalid_input, "days_worked", "days worked must be a whole number 0..31");
-    }
+    const auto days = parse_days_worked(*days_text);
+    if (!days) return line_error(ErrorCode::invalid_input, "days_worked", "days worked must be a whole number 0..31");
     PendingLine pending;
     pending.line = record.line();
     pending.stored.wage_fen = wage->fen();
-    pending.stored.days_worked = static_cast<int>(*days->to_int64_exact());
-    const auto event = record.get("event");
-    const auto event_date_text = record.get("event_date");
+    pending.stored.days_worked = *days;
+    const auto event = fields_.get(record, DeclarationField::event);
+    const auto event_date_text = fields_.get(record, DeclarationField::event_date);
     if (event) {
       if (*event != "hire" && *event != "leave") {
         return line_error(ErrorCode::unknown_category, "event", "\"" + std::string(*event) + "\" is not hire or leave");
@@ -668,18 +706,24 @@ class DeclarationImport {
         rejected_.emplace_back(record.line(), std::move(line.error()));
         continue;
       }
-      if (line->stored.event == "hire") {
-        if (auto ok = database_.record_hire(line->person_id, unit.employer->employer_id, *line->stored.event_date); !ok) {
+      accepted_lines_.push_back(line->line);
+      lines_.push_back(std::move(line->stored));
+    }
+    // In person order: the content hash's order, and the order of the storage's
+    // keys (declaration lines, employment spells), which then go in side by side.
+    std::sort(lines_.begin(), lines_.end(), [](const auto& a, const auto& b) { return a.person_id < b.person_id; });
+    // A line's hire or leave changes only its own person, who appears once in
+    // the unit: applying them after every line is checked gives the same spells.
+    for (const storage::DeclarationLine& line : lines_) {
+      if (line.event == "hire") {
+        if (auto ok = database_.record_hire(line.person_id, unit.employer->employer_id, *line.event_date); !ok) {
           return ok;
         }
-      } else if (line->stored.event == "leave") {
-        if (auto ok = database_.record_leave(line->person_id, unit.employer->employer_id, *line->stored.event_date);
-            !ok) {
+      } else if (line.event == "leave") {
+        if (auto ok = database_.record_leave(line.person_id, unit.employer->employer_id, *line.event_date); !ok) {
           return ok;
         }
       }
-      accepted_lines_.push_back(line->line);
-      lines_.push_back(std::move(line->stored));
     }
     if (!lines_.empty()) {
       const std::string hash = content_hash(lines_);
@@ -720,6 +764,7 @@ class DeclarationImport {
   Batch batch_;
   std::string source_;
   bool json_;
+  DeclarationFields fields_;
   Unit unit_;
   std::unordered_set<std::string> seen_units_;
   // Per unit, kept to reuse their memory.
@@ -745,7 +790,7 @@ Result<ImportSummary> import_declarations(const std::filesystem::path& file, sto
   summary.feedback_path = feedback_path_for(file, options);
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
-  DeclarationImport import(database, options, feedback, summary, file.filename().string(), (*reader)->is_json());
+  DeclarationImport import(database, options, feedback, summary, file.filename().string(), **reader);
   auto read = for_each_record(**reader, options, feedback, summary, [&](Record& record) { return import.add(record); });
   if (!read) return tl::unexpected(read.error());
   if (auto ok = import.finish(); !ok) return tl::unexpected(ok.error());

@@ -37,7 +37,10 @@ struct ImportOptions {
   std::filesystem::path feedback_path;  // empty = FILE.feedback.csv next to the file
   // Called now and then with (bytes read, file size).
   std::function<void(std::uint64_t, std::uint64_t)> on_progress;
-  std::size_t batch_lines = 20000;  // lines per transaction (a declaration is never split)
+  // Lines per transaction (a declaration is never split). Larger transactions
+  // write a page touched by many of them once (employment spells and lines land
+  // all over their indexes); a crash loses at most one, and a re-run completes it.
+  std::size_t batch_lines = 100000;
 };
 
 struct ImportSummary {

@@ -20,6 +20,7 @@
 // Thread safety: one reader per thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +39,14 @@ class Record {
   int line() const { return line_; }
   // The value of a column, nullopt when the record has none (or it is empty).
   std::optional<std::string_view> get(std::string_view column) const;
+  // The value of field `i` in file order, nullopt when it is empty or `i` is
+  // out of range (a CSV column absent from the header: RecordReader::column_index).
+  std::optional<std::string_view> get_at(std::size_t i) const {
+    if (i >= ends_.size()) return std::nullopt;
+    const std::string_view text = value(i);
+    if (text.empty()) return std::nullopt;
+    return text;
+  }
   // Fields in file order: name and value (empty when the file gives none).
   std::size_t size() const { return ends_.size(); }
   std::string_view name(std::size_t i) const { return columns_ != nullptr ? (*columns_)[i] : names_[i]; }
@@ -72,6 +81,11 @@ class RecordReader {
 
   // Column names: the CSV header, or for JSON Lines the keys of the first record (read ahead).
   const std::vector<std::string>& columns() const { return columns_; }
+  // A column's place in each CSV record (for Record::get_at); npos when the header lacks it.
+  std::size_t column_index(std::string_view column) const {
+    const auto found = std::find(columns_.begin(), columns_.end(), column);
+    return found == columns_.end() ? std::string_view::npos : static_cast<std::size_t>(found - columns_.begin());
+  }
   bool is_json() const { return json_; }
 
   // The next record into `out` (its buffers are reused); false at the end of
@@ -88,6 +102,7 @@ class RecordReader {
   bool read_line(std::string_view& line);
   bool fill();  // more bytes into the buffer; false when none
   Result<bool> next_csv(Record& out);
+  Result<bool> check_field_count(const Record& out) const;  // true, or the error naming the line
   Result<bool> next_json(Record& out);
 
   std::FILE* file_ = nullptr;

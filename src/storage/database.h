@@ -145,6 +145,7 @@ class Database {
   // --- declarations and payments ---
   virtual Result<std::optional<StoredDeclaration>> latest_declaration(std::int64_t employer_id, YearMonth month) = 0;
   // Stores a new version (the previous one, if any, becomes superseded) with its lines.
+  // A failure rolls back the open transaction: nothing of it stays.
   virtual Result<std::int64_t> insert_declaration(std::int64_t employer_id, YearMonth month, int version,
                                                   std::string_view content_hash, std::string_view source,
                                                   const std::vector<DeclarationLine>& lines) = 0;

@@ -233,6 +233,42 @@ TEST_P(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) 
   expect_verified();
 }
 
+TEST_P(LedgerFlow, DeclarationColumnsInAnyOrderQuotedFieldsAndDaysWrittenAsDecimals) {
+  // Columns are found by the header, whatever their order; quoted and plain
+  // fields read the same; days worked is any way of writing a whole number 0..31.
+  const std::string file = "event_date,resident_id,days_worked,event,wage,credit_code,month\n"
+      "2026-10-01," + kZhang + ",7.0,hire,\"8000.00\"," + kShenzhen + ",2026-10\n" +         // 2 accepted, 7 days
+      "\"2026-10-01\",\"" + kWang + "\",031,\"hire\",3000.00,\"" + kShenzhen + "\",2026-10\n" +  // 3 accepted, 31
+      "2026-10-01," + kLi + ",0,hire,5000.00," + kShenzhen + ",2026-10\n" +                  // 4 accepted, 0 days
+      "2026-10-01," + kLiu + ",3.5,hire,5000.00," + kShenzhen + ",2026-10\n" +               // 5 not whole
+      "2026-10-01," + kLiu + ",-1,hire,5000.00," + kShenzhen + ",2026-10\n" +                // 6 negative
+      "2026-10-01," + kLiu + ",32.0,hire,5000.00," + kShenzhen + ",2026-10\n" +              // 7 above 31
+      "2026-10-01," + kLiu + ",,hire,5000.00," + kShenzhen + ",2026-10\n" +                  // 8 missing
+      "2026-10-01," + kLiu + ",1x,hire,5000.00," + kShenzhen + ",2026-10\n";                 // 9 not a number
+  write("reordered.csv", file);
+  const auto summary = import_declarations("reordered.csv");
+  EXPECT_EQ(summary.accepted, 3);
+  EXPECT_EQ(summary.rejected, 5);
+  EXPECT_EQ(summary.new_declarations, 1);
+  EXPECT_EQ(read(dir_ / "reordered.csv.feedback.csv"),
+            "line,status,field,code,message\n2,accepted,,,\n3,accepted,,,\n4,accepted,,,\n"
+            "5,rejected,days_worked,invalid_input,days worked must be a whole number 0..31\n"
+            "6,rejected,days_worked,invalid_input,days worked must be a whole number 0..31\n"
+            "7,rejected,days_worked,invalid_input,days worked must be a whole number 0..31\n"
+            "8,rejected,days_worked,invalid_input,required value is missing\n"
+            "9,rejected,days_worked,invalid_input,days worked must be a whole number 0..31\n");
+  EXPECT_EQ(stats().declaration_lines, 3);
+  // The same lines in the canonical column order are the same declaration: unchanged.
+  write("canonical.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                             kWang + ",3000.00,31,hire,2026-10-01\n" + kShenzhen + ",2026-10," + kLi +
+                             ",5000.00,0,hire,2026-10-01\n" + kShenzhen + ",2026-10," + kZhang +
+                             ",8000.00,7,hire,2026-10-01\n");
+  const auto again = import_declarations("canonical.csv");
+  EXPECT_EQ(again.accepted, 3);
+  EXPECT_EQ(again.unchanged_declarations, 1);
+  EXPECT_EQ(stats().declarations, 1);
+}
+
 TEST_P(LedgerFlow, AFileThatCannotBeUsedIsRefusedWhole) {
   write("no_wage.csv", "credit_code,month,resident_id,days_worked\n" + kShenzhen + ",2026-10," + kZhang + ",31\n");
   auto missing = ingest::import_declarations(dir_ / "no_wage.csv", *db_, options_);
