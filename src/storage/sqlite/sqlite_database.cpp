@@ -454,18 +454,14 @@ constexpr const char* kAnalyticsSimulationPersons =
     "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
     "hukou_region FROM persons";
 constexpr const char* kAnalyticsSimulationEmployers = "SELECT employer_id, region, size, unit_type FROM employers";
-// What pension_facts() reads: the packed employee contributions (kind 1) up to
-// ?1 that stand (not reversed), in one pass; then per person the months and
-// personal credits of the person's packed flexible payments (kind 2, every
-// month: the credits count in the balance) and the personal postings kept as rows.
+// What pension_facts() reads: the packed entries that stand (not reversed), in
+// one pass: the employee contributions (kind 1) up to ?1 and the flexible
+// payments (kind 2) of every month (months up to ?1 count as contribution
+// months, the personal credits of all of them in the balance); then per
+// person the personal postings kept as rows.
 constexpr const char* kAnalyticsStandingPacked =
-    "SELECT e.month, e.lines FROM journal_entries e WHERE e.kind = 1 AND e.month <= ?1 "
+    "SELECT e.kind, e.month, e.lines FROM journal_entries e WHERE ((e.kind = 1 AND e.month <= ?1) OR e.kind = 2) "
     "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id)";
-constexpr const char* kAnalyticsFlexibleMonths =
-    "SELECT e.month, SUM(j.value ->> 2) FROM journal_entries e INDEXED BY journal_flexible_by_person "
-    "JOIN json_each(e.lines, '$.lines') j ON j.value ->> 0 = ?1 "
-    "WHERE e.kind = 2 AND e.person_id BETWEEN ?1 - ?1 % " SHEBAO_FLEXIBLE_BLOCK " AND ?1 "
-    "AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = e.entry_id) GROUP BY e.month";
 constexpr const char* kAnalyticsPersonalPostingRows =
     "SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1";
 
@@ -1991,22 +1987,24 @@ class SqliteDatabase final : public Database {
     }
     if (facts.empty()) return facts;
     {
-      // Packed contributions are read once for all the persons asked (a
-      // person's own path goes through every declaration of their employers).
+      // Packed entries are read once for all the persons asked (a person's
+      // own path goes through every declaration of their employers, and
+      // through a block of 4,096 persons' lines per flexible month).
       auto s = statement(kAnalyticsStandingPacked);
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
       q.bind(1, static_cast<std::int64_t>(up_to.serial()));
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        const int month = static_cast<int>(q.int64(0));
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 1));
-        const std::string_view lines(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 1)));
+        const int month = static_cast<int>(q.int64(1));
+        const bool counted = month <= up_to.serial();  // a flexible credit after up_to counts in the balance only
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 2));
+        const std::string_view lines(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 2)));
         const bool parsed = for_each_packed_line(lines, [&](std::int64_t person, std::int64_t, std::int64_t personal,
                                                             std::int64_t) {
           const auto it = at.find(person);
           if (it == at.end()) return;
-          months[it->second].push_back(month);
+          if (counted) months[it->second].push_back(month);
           posting_sum[it->second] += personal;
         });
         if (!parsed) {
@@ -2018,17 +2016,6 @@ class SqliteDatabase final : public Database {
       q.reset();
     }
     for (std::size_t i = 0; i < facts.size(); ++i) {
-      auto s = statement(kAnalyticsFlexibleMonths);
-      if (!s) return tl::unexpected(s.error());
-      Statement& q = **s;
-      q.bind(1, facts[i].person_id);
-      int rc;
-      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-        if (q.int64(0) <= up_to.serial()) months[i].push_back(static_cast<int>(q.int64(0)));
-        posting_sum[i] += q.int64(1);
-      }
-      if (rc != SQLITE_DONE) return step_error(q, "flexible months");
-      q.reset();
       auto b = statement(kAnalyticsPersonalPostingRows);
       if (!b) return tl::unexpected(b.error());
       (*b)->bind(1, facts[i].person_id);
