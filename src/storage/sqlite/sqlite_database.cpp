@@ -523,7 +523,7 @@ JOIN employers e ON e.employer_id = d.employer_id WHERE l.declaration_id = ?1)SQ
 // Several declarations at once: "IN (?1, ..., ?k)", unused places bound to NULL.
 constexpr std::size_t kDeclarationsPerQuery = 128;
 constexpr const char* kDeclarationHeadsIn = R"SQL(
-SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month
+SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, d.line_count
 FROM declarations d JOIN employers e ON e.employer_id = d.employer_id WHERE d.declaration_id IN (?)
 ORDER BY d.declaration_id)SQL";
 constexpr const char* kDeclarationLinesIn = R"SQL(
@@ -1259,53 +1259,61 @@ class SqliteDatabase final : public Database {
       std::span<const std::int64_t> declaration_ids) override {
     static const std::string heads_sql = with_placeholders(kDeclarationHeadsIn, kDeclarationsPerQuery);
     static const std::string lines_sql = with_placeholders(kDeclarationLinesIn, kDeclarationsPerQuery);
-    std::vector<collection::DeclaredPersonMonth> rows;
-    for (std::size_t from = 0; from < declaration_ids.size(); from += kDeclarationsPerQuery) {
-      const auto ids = declaration_ids.subspan(from, std::min(kDeclarationsPerQuery, declaration_ids.size() - from));
-      const auto bind_ids = [&](Statement& q) {
-        for (std::size_t i = 0; i < kDeclarationsPerQuery; ++i) {
-          if (i < ids.size()) {
-            q.bind(static_cast<int>(i + 1), ids[i]);
-          } else {
-            q.bind_null(static_cast<int>(i + 1));
-          }
+    // The heads first (what every line of a declaration shares, and its line
+    // count), so the rows are allocated once: growing them line by line copied
+    // every row several times and touched fresh pages at each doubling.
+    std::vector<std::vector<collection::DeclaredPersonMonth>> heads_of_query;
+    std::size_t line_count = 0;
+    const auto query_ids = [&](std::size_t from) {
+      return declaration_ids.subspan(from, std::min(kDeclarationsPerQuery, declaration_ids.size() - from));
+    };
+    const auto bind_ids = [](Statement& q, std::span<const std::int64_t> ids) {
+      for (std::size_t i = 0; i < kDeclarationsPerQuery; ++i) {
+        if (i < ids.size()) {
+          q.bind(static_cast<int>(i + 1), ids[i]);
+        } else {
+          q.bind_null(static_cast<int>(i + 1));
         }
-      };
-      // What every line of a declaration shares.
-      std::vector<collection::DeclaredPersonMonth> heads;
-      {
-        auto s = statement(heads_sql.c_str());
-        if (!s) return tl::unexpected(s.error());
-        Statement& q = **s;
-        bind_ids(q);
-        int rc;
-        while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-          collection::DeclaredPersonMonth head;
-          head.declaration_id = q.int64(0);
-          head.employer_id = q.int64(1);
-          head.employer_region = q.text(2);
-          head.employer_size = *registry::parse_employer_size(q.text(3));
-          head.unit_type = *registry::parse_unit_type(q.text(4));
-          head.month = YearMonth::from_serial(static_cast<int>(q.int64(5)));
-          heads.push_back(std::move(head));
-        }
-        if (rc != SQLITE_DONE) return step_error(q, "declarations");
-        q.reset();
       }
+    };
+    for (std::size_t from = 0; from < declaration_ids.size(); from += kDeclarationsPerQuery) {
+      auto s = statement(heads_sql.c_str());
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      bind_ids(q, query_ids(from));
+      std::vector<collection::DeclaredPersonMonth>& heads = heads_of_query.emplace_back();
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        collection::DeclaredPersonMonth head;
+        head.declaration_id = q.int64(0);
+        head.employer_id = q.int64(1);
+        head.employer_region = q.text(2);
+        head.employer_size = *registry::parse_employer_size(q.text(3));
+        head.unit_type = *registry::parse_unit_type(q.text(4));
+        head.month = YearMonth::from_serial(static_cast<int>(q.int64(5)));
+        line_count += static_cast<std::size_t>(std::max<std::int64_t>(0, q.int64(6)));
+        heads.push_back(std::move(head));
+      }
+      if (rc != SQLITE_DONE) return step_error(q, "declarations");
+      q.reset();
+    }
+    std::vector<collection::DeclaredPersonMonth> rows;
+    rows.reserve(line_count);
+    for (std::size_t from = 0, query = 0; from < declaration_ids.size(); from += kDeclarationsPerQuery, ++query) {
+      const std::vector<collection::DeclaredPersonMonth>& heads = heads_of_query[query];
       auto s = statement(lines_sql.c_str());
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
-      bind_ids(q);
+      bind_ids(q, query_ids(from));
       std::size_t head = 0;
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         const std::int64_t declaration_id = q.int64(0);
         while (head < heads.size() && heads[head].declaration_id < declaration_id) ++head;
         if (head == heads.size() || heads[head].declaration_id != declaration_id) continue;  // no employer row
-        collection::DeclaredPersonMonth row = heads[head];
+        collection::DeclaredPersonMonth& row = rows.emplace_back(heads[head]);
         row.person_id = q.int64(1);
         row.declared_wage = Money::from_fen(q.int64(2));
-        rows.push_back(std::move(row));
       }
       if (rc != SQLITE_DONE) return step_error(q, "declared person-months");
       q.reset();
