@@ -2,7 +2,8 @@
 # Crash safety: kill shebao with SIGKILL at random points during imports and
 # month runs, restart, re-run, and prove with `verify` and `stats` that nothing
 # was lost or duplicated: the crashed database ends identical (counts and
-# balances) to one built without crashes from the same files.
+# balances) to one built without crashes from the same files (on PostgreSQL
+# but for the journal entry count, see below).
 # Usage: [SHEBAO_TEST_BACKEND=postgresql] crash_test.sh SHEBAO [PERSONS] [MIN_KILLS]
 set -uo pipefail
 shebao=$1
@@ -71,6 +72,16 @@ if [ "$kills" -lt 20 ]; then echo "FAIL fewer than 20 kills landed; use more per
 "$shebao" verify --db "$reference_db" >/dev/null || { echo "FAIL verify of the reference"; exit 1; }
 reference=$("$shebao" stats --json --db "$reference_db")
 crashed=$("$shebao" stats --json --db "$crash_db")
+if [ "$test_db_backend" = postgresql ]; then
+  # A killed registry import leaves gaps in PostgreSQL's person ids (sequences
+  # are not rolled back), so the flexible payments' blocks of 4,096 person ids
+  # (migration 9) can group the same lines into more entries: the entry count
+  # may differ; every posting, balance and count else must not (and `verify`
+  # above checks that each flexible person-month is booked once).
+  drop_entries() { sed -E 's/"journal_entries": ?[0-9]+, ?//'; }
+  reference=$(drop_entries <<<"$reference")
+  crashed=$(drop_entries <<<"$crashed")
+fi
 if [ "$reference" != "$crashed" ]; then
   echo "FAIL the crashed database differs from the reference"
   echo "  reference: $reference"
