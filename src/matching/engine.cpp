@@ -1192,6 +1192,19 @@ void Deduplicator::score(const ProgressFn& progress) {
     std::vector<char> copied;                 // members' rows copied
     std::uint64_t pairs = 0;                  // compared by this thread (a shared array would bounce its cache line)
     int lv[kMaxFields];
+    bounds.resize(bound_size);
+    // Compares a and b and keeps the pair when its weight may reach the review band.
+    auto compare = [&](const State::Rec& a, const State::Rec& b, const double* bound) {
+      ++pairs;
+      double w = 0;
+      if (!s.weigh(a, b, min_weight, w, lv, bound)) return;
+      if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
+        const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
+        kept[t].emplace_back().reserve(capacity);
+      }
+      kept[t].back().push_back({a.index, b.index, static_cast<float>(w),
+                                static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
+    };
     while (true) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
       if (begin >= blocks) break;
@@ -1205,6 +1218,17 @@ void Deduplicator::score(const ProgressFn& progress) {
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];
+        const unsigned earlier = (1u << slot) - 1;  // key slots before the block's
+        if (m == 2) {  // most blocks: one pair, compared unless the two share an earlier key
+          const std::uint32_t r0 = members[0], r1 = members[1];
+          bool shared = false;
+          for (unsigned both = s.key_mask[r0] & s.key_mask[r1] & earlier; both != 0 && !shared; both &= both - 1) {
+            const int k = __builtin_ctz(both);
+            shared = s.keys[r0][k] == s.keys[r1][k];
+          }
+          if (!shared) compare(s.rec(r0), s.rec(r1), s.rest_max.data());
+          continue;
+        }
         // A member's row is copied when it first takes part in a pair
         // compared here; small blocks read the rows in place.
         const bool copy = m > 4;
@@ -1212,10 +1236,9 @@ void Deduplicator::score(const ProgressFn& progress) {
           rows.resize(static_cast<std::size_t>(m) * s.stride);
           copied.assign(m, 0);
         }
-        bounds.resize(bound_size);
         earlier_keys.resize(m);
         for (std::uint32_t x = 0; x < m; ++x)
-          earlier_keys[x] = static_cast<std::uint16_t>(s.key_mask[members[x]] & ((1u << slot) - 1));
+          earlier_keys[x] = static_cast<std::uint16_t>(s.key_mask[members[x]] & earlier);
         // Whether members x and y share the key of an earlier slot: then they
         // are compared in that slot's block.
         auto compared_earlier = [&](std::uint32_t x, std::uint32_t y) {
@@ -1244,22 +1267,13 @@ void Deduplicator::score(const ProgressFn& progress) {
           bool bounded = m - x <= 4;
           for (std::uint32_t y = x + 1; y < m; ++y) {
             if (compared_earlier(x, y)) continue;
-            ++pairs;
-            const State::Rec a = member(x), bb = member(y);
+            const State::Rec a = member(x);
             if (!bounded) {
               s.bounds_for(a, bounds.data());
               bound = bounds.data();
               bounded = true;
             }
-            double w = 0;
-            if (s.weigh(a, bb, min_weight, w, lv, bound)) {
-              if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
-                const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
-                kept[t].emplace_back().reserve(capacity);
-              }
-              kept[t].back().push_back({a.index, bb.index, static_cast<float>(w),
-                                        static_cast<float>(1.0 / (1.0 + std::exp2(-(w + s.prior))))});
-            }
+            compare(a, member(y), bound);
           }
         }
       }
