@@ -14,30 +14,33 @@ double jaro_winkler(std::string_view a, std::string_view b) {
   if (la == 0 || lb == 0) return la == lb ? 1.0 : 0.0;
   if (a == b) return 1.0;
   const int window = std::max(0, std::max(la, lb) / 2 - 1);
+  // Bit-parallel matching: positions[c] holds the positions of byte c in b.
+  // Each byte of a pairs with the first unused equal byte of b within the
+  // window, which is the lowest set bit of (positions & unused & window).
+  // The table is all zero between calls: only b's bytes are set, then cleared.
+  thread_local std::uint64_t positions[256] = {};
+  for (int j = 0; j < lb; ++j) positions[static_cast<unsigned char>(b[j])] |= std::uint64_t{1} << j;
+  const std::uint64_t all_b = ~std::uint64_t{0} >> (64 - lb);
   std::uint64_t used_b = 0;
   std::uint64_t matched_a = 0;
-  int matches = 0;
   for (int i = 0; i < la; ++i) {
     const int lo = std::max(0, i - window);
     const int hi = std::min(lb - 1, i + window);
-    for (int j = lo; j <= hi; ++j) {
-      if (!(used_b >> j & 1) && a[i] == b[j]) {
-        used_b |= std::uint64_t{1} << j;
-        matched_a |= std::uint64_t{1} << i;
-        ++matches;
-        break;
-      }
+    if (lo > hi) break;  // past b's end: no later byte of a has a window either
+    const std::uint64_t in_window = (all_b >> (lb - 1 - hi)) & (~std::uint64_t{0} << lo);
+    const std::uint64_t free = positions[static_cast<unsigned char>(a[i])] & in_window & ~used_b;
+    if (free != 0) {
+      used_b |= free & (~free + 1);  // lowest set bit
+      matched_a |= std::uint64_t{1} << i;
     }
   }
-  if (matches == 0) return 0.0;
+  for (int j = 0; j < lb; ++j) positions[static_cast<unsigned char>(b[j])] = 0;
+  if (matched_a == 0) return 0.0;
+  const int matches = __builtin_popcountll(matched_a);
+  // Transpositions: the matched bytes of a and of b, each in order, compared.
   int transpositions = 0;
-  int j = 0;
-  for (int i = 0; i < la; ++i) {
-    if (!(matched_a >> i & 1)) continue;
-    while (!(used_b >> j & 1)) ++j;
-    if (a[i] != b[j]) ++transpositions;
-    ++j;
-  }
+  for (std::uint64_t ma = matched_a, mb = used_b; ma != 0; ma &= ma - 1, mb &= mb - 1)
+    if (a[__builtin_ctzll(ma)] != b[__builtin_ctzll(mb)]) ++transpositions;
   const double m = matches;
   const double jaro = (m / la + m / lb + (m - transpositions / 2) / m) / 3.0;
   int prefix = 0;

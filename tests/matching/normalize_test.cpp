@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "matching/compare.h"
 #include "matching/normalize.h"
@@ -87,6 +90,63 @@ TEST(Compare, JaroWinkler) {
   EXPECT_NEAR(jaro_winkler("martha", "marhta"), 0.9611, 1e-4);
   EXPECT_NEAR(jaro_winkler("dixon", "dicksonx"), 0.8133, 1e-4);
   EXPECT_DOUBLE_EQ(jaro_winkler("abc", "xyz"), 0.0);
+}
+
+// The textbook Jaro-Winkler: each byte of a pairs with the first unused equal
+// byte of b within the window; transpositions are half the matched bytes out of order.
+static double reference_jaro_winkler(std::string_view a, std::string_view b) {
+  if (a.size() > 64) a = a.substr(0, 64);
+  if (b.size() > 64) b = b.substr(0, 64);
+  const int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
+  if (la == 0 || lb == 0) return la == lb ? 1.0 : 0.0;
+  if (a == b) return 1.0;
+  const int window = std::max(0, std::max(la, lb) / 2 - 1);
+  std::vector<bool> used_b(lb), matched_a(la);
+  int matches = 0;
+  for (int i = 0; i < la; ++i)
+    for (int j = std::max(0, i - window); j <= std::min(lb - 1, i + window); ++j)
+      if (!used_b[j] && a[i] == b[j]) {
+        used_b[j] = matched_a[i] = true;
+        ++matches;
+        break;
+      }
+  if (matches == 0) return 0.0;
+  int transpositions = 0;
+  for (int i = 0, j = 0; i < la; ++i) {
+    if (!matched_a[i]) continue;
+    while (!used_b[j]) ++j;
+    transpositions += a[i] != b[j++];
+  }
+  const double m = matches;
+  const double jaro = (m / la + m / lb + (m - transpositions / 2) / m) / 3.0;
+  int prefix = 0;
+  while (prefix < 4 && prefix < la && prefix < lb && a[prefix] == b[prefix]) ++prefix;
+  return jaro + prefix * 0.1 * (1.0 - jaro);
+}
+
+TEST(Compare, JaroWinklerEqualsTheTextbookDefinition) {
+  // Random strings over small alphabets (many repeated bytes, so the choice
+  // of which equal byte pairs matters), lengths 0 to 70 (past the 64-byte cut),
+  // including bytes above 127.
+  std::uint64_t x = 88172645463325252ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const std::string alphabets[] = {"ab", "abcd", "aeiounrst", "\xe7\x8e\x8b\xe4\xbc\x9f"};
+  for (int t = 0; t < 20000; ++t) {
+    const std::string& alphabet = alphabets[t % 4];
+    auto random_string = [&] {
+      std::string s(next() % (t % 10 == 0 ? 71 : 12), ' ');
+      for (char& c : s) c = alphabet[next() % alphabet.size()];
+      return s;
+    };
+    const std::string a = random_string(), b = t % 7 == 0 ? a.substr(0, a.size() / 2) + "x" : random_string();
+    ASSERT_DOUBLE_EQ(jaro_winkler(a, b), reference_jaro_winkler(a, b)) << "a=" << a << " b=" << b;
+    ASSERT_DOUBLE_EQ(jaro_winkler(b, a), reference_jaro_winkler(b, a)) << "a=" << b << " b=" << a;
+  }
 }
 
 TEST(Compare, DamerauLevenshteinWithLimit) {
