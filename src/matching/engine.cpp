@@ -842,6 +842,9 @@ int Deduplicator::State::code_level(int fi, const Rec& a, const Rec& b) const {
     if (f.kind != FieldKind::id) return 3;
     return length == 18 && load8(x + 6) == load8(y + 6) ? 3 : 4;
   }
+  if (f.kind == FieldKind::date && length == 8 && b.row[f.inline_slot] == 8)  // two YYYYMMDD dates, inline
+    return date_level(load8(reinterpret_cast<const char*>(a.row + f.inline_slot + 1)),
+                      load8(reinterpret_cast<const char*>(b.row + f.inline_slot + 1)));
   return field_level_values(f.kind, value(fi, a), value(fi, b));
 }
 
