@@ -643,6 +643,8 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
   EXPECT_EQ(to_settle_december.find(std::to_string(chengdu) + " 510100 2026-09"), std::string::npos)
       << to_settle_december;
   const auto before = stats();
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const std::int64_t zhang_balance = *db_->personal_balance(zhang);
   db_.reset();
   const std::string migration_nine =
       std::string(postgres() ? ""
@@ -656,6 +658,8 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
                                "DROP INDEX payments_by_date;") +
       "DROP INDEX journal_by_person;"
       "CREATE INDEX journal_by_person ON journal_entries (person_id, month);"
+      "DROP INDEX postings_by_account;"
+      "CREATE INDEX postings_by_account ON postings (account_kind, account_owner);"
       "DELETE FROM schema_migrations WHERE version = 10;";
   ASSERT_EQ(exec_raw(migration_nine), "");
   std::string version;
@@ -673,16 +677,25 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
   EXPECT_EQ(after.receivable_balance_fen, before.receivable_balance_fen);
   EXPECT_EQ(after.pooled_fund_balance_fen, before.pooled_fund_balance_fen);
   EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen);
+  EXPECT_EQ(*db_->personal_balance(zhang), zhang_balance);
   expect_verified();
   db_.reset();
-  // The migrated layout: employers' entries out of journal_by_person, the
-  // arrears query's indexes present (PostgreSQL has had them since migration 4).
-  std::string definition;
-  ASSERT_EQ(exec_raw(postgres() ? "SELECT indexdef FROM pg_indexes WHERE indexname = 'journal_by_person'"
-                                : "SELECT sql FROM sqlite_master WHERE name = 'journal_by_person'",
-                     &definition),
-            "");
+  // The migrated layout: employers' entries out of journal_by_person, their
+  // receivables out of postings_by_account, the arrears query's indexes
+  // present (PostgreSQL has had them since migration 4).
+  const auto index_definition = [&](const std::string& name) {
+    std::string definition;
+    EXPECT_EQ(exec_raw(postgres() ? "SELECT indexdef FROM pg_indexes WHERE indexname = '" + name + "'"
+                                  : "SELECT sql FROM sqlite_master WHERE name = '" + name + "'",
+                       &definition),
+              "");
+    return definition;
+  };
+  std::string definition = index_definition("journal_by_person");
   EXPECT_NE(definition.find(postgres() ? "WHERE (person_id > 0)" : "WHERE person_id > 0"), std::string::npos)
+      << definition;
+  definition = index_definition("postings_by_account");
+  EXPECT_NE(definition.find(postgres() ? "WHERE (account_kind = 1)" : "WHERE account_kind = 1"), std::string::npos)
       << definition;
   std::string indexes;
   ASSERT_EQ(exec_raw(postgres() ? "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN "

@@ -406,7 +406,10 @@ CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kin
 )SQL"},
     // As SQLite's migration 10: an employer's entries (person_id = -employer_id)
     // leave journal_by_person, which each month's packed contributions,
-    // payments and late fees reached on every leaf. The arrears query's own
+    // payments and late fees reached on every leaf, and postings_by_account
+    // holds the personal accounts' postings only (every read by account names
+    // account_kind = 1; the receivables of payments and late fees reached most
+    // of its leaves). The arrears query's own
     // indexes (employer_months_unsettled, payments_by_date) are migration 4's;
     // employer_months keeps employer_id first in its key (the distribution rule
     // above), so it is not reordered by month as on SQLite.
@@ -414,6 +417,8 @@ CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kin
      R"SQL(
 DROP INDEX journal_by_person;
 CREATE INDEX journal_by_person ON journal_entries (person_id, month) WHERE person_id > 0;
+DROP INDEX postings_by_account;
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE account_kind = 1;
 )SQL"},
 };
 

@@ -412,6 +412,11 @@ CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kin
     // not in journal_by_person: each month added one or two of them per
     // employer, on every leaf of the index (nothing reads an employer's
     // entries by person_id; the per-person read paths name a person, id > 0).
+    // postings_by_account holds the personal accounts' postings only (every
+    // read by account names account_kind = 1; the employers' receivables of
+    // each month's payments and late fees reached most of its leaves; the
+    // sums over the other kinds scan the table, which holds only the postings
+    // of entries that are not packed).
     // employer_months is kept in (month, employer_id) order, so that a month's
     // dues and payments go to the months they settle instead of to every
     // employer's place in the table; the employer-months not paid in full
@@ -421,6 +426,8 @@ CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kin
      R"SQL(
 DROP INDEX journal_by_person;
 CREATE INDEX journal_by_person ON journal_entries (person_id, month) WHERE person_id > 0;
+DROP INDEX postings_by_account;
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE account_kind = 1;
 CREATE TABLE employer_months_v10 (
   employer_id INTEGER NOT NULL,
   month INTEGER NOT NULL,
