@@ -409,10 +409,10 @@ CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kin
     // payments and late fees reached on every leaf, and postings_by_account
     // holds the personal accounts' postings only (every read by account names
     // account_kind = 1; the receivables of payments and late fees reached most
-    // of its leaves). The arrears query's own
-    // indexes (employer_months_unsettled, payments_by_date) are migration 4's;
-    // employer_months keeps employer_id first in its key (the distribution rule
-    // above), so it is not reordered by month as on SQLite.
+    // of its leaves). The arrears query's own indexes (employer_months_unsettled,
+    // payments_by_date) are migration 4's; employer_months keeps employer_id
+    // first in its key (the distribution rule above), so it is not reordered by
+    // month as on SQLite.
     {10, "employer-keyed index entries off the month run's path",
      R"SQL(
 DROP INDEX journal_by_person;
