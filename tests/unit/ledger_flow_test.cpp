@@ -43,7 +43,8 @@ const std::string kShenzhen = credit_code("91440300MA5F00001");
 const std::string kChengdu = credit_code("91510100MA6C00002");
 
 // Runs SQL on the PostgreSQL server at `url`; returns the error text, empty when it worked.
-std::string pg_exec(const std::string& url, const std::string& sql) {
+// `value`, when given, gets the first column of the last statement's first row ("" without one).
+std::string pg_exec(const std::string& url, const std::string& sql, std::string* value = nullptr) {
   PGconn* conn = PQconnectdb(url.c_str());
   std::string error;
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -52,6 +53,7 @@ std::string pg_exec(const std::string& url, const std::string& sql) {
     PQclear(PQexec(conn, "SET client_min_messages TO warning"));
     PGresult* r = PQexec(conn, sql.c_str());
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) error = PQresultErrorMessage(r);
+    if (value != nullptr) *value = PQntuples(r) > 0 && PQnfields(r) > 0 ? PQgetvalue(r, 0, 0) : "";
     PQclear(r);
   }
   PQfinish(conn);
@@ -152,6 +154,26 @@ class LedgerFlow : public ::testing::TestWithParam<std::string> {
     for (const auto& check : *checks) EXPECT_EQ(check.failures, 0) << check.name << ": " << check.first_failure;
   }
   storage::Stats stats() { return *db_->stats(); }
+  // Runs SQL on the test database past the storage layer (the database must be
+  // closed on SQLite); returns the error text, empty when it worked. `value` as
+  // pg_exec's.
+  std::string exec_raw(const std::string& sql, std::string* value = nullptr) {
+    if (postgres()) return pg_exec(url_, sql, value);
+    sqlite3* raw = nullptr;
+    if (sqlite3_open((dir_ / "test.db").c_str(), &raw) != SQLITE_OK) return "cannot open " + (dir_ / "test.db").string();
+    if (value != nullptr) value->clear();
+    const auto first_value = [](void* out, int columns, char** values, char**) {
+      auto* text = static_cast<std::string*>(out);
+      if (text != nullptr && text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
+      return 0;
+    };
+    char* message = nullptr;
+    const int rc = sqlite3_exec(raw, sql.c_str(), first_value, value, &message);
+    std::string error = rc == SQLITE_OK ? "" : (message ? message : "error " + std::to_string(rc));
+    sqlite3_free(message);
+    sqlite3_close(raw);
+    return error;
+  }
 
   std::string september() {
     return "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," + kZhang +
@@ -486,9 +508,10 @@ TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   auto again = db_->migrate();
   ASSERT_TRUE(again) << again.error().to_string();
   // Both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the
-  // review queue, 8 contributions packed, 9 flexible payments packed (the
+  // review queue, 8 contributions packed, 9 flexible payments packed, 10
+  // employer-keyed index entries off the month run's path (the
   // runner applies every missing one).
-  const int latest = 9;
+  const int latest = 10;
   EXPECT_EQ(*again, latest);
   db_.reset();
   auto reopened = storage::open_database(url_);
@@ -553,18 +576,7 @@ SELECT 100000 + entry_id * 100 + k, 2, person, 2, province, pooled FROM lines WH
 DROP INDEX journal_flexible_by_person;
 DELETE FROM schema_migrations WHERE version IN (8, 9);
 )SQL";
-  if (postgres()) {
-    ASSERT_EQ(pg_exec(url_, unpack), "");
-  } else {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &raw), SQLITE_OK);
-    char* message = nullptr;
-    const int rc = sqlite3_exec(raw, unpack.c_str(), nullptr, nullptr, &message);
-    const std::string error = message ? message : "";
-    sqlite3_free(message);
-    sqlite3_close(raw);
-    ASSERT_EQ(rc, SQLITE_OK) << error;
-  }
+  ASSERT_EQ(exec_raw(unpack), "");
   auto reopened = storage::open_database(url_);
   ASSERT_TRUE(reopened) << reopened.error().to_string();
   db_ = std::move(*reopened);
@@ -590,6 +602,125 @@ DELETE FROM schema_migrations WHERE version IN (8, 9);
   }
   EXPECT_EQ(stats().journal_entries, packed_stats.journal_entries);
   EXPECT_EQ(stats().postings, packed_stats.postings);
+}
+
+// A database written at migration 9 (journal_by_person over every entry; on
+// SQLite employer_months in employer order, without the indexes of the unsettled
+// months and of payment dates) migrates to 10: the same employer-months, the same
+// rows to settle (unpaid dues, and a month paid in full after its run month
+// began), the same figures; verify passes, a re-run books nothing, and the next
+// month books its payment and late fee.
+TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                       kZhang + ",8000.00,31,,\n" + kChengdu + ",2026-10," + kLi + ",40000.00,31,,\n");
+  import_declarations("oct.csv");
+  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
+                       ",2026-09,2026-11-20\n" + kShenzhen + ",2026-10,2026-11-28\n");
+  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 3);
+  run(YearMonth::of(2026, 9));
+  run(YearMonth::of(2026, 10));
+  const auto november = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(november.payments, 2);  // Chengdu's September, Shenzhen's October
+  const auto text_of = [](const std::vector<storage::EmployerMonthDues>& rows) {
+    std::string text;
+    for (const auto& row : rows) {
+      text += std::to_string(row.employer_id) + " " + row.employer_region + " " + row.month.to_string() + " " +
+              std::to_string(row.dues_fen) + " " + std::to_string(row.paid_fen) + " " +
+              (row.paid_on ? row.paid_on->to_string() : "-") + "\n";
+    }
+    return text;
+  };
+  const std::string dues = text_of(*db_->employer_dues(YearMonth::of(2026, 12)));
+  const std::string to_settle_november = text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 11)));
+  const std::string to_settle_december = text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 12)));
+  const std::int64_t chengdu = (*db_->find_employer(kChengdu))->employer_id;
+  // Chengdu's September, paid in full on 20 November, is read again in November
+  // (paid after the month began), not in December.
+  EXPECT_NE(to_settle_november.find(std::to_string(chengdu) + " 510100 2026-09"), std::string::npos)
+      << to_settle_november;
+  EXPECT_EQ(to_settle_december.find(std::to_string(chengdu) + " 510100 2026-09"), std::string::npos)
+      << to_settle_december;
+  const auto before = stats();
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const std::int64_t zhang_balance = *db_->personal_balance(zhang);
+  db_.reset();
+  const std::string migration_nine =
+      std::string(postgres() ? ""
+                             : "CREATE TABLE employer_months_v9 (employer_id INTEGER NOT NULL, month INTEGER NOT NULL, "
+                               "dues_fen INTEGER NOT NULL, paid_fen INTEGER NOT NULL, PRIMARY KEY (employer_id, month)) "
+                               "WITHOUT ROWID;"
+                               "INSERT INTO employer_months_v9 SELECT employer_id, month, dues_fen, paid_fen "
+                               "FROM employer_months;"
+                               "DROP TABLE employer_months;"
+                               "ALTER TABLE employer_months_v9 RENAME TO employer_months;"
+                               "DROP INDEX payments_by_date;") +
+      "DROP INDEX journal_by_person;"
+      "CREATE INDEX journal_by_person ON journal_entries (person_id, month);"
+      "DROP INDEX postings_by_account;"
+      "CREATE INDEX postings_by_account ON postings (account_kind, account_owner);"
+      "DELETE FROM schema_migrations WHERE version = 10;";
+  ASSERT_EQ(exec_raw(migration_nine), "");
+  std::string version;
+  ASSERT_EQ(exec_raw("SELECT MAX(version) FROM schema_migrations", &version), "");
+  ASSERT_EQ(version, "9");
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  EXPECT_EQ(text_of(*db_->employer_dues(YearMonth::of(2026, 12))), dues);
+  EXPECT_EQ(text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 11))), to_settle_november);
+  EXPECT_EQ(text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 12))), to_settle_december);
+  const auto after = stats();
+  EXPECT_EQ(after.journal_entries, before.journal_entries);
+  EXPECT_EQ(after.postings, before.postings);
+  EXPECT_EQ(after.receivable_balance_fen, before.receivable_balance_fen);
+  EXPECT_EQ(after.pooled_fund_balance_fen, before.pooled_fund_balance_fen);
+  EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen);
+  EXPECT_EQ(*db_->personal_balance(zhang), zhang_balance);
+  expect_verified();
+  db_.reset();
+  // The migrated layout: employers' entries out of journal_by_person, their
+  // receivables out of postings_by_account, the arrears query's indexes
+  // present (PostgreSQL has had them since migration 4).
+  const auto index_definition = [&](const std::string& name) {
+    std::string definition;
+    EXPECT_EQ(exec_raw(postgres() ? "SELECT indexdef FROM pg_indexes WHERE indexname = '" + name + "'"
+                                  : "SELECT sql FROM sqlite_master WHERE name = '" + name + "'",
+                       &definition),
+              "");
+    return definition;
+  };
+  std::string definition = index_definition("journal_by_person");
+  EXPECT_NE(definition.find(postgres() ? "WHERE (person_id > 0)" : "WHERE person_id > 0"), std::string::npos)
+      << definition;
+  definition = index_definition("postings_by_account");
+  EXPECT_NE(definition.find(postgres() ? "WHERE (account_kind = 1)" : "WHERE account_kind = 1"), std::string::npos)
+      << definition;
+  std::string indexes;
+  ASSERT_EQ(exec_raw(postgres() ? "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN "
+                                  "('employer_months_unsettled', 'payments_by_date')"
+                                : "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                                  "('employer_months_unsettled', 'payments_by_date')",
+                     &indexes),
+            "");
+  EXPECT_EQ(indexes, "2");
+  if (!postgres()) {
+    ASSERT_EQ(exec_raw("SELECT sql FROM sqlite_master WHERE name = 'employer_months'", &definition), "");
+    EXPECT_NE(definition.find("PRIMARY KEY (month, employer_id)"), std::string::npos) << definition;
+  }
+  reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  const auto again = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(again.payments, 0);
+  EXPECT_EQ(again.late_fees, 0);
+  EXPECT_EQ(stats().journal_entries, before.journal_entries);
+  // December: Chengdu's October is still unpaid (a late fee), nothing is paid.
+  const auto december = run(YearMonth::of(2026, 12));
+  EXPECT_EQ(december.payments, 0);
+  EXPECT_EQ(december.late_fees, 1);
+  expect_verified();
 }
 
 // Flexible payments are packed per month, scheme province and block of person

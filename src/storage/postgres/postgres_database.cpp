@@ -404,6 +404,22 @@ FROM m9_entries x JOIN (
   ON l.month = x.month AND l.province = x.province AND l.block = x.block;
 CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kind = 2;
 )SQL"},
+    // As SQLite's migration 10: an employer's entries (person_id = -employer_id)
+    // leave journal_by_person, which each month's packed contributions,
+    // payments and late fees reached on every leaf, and postings_by_account
+    // holds the personal accounts' postings only (every read by account names
+    // account_kind = 1; the receivables of payments and late fees reached most
+    // of its leaves). The arrears query's own indexes (employer_months_unsettled,
+    // payments_by_date) are migration 4's; employer_months keeps employer_id
+    // first in its key (the distribution rule above), so it is not reordered by
+    // month as on SQLite.
+    {10, "employer-keyed index entries off the month run's path",
+     R"SQL(
+DROP INDEX journal_by_person;
+CREATE INDEX journal_by_person ON journal_entries (person_id, month) WHERE person_id > 0;
+DROP INDEX postings_by_account;
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE account_kind = 1;
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).

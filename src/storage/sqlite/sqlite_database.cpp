@@ -407,6 +407,41 @@ DROP TABLE temp.m9_person_months;
 DROP TABLE temp.m9_entries;
 CREATE INDEX journal_flexible_by_person ON journal_entries (person_id) WHERE kind = 2;
 )SQL"},
+    // Employer-keyed writes off a month run's path. An employer's entries
+    // (person_id = -employer_id: packed contributions, payments, late fees) are
+    // not in journal_by_person: each month added one or two of them per
+    // employer, on every leaf of the index (nothing reads an employer's
+    // entries by person_id; the per-person read paths name a person, id > 0).
+    // postings_by_account holds the personal accounts' postings only (every
+    // read by account names account_kind = 1; the employers' receivables of
+    // each month's payments and late fees reached most of its leaves; the
+    // sums over the other kinds scan the table, which holds only the postings
+    // of entries that are not packed).
+    // employer_months is kept in (month, employer_id) order, so that a month's
+    // dues and payments go to the months they settle instead of to every
+    // employer's place in the table; the employer-months not paid in full
+    // (employer_months_unsettled) and the payments by date (payments_by_date)
+    // are what the arrears query reads, instead of every month booked.
+    {10, "employer-keyed index entries off the month run's path",
+     R"SQL(
+DROP INDEX journal_by_person;
+CREATE INDEX journal_by_person ON journal_entries (person_id, month) WHERE person_id > 0;
+DROP INDEX postings_by_account;
+CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE account_kind = 1;
+CREATE TABLE employer_months_v10 (
+  employer_id INTEGER NOT NULL,
+  month INTEGER NOT NULL,
+  dues_fen INTEGER NOT NULL,
+  paid_fen INTEGER NOT NULL,
+  PRIMARY KEY (month, employer_id)
+) WITHOUT ROWID;
+INSERT INTO employer_months_v10 (employer_id, month, dues_fen, paid_fen)
+SELECT employer_id, month, dues_fen, paid_fen FROM employer_months ORDER BY month, employer_id;
+DROP TABLE employer_months;
+ALTER TABLE employer_months_v10 RENAME TO employer_months;
+CREATE INDEX employer_months_unsettled ON employer_months (employer_id, month) WHERE dues_fen <> paid_fen;
+CREATE INDEX payments_by_date ON payments (paid_on);
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
@@ -559,22 +594,23 @@ LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
 WHERE m.month <= ?1 ORDER BY m.employer_id, m.month)SQL";
 // As kEmployerDues, without the months settled before `month` began (dues paid in
 // full on a date up to its first day): they get neither a payment nor a late fee.
-// Two parts, each filtered before its joins (SQLite has no partial index here, so
-// both scan, but the employer and payment of a settled month are not looked up):
-// dues not paid in full, and months paid in full whose payment date lies after
-// the month's first day (read from payments first: CROSS JOIN keeps that order).
-// A month with dues and payments both zero and no payment date gets neither a
-// payment nor a fee and is not read (as on PostgreSQL).
+// Two parts, each read from its own index (migration 10), not from all history:
+// the employer-months whose dues are not paid in full (employer_months_unsettled,
+// already in employer and month order), and the months paid in full whose payment
+// date lies after the month's first day (payments_by_date; CROSS JOIN keeps that
+// order). A month with dues and payments both zero and no payment date gets
+// neither a payment nor a fee and is not read (as on PostgreSQL).
 constexpr const char* kEmployerDuesToSettle = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
-FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+FROM employer_months m INDEXED BY employer_months_unsettled JOIN employers e ON e.employer_id = m.employer_id
 LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
 WHERE m.month <= ?1 AND m.dues_fen <> m.paid_fen
 UNION ALL
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
-FROM payments p CROSS JOIN employer_months m ON m.employer_id = p.employer_id AND m.month = p.month
+FROM payments p INDEXED BY payments_by_date CROSS JOIN employer_months m
+  ON m.employer_id = p.employer_id AND m.month = p.month
 JOIN employers e ON e.employer_id = m.employer_id
-WHERE p.paid_on > ?2 AND m.month <= ?1 AND m.dues_fen = m.paid_fen
+WHERE p.paid_on > ?2 AND p.month <= ?1 AND m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
 constexpr const char* kAddEmployerMonth = R"SQL(
 INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (?1, ?2, ?3, ?4)
