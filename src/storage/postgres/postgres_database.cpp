@@ -1844,6 +1844,30 @@ class PostgresDatabase final : public Database {
     });
   }
 
+  // One journal_entries row per packed settlement entry (COPY), all or none.
+  Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
+    if (entries.empty()) return {};
+    for (const ledger::SettlementEntry& entry : entries) {
+      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    std::string rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::SettlementEntry& entry = entries[i];
+      copy_entry_row(rows, entry.person_id, (*ids)[i], entry.idempotency_key, ledger::EntryKind::settlement,
+                     entry.month, 0, std::nullopt);
+      rows += '\t';
+      append_settlement_lines(rows, entry);
+      rows += '\n';
+    }
+    return atomically("book_settlements", [&]() -> Result<void> {
+      if (auto ok = flush(false); !ok) return ok;
+      return copy_entries(kCopyPacked, rows, "book settlement entries", entries.size(),
+                          entries.front().idempotency_key, "book_settlements");
+    });
+  }
+
   // COPY of journal entries; a key already booked is a conflict naming the
   // entry (one) or the batch (`name`).
   Result<void> copy_entries(const char* sql, const std::string& rows, const char* what, std::size_t count,
