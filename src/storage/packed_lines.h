@@ -103,6 +103,22 @@ inline void append_settlement_lines(std::string& out, const ledger::SettlementEn
   out += "]}";
 }
 
+// Why book() refuses an entry of `kind` (such entries are booked packed), or nullptr.
+inline const char* packed_only(ledger::EntryKind kind) {
+  switch (kind) {
+    case ledger::EntryKind::contribution:
+      return "contributions are booked packed, one entry per declaration (book_packed)";
+    case ledger::EntryKind::flexible_contribution:
+      return "flexible payments are booked packed, per month, province and block of persons (book_packed)";
+    case ledger::EntryKind::payment:
+    case ledger::EntryKind::late_fee:
+    case ledger::EntryKind::settlement:
+      return "payments and late fees are booked packed, per run month and block of employers (book_settlements)";
+    default:
+      return nullptr;
+  }
+}
+
 // True when `key` may be a packed payment's or late fee's line key
 // (ledger::settlement_key); its line is then in an entry of a run month from
 // `first` to `last` (serials): a late fee's is its run month, a payment's the

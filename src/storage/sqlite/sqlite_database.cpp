@@ -791,16 +791,8 @@ bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth
 // A contribution's or a flexible payment's key must be the one computed from
 // the entry (it is not stored); no other entry's key may begin like those.
 Result<void> check_key(const ledger::JournalEntry& entry) {
-  if (entry.kind == ledger::EntryKind::contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "contributions are booked packed, one entry per declaration (book_packed)");
-  } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "flexible payments are booked packed, per month, province and block of persons (book_packed)");
-  } else if (entry.kind == ledger::EntryKind::payment || entry.kind == ledger::EntryKind::late_fee ||
-             entry.kind == ledger::EntryKind::settlement) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "payments and late fees are booked packed, per run month and block of employers (book_settlements)");
+  if (const char* refused = packed_only(entry.kind)) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key, refused);
   } else if (std::string_view key(entry.idempotency_key);
              key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
