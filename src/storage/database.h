@@ -14,7 +14,9 @@
 //   contributions are one packed entry (book_packed, ledger::PackedEntry),
 //   stored as one row with its postings (migration 8, storage/packed_lines.h);
 //   so are a month's flexible payments per scheme province and block of
-//   persons (migration 9).
+//   persons (migration 9), and a month run's employers' payments and late fees
+//   per block of employers (book_settlements, ledger::SettlementEntry,
+//   migration 11).
 // - Person-keyed tables carry person_id, the distribution key (see
 //   docs/architecture.md §6).
 //
