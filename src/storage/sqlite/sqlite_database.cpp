@@ -1532,6 +1532,8 @@ class SqliteDatabase final : public Database {
 
   // --- ledger ---
   Result<bool> entry_exists(std::string_view idempotency_key) override {
+    int first = 0, last = 0;
+    if (!settlement_key_run_months(idempotency_key, first, last)) return stored_entry_exists(idempotency_key);
     const std::string key(idempotency_key);
     auto booked = entries_exist(std::span(&key, 1));
     if (!booked) return tl::unexpected(booked.error());
@@ -2319,33 +2321,17 @@ class SqliteDatabase final : public Database {
   Result<void> insert_packed(std::span<const ledger::PackedEntry> entries) {
     auto s = statement(kInsertPacked);
     if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
-    std::string& json = packed_json_;
     for (const ledger::PackedEntry& entry : entries) {
-      json.clear();
-      append_packed_lines(json, entry);
-      if (entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution) {
-        q.bind_static(1, std::string_view(""));  // computed (migrations 8 and 9)
-      } else {
-        q.bind_static(1, entry.idempotency_key);
+      packed_json_.clear();
+      append_packed_lines(packed_json_, entry);
+      const bool computed =  // migrations 8 and 9
+          entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+      if (auto ok = insert_packed_row(**s, computed ? std::string_view("") : std::string_view(entry.idempotency_key),
+                                      entry.idempotency_key, entry.person_id, entry.kind, entry.month,
+                                      entry.source_id, entry.corrects_entry_id);
+          !ok) {
+        return ok;
       }
-      q.bind(2, entry.person_id);
-      q.bind(3, static_cast<std::int64_t>(entry.kind));
-      q.bind(4, static_cast<std::int64_t>(entry.month.serial()));
-      q.bind(5, entry.source_id);
-      if (entry.corrects_entry_id) {
-        q.bind(6, *entry.corrects_entry_id);
-      } else {
-        q.bind_null(6);
-      }
-      q.bind_static(7, json);
-      const int rc = sqlite3_step(q.get());
-      if (rc == SQLITE_CONSTRAINT) {
-        q.reset();
-        return fail(ErrorCode::conflict, entry.idempotency_key, "this entry is already booked");
-      }
-      if (rc != SQLITE_DONE) return step_error(q, "book packed entry");
-      q.reset();
     }
     return {};
   }
@@ -2354,26 +2340,41 @@ class SqliteDatabase final : public Database {
   Result<void> insert_settlements(std::span<const ledger::SettlementEntry> entries) {
     auto s = statement(kInsertPacked);
     if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
-    std::string& json = packed_json_;
     for (const ledger::SettlementEntry& entry : entries) {
-      json.clear();
-      append_settlement_lines(json, entry);
-      q.bind_static(1, entry.idempotency_key);
-      q.bind(2, entry.person_id);
-      q.bind(3, static_cast<std::int64_t>(ledger::EntryKind::settlement));
-      q.bind(4, static_cast<std::int64_t>(entry.month.serial()));
-      q.bind(5, std::int64_t{0});
-      q.bind_null(6);
-      q.bind_static(7, json);
-      const int rc = sqlite3_step(q.get());
-      if (rc == SQLITE_CONSTRAINT) {
-        q.reset();
-        return fail(ErrorCode::conflict, entry.idempotency_key, "this entry is already booked");
+      packed_json_.clear();
+      append_settlement_lines(packed_json_, entry);
+      if (auto ok = insert_packed_row(**s, entry.idempotency_key, entry.idempotency_key, entry.person_id,
+                                      ledger::EntryKind::settlement, entry.month, 0, std::nullopt);
+          !ok) {
+        return ok;
       }
-      if (rc != SQLITE_DONE) return step_error(q, "book settlement entry");
-      q.reset();
     }
+    return {};
+  }
+
+  // kInsertPacked of one row whose `lines` are packed_json_; a key booked
+  // already is a conflict naming `key`.
+  Result<void> insert_packed_row(Statement& q, std::string_view stored, const std::string& key,
+                                 std::int64_t person_id, ledger::EntryKind kind, YearMonth month,
+                                 std::int64_t source_id, const std::optional<std::int64_t>& corrects_entry_id) {
+    q.bind_static(1, stored);
+    q.bind(2, person_id);
+    q.bind(3, static_cast<std::int64_t>(kind));
+    q.bind(4, static_cast<std::int64_t>(month.serial()));
+    q.bind(5, source_id);
+    if (corrects_entry_id) {
+      q.bind(6, *corrects_entry_id);
+    } else {
+      q.bind_null(6);
+    }
+    q.bind_static(7, packed_json_);
+    const int rc = sqlite3_step(q.get());
+    if (rc == SQLITE_CONSTRAINT) {
+      q.reset();
+      return fail(ErrorCode::conflict, key, "this entry is already booked");
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "book packed entry");
+    q.reset();
     return {};
   }
 
