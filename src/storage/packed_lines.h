@@ -45,7 +45,8 @@ static_assert(shebao::ledger::kEmployerBlock == 1024, "SHEBAO_EMPLOYER_BLOCK spe
 
 namespace shebao::storage {
 
-inline void append_decimal(std::string& out, std::int64_t value) {
+// Inlined where it is called: the month run writes a few million of them.
+[[gnu::always_inline]] inline void append_decimal(std::string& out, std::int64_t value) {
   char digits[24];
   const auto written = std::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, written.ptr);
