@@ -7,7 +7,6 @@
 namespace shebao::collection {
 namespace {
 
-
 rules::EmployerSize to_rules(registry::EmployerSize size) {
   return static_cast<rules::EmployerSize>(static_cast<int>(size));
 }
