@@ -7,19 +7,10 @@
 namespace shebao::collection {
 namespace {
 
-using ledger::AccountKind;
-using ledger::AccountRef;
-using ledger::JournalEntry;
-using ledger::Posting;
-
 rules::EmployerSize to_rules(registry::EmployerSize size) {
   return static_cast<rules::EmployerSize>(static_cast<int>(size));
 }
 rules::UnitType to_rules(registry::UnitType type) { return static_cast<rules::UnitType>(static_cast<int>(type)); }
-
-void add(JournalEntry& entry, AccountKind kind, std::int64_t owner, std::int64_t amount_fen) {
-  if (amount_fen != 0) entry.postings.push_back(Posting{AccountRef{kind, owner}, amount_fen});
-}
 
 // A person-month's three postings: employer receivable + (employer + individual
 // part), personal account − account credit, pooled fund − the rest.
@@ -138,17 +129,17 @@ Result<ledger::PackedLine> FlexibleEntries::line(const FlexibleMonth& member) {
   return flexible_line_of(member, *found->second);
 }
 
-JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
-                           std::int64_t dues_fen) {
-  JournalEntry entry;
-  entry.idempotency_key = "payment/" + std::to_string(employer_id) + "/" + month.to_string();
-  entry.person_id = -employer_id;
-  entry.kind = ledger::EntryKind::payment;
-  entry.month = month;
-  entry.source_id = employer_id;
-  add(entry, AccountKind::collection_bank, province_of(employer_region), dues_fen);
-  add(entry, AccountKind::employer_receivable, employer_id, -dues_fen);
-  return entry;
+ledger::SettlementLine payment_line(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
+                                    std::int64_t outstanding_fen, Date paid_on, std::int64_t paid_before_fen) {
+  ledger::SettlementLine line;
+  line.kind = ledger::EntryKind::payment;
+  line.employer_id = employer_id;
+  line.province = province_of(employer_region);
+  line.month = month;
+  line.amount_fen = outstanding_fen;
+  line.paid_on = paid_on;
+  line.paid_before_fen = paid_before_fen;
+  return line;
 }
 
 Date due_date(YearMonth month) {
@@ -156,10 +147,10 @@ Date due_date(YearMonth month) {
   return Date::of(next.year(), next.month(), 15);
 }
 
-Result<std::optional<JournalEntry>> late_fee_entry(std::int64_t employer_id, std::string_view employer_region,
-                                                   YearMonth owed_month, std::int64_t dues_fen,
-                                                   std::optional<Date> paid_on, YearMonth run_month,
-                                                   const rules::ParameterStore& store) {
+Result<std::optional<ledger::SettlementLine>> late_fee_line(std::int64_t employer_id,
+                                                            std::string_view employer_region, YearMonth owed_month,
+                                                            std::int64_t dues_fen, std::optional<Date> paid_on,
+                                                            YearMonth run_month, const rules::ParameterStore& store) {
   // Overdue days: from the day after the due date up to the day before payment.
   const Date first_overdue = due_date(owed_month).plus_days(1);
   const Date month_start = Date::first_of(run_month);
@@ -167,24 +158,21 @@ Result<std::optional<JournalEntry>> late_fee_entry(std::int64_t employer_id, std
   const Date from = std::max(first_overdue, month_start);
   Date to = month_end;
   if (paid_on) to = std::min(to, paid_on->plus_days(-1));
-  if (to < from || dues_fen <= 0) return std::optional<JournalEntry>();
+  if (to < from || dues_fen <= 0) return std::optional<ledger::SettlementLine>();
   rules::LateFeeQuery query;
   query.principal = Money::from_fen(dues_fen);
   query.first_overdue_date = from;
   query.overdue_days = to.days_since(from) + 1;
   auto fee = rules::compute_late_fee(query, store, nullptr);
   if (!fee) return tl::unexpected(fee.error());
-  if (fee->late_fee.fen() == 0) return std::optional<JournalEntry>();
-  JournalEntry entry;
-  entry.idempotency_key =
-      "late_fee/" + std::to_string(employer_id) + "/" + owed_month.to_string() + "/" + run_month.to_string();
-  entry.person_id = -employer_id;
-  entry.kind = ledger::EntryKind::late_fee;
-  entry.month = run_month;
-  entry.source_id = employer_id;
-  add(entry, AccountKind::employer_receivable, employer_id, fee->late_fee.fen());
-  add(entry, AccountKind::pooled_fund, province_of(employer_region), -fee->late_fee.fen());
-  return std::optional<JournalEntry>(std::move(entry));
+  if (fee->late_fee.fen() == 0) return std::optional<ledger::SettlementLine>();
+  ledger::SettlementLine line;
+  line.kind = ledger::EntryKind::late_fee;
+  line.employer_id = employer_id;
+  line.province = province_of(employer_region);
+  line.month = owed_month;
+  line.amount_fen = fee->late_fee.fen();
+  return std::optional<ledger::SettlementLine>(std::move(line));
 }
 
 }  // namespace shebao::collection

@@ -16,6 +16,8 @@
 //   payment of an employer's month: collection_bank(P) + dues, employer_receivable − dues
 //   late fee for the overdue days within a run month:
 //     employer_receivable + fee, pooled_fund(P) − fee
+//   (each one line of the run month's packed entry of its block of employers,
+//   ledger::SettlementEntry)
 //   interest: interest_expense(P) + interest, personal − interest
 #pragma once
 
@@ -93,19 +95,20 @@ class FlexibleEntries {
   std::map<std::tuple<int, std::string, std::string>, Result<rules::FlexibleContributionResult>> computed_;
 };
 
-// Payment of `dues_fen` for an employer's month.
-ledger::JournalEntry payment_entry(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
-                                   std::int64_t dues_fen);
+// Payment on `paid_on` of `outstanding_fen` of an employer's month, of which
+// `paid_before_fen` had been paid (a line of a packed settlement entry).
+ledger::SettlementLine payment_line(std::int64_t employer_id, std::string_view employer_region, YearMonth month,
+                                    std::int64_t outstanding_fen, Date paid_on, std::int64_t paid_before_fen);
 
 // Contributions of month M are due on this day (the 15th of M+1).
 Date due_date(YearMonth month);
 
 // Late fee on `dues_fen` of `owed_month` for the overdue days that fall inside
-// `run_month`, given the payment date (nullopt = unpaid). Returns nullopt when
-// nothing is overdue in that month.
-Result<std::optional<ledger::JournalEntry>> late_fee_entry(std::int64_t employer_id, std::string_view employer_region,
-                                                           YearMonth owed_month, std::int64_t dues_fen,
-                                                           std::optional<Date> paid_on, YearMonth run_month,
-                                                           const rules::ParameterStore& store);
+// `run_month`, given the payment date (nullopt = unpaid), as a line of a packed
+// settlement entry. Returns nullopt when nothing is overdue in that month.
+Result<std::optional<ledger::SettlementLine>> late_fee_line(std::int64_t employer_id,
+                                                            std::string_view employer_region, YearMonth owed_month,
+                                                            std::int64_t dues_fen, std::optional<Date> paid_on,
+                                                            YearMonth run_month, const rules::ParameterStore& store);
 
 }  // namespace shebao::collection

@@ -16,8 +16,8 @@ namespace {
 
 using Batch = storage::TransactionBatch;
 
-// Flexible workers' lines (whole blocks), and payments and late fees, are booked
-// about this many at a time (each entry stands alone).
+// Flexible workers' lines and payments and late fees (whole blocks each) are
+// booked about this many at a time (each entry stands alone).
 constexpr std::size_t kFlexibleGroup = 1024;
 constexpr std::size_t kSettlementGroup = 1024;
 
@@ -203,63 +203,81 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
 
-  // 4. Payments and late fees, booked a group at a time; an employer-month's
+  // 4. Payments and late fees, packed per block of employers
+  // (ledger::kEmployerBlock) and booked a group at a time; an employer-month's
   // total changes in the transaction that books its payment (no commit comes
-  // between the two: the batch may commit only after a group is booked).
+  // between the two: the batch may commit only after a group is booked). The
+  // dues come in employer order, so a block is complete when the next row lies
+  // in a later block. A payment booked already has left nothing outstanding; a
+  // late fee booked already is asked of the database (its line's key).
   auto dues = database.employer_dues_to_settle(month);
   if (!dues) return tl::unexpected(dues.error());
   const Date month_end = Date::last_of(month);
   // The late fees the month accrues (one per employer-month at most), and which
   // of them are booked already, asked of the database at once.
-  std::vector<std::optional<ledger::JournalEntry>> fees(dues->size());
+  std::vector<std::optional<ledger::SettlementLine>> fees(dues->size());
   std::vector<std::string> fee_keys;
   for (std::size_t i = 0; i < dues->size(); ++i) {
     const storage::EmployerMonthDues& row = (*dues)[i];
     if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
-    auto fee = collection::late_fee_entry(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
-                                          month, rules);
+    auto fee = collection::late_fee_line(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
+                                         month, rules);
     if (!fee) {
       summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
                                  row.month.to_string() + ": " + fee.error().to_string());
       continue;
     }
     if (!*fee) continue;
-    fee_keys.push_back((*fee)->idempotency_key);
+    fee_keys.push_back(ledger::settlement_key(**fee, month));
     fees[i] = std::move(**fee);
   }
   auto fees_booked = database.entries_exist(fee_keys);
   if (!fees_booked) return tl::unexpected(fees_booked.error());
   std::size_t fee_index = 0;
-  std::vector<ledger::JournalEntry> settlements;
+  std::vector<ledger::SettlementEntry> settlements;
+  std::vector<ledger::SettlementLine> employer_lines;
+  std::size_t settlement_lines = 0;
+  const auto close_settlement_block = [&]() {
+    if (employer_lines.empty()) return;
+    settlement_lines += employer_lines.size();
+    settlements.push_back(ledger::packed_settlement_entry(month, std::move(employer_lines)));
+    employer_lines.clear();
+  };
   const auto book_settlements = [&]() -> Result<void> {
     if (settlements.empty()) return {};
     if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_many(settlements); !booked) return booked;
-    const std::size_t count = settlements.size();
+    if (auto booked = database.book_settlements(settlements); !booked) return booked;
+    const std::size_t count = settlement_lines;
     settlements.clear();
+    settlement_lines = 0;
     return batch.add(count);
   };
+  std::int64_t employer_block = -1;
   for (std::size_t i = 0; i < dues->size(); ++i) {
     const storage::EmployerMonthDues& row = (*dues)[i];
+    if (row.employer_id / ledger::kEmployerBlock != employer_block) {
+      close_settlement_block();
+      employer_block = row.employer_id / ledger::kEmployerBlock;
+      if (settlement_lines >= kSettlementGroup) {
+        if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
+      }
+    }
     const std::int64_t outstanding = row.dues_fen - row.paid_fen;
     if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
-      ledger::JournalEntry payment = collection::payment_entry(row.employer_id, row.employer_region, row.month, outstanding);
-      payment.idempotency_key += "/" + row.paid_on->to_string() + "/" + std::to_string(row.paid_fen);
       if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
       if (auto ok = database.add_employer_month(row.employer_id, row.month, 0, outstanding); !ok) {
         return tl::unexpected(ok.error());
       }
-      settlements.push_back(std::move(payment));
+      employer_lines.push_back(collection::payment_line(row.employer_id, row.employer_region, row.month,
+                                                        outstanding, *row.paid_on, row.paid_fen));
       ++summary.payments;
-    }
-    if (settlements.size() >= kSettlementGroup) {
-      if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
     }
     if (!fees[i]) continue;
     if ((*fees_booked)[fee_index++]) continue;
-    settlements.push_back(std::move(*fees[i]));
+    employer_lines.push_back(std::move(*fees[i]));
     ++summary.late_fees;
   }
+  close_settlement_block();
   if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
   if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   return summary;

@@ -28,6 +28,7 @@ std::string_view to_string(EntryKind kind) {
     case EntryKind::transfer_out: return "transfer_out";
     case EntryKind::transfer_in: return "transfer_in";
     case EntryKind::reversal: return "reversal";
+    case EntryKind::settlement: return "settlement";
   }
   return "unknown";
 }
@@ -175,6 +176,60 @@ PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id) {
     line.pooled_fen = -line.pooled_fen;
   }
   return reversal;
+}
+
+std::string settlement_key(const SettlementLine& line, YearMonth run_month) {
+  std::string key = line.kind == EntryKind::payment ? "payment/" : "late_fee/";
+  key += std::to_string(line.employer_id);
+  key += '/';
+  key += line.month.to_string();
+  key += '/';
+  if (line.kind == EntryKind::payment) {
+    key += line.paid_on ? line.paid_on->to_string() : std::string();
+    key += '/';
+    key += std::to_string(line.paid_before_fen);
+  } else {
+    key += run_month.to_string();
+  }
+  return key;
+}
+
+SettlementEntry packed_settlement_entry(YearMonth run_month, std::vector<SettlementLine> lines) {
+  SettlementEntry entry;
+  entry.idempotency_key = settlement_key(lines.front(), run_month);
+  entry.person_id = -lines.front().employer_id;
+  entry.month = run_month;
+  entry.lines = std::move(lines);
+  return entry;
+}
+
+Result<void> check_settlement(const SettlementEntry& entry) {
+  if (entry.lines.empty()) return fail(ErrorCode::invalid_input, entry.idempotency_key, "a packed entry has no line");
+  const SettlementLine& first = entry.lines.front();
+  if (entry.idempotency_key != settlement_key(first, entry.month) || entry.person_id != -first.employer_id) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                "payments and late fees packed: the key and distribution key are the first line's");
+  }
+  for (std::size_t i = 0; i < entry.lines.size(); ++i) {
+    const SettlementLine& line = entry.lines[i];
+    const std::string where = entry.idempotency_key + " line " + std::to_string(i);
+    if (line.kind != EntryKind::payment && line.kind != EntryKind::late_fee) {
+      return fail(ErrorCode::invalid_input, where, "a packed settlement line is a payment or a late fee");
+    }
+    if (line.employer_id <= 0 || line.employer_id / kEmployerBlock != first.employer_id / kEmployerBlock ||
+        (i > 0 && line.employer_id < entry.lines[i - 1].employer_id)) {
+      return fail(ErrorCode::invalid_input, where,
+                  "the lines of a packed settlement entry are in ascending employer order, in one block");
+    }
+    if (line.amount_fen <= 0) return fail(ErrorCode::invalid_input, where, "the amount must be positive");
+    if (line.kind == EntryKind::payment ? !line.paid_on || line.month > entry.month
+                                        : line.paid_on.has_value() || line.paid_before_fen != 0) {
+      return fail(ErrorCode::invalid_input, where,
+                  "a payment has its date and settles a month up to the run's; a late fee has neither date nor "
+                  "earlier payment");
+    }
+  }
+  return {};
 }
 
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen) {

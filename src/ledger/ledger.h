@@ -34,6 +34,18 @@
 // person's flexible lines are in the entries whose distribution key lies
 // between the start of the person's block and the person.
 //
+// Employers' payments and late fees of a month run are packed as well
+// (migration 11): one entry of kind settlement per run month and block of
+// kEmployerBlock employer ids, one SettlementLine per payment or late fee in
+// ascending employer order. Line i is two postings: 2i and 2i + 1, for a
+// payment the collection bank of the employer's province + amount and the
+// employer's receivable − amount, for a late fee the receivable + amount and
+// the province's pooled fund − amount. A line carries what its own entry
+// carried before migration 11, and its key is that entry's key
+// (settlement_key); the packed entry's key is its first line's, its
+// distribution key −(first line's employer), its month the run month (a late
+// fee's run month; a payment's month settled is at most that).
+//
 // Pure: no I/O. Thread safety: values only.
 #pragma once
 
@@ -70,6 +82,7 @@ enum class EntryKind : int {
   transfer_out = 6,           // funds leaving a province
   transfer_in = 7,            // funds arriving in a province
   reversal = 8,               // negation of an earlier entry
+  settlement = 9,             // a month run's payments and late fees, packed (SettlementEntry)
 };
 
 std::string_view to_string(EntryKind kind);
@@ -154,6 +167,43 @@ Result<void> check_packed(const PackedEntry& entry);
 
 // The reversal of the packed entry `original` (stored as `original_id`): every amount negated.
 PackedEntry reversal_of(const PackedEntry& original, std::int64_t original_id);
+
+// Employer ids per block of packed payments and late fees (see above).
+inline constexpr std::int64_t kEmployerBlock = 1024;
+
+// One payment or late fee of a packed settlement entry.
+struct SettlementLine {
+  EntryKind kind = EntryKind::payment;  // payment or late_fee
+  std::int64_t employer_id = 0;
+  int province = 0;                     // the employer's province
+  YearMonth month;                      // the month settled (a late fee's overdue dues month)
+  std::int64_t amount_fen = 0;          // > 0
+  std::optional<Date> paid_on;          // a payment's date; none for a late fee
+  std::int64_t paid_before_fen = 0;     // a payment: what the month had been paid before it
+  friend bool operator==(const SettlementLine&, const SettlementLine&) = default;
+};
+
+// A month run's payments and late fees of one block of employers, booked as one entry.
+struct SettlementEntry {
+  std::string idempotency_key;  // its first line's settlement_key
+  std::int64_t person_id = 0;   // distribution key: −(first line's employer)
+  YearMonth month;              // the run month
+  std::vector<SettlementLine> lines;  // ascending employer_id
+};
+
+// The key the line's own entry had before migration 11:
+// "payment/<employer>/<YYYY-MM month>/<YYYY-MM-DD paid_on>/<paid_before_fen>",
+// "late_fee/<employer>/<YYYY-MM month>/<YYYY-MM run_month>".
+std::string settlement_key(const SettlementLine& line, YearMonth run_month);
+
+// The packed entry of `lines` (at least one, ascending employer, one block) booked by the run of `run_month`.
+SettlementEntry packed_settlement_entry(YearMonth run_month, std::vector<SettlementLine> lines);
+
+// invalid_input unless the entry has its first line's key and distribution
+// key, at least one line, every line a payment (with its date, month settled
+// up to the run month) or a late fee (no date, nothing paid before) of a
+// positive amount, employers positive, ascending and in the first one's block.
+Result<void> check_settlement(const SettlementEntry& entry);
 
 // Balance as a person reads it: credit-normal accounts show the negated sum.
 std::int64_t displayed_balance(AccountKind kind, std::int64_t posting_sum_fen);

@@ -14,7 +14,9 @@
 //   contributions are one packed entry (book_packed, ledger::PackedEntry),
 //   stored as one row with its postings (migration 8, storage/packed_lines.h);
 //   so are a month's flexible payments per scheme province and block of
-//   persons (migration 9).
+//   persons (migration 9), and a month run's employers' payments and late fees
+//   per block of employers (book_settlements, ledger::SettlementEntry,
+//   migration 11).
 // - Person-keyed tables carry person_id, the distribution key (see
 //   docs/architecture.md §6).
 //
@@ -213,6 +215,13 @@ class Database {
   // ledger::check_packed holds, conflict when a key is already booked. book()
   // and book_many() refuse contributions and flexible payments.
   virtual Result<void> book_packed(std::span<const ledger::PackedEntry> entries) = 0;
+  // Books a month run's employers' payments and late fees, each block's as one
+  // journal entry (ledger::SettlementEntry, migration 11), all of them or none;
+  // invalid_input unless ledger::check_settlement holds, conflict when the
+  // entry's key is already booked. entry_exists() answers for a line's own key
+  // (ledger::settlement_key) too; book() and book_many() refuse payments and
+  // late fees.
+  virtual Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) = 0;
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;

@@ -15,6 +15,15 @@
 // a receivable); amounts 1 and 2 are the personal account and the pooled fund,
 // as in a contribution.
 //
+// A packed entry of a month run's payments and late fees (kind 9, migration 11,
+// ledger::SettlementEntry) holds
+//   {"settlements":[[3,employer,province,month,amount_fen,"YYYY-MM-DD paid_on",paid_before_fen],
+//                   [4,employer,province,month,amount_fen],...]}
+// one array per payment (3) or late fee (4) in ascending employer order, month
+// the serial (year * 12 + month - 1) of the month settled. Its postings 2i and
+// 2i + 1 are line i's (ledger/ledger.h). The readers of "$.lines" do not see
+// them.
+//
 // Pure: no I/O.
 #pragma once
 
@@ -30,10 +39,14 @@
 // (person_id - person_id % block) and the person.
 #define SHEBAO_FLEXIBLE_BLOCK "4096"
 static_assert(shebao::ledger::kFlexibleBlock == 4096, "SHEBAO_FLEXIBLE_BLOCK spells ledger::kFlexibleBlock");
+// ledger::kEmployerBlock as SQL text (packed payments and late fees, migration 11).
+#define SHEBAO_EMPLOYER_BLOCK "1024"
+static_assert(shebao::ledger::kEmployerBlock == 1024, "SHEBAO_EMPLOYER_BLOCK spells ledger::kEmployerBlock");
 
 namespace shebao::storage {
 
-inline void append_decimal(std::string& out, std::int64_t value) {
+// Inlined where it is called: the month run writes a few million of them.
+[[gnu::always_inline]] inline void append_decimal(std::string& out, std::int64_t value) {
   char digits[24];
   const auto written = std::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, written.ptr);
@@ -61,6 +74,74 @@ inline void append_packed_lines(std::string& out, const ledger::PackedEntry& ent
     out += ']';
   }
   out += "]}";
+}
+
+// Appends the JSON of a packed settlement entry's lines to `out` (no
+// character that COPY's text format would need escaped).
+inline void append_settlement_lines(std::string& out, const ledger::SettlementEntry& entry) {
+  out.reserve(out.size() + 20 + entry.lines.size() * 48);
+  out += "{\"settlements\":[";
+  for (std::size_t i = 0; i < entry.lines.size(); ++i) {
+    const ledger::SettlementLine& line = entry.lines[i];
+    out += i == 0 ? "[" : ",[";
+    append_decimal(out, static_cast<int>(line.kind));
+    out += ',';
+    append_decimal(out, line.employer_id);
+    out += ',';
+    append_decimal(out, line.province);
+    out += ',';
+    append_decimal(out, line.month.serial());
+    out += ',';
+    append_decimal(out, line.amount_fen);
+    if (line.kind == ledger::EntryKind::payment) {
+      out += ",\"";
+      out += line.paid_on ? line.paid_on->to_string() : std::string();
+      out += "\",";
+      append_decimal(out, line.paid_before_fen);
+    }
+    out += ']';
+  }
+  out += "]}";
+}
+
+// Why book() refuses an entry of `kind` (such entries are booked packed), or nullptr.
+inline const char* packed_only(ledger::EntryKind kind) {
+  switch (kind) {
+    case ledger::EntryKind::contribution:
+      return "contributions are booked packed, one entry per declaration (book_packed)";
+    case ledger::EntryKind::flexible_contribution:
+      return "flexible payments are booked packed, per month, province and block of persons (book_packed)";
+    case ledger::EntryKind::payment:
+    case ledger::EntryKind::late_fee:
+    case ledger::EntryKind::settlement:
+      return "payments and late fees are booked packed, per run month and block of employers (book_settlements)";
+    default:
+      return nullptr;
+  }
+}
+
+// True when `key` may be a packed payment's or late fee's line key
+// (ledger::settlement_key); its line is then in an entry of a run month from
+// `first` to `last` (serials): a late fee's is its run month, a payment's the
+// month it settles or later.
+inline bool settlement_key_run_months(std::string_view key, int& first, int& last) {
+  const bool payment = key.starts_with("payment/");
+  if (!payment && !key.starts_with("late_fee/")) return false;
+  key.remove_prefix(payment ? 8 : 9);
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos) return false;
+  key.remove_prefix(slash + 1);
+  auto month = YearMonth::parse(key.substr(0, 7));
+  if (!month || key.size() < 8 || key[7] != '/') return false;
+  if (payment) {
+    first = month->serial();
+    last = YearMonth::of(9999, 12).serial();
+    return true;
+  }
+  auto run = YearMonth::parse(key.substr(8));
+  if (!run) return false;
+  first = last = run->serial();
+  return true;
 }
 
 // Calls f(person_id, receivable_fen, personal_fen, pooled_fen) for each line of

@@ -175,6 +175,43 @@ class LedgerFlow : public ::testing::TestWithParam<std::string> {
     return error;
   }
 
+  // SQL that turns the packed payments and late fees (kind 9, migration 11)
+  // into the rows of earlier versions: every line its own entry (ids far above
+  // the packed ones) with its key, its two postings as rows.
+  std::string unpack_settlements() {
+    const std::string lines_table =
+        postgres()
+            ? "CREATE TEMP TABLE s AS SELECT e.entry_id, j.n - 1 AS k, (j.v ->> 0)::int AS kind, "
+              "(j.v ->> 1)::bigint AS employer, (j.v ->> 2)::bigint AS province, (j.v ->> 3)::int AS month, "
+              "(j.v ->> 4)::bigint AS amount, e.month AS run_month, (j.v ->> 5) || '/' || (j.v ->> 6) AS paid, "
+              "lpad(((j.v ->> 3)::int / 12)::text, 4, '0') || '-' || lpad(((j.v ->> 3)::int % 12 + 1)::text, 2, '0') "
+              "AS month_text, lpad((e.month / 12)::text, 4, '0') || '-' || lpad((e.month % 12 + 1)::text, 2, '0') "
+              "AS run_text FROM journal_entries e "
+              "CROSS JOIN LATERAL json_array_elements(e.lines -> 'settlements') WITH ORDINALITY j(v, n) "
+              "WHERE e.kind = 9;"
+            : "CREATE TEMP TABLE s AS SELECT e.entry_id, j.key AS k, j.value ->> 0 AS kind, j.value ->> 1 AS employer, "
+              "j.value ->> 2 AS province, j.value ->> 3 AS month, j.value ->> 4 AS amount, e.month AS run_month, "
+              "(j.value ->> 5) || '/' || (j.value ->> 6) AS paid, "
+              "printf('%04d-%02d', (j.value ->> 3) / 12, (j.value ->> 3) % 12 + 1) AS month_text, "
+              "printf('%04d-%02d', e.month / 12, e.month % 12 + 1) AS run_text FROM journal_entries e "
+              "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9;";
+    return lines_table + R"SQL(
+DELETE FROM journal_entries WHERE kind = 9;
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id)
+SELECT 100000 + entry_id * 100 + k,
+         CASE kind WHEN 3 THEN 'payment/' || employer || '/' || month_text || '/' || paid
+                   ELSE 'late_fee/' || employer || '/' || month_text || '/' || run_text END,
+         -employer, kind, CASE kind WHEN 3 THEN month ELSE run_month END, employer, NULL
+FROM s;
+INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen)
+SELECT 100000 + entry_id * 100 + k, 0, -employer, CASE kind WHEN 3 THEN 4 ELSE 3 END,
+         CASE kind WHEN 3 THEN province ELSE employer END, amount FROM s UNION ALL
+SELECT 100000 + entry_id * 100 + k, 1, -employer, CASE kind WHEN 3 THEN 3 ELSE 2 END,
+         CASE kind WHEN 3 THEN employer ELSE province END, -amount FROM s;
+DROP INDEX journal_settlement;
+)SQL";
+  }
+
   std::string september() {
     return "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," + kZhang +
            ",8000.00,30,hire,2026-09-01\n" + kShenzhen + ",2026-09," + kWang + ",3000.00,30,hire,2026-09-01\n" +
@@ -509,9 +546,9 @@ TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   ASSERT_TRUE(again) << again.error().to_string();
   // Both backends: 1-4, 5 for the HTTP API, 6 for the person search, 7 for the
   // review queue, 8 contributions packed, 9 flexible payments packed, 10
-  // employer-keyed index entries off the month run's path (the
-  // runner applies every missing one).
-  const int latest = 10;
+  // employer-keyed index entries off the month run's path, 11 payments and
+  // late fees packed (the runner applies every missing one).
+  const int latest = 11;
   EXPECT_EQ(*again, latest);
   db_.reset();
   auto reopened = storage::open_database(url_);
@@ -546,7 +583,8 @@ TEST_P(LedgerFlow, MigrationsEightAndNinePackEntriesBookedOnePerPersonMonth) {
   db_.reset();
   // The layout of migrations 1-5: every packed line becomes its own entry
   // (ids far above the packed ones), a packed reversal one reversal per line,
-  // a flexible line an entry of the worker (collection bank, personal, pooled).
+  // a flexible line an entry of the worker (collection bank, personal, pooled),
+  // a late fee an entry of the employer.
   const std::string lines_table =
       postgres()
           ? "CREATE TEMP TABLE lines AS SELECT e.entry_id, e.kind, e.month, e.source_id, e.corrects_entry_id, "
@@ -574,9 +612,9 @@ SELECT 100000 + entry_id * 100 + k, 0, person, CASE kind WHEN 2 THEN 4 ELSE 3 EN
 SELECT 100000 + entry_id * 100 + k, 1, person, 1, person, personal FROM lines WHERE personal <> 0 UNION ALL
 SELECT 100000 + entry_id * 100 + k, 2, person, 2, province, pooled FROM lines WHERE pooled <> 0;
 DROP INDEX journal_flexible_by_person;
-DELETE FROM schema_migrations WHERE version IN (8, 9);
+DELETE FROM schema_migrations WHERE version IN (8, 9, 11);
 )SQL";
-  ASSERT_EQ(exec_raw(unpack), "");
+  ASSERT_EQ(exec_raw(unpack_settlements() + unpack), "");
   auto reopened = storage::open_database(url_);
   ASSERT_TRUE(reopened) << reopened.error().to_string();
   db_ = std::move(*reopened);
@@ -606,7 +644,8 @@ DELETE FROM schema_migrations WHERE version IN (8, 9);
 
 // A database written at migration 9 (journal_by_person over every entry; on
 // SQLite employer_months in employer order, without the indexes of the unsettled
-// months and of payment dates) migrates to 10: the same employer-months, the same
+// months and of payment dates; payments and late fees one entry each) migrates
+// to 10 (and 11): the same employer-months, the same
 // rows to settle (unpaid dues, and a month paid in full after its run month
 // began), the same figures; verify passes, a re-run books nothing, and the next
 // month books its payment and late fee.
@@ -647,6 +686,7 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
   const std::int64_t zhang_balance = *db_->personal_balance(zhang);
   db_.reset();
   const std::string migration_nine =
+      unpack_settlements() +
       std::string(postgres() ? ""
                              : "CREATE TABLE employer_months_v9 (employer_id INTEGER NOT NULL, month INTEGER NOT NULL, "
                                "dues_fen INTEGER NOT NULL, paid_fen INTEGER NOT NULL, PRIMARY KEY (employer_id, month)) "
@@ -660,7 +700,7 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
       "CREATE INDEX journal_by_person ON journal_entries (person_id, month);"
       "DROP INDEX postings_by_account;"
       "CREATE INDEX postings_by_account ON postings (account_kind, account_owner);"
-      "DELETE FROM schema_migrations WHERE version = 10;";
+      "DELETE FROM schema_migrations WHERE version IN (10, 11);";
   ASSERT_EQ(exec_raw(migration_nine), "");
   std::string version;
   ASSERT_EQ(exec_raw("SELECT MAX(version) FROM schema_migrations", &version), "");
@@ -672,7 +712,10 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
   EXPECT_EQ(text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 11))), to_settle_november);
   EXPECT_EQ(text_of(*db_->employer_dues_to_settle(YearMonth::of(2026, 12))), to_settle_december);
   const auto after = stats();
-  EXPECT_EQ(after.journal_entries, before.journal_entries);
+  // Payments and late fees packed again (migration 11) per entry month: a
+  // payment's is the month it settles, so September's payments, booked by the
+  // October and November runs, are one more entry.
+  EXPECT_EQ(after.journal_entries, before.journal_entries + 1);
   EXPECT_EQ(after.postings, before.postings);
   EXPECT_EQ(after.receivable_balance_fen, before.receivable_balance_fen);
   EXPECT_EQ(after.pooled_fund_balance_fen, before.pooled_fund_balance_fen);
@@ -715,12 +758,180 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
   const auto again = run(YearMonth::of(2026, 11));
   EXPECT_EQ(again.payments, 0);
   EXPECT_EQ(again.late_fees, 0);
-  EXPECT_EQ(stats().journal_entries, before.journal_entries);
+  EXPECT_EQ(stats().journal_entries, after.journal_entries);
   // December: Chengdu's October is still unpaid (a late fee), nothing is paid.
   const auto december = run(YearMonth::of(2026, 12));
   EXPECT_EQ(december.payments, 0);
   EXPECT_EQ(december.late_fees, 1);
   expect_verified();
+}
+
+// A database written at migration 10 (every payment and late fee its own
+// entry with two posting rows and a text key) migrates to 11: the rows become
+// packed lines with the same keys, and the figures, the late fees the
+// compliance report reads, the keys found booked and verify are the same; a
+// re-run books nothing, and the next month books its late fee.
+TEST_P(LedgerFlow, MigrationElevenPacksPaymentsAndLateFeesBookedOnePerRow) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                       kZhang + ",8000.00,31,,\n" + kChengdu + ",2026-10," + kLi + ",40000.00,31,,\n");
+  import_declarations("oct.csv");
+  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
+                       ",2026-09,2026-11-20\n" + kShenzhen + ",2026-10,2026-11-28\n");
+  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 3);
+  run(YearMonth::of(2026, 9));
+  const auto october = run(YearMonth::of(2026, 10));
+  EXPECT_EQ(october.payments, 1);
+  EXPECT_EQ(october.late_fees, 1);
+  const auto november = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(november.payments, 2);
+  // Chengdu's September (1..19 November) and October (from 16 November),
+  // Shenzhen's October (16..27 November).
+  EXPECT_EQ(november.late_fees, 3);
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  const std::int64_t chengdu = (*db_->find_employer(kChengdu))->employer_id;
+  const std::string c = std::to_string(chengdu);
+  const std::vector<std::string> keys = {
+      "payment/" + std::to_string(shenzhen) + "/2026-09/2026-10-10/0",
+      "payment/" + c + "/2026-09/2026-11-20/0",
+      "payment/" + std::to_string(shenzhen) + "/2026-10/2026-11-28/0",
+      "late_fee/" + c + "/2026-09/2026-10",
+      "late_fee/" + c + "/2026-09/2026-11",
+      "late_fee/" + c + "/2026-10/2026-11",
+      "late_fee/" + std::to_string(shenzhen) + "/2026-10/2026-11",
+      "late_fee/" + c + "/2026-10/2026-12",     // not yet
+      "payment/" + c + "/2026-09/2026-11-20/1",  // another amount paid before
+      "payment/" + c + "/2026-09/2026-11-21/0",  // another date
+      "late_fee/" + c + "/2026-09"};            // not a key of the form
+  const std::vector<bool> booked = {true, true, true, true, true, true, true, false, false, false, false};
+  ASSERT_EQ(*db_->entries_exist(keys), booked);
+  EXPECT_TRUE(*db_->entry_exists(keys[1]));
+  EXPECT_FALSE(*db_->entry_exists(keys[8]));
+  const auto fees_of = [&]() {
+    std::string text;
+    auto all = db_->employer_facts(YearMonth::of(2026, 12));
+    EXPECT_TRUE(all) << all.error().to_string();
+    if (!all) return text;
+    for (const auto& facts : *all) {
+      text += std::to_string(facts.employer.employer_id) + " " + std::to_string(facts.arrears_fen) + " " +
+              std::to_string(facts.unpaid_months) + " " + std::to_string(facts.late_fees_fen) + "\n";
+    }
+    return text;
+  };
+  const std::string fees = fees_of();
+  EXPECT_NE(fees.find(c + " "), std::string::npos) << fees;
+  const auto packed = stats();
+  expect_verified();
+  std::string count;
+  ASSERT_EQ(exec_raw("SELECT COUNT(*) FROM journal_entries WHERE kind = 9", &count), "");
+  EXPECT_EQ(count, "2");  // one per run month: all employers lie in one block
+  db_.reset();
+  // The layout of migration 10: every line its own entry (ids far above the
+  // packed ones) with its key, its two postings as rows.
+  ASSERT_EQ(exec_raw(unpack_settlements() + "DELETE FROM schema_migrations WHERE version = 11;"), "");
+  ASSERT_EQ(exec_raw("SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)", &count), "");
+  ASSERT_EQ(count, "7");
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  const auto converted = stats();
+  // Grouped by entry month (a payment's is the month it settles): September's
+  // payments, October's and November's late fees and October's payment.
+  EXPECT_EQ(converted.journal_entries, packed.journal_entries + 1);
+  EXPECT_EQ(converted.postings, packed.postings);
+  EXPECT_EQ(converted.personal_account_balance_fen, packed.personal_account_balance_fen);
+  EXPECT_EQ(converted.pooled_fund_balance_fen, packed.pooled_fund_balance_fen);
+  EXPECT_EQ(converted.receivable_balance_fen, packed.receivable_balance_fen);
+  EXPECT_EQ(fees_of(), fees);
+  EXPECT_EQ(*db_->entries_exist(keys), booked);
+  expect_verified();
+  ASSERT_EQ(exec_raw("SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)", &count), "");
+  EXPECT_EQ(count, "0");
+  ASSERT_EQ(exec_raw("SELECT COUNT(*) FROM postings", &count), "");
+  EXPECT_EQ(count, "0");
+  const auto again = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(again.payments, 0);
+  EXPECT_EQ(again.late_fees, 0);
+  EXPECT_EQ(stats().journal_entries, converted.journal_entries);
+  // December: Chengdu's October is still unpaid (a late fee), nothing is paid.
+  const auto december = run(YearMonth::of(2026, 12));
+  EXPECT_EQ(december.payments, 0);
+  EXPECT_EQ(december.late_fees, 1);
+  EXPECT_TRUE(*db_->entry_exists("late_fee/" + c + "/2026-10/2026-12"));
+  expect_verified();
+}
+
+// A month run's payments and late fees are booked packed only: as plain entries
+// they are refused, and so is a packed entry not of the form (check_settlement);
+// a packed entry booked twice is a conflict.
+TEST_P(LedgerFlow, PaymentsAndLateFeesAreBookedPackedOnly) {
+  ledger::JournalEntry plain;
+  plain.idempotency_key = "payment/1/2026-09/2026-10-10/0";
+  plain.person_id = -1;
+  plain.kind = ledger::EntryKind::payment;
+  plain.month = YearMonth::of(2026, 9);
+  plain.source_id = 1;
+  plain.postings = {{{ledger::AccountKind::collection_bank, 44}, 100},
+                    {{ledger::AccountKind::employer_receivable, 1}, -100}};
+  for (const auto kind : {ledger::EntryKind::payment, ledger::EntryKind::late_fee, ledger::EntryKind::settlement}) {
+    plain.kind = kind;
+    auto refused = db_->book(plain);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(refused.error().message.find("book_settlements"), std::string::npos) << refused.error().message;
+  }
+  ledger::SettlementLine payment;
+  payment.kind = ledger::EntryKind::payment;
+  payment.employer_id = 1;
+  payment.province = 44;
+  payment.month = YearMonth::of(2026, 9);
+  payment.amount_fen = 100;
+  payment.paid_on = Date::of(2026, 10, 10);
+  ledger::SettlementLine fee = payment;
+  fee.kind = ledger::EntryKind::late_fee;
+  fee.employer_id = 2;
+  fee.paid_on.reset();
+  fee.amount_fen = 7;
+  const auto entry = ledger::packed_settlement_entry(YearMonth::of(2026, 10), {payment, fee});
+  EXPECT_EQ(entry.idempotency_key, "payment/1/2026-09/2026-10-10/0");
+  EXPECT_EQ(ledger::settlement_key(fee, YearMonth::of(2026, 10)), "late_fee/2/2026-09/2026-10");
+  const auto refused = [&](ledger::SettlementEntry bad) {
+    auto booked = db_->book_settlements(std::span(&bad, 1));
+    return !booked && booked.error().code == ErrorCode::invalid_input;
+  };
+  auto bad = entry;
+  bad.lines[1].amount_fen = 0;
+  EXPECT_TRUE(refused(bad));
+  bad = entry;
+  bad.lines[1].employer_id = ledger::kEmployerBlock;  // another block
+  EXPECT_TRUE(refused(bad));
+  bad = entry;
+  std::swap(bad.lines[0], bad.lines[1]);  // employers descending, key of another line
+  EXPECT_TRUE(refused(bad));
+  bad = entry;
+  bad.lines[0].paid_on.reset();  // a payment without its date
+  EXPECT_TRUE(refused(bad));
+  bad = entry;
+  bad.lines[0].month = YearMonth::of(2026, 11);  // settles a month after the run's
+  bad.idempotency_key = ledger::settlement_key(bad.lines[0], bad.month);
+  EXPECT_TRUE(refused(bad));
+  bad = entry;
+  bad.lines.clear();
+  EXPECT_TRUE(refused(bad));
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_settlements(std::span(&entry, 1)));
+  auto twice = db_->book_settlements(std::span(&entry, 1));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  ASSERT_TRUE(db_->commit());
+  EXPECT_EQ(*db_->entries_exist(std::vector<std::string>{"payment/1/2026-09/2026-10-10/0",
+                                                         "late_fee/2/2026-09/2026-10", "late_fee/2/2026-09/2026-11"}),
+            (std::vector<bool>{true, true, false}));
+  const auto figures = stats();
+  EXPECT_EQ(figures.postings, 4);
+  EXPECT_EQ(figures.receivable_balance_fen, -100 + 7);
+  EXPECT_EQ(figures.pooled_fund_balance_fen, 7);
 }
 
 // Flexible payments are packed per month, scheme province and block of person

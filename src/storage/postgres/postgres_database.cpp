@@ -10,6 +10,7 @@
 #include <cstring>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <map>
 #include <set>
 #include <mutex>
@@ -420,6 +421,61 @@ CREATE INDEX journal_by_person ON journal_entries (person_id, month) WHERE perso
 DROP INDEX postings_by_account;
 CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE account_kind = 1;
 )SQL"},
+    // As SQLite's migration 11: a month run's payments and late fees packed, one
+    // journal entry of kind 9 per run month and block of 1024 employer ids
+    // (ledger::kEmployerBlock), person_id the negated first employer (on that
+    // employer's shard on Citus), key its first line's; the rows of the form
+    // the month run wrote are converted per entry month and block.
+    {11, "payments and late fees packed per run month and block of employers",
+     R"SQL(
+CREATE INDEX journal_settlement ON journal_entries (month, person_id) WHERE kind = 9;
+CREATE TEMPORARY TABLE m11_rows ON COMMIT DROP AS
+SELECT e.entry_id, e.kind, e.person_id, -e.person_id AS employer_id, e.month AS entry_month,
+       e.idempotency_key AS key, CASE e.kind WHEN 3 THEN a.account_owner ELSE b.account_owner END AS province,
+       a.amount_fen, substr(e.idempotency_key, length(CASE e.kind WHEN 3 THEN 'payment/' ELSE 'late_fee/' END) +
+                                               length((-e.person_id)::text) + 2) AS rest
+FROM journal_entries e JOIN postings a ON a.person_id = e.person_id AND a.entry_id = e.entry_id AND a.seq = 0
+JOIN postings b ON b.person_id = e.person_id AND b.entry_id = e.entry_id AND b.seq = 1
+WHERE e.kind IN (3, 4) AND e.lines IS NULL AND e.person_id < 0 AND e.source_id = -e.person_id
+  AND e.corrects_entry_id IS NULL AND e.month >= 12 AND e.month < 120000 AND a.amount_fen > 0
+  AND b.amount_fen = -a.amount_fen
+  AND NOT EXISTS (SELECT 1 FROM postings c WHERE c.person_id = e.person_id AND c.entry_id = e.entry_id
+                  AND c.seq NOT IN (0, 1))
+  AND ((e.kind = 3 AND a.account_kind = 4 AND b.account_kind = 3 AND b.account_owner = -e.person_id)
+    OR (e.kind = 4 AND a.account_kind = 3 AND a.account_owner = -e.person_id AND b.account_kind = 2));
+CREATE TEMPORARY TABLE m11_lines ON COMMIT DROP AS
+SELECT r.*, CASE WHEN r.kind = 3 THEN r.entry_month WHEN r.rest ~ '^[0-9]{4}-[0-9]{2}/'
+            THEN substr(r.rest, 1, 4)::int * 12 + substr(r.rest, 6, 2)::int - 1 END AS month,
+       CASE r.kind WHEN 3 THEN substr(r.rest, 9, 10) END AS paid_on,
+       CASE WHEN r.kind = 3 AND substr(r.rest, 20) ~ '^-?[0-9]{1,18}$' THEN substr(r.rest, 20)::bigint END
+         AS paid_before
+FROM m11_rows r;
+DELETE FROM m11_lines WHERE month IS NULL OR month < 12 OR month >= 120000 OR key IS DISTINCT FROM CASE kind
+  WHEN 3 THEN 'payment/' || employer_id || '/' || lpad((month / 12)::text, 4, '0') || '-' ||
+              lpad((month % 12 + 1)::text, 2, '0') || '/' || paid_on || '/' || paid_before
+  ELSE 'late_fee/' || employer_id || '/' || lpad((month / 12)::text, 4, '0') || '-' ||
+       lpad((month % 12 + 1)::text, 2, '0') || '/' || lpad((entry_month / 12)::text, 4, '0') || '-' ||
+       lpad((entry_month % 12 + 1)::text, 2, '0') END
+  OR (kind = 3 AND paid_on !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') OR (kind = 4 AND month > entry_month);
+CREATE TEMPORARY TABLE m11_entries ON COMMIT DROP AS
+SELECT entry_month, employer_id / 1024 AS block, MIN(entry_id) AS entry_id, MIN(employer_id) AS employer_id
+FROM m11_lines GROUP BY entry_month, employer_id / 1024;
+DELETE FROM postings p USING m11_lines m WHERE p.person_id = m.person_id AND p.entry_id = m.entry_id;
+DELETE FROM journal_entries e USING m11_lines m WHERE e.person_id = m.person_id AND e.entry_id = m.entry_id;
+INSERT INTO journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines)
+SELECT -x.employer_id, x.entry_id,
+       (SELECT l.key FROM m11_lines l WHERE l.entry_month = x.entry_month AND l.employer_id = x.employer_id
+        ORDER BY l.entry_id LIMIT 1),
+       9, x.entry_month, 0, NULL, json_build_object('settlements', l.lines)
+FROM m11_entries x JOIN (
+  SELECT entry_month, employer_id / 1024 AS block,
+         json_agg(CASE kind WHEN 3 THEN json_build_array(3, employer_id, province, month, amount_fen, paid_on,
+                                                         paid_before)
+                  ELSE json_build_array(4, employer_id, province, month, amount_fen) END
+                  ORDER BY employer_id, entry_id) AS lines
+  FROM m11_lines GROUP BY entry_month, employer_id / 1024) l
+  ON l.entry_month = x.entry_month AND l.block = x.block;
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).
@@ -428,6 +484,15 @@ CREATE INDEX postings_by_account ON postings (account_kind, account_owner) WHERE
   "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                              \
   "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || " SHEBAO_PG_MONTH_TEXT(e ".month") " " \
   "ELSE " e ".idempotency_key END"
+
+// The key of line `j` (json_array_elements of 'settlements') of a packed
+// settlement entry `e` (migration 11), as SHEBAO_SETTLEMENT_KEY on SQLite; NULL
+// where its month is not a number.
+#define SHEBAO_PG_LINE_MONTH(j) "(CASE WHEN (" j ".value ->> 3) ~ '^[0-9]{1,9}$' THEN (" j ".value ->> 3)::int END)"
+#define SHEBAO_PG_SETTLEMENT_KEY(e, j)                                                                          \
+  "CASE " j ".value ->> 0 WHEN '3' THEN 'payment/' ELSE 'late_fee/' END || (" j ".value ->> 1) || '/' || "         \
+  SHEBAO_PG_MONTH_TEXT(SHEBAO_PG_LINE_MONTH(j)) " || '/' || CASE " j ".value ->> 0 WHEN '3' THEN (" j              \
+  ".value ->> 5) || '/' || (" j ".value ->> 6) ELSE " SHEBAO_PG_MONTH_TEXT(e ".month") " END"
 
 // Amount n (1 receivable, 2 personal, 3 pooled) of a packed line `j.value`, and
 // its number of postings (non-zero amounts); see storage/packed_lines.h.
@@ -564,6 +629,11 @@ constexpr const char* kEntryExists =
 constexpr const char* kEntriesExist =
     "SELECT idempotency_key FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = ANY($1::text[])";
 constexpr const char* kContributionExists = "SELECT 1 FROM journal_entries WHERE kind = 1 AND source_id = $1 LIMIT 1";
+// The keys of the packed payments' and late fees' lines (migration 11) of the run months $1 to $2.
+constexpr const char* kSettlementKeys =
+    "SELECT " SHEBAO_PG_SETTLEMENT_KEY("e", "j") " FROM journal_entries e "
+    "CROSS JOIN LATERAL json_array_elements(e.lines -> 'settlements') j(value) "
+    "WHERE e.kind = 9 AND e.month BETWEEN $1 AND $2";
 constexpr const char* kFlexibleExists =
     "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = $1 AND person_id = $2";
 constexpr const char* kCopyEntries =
@@ -618,10 +688,16 @@ SELECT d.month FROM declarations d
 WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 AND j.source_id = d.declaration_id)
 ORDER BY d.month DESC LIMIT 1)SQL";
 constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT max(month) FROM journal_entries WHERE kind = 2";
+// Late fees booked as rows (kind 4) and packed (kind 9, migration 11).
 constexpr const char* kAnalyticsLateFees = R"SQL(
-SELECT -j.person_id, SUM(p.amount_fen)
-FROM journal_entries j JOIN postings p ON p.person_id = j.person_id AND p.entry_id = j.entry_id
-WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= $1 GROUP BY j.person_id)SQL";
+SELECT employer_id, SUM(fee_fen) FROM (
+  SELECT -j.person_id AS employer_id, p.amount_fen AS fee_fen
+  FROM journal_entries j JOIN postings p ON p.person_id = j.person_id AND p.entry_id = j.entry_id
+  WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= $1
+  UNION ALL
+  SELECT (l.value ->> 1)::bigint, (l.value ->> 4)::bigint
+  FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'settlements') l(value)
+  WHERE e.kind = 9 AND e.month <= $1 AND (l.value ->> 0) = '4') f GROUP BY employer_id)SQL";
 constexpr const char* kAnalyticsDeclaredLines = R"SQL(
 SELECT l.person_id, l.employer_id, l.wage_fen FROM declarations d
 JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.employer_id = d.employer_id
@@ -689,12 +765,8 @@ bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth
   return true;
 }
 Result<void> check_key(const ledger::JournalEntry& entry) {
-  if (entry.kind == ledger::EntryKind::contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "contributions are booked packed, one entry per declaration (book_packed)");
-  } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "flexible payments are booked packed, per month, province and block of persons (book_packed)");
+  if (const char* refused = packed_only(entry.kind)) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key, refused);
   } else if (std::string_view key(entry.idempotency_key);
              key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
@@ -1748,8 +1820,14 @@ class PostgresDatabase final : public Database {
     std::int64_t source_id = 0;
     std::int64_t person_id = 0;
     YearMonth month;
+    int first = 0, last = 0;
     Result<PgResult> r = fail(ErrorCode::internal, "", "");
-    if (parse_contribution_key(idempotency_key, source_id)) {
+    if (settlement_key_run_months(idempotency_key, first, last)) {
+      const std::string key(idempotency_key);
+      auto booked = entries_exist(std::span(&key, 1));
+      if (!booked) return tl::unexpected(booked.error());
+      return booked->front();
+    } else if (parse_contribution_key(idempotency_key, source_id)) {
       r = query(kContributionExists, Params().add(source_id), "entry exists");
     } else if (parse_flexible_key(idempotency_key, person_id, month)) {
       r = query(kFlexibleExists, Params().add(static_cast<std::int64_t>(month.serial())).add(person_id),
@@ -1761,13 +1839,34 @@ class PostgresDatabase final : public Database {
     return PQntuples(r->get()) > 0;
   }
 
-  // Keys stored as text (late fees, payments, ...) in one query; computed keys
-  // (contributions, flexible payments) one by one, as entry_exists.
+  // Keys stored as text in one query; computed keys (contributions, flexible
+  // payments) one by one, as entry_exists; the keys of packed payments' and
+  // late fees' lines (migration 11) of the run months the keys can name at once.
   Result<std::vector<bool>> entries_exist(std::span<const std::string> keys) override {
     std::vector<bool> booked(keys.size(), false);
     std::string array = "{";
     std::vector<std::size_t> stored;
+    int first = std::numeric_limits<int>::max();
+    int last = std::numeric_limits<int>::min();
+    for (const std::string& key : keys) {
+      int from = 0, to = 0;
+      if (settlement_key_run_months(key, from, to)) {
+        first = std::min(first, from);
+        last = std::max(last, to);
+      }
+    }
+    std::unordered_set<std::string> lines;
+    if (first <= last) {
+      auto r = query(kSettlementKeys, Params().add(static_cast<std::int64_t>(first)).add(static_cast<std::int64_t>(last)),
+                     "settlement keys");
+      if (!r) return tl::unexpected(r.error());
+      for (int row = 0; row < PQntuples(r->get()); ++row) lines.insert(text_of(r->get(), row, 0));
+    }
     for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (lines.contains(keys[i])) {
+        booked[i] = true;
+        continue;
+      }
       std::int64_t id = 0;
       YearMonth month;
       if (parse_contribution_key(keys[i], id) || parse_flexible_key(keys[i], id, month)) {
@@ -1841,6 +1940,30 @@ class PostgresDatabase final : public Database {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book packed entries", entries.size(), entries.front().idempotency_key,
                           "book_packed");
+    });
+  }
+
+  // One journal_entries row per packed settlement entry (COPY), all or none.
+  Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
+    if (entries.empty()) return {};
+    for (const ledger::SettlementEntry& entry : entries) {
+      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    std::string rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::SettlementEntry& entry = entries[i];
+      copy_entry_row(rows, entry.person_id, (*ids)[i], entry.idempotency_key, ledger::EntryKind::settlement,
+                     entry.month, 0, std::nullopt);
+      rows += '\t';
+      append_settlement_lines(rows, entry);
+      rows += '\n';
+    }
+    return atomically("book_settlements", [&]() -> Result<void> {
+      if (auto ok = flush(false); !ok) return ok;
+      return copy_entries(kCopyPacked, rows, "book settlement entries", entries.size(),
+                          entries.front().idempotency_key, "book_settlements");
     });
   }
 
@@ -2289,9 +2412,9 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind IN (1, 2)",
        // As on SQLite; each JSON function only where its argument has its type.
        "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
-       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2) OR (e.kind = 8 AND EXISTS ("
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2, 9) OR (e.kind = 8 AND EXISTS ("
        "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
-       "OR (e.lines IS NOT NULL AND CASE WHEN json_typeof(e.lines) = 'object' AND json_typeof(e.lines -> 'lines') = "
+       "OR (e.lines IS NOT NULL AND e.kind <> 9 AND CASE WHEN json_typeof(e.lines) = 'object' AND json_typeof(e.lines -> 'lines') = "
        "'array' AND json_typeof(e.lines -> 'employer') = 'number' AND json_typeof(e.lines -> 'province') = 'number' "
        "THEN (e.lines ->> 'employer') <> (CASE WHEN e.kind = 2 THEN 0 ELSE -e.person_id END)::text "
        "OR (e.kind = 2 AND (e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL "
@@ -2306,7 +2429,39 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        "json_array_elements(j.value) a(v) WHERE a.v::text !~ '^-?[0-9]{1,18}$') ELSE true END) ELSE true END) "
        "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
-       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
+       "WHERE e.lines IS NOT NULL GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1 "
+       // Payments and late fees packed (kind 9, migration 11), as on SQLite.
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' of kind 9 has a malformed packed form' "
+       "FROM journal_entries e WHERE e.kind = 9 AND CASE WHEN e.lines IS NOT NULL AND json_typeof(e.lines) = "
+       "'object' AND json_typeof(e.lines -> 'settlements') = 'array' AND json_array_length(e.lines -> "
+       "'settlements') > 0 THEN e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL "
+       "OR (e.lines -> 'settlements' -> 0 ->> 1) IS DISTINCT FROM (-e.person_id)::text "
+       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
+       "OR EXISTS (SELECT 1 FROM json_array_elements(e.lines -> 'settlements') WITH ORDINALITY j(value, n) "
+       "WHERE CASE WHEN json_typeof(j.value) = 'array' AND (j.value ->> 0) IN ('3', '4') "
+       "AND (j.value ->> 1) ~ '^[0-9]{1,18}$' AND (j.value ->> 2) ~ '^-?[0-9]{1,9}$' "
+       "AND (j.value ->> 3) ~ '^[0-9]{1,9}$' AND (j.value ->> 4) ~ '^[0-9]{1,18}$' "
+       "THEN (j.value ->> 1)::bigint = 0 OR (j.value ->> 4)::bigint = 0 OR (j.value ->> 3)::int < 12 "
+       "OR (j.value ->> 3)::int >= 120000 "
+       "OR (j.value ->> 1)::bigint / " SHEBAO_EMPLOYER_BLOCK " <> -e.person_id / " SHEBAO_EMPLOYER_BLOCK " "
+       "OR (j.n > 1 AND (e.lines -> 'settlements' -> (j.n::int - 2) ->> 1) ~ '^[0-9]{1,18}$' "
+       "AND (j.value ->> 1)::bigint < (e.lines -> 'settlements' -> (j.n::int - 2) ->> 1)::bigint) "
+       "OR (j.n = 1 AND e.idempotency_key IS DISTINCT FROM " SHEBAO_PG_SETTLEMENT_KEY("e", "j") ") "
+       "OR CASE j.value ->> 0 WHEN '3' THEN json_array_length(j.value) <> 7 "
+       "OR json_typeof(j.value -> 5) IS DISTINCT FROM 'string' "
+       "OR (j.value ->> 5) !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' OR (j.value ->> 6) !~ '^-?[0-9]{1,18}$' "
+       "OR (j.value ->> 3)::int > e.month ELSE json_array_length(j.value) <> 5 END "
+       "ELSE true END) ELSE true END"},
+      // A payment's or late fee's key (its line's, migration 11, or its row's) is booked once.
+      {"a payment or late fee is booked once",
+       "SELECT (SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)) + (SELECT COALESCE(SUM("
+       "json_array_length(e.lines -> 'settlements')), 0) FROM journal_entries e WHERE e.kind = 9 "
+       "AND json_typeof(e.lines -> 'settlements') = 'array')",
+       "SELECT key || ' is booked ' || COUNT(*) || ' times' FROM (SELECT " SHEBAO_PG_SETTLEMENT_KEY("e", "j")
+       " AS key FROM journal_entries e CROSS JOIN LATERAL json_array_elements(CASE WHEN "
+       "json_typeof(e.lines -> 'settlements') = 'array' THEN e.lines -> 'settlements' END) j(value) "
+       "WHERE e.kind = 9 UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind IN (3, 4)) k "
+       "GROUP BY key HAVING COUNT(*) > 1"},
       {"a flexible worker's month is booked once", "SELECT COUNT(*) FROM journal_entries WHERE kind = 2",
        "SELECT 'person ' || (j.value ->> 0) || ' month ' || e.month || ' is in ' || COUNT(*) || ' entries' "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
@@ -2370,7 +2525,11 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
        // packed flexible payments (kind 2) have none.
        "UNION ALL SELECT -e.person_id, e.month, -SUM(" SHEBAO_PG_LINE_AMOUNT(1) "), 0 "
        "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) "
-       "WHERE e.lines IS NOT NULL AND e.kind <> 2 GROUP BY e.entry_id, e.person_id, e.month) "
+       "WHERE e.lines IS NOT NULL AND e.kind <> 2 GROUP BY e.entry_id, e.person_id, e.month "
+       // Packed payments (migration 11): each line names its employer and month.
+       "UNION ALL SELECT (j.value ->> 1)::bigint, (j.value ->> 3)::int, 0, -SUM((j.value ->> 4)::bigint) "
+       "FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'settlements') j(value) "
+       "WHERE e.kind = 9 AND (j.value ->> 0) = '3' GROUP BY 1, 2) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
@@ -2431,17 +2590,24 @@ Result<Stats> PostgresDatabase::stats() {
   auto r = query(R"SQL(
 SELECT (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM employers), (SELECT COUNT(*) FROM declarations),
        (SELECT COUNT(*) FROM declaration_lines), (SELECT COUNT(*) FROM journal_entries),
-       (SELECT COUNT(*) FROM postings) + packed.postings,
+       (SELECT COUNT(*) FROM postings) + packed.postings + 2 * settled.lines,
        (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1) - packed.personal,
-       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - packed.pooled,
+       (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - packed.pooled + settled.fees,
        (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + packed.receivable
+         + settled.fees - settled.paid
 FROM (SELECT COALESCE(SUM(((j.value ->> 1)::bigint <> 0)::int + ((j.value ->> 2)::bigint <> 0)::int
                           + ((j.value ->> 3)::bigint <> 0)::int), 0) AS postings,
              COALESCE(SUM((j.value ->> 1)::bigint) FILTER (WHERE e.kind <> 2), 0) AS receivable,
              COALESCE(SUM((j.value ->> 2)::bigint), 0) AS personal,
              COALESCE(SUM((j.value ->> 3)::bigint), 0) AS pooled
       FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value)
-      WHERE e.lines IS NOT NULL) packed)SQL",
+      WHERE e.lines IS NOT NULL) packed,
+     -- Packed payments and late fees (migration 11): two postings a line.
+     (SELECT COUNT(*) AS lines,
+             COALESCE(SUM((j.value ->> 4)::bigint) FILTER (WHERE (j.value ->> 0) = '4'), 0) AS fees,
+             COALESCE(SUM((j.value ->> 4)::bigint) FILTER (WHERE (j.value ->> 0) = '3'), 0) AS paid
+      FROM journal_entries e CROSS JOIN LATERAL json_array_elements(e.lines -> 'settlements') j(value)
+      WHERE e.kind = 9) settled)SQL",
                  Params(), "stats");
   if (!r) return tl::unexpected(r.error());
   Stats stats;

@@ -31,8 +31,10 @@
 // Contributions are packed per declaration (migration 8, ledger::PackedEntry):
 // one journal_entries row of kind 1 per declaration, its postings in the JSON
 // column `lines` (storage/packed_lines.h); a correction's reversal is one
-// kind-8 row of the same form. Every other entry keeps one `postings` row per
-// posting.
+// kind-8 row of the same form. A month's flexible payments (kind 2,
+// migration 9) and a month run's payments and late fees (kind 9, migration 11,
+// {"settlements": [...]}) are packed too. Interest and transfers keep one
+// `postings` row per posting.
 //
 // Thread safety: one PostgresDatabase per thread.
 #pragma once

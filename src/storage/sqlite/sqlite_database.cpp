@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <set>
 #include <span>
@@ -442,6 +443,69 @@ ALTER TABLE employer_months_v10 RENAME TO employer_months;
 CREATE INDEX employer_months_unsettled ON employer_months (employer_id, month) WHERE dues_fen <> paid_fen;
 CREATE INDEX payments_by_date ON payments (paid_on);
 )SQL"},
+    // A month run's employers' payments and late fees packed
+    // (ledger::SettlementEntry): one journal entry of kind 9 per run month and
+    // block of 1024 employer ids (employer_id / 1024, ledger::kEmployerBlock),
+    // its postings in `lines` as '{"settlements":[...]}' (storage/packed_lines.h),
+    // person_id the negated employer and key the key of its first line; a
+    // line's own key is the one its entry had before (SHEBAO_SETTLEMENT_KEY).
+    // journal_settlement finds the entries of a run month. The rows of earlier
+    // versions in the form the month run wrote (kind 3: collection bank +,
+    // receivable −; kind 4: receivable +, pooled fund −; the key of that form)
+    // are converted: those of one entry month and block become one packed entry
+    // with the smallest of their ids (a payment's entry month is the month it
+    // settles, a late fee's its run month).
+    {11, "payments and late fees packed per run month and block of employers",
+     R"SQL(
+CREATE INDEX journal_settlement ON journal_entries (month, person_id) WHERE kind = 9;
+CREATE TEMP TABLE m11_rows AS
+SELECT e.entry_id, e.kind, -e.person_id AS employer_id, e.month AS entry_month, e.idempotency_key AS key,
+       CASE e.kind WHEN 3 THEN a.account_owner ELSE b.account_owner END AS province, a.amount_fen AS amount_fen,
+       substr(e.idempotency_key, length(CASE e.kind WHEN 3 THEN 'payment/' ELSE 'late_fee/' END) +
+                                 length(-e.person_id) + 2) AS rest
+FROM journal_entries e JOIN postings a ON a.entry_id = e.entry_id AND a.seq = 0
+JOIN postings b ON b.entry_id = e.entry_id AND b.seq = 1
+WHERE e.kind IN (3, 4) AND e.lines IS NULL AND e.person_id < 0 AND e.source_id = -e.person_id
+  AND e.corrects_entry_id IS NULL AND e.month >= 12 AND e.month < 120000 AND a.amount_fen > 0
+  AND b.amount_fen = -a.amount_fen
+  AND NOT EXISTS (SELECT 1 FROM postings c WHERE c.entry_id = e.entry_id AND c.seq NOT IN (0, 1))
+  AND ((e.kind = 3 AND a.account_kind = 4 AND b.account_kind = 3 AND b.account_owner = -e.person_id)
+    OR (e.kind = 4 AND a.account_kind = 3 AND a.account_owner = -e.person_id AND b.account_kind = 2));
+CREATE TEMP TABLE m11_lines AS
+SELECT r.*, CASE r.kind WHEN 3 THEN r.entry_month
+            ELSE CAST(substr(r.rest, 1, 4) AS INTEGER) * 12 + CAST(substr(r.rest, 6, 2) AS INTEGER) - 1 END AS month,
+       CASE r.kind WHEN 3 THEN substr(r.rest, 9, 10) END AS paid_on,
+       CASE r.kind WHEN 3 THEN CAST(substr(r.rest, 20) AS INTEGER) END AS paid_before
+FROM m11_rows r;
+DELETE FROM m11_lines WHERE month < 12 OR month >= 120000 OR key IS NOT CASE kind
+  WHEN 3 THEN 'payment/' || employer_id || '/' || printf('%04d-%02d', month / 12, month % 12 + 1) || '/' ||
+              paid_on || '/' || paid_before
+  ELSE 'late_fee/' || employer_id || '/' || printf('%04d-%02d', month / 12, month % 12 + 1) || '/' ||
+       printf('%04d-%02d', entry_month / 12, entry_month % 12 + 1) END
+  OR (kind = 3 AND date(paid_on) IS NOT paid_on) OR (kind = 4 AND month > entry_month);
+CREATE INDEX temp.m11_by_entry ON m11_lines (entry_month, employer_id, entry_id);
+CREATE TEMP TABLE m11_entries AS
+SELECT entry_month, employer_id / 1024 AS block, MIN(entry_id) AS entry_id, MIN(employer_id) AS employer_id
+FROM m11_lines GROUP BY entry_month, employer_id / 1024;
+DELETE FROM postings WHERE entry_id IN (SELECT entry_id FROM m11_lines);
+DELETE FROM journal_entries WHERE entry_id IN (SELECT entry_id FROM m11_lines);
+INSERT INTO journal_entries (entry_id, idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
+SELECT x.entry_id,
+       (SELECT l.key FROM m11_lines l WHERE l.entry_month = x.entry_month AND l.employer_id = x.employer_id
+        ORDER BY l.entry_id LIMIT 1),
+       -x.employer_id, 9, x.entry_month, 0, NULL,
+       json_object('settlements', json((
+         SELECT json_group_array(CASE l.kind
+                  WHEN 3 THEN json_array(3, l.employer_id, l.province, l.month, l.amount_fen, l.paid_on, l.paid_before)
+                  ELSE json_array(4, l.employer_id, l.province, l.month, l.amount_fen) END)
+         FROM (SELECT * FROM m11_lines WHERE entry_month = x.entry_month AND employer_id >= x.block * 1024
+                 AND employer_id < x.block * 1024 + 1024
+               ORDER BY employer_id, entry_id) l)))
+FROM m11_entries x ORDER BY x.entry_id;
+DROP TABLE temp.m11_rows;
+DROP TABLE temp.m11_lines;
+DROP TABLE temp.m11_entries;
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
@@ -449,6 +513,14 @@ CREATE INDEX payments_by_date ON payments (paid_on);
   "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                                            \
   "WHEN 2 THEN 'flexible/' || " e ".person_id || '/' || printf('%04d-%02d', " e ".month / 12, " e ".month % 12 + 1) " \
   "ELSE " e ".idempotency_key END"
+
+// The key of line `j` (json_each of '$.settlements') of a packed settlement
+// entry `e` (migration 11): its own entry's key before (ledger::settlement_key).
+#define SHEBAO_SETTLEMENT_KEY(e, j)                                                                         \
+  "CASE " j ".value ->> 0 WHEN 3 THEN 'payment/' ELSE 'late_fee/' END || (" j ".value ->> 1) || '/' || "       \
+  "printf('%04d-%02d', (" j ".value ->> 3) / 12, (" j ".value ->> 3) % 12 + 1) || '/' || "                    \
+  "CASE " j ".value ->> 0 WHEN 3 THEN (" j ".value ->> 5) || '/' || (" j ".value ->> 6) "                       \
+  "ELSE printf('%04d-%02d', " e ".month / 12, " e ".month % 12 + 1) END"
 
 // ---------------------------------------------------------------------------
 // Statements, named.
@@ -478,9 +550,14 @@ constexpr const char* kAnalyticsReversedEntries =
 constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
 constexpr const char* kAnalyticsEmployers =
     "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers ORDER BY employer_id";
+// Late fees booked as rows (kind 4) and packed (kind 9, migration 11).
 constexpr const char* kAnalyticsLateFees =
-    "SELECT -j.person_id, SUM(p.amount_fen) FROM journal_entries j JOIN postings p ON p.entry_id = j.entry_id "
-    "WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= ?1 GROUP BY j.person_id";
+    "SELECT employer_id, SUM(fee_fen) FROM (SELECT -j.person_id AS employer_id, p.amount_fen AS fee_fen "
+    "FROM journal_entries j JOIN postings p ON p.entry_id = j.entry_id "
+    "WHERE j.kind = 4 AND p.account_kind = 3 AND j.month <= ?1 UNION ALL "
+    "SELECT l.value ->> 1, l.value ->> 4 FROM journal_entries e INDEXED BY journal_settlement "
+    "CROSS JOIN json_each(e.lines, '$.settlements') l WHERE e.kind = 9 AND e.month <= ?1 AND (l.value ->> 0) = 4) "
+    "GROUP BY employer_id";
 constexpr const char* kAnalyticsDeclaredLines =
     "SELECT l.person_id, d.employer_id, l.wage_fen FROM declarations d "
     "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
@@ -631,6 +708,11 @@ constexpr const char* kMaxEntryId = "SELECT COALESCE(MAX(entry_id), 0) FROM jour
 constexpr const char* kInsertPacked = R"SQL(
 INSERT INTO journal_entries (idempotency_key, person_id, kind, month, source_id, corrects_entry_id, lines)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL";
+// The keys of the packed payments' and late fees' lines (migration 11) of the
+// run months ?1 to ?2.
+constexpr const char* kSettlementKeys =
+    "SELECT " SHEBAO_SETTLEMENT_KEY("e", "j") " FROM journal_entries e INDEXED BY journal_settlement "
+    "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9 AND e.month BETWEEN ?1 AND ?2";
 constexpr const char* kInsertPosting = R"SQL(
 INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
 constexpr const char* kPersonalYear = R"SQL(
@@ -709,12 +791,8 @@ bool parse_flexible_key(std::string_view key, std::int64_t& person_id, YearMonth
 // A contribution's or a flexible payment's key must be the one computed from
 // the entry (it is not stored); no other entry's key may begin like those.
 Result<void> check_key(const ledger::JournalEntry& entry) {
-  if (entry.kind == ledger::EntryKind::contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "contributions are booked packed, one entry per declaration (book_packed)");
-  } else if (entry.kind == ledger::EntryKind::flexible_contribution) {
-    return fail(ErrorCode::invalid_input, entry.idempotency_key,
-                "flexible payments are booked packed, per month, province and block of persons (book_packed)");
+  if (const char* refused = packed_only(entry.kind)) {
+    return fail(ErrorCode::invalid_input, entry.idempotency_key, refused);
   } else if (std::string_view key(entry.idempotency_key);
              key.starts_with(kContributionPrefix) || key.starts_with(kFlexiblePrefix)) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key,
@@ -1454,6 +1532,53 @@ class SqliteDatabase final : public Database {
 
   // --- ledger ---
   Result<bool> entry_exists(std::string_view idempotency_key) override {
+    int first = 0, last = 0;
+    if (!settlement_key_run_months(idempotency_key, first, last)) return stored_entry_exists(idempotency_key);
+    const std::string key(idempotency_key);
+    auto booked = entries_exist(std::span(&key, 1));
+    if (!booked) return tl::unexpected(booked.error());
+    return booked->front();
+  }
+
+  // A row's key, a computed key, or the key of a packed payment's or late fee's
+  // line (migration 11): those of the run months the keys can name are read at once.
+  Result<std::vector<bool>> entries_exist(std::span<const std::string> keys) override {
+    int first = std::numeric_limits<int>::max();
+    int last = std::numeric_limits<int>::min();
+    for (const std::string& key : keys) {
+      int from = 0, to = 0;
+      if (settlement_key_run_months(key, from, to)) {
+        first = std::min(first, from);
+        last = std::max(last, to);
+      }
+    }
+    std::unordered_set<std::string> lines;
+    if (first <= last) {
+      auto s = statement(kSettlementKeys);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, static_cast<std::int64_t>(first));
+      q.bind(2, static_cast<std::int64_t>(last));
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) lines.insert(q.text(0));
+      if (rc != SQLITE_DONE) return step_error(q, "settlement keys");
+      q.reset();
+    }
+    std::vector<bool> booked;
+    booked.reserve(keys.size());
+    for (const std::string& key : keys) {
+      if (lines.contains(key)) {
+        booked.push_back(true);
+        continue;
+      }
+      auto exists = stored_entry_exists(key);
+      if (!exists) return tl::unexpected(exists.error());
+      booked.push_back(*exists);
+    }
+    return booked;
+  }
+
+  Result<bool> stored_entry_exists(std::string_view idempotency_key) {
     std::int64_t source_id = 0;
     std::int64_t person_id = 0;
     YearMonth month;
@@ -1556,6 +1681,20 @@ class SqliteDatabase final : public Database {
       return booked;
     }
     return run_sql("RELEASE book_packed");
+  }
+
+  Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
+    for (const ledger::SettlementEntry& entry : entries) {
+      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
+    }
+    if (auto ok = run_sql("SAVEPOINT book_settlements"); !ok) return ok;
+    auto booked = insert_settlements(entries);
+    if (!booked) {
+      run_sql("ROLLBACK TO book_settlements");
+      run_sql("RELEASE book_settlements");
+      return booked;
+    }
+    return run_sql("RELEASE book_settlements");
   }
 
   Result<std::vector<PersonalYear>> personal_year_activity(int year) override {
@@ -2182,34 +2321,60 @@ class SqliteDatabase final : public Database {
   Result<void> insert_packed(std::span<const ledger::PackedEntry> entries) {
     auto s = statement(kInsertPacked);
     if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
-    std::string& json = packed_json_;
     for (const ledger::PackedEntry& entry : entries) {
-      json.clear();
-      append_packed_lines(json, entry);
-      if (entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution) {
-        q.bind_static(1, std::string_view(""));  // computed (migrations 8 and 9)
-      } else {
-        q.bind_static(1, entry.idempotency_key);
+      packed_json_.clear();
+      append_packed_lines(packed_json_, entry);
+      const bool computed =  // migrations 8 and 9
+          entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+      if (auto ok = insert_packed_row(**s, computed ? std::string_view("") : std::string_view(entry.idempotency_key),
+                                      entry.idempotency_key, entry.person_id, entry.kind, entry.month,
+                                      entry.source_id, entry.corrects_entry_id);
+          !ok) {
+        return ok;
       }
-      q.bind(2, entry.person_id);
-      q.bind(3, static_cast<std::int64_t>(entry.kind));
-      q.bind(4, static_cast<std::int64_t>(entry.month.serial()));
-      q.bind(5, entry.source_id);
-      if (entry.corrects_entry_id) {
-        q.bind(6, *entry.corrects_entry_id);
-      } else {
-        q.bind_null(6);
-      }
-      q.bind_static(7, json);
-      const int rc = sqlite3_step(q.get());
-      if (rc == SQLITE_CONSTRAINT) {
-        q.reset();
-        return fail(ErrorCode::conflict, entry.idempotency_key, "this entry is already booked");
-      }
-      if (rc != SQLITE_DONE) return step_error(q, "book packed entry");
-      q.reset();
     }
+    return {};
+  }
+
+  // One row per packed settlement entry (migration 11), its lines as storage/packed_lines.h writes them.
+  Result<void> insert_settlements(std::span<const ledger::SettlementEntry> entries) {
+    auto s = statement(kInsertPacked);
+    if (!s) return tl::unexpected(s.error());
+    for (const ledger::SettlementEntry& entry : entries) {
+      packed_json_.clear();
+      append_settlement_lines(packed_json_, entry);
+      if (auto ok = insert_packed_row(**s, entry.idempotency_key, entry.idempotency_key, entry.person_id,
+                                      ledger::EntryKind::settlement, entry.month, 0, std::nullopt);
+          !ok) {
+        return ok;
+      }
+    }
+    return {};
+  }
+
+  // kInsertPacked of one row whose `lines` are packed_json_; a key booked
+  // already is a conflict naming `key`.
+  Result<void> insert_packed_row(Statement& q, std::string_view stored, const std::string& key,
+                                 std::int64_t person_id, ledger::EntryKind kind, YearMonth month,
+                                 std::int64_t source_id, const std::optional<std::int64_t>& corrects_entry_id) {
+    q.bind_static(1, stored);
+    q.bind(2, person_id);
+    q.bind(3, static_cast<std::int64_t>(kind));
+    q.bind(4, static_cast<std::int64_t>(month.serial()));
+    q.bind(5, source_id);
+    if (corrects_entry_id) {
+      q.bind(6, *corrects_entry_id);
+    } else {
+      q.bind_null(6);
+    }
+    q.bind_static(7, packed_json_);
+    const int rc = sqlite3_step(q.get());
+    if (rc == SQLITE_CONSTRAINT) {
+      q.reset();
+      return fail(ErrorCode::conflict, key, "this entry is already booked");
+    }
+    if (rc != SQLITE_DONE) return step_error(q, "book packed entry");
+    q.reset();
     return {};
   }
 
@@ -2380,9 +2545,9 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        // line's person in that person's block and not before it, no source, no
        // correction); no posting row; each person once.
        "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
-       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2) OR (e.kind = 8 AND EXISTS ("
+       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2, 9) OR (e.kind = 8 AND EXISTS ("
        "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
-       "OR (e.lines IS NOT NULL AND (NOT json_valid(e.lines) OR json_type(e.lines, '$.lines') IS NOT 'array' "
+       "OR (e.lines IS NOT NULL AND e.kind <> 9 AND (NOT json_valid(e.lines) OR json_type(e.lines, '$.lines') IS NOT 'array' "
        "OR json_type(e.lines, '$.employer') IS NOT 'integer' OR json_type(e.lines, '$.province') IS NOT 'integer' "
        "OR (e.lines ->> '$.employer') <> CASE WHEN e.kind = 2 THEN 0 ELSE -e.person_id END "
        "OR (e.kind = 2 AND ((e.lines ->> '$.lines[0][0]') IS NOT e.person_id OR e.source_id <> 0 "
@@ -2395,7 +2560,38 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "OR json_type(j.value, '$[2]') IS NOT 'integer' OR json_type(j.value, '$[3]') IS NOT 'integer'))) "
        "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
-       "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1"},
+       "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1 "
+       // Payments and late fees packed (kind 9, migration 11): the form of
+       // storage/packed_lines.h, at least one line, no source, no correction, no
+       // posting row; key and person_id those of the first line; employers
+       // positive, ascending, in the first one's block; amounts positive; a
+       // payment's date a date and its month up to the run month.
+       "UNION ALL SELECT 'entry ' || e.entry_id || ' of kind 9 has a malformed packed form' "
+       "FROM journal_entries e INDEXED BY journal_settlement WHERE e.kind = 9 AND (NOT json_valid(e.lines) "
+       "OR json_type(e.lines, '$.settlements') IS NOT 'array' OR json_array_length(e.lines, '$.settlements') = 0 "
+       "OR e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL "
+       "OR -e.person_id IS NOT (e.lines ->> '$.settlements[0][1]') "
+       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
+       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.settlements') j WHERE j.key = 0 "
+       "AND e.idempotency_key IS NOT " SHEBAO_SETTLEMENT_KEY("e", "j") ") "
+       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.settlements') j WHERE json_type(j.value) IS NOT 'array' "
+       "OR json_type(j.value, '$[1]') IS NOT 'integer' OR json_type(j.value, '$[2]') IS NOT 'integer' "
+       "OR json_type(j.value, '$[3]') IS NOT 'integer' OR json_type(j.value, '$[4]') IS NOT 'integer' "
+       "OR (j.value ->> 1) <= 0 OR (j.value ->> 4) <= 0 OR (j.value ->> 3) < 12 OR (j.value ->> 3) >= 120000 "
+       "OR (j.value ->> 1) / " SHEBAO_EMPLOYER_BLOCK " <> -e.person_id / " SHEBAO_EMPLOYER_BLOCK " "
+       "OR (j.key > 0 AND (j.value ->> 1) < json_extract(e.lines, '$.settlements[' || (j.key - 1) || '][1]')) "
+       "OR NOT ((json_type(j.value, '$[0]') = 'integer' AND (j.value ->> 0) = 3 AND json_array_length(j.value) = 7 "
+       "AND json_type(j.value, '$[5]') = 'text' AND date(j.value ->> 5) IS (j.value ->> 5) "
+       "AND json_type(j.value, '$[6]') = 'integer' AND (j.value ->> 3) <= e.month) "
+       "OR (json_type(j.value, '$[0]') = 'integer' AND (j.value ->> 0) = 4 AND json_array_length(j.value) = 5))))"},
+      // A payment's or late fee's key (its line's, migration 11, or its row's) is booked once.
+      {"a payment or late fee is booked once",
+       "SELECT (SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)) + (SELECT "
+       "COALESCE(SUM(json_array_length(e.lines, '$.settlements')), 0) FROM journal_entries e WHERE e.kind = 9)",
+       "SELECT key || ' is booked ' || COUNT(*) || ' times' FROM (SELECT " SHEBAO_SETTLEMENT_KEY("e", "j") " AS key "
+       "FROM journal_entries e INDEXED BY journal_settlement CROSS JOIN json_each(e.lines, '$.settlements') j "
+       "WHERE e.kind = 9 UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind IN (3, 4)) "
+       "GROUP BY key HAVING COUNT(*) > 1"},
       // A person's line is in one of the month's packed flexible payments at most.
       {"a flexible worker's month is booked once", "SELECT COUNT(*) FROM journal_entries WHERE kind = 2",
        "SELECT 'person ' || (j.value ->> 0) || ' month ' || e.month || ' is in ' || COUNT(*) || ' entries' "
@@ -2479,7 +2675,11 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        // packed flexible payments (kind 2) have none.
        "UNION ALL SELECT -e.person_id, e.month, -SUM(j.value ->> 1), 0 "
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL AND e.kind <> 2 "
-       "GROUP BY e.entry_id) "
+       "GROUP BY e.entry_id "
+       // Packed payments (migration 11): each line names its employer and month.
+       "UNION ALL SELECT j.value ->> 1, j.value ->> 3, 0, -SUM(j.value ->> 4) "
+       "FROM journal_entries e INDEXED BY journal_settlement CROSS JOIN json_each(e.lines, '$.settlements') j "
+       "WHERE e.kind = 9 AND (j.value ->> 0) = 3 GROUP BY j.value ->> 1, j.value ->> 3) "
        "SELECT 'employer ' || employer_id || ' month ' || month FROM differences GROUP BY employer_id, month "
        "HAVING SUM(dues) <> 0 OR SUM(paid) <> 0"},
       {"only the latest declaration of an employer-month is current", "SELECT COUNT(*) FROM declarations",
@@ -2511,7 +2711,8 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.postings,
        "SELECT (SELECT COUNT(*) FROM postings) + (SELECT COALESCE(SUM(((j.value ->> 1) <> 0) + "
        "((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)), 0) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL)"},
+       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL) + (SELECT "
+       "2 * COALESCE(SUM(json_array_length(e.lines, '$.settlements')), 0) FROM journal_entries e WHERE e.kind = 9)"},
       {&stats.personal_account_balance_fen,
        "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1) - (SELECT "
        "COALESCE(SUM(j.value ->> 2), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
@@ -2519,12 +2720,16 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.pooled_fund_balance_fen,
        "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - (SELECT "
        "COALESCE(SUM(j.value ->> 3), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL)"},
-      // Amount 0 of a packed flexible payment (kind 2) is the collection bank.
+       "WHERE e.lines IS NOT NULL) + (SELECT COALESCE(SUM(j.value ->> 4), 0) FROM journal_entries e "
+       "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9 AND (j.value ->> 0) = 4)"},
+      // Amount 0 of a packed flexible payment (kind 2) is the collection bank;
+      // a packed payment's line (kind 9) credits the receivable, a late fee's debits it.
       {&stats.receivable_balance_fen,
        "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + (SELECT "
        "COALESCE(SUM(j.value ->> 1), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL AND e.kind <> 2)"},
+       "WHERE e.lines IS NOT NULL AND e.kind <> 2) + (SELECT COALESCE(SUM(CASE j.value ->> 0 WHEN 4 THEN "
+       "j.value ->> 4 ELSE -(j.value ->> 4) END), 0) FROM journal_entries e "
+       "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9)"},
   };
   for (const Field& field : fields) {
     auto value = scalar(field.sql);

@@ -11,8 +11,10 @@
 // one journal_entries row of kind 1 per declaration holds its postings in the
 // JSON column `lines`, {"employer": E, "province": P, "lines": [[person_id,
 // receivable_fen, personal_fen, pooled_fen], ...]}; a correction's reversal is
-// one kind-8 row of the same form, amounts negated. Every other entry keeps
-// one `postings` row per posting.
+// one kind-8 row of the same form, amounts negated. A month's flexible payments (kind 2,
+// migration 9) and a month run's payments and late fees (kind 9, migration 11,
+// {"settlements": [...]}) are packed too. Interest and transfers keep one
+// `postings` row per posting.
 //
 // Thread safety: one SqliteDatabase per thread.
 #pragma once
