@@ -1625,14 +1625,17 @@ class PostgresDatabase final : public Database {
   // --- month run ---
   // Before a month run's first read, once per connection: ANALYZE the tables
   // of kStaleTables (as PostgreSQL's documentation asks after a bulk load), and
-  // no parallel plans for the rest of the connection. A month run's reads are
-  // index scans of one month's rows; the planner still chose a parallel plan
-  // for the month's declarations (a Gather Merge over a parallel bitmap scan),
-  // which took 2 to 8 times as long as the plain one on this 2-core machine
-  // (starting the worker, merging its sorted half).
+  // neither parallel plans nor JIT compilation for the rest of the connection.
+  // A month run's reads are index scans of one month's rows or of the
+  // employer-months to settle; the planner still chose a parallel plan for the
+  // month's declarations (a Gather Merge over a parallel bitmap scan), which
+  // took 2 to 8 times as long as the plain one on a 2-core machine (starting
+  // the worker, merging its sorted half), and a plan estimated above
+  // jit_above_cost (misestimated employer-months to settle, or larger tables)
+  // spends tens of milliseconds compiling for a statement of about as many.
   Result<void> refresh_statistics() {
     if (statistics_fresh_) return {};
-    if (auto ok = exec("SET max_parallel_workers_per_gather TO 0", "month run settings"); !ok) {
+    if (auto ok = exec("SET max_parallel_workers_per_gather TO 0; SET jit TO off", "month run settings"); !ok) {
       return tl::unexpected(ok.error());
     }
     auto stale = query(kStaleTables, Params(), "check planner statistics");
