@@ -394,6 +394,53 @@ TEST_P(LedgerFlow, MonthRunBooksBalancedEntriesOnce) {
   expect_verified();
 }
 
+TEST_P(LedgerFlow, DeclaredLinesComeByDeclarationAndPersonWithTheirEmployerAsRegistered) {
+  // Wang before Zhang in the file; the Chengdu declaration first.
+  write("sep.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kChengdu + ",2026-09," + kLi +
+                       ",40000.00,20,hire,2026-09-10\n" + kShenzhen + ",2026-09," + kWang +
+                       ",3000.00,30,hire,2026-09-01\n" + kShenzhen + ",2026-09," + kZhang + ",8000.00,30,hire,2026-09-01\n");
+  ASSERT_EQ(import_declarations("sep.csv").new_declarations, 2);
+  const auto check = [](const std::vector<collection::DeclaredPersonMonth>& rows, const std::string& shenzhen_region) {
+    ASSERT_EQ(rows.size(), 3U);
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const bool ordered = rows[i - 1].declaration_id < rows[i].declaration_id ||
+                           (rows[i - 1].declaration_id == rows[i].declaration_id && rows[i - 1].person_id < rows[i].person_id);
+      EXPECT_TRUE(ordered) << "row " << i;
+    }
+    for (const auto& row : rows) {
+      EXPECT_EQ(row.month, YearMonth::of(2026, 9));
+      if (row.employer_region == "510100") {
+        EXPECT_EQ(row.employer_size, registry::EmployerSize::large);
+        EXPECT_EQ(row.unit_type, registry::UnitType::enterprise);
+        EXPECT_EQ(row.declared_wage, Money::from_fen(4000000));
+      } else {
+        EXPECT_EQ(row.employer_region, shenzhen_region);
+        EXPECT_EQ(row.employer_size, registry::EmployerSize::small);
+      }
+    }
+  };
+  auto ids = db_->declarations_to_book(YearMonth::of(2026, 9));
+  ASSERT_TRUE(ids) << ids.error().to_string();
+  ASSERT_EQ(ids->size(), 2U);
+  auto rows = db_->declared_person_months_of(*ids);
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  check(*rows, "440300");
+  // A declaration's lines read without the month's declarations first (a new
+  // connection), and after its employer moved (the registry's new region).
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  auto alone = db_->declared_person_months_of(std::span(ids->data(), 1));
+  ASSERT_TRUE(alone) << alone.error().to_string();
+  EXPECT_FALSE(alone->empty());
+  ASSERT_TRUE(db_->declarations_to_book(YearMonth::of(2026, 9)));
+  write("moved.csv", "credit_code,name,region,size,unit_type\n" + kShenzhen + ",深圳示例,440304,small,enterprise\n");
+  ASSERT_EQ(import_registry("moved.csv").accepted, 1);
+  rows = db_->declared_person_months_of(*ids);
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  check(*rows, "440304");
+}
+
 TEST_P(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
   write("sep.csv", september());
   import_declarations("sep.csv");

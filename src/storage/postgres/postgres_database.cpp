@@ -558,14 +558,22 @@ ORDER BY version DESC LIMIT 1)SQL";
 constexpr const char* kCopyDeclarationLines =
     "COPY declaration_lines (person_id, declaration_id, employer_id, month, wage_fen, days_worked, event, event_date) "
     "FROM STDIN";
+// With each declaration its employer's attributes, which the reads of its lines
+// take from memory (EmployerAttributes).
 constexpr const char* kDeclarationsToBook = R"SQL(
-SELECT d.declaration_id FROM declarations d WHERE d.month = $1 AND NOT d.superseded
+SELECT d.declaration_id, r.employer_id, r.region, r.size, r.unit_type FROM declarations d
+LEFT JOIN employers r ON r.employer_id = d.employer_id
+WHERE d.month = $1 AND NOT d.superseded
   AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)
 ORDER BY d.declaration_id)SQL";
+// Neither joined to employers nor sorted: a join built a hash of every employer
+// for each group of declarations, and the sort by person needs the sort's own
+// pass; the two were over half of the read's time in the server.
 constexpr const char* kDeclaredPersonMonthsOf = R"SQL(
-SELECT l.declaration_id, l.person_id, l.employer_id, e.region, e.size, e.unit_type, l.month, l.wage_fen
-FROM declaration_lines l JOIN employers e ON e.employer_id = l.employer_id
-WHERE l.declaration_id = ANY($1::bigint[]) ORDER BY l.declaration_id, l.person_id)SQL";
+SELECT l.declaration_id, l.person_id, l.employer_id, l.month, l.wage_fen
+FROM declaration_lines l WHERE l.declaration_id = ANY($1::bigint[]))SQL";
+constexpr const char* kEmployerAttributes =
+    "SELECT employer_id, region, size, unit_type FROM employers WHERE employer_id = ANY($1::bigint[])";
 // `lines` is json (text): each field of it is read once per entry (OFFSET 0 keeps
 // the subquery from being evaluated per line), the employer is -person_id.
 constexpr const char* kPackedToReverse = R"SQL(
@@ -618,11 +626,19 @@ ORDER BY 1, 3)SQL";
 // leaves the planner without statistics until autovacuum comes round,
 // asynchronously; planned on an unanalyzed declaration_lines, the read of a
 // group of declarations' lines is a scan of every line, once per group.
+// journal_entries is analyzed without its `lines` column (refresh_statistics),
+// and an ANALYZE of some columns leaves n_mod_since_analyze as it was (the
+// rest of the table is still to analyze for autovacuum): its rows only grow,
+// so it is measured by its live rows, which ANALYZE sets to what it counted
+// (reltuples). Measured by n_mod_since_analyze, it was analyzed again in
+// every month run once its entries had doubled once (at 200,000 persons
+// 0.3 s of a month run's 2 s in the server).
 constexpr const char* kStaleTables = R"SQL(
 SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
 WHERE s.relid IN ('declaration_lines'::regclass, 'declarations'::regclass, 'journal_entries'::regclass,
                   'employer_months'::regclass, 'payments'::regclass, 'persons'::regclass, 'employers'::regclass)
-  AND (c.reltuples < 0 OR s.n_mod_since_analyze > 1000 + c.reltuples)
+  AND (c.reltuples < 0 OR CASE WHEN s.relid = 'journal_entries'::regclass THEN s.n_live_tup > 1000 + 2 * c.reltuples
+                               ELSE s.n_mod_since_analyze > 1000 + c.reltuples END)
 ORDER BY 1)SQL";
 constexpr const char* kEntryExists =
     "SELECT 1 FROM journal_entries WHERE kind NOT IN (1, 2) AND idempotency_key = $1 LIMIT 1";
@@ -904,6 +920,12 @@ class ConnectionPool {
     }
     PGresult* set = PQexec(conn, "SET datestyle TO ISO, YMD; SET client_min_messages TO warning");
     PQclear(set);
+    // A value longer than about 2 kB (the `lines` of a large employer's packed
+    // entry) is compressed as it is written: with lz4 where the server has it,
+    // not pglz, whose compression was the largest single cost of a month run's
+    // COPY of packed entries. Each value records its method, so every reader
+    // takes both; on a server built without lz4 this fails and pglz stays.
+    PQclear(PQexec(conn, "SET default_toast_compression TO lz4"));
     return conn;
   }
   void release(PGconn* conn) {
@@ -1112,15 +1134,26 @@ class PostgresDatabase final : public Database {
     }
     append_heads(sql);
     if (!pending_employer_months_.empty()) {
-      if (!sql.empty()) sql += ";\n";
-      sql += "INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES ";
+      // Four array literals, not a VALUES row per employer-month: PostgreSQL
+      // parses and plans each VALUES row's expressions (about half of the
+      // statement's time), an array's elements in one pass.
+      std::string employers = "'{";
+      std::string months = "'{";
+      std::string dues = "'{";
+      std::string paid = "'{";
       bool first = true;
       for (const auto& [key, delta] : pending_employer_months_) {
-        sql += std::string(first ? "" : ", ") + "(" + std::to_string(key.first) + ", " + std::to_string(key.second) +
-               ", " + std::to_string(delta.first) + ", " + std::to_string(delta.second) + ")";
+        const char* comma = first ? "" : ",";
+        employers += comma + std::to_string(key.first);
+        months += comma + std::to_string(key.second);
+        dues += comma + std::to_string(delta.first);
+        paid += comma + std::to_string(delta.second);
         first = false;
       }
-      sql += " ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + "
+      if (!sql.empty()) sql += ";\n";
+      sql += "INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) SELECT * FROM unnest(" + employers +
+             "}'::bigint[], " + months + "}'::int[], " + dues + "}'::bigint[], " + paid +
+             "}'::bigint[]) ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + "
              "excluded.dues_fen, paid_fen = employer_months.paid_fen + excluded.paid_fen";
       pending_employer_months_.clear();
     }
@@ -1285,6 +1318,7 @@ class PostgresDatabase final : public Database {
     person_ids_.clear();
     person_ids_loaded_ = false;
     employers_.clear();
+    employer_attributes_.clear();
     employers_loaded_ = false;
   }
 
@@ -1373,6 +1407,7 @@ class PostgresDatabase final : public Database {
   Result<std::int64_t> upsert_employer(const Employer& employer) override {
     employers_loaded_ = false;
     employers_.clear();
+    employer_attributes_.clear();
     auto r = query(kUpsertEmployer,
                    Params()
                        .add(employer.credit_code)
@@ -1660,10 +1695,21 @@ class PostgresDatabase final : public Database {
   }
 
   // --- month run ---
-  // Before a month run's first read: ANALYZE the tables of kStaleTables (as
-  // PostgreSQL's documentation asks after a bulk load), once per connection.
+  // Before a month run's first read, once per connection: ANALYZE the tables
+  // of kStaleTables (as PostgreSQL's documentation asks after a bulk load), and
+  // neither parallel plans nor JIT compilation for the rest of the connection.
+  // A month run's reads are index scans of one month's rows or of the
+  // employer-months to settle; the planner still chose a parallel plan for the
+  // month's declarations (a Gather Merge over a parallel bitmap scan), which
+  // took 2 to 8 times as long as the plain one on a 2-core machine (starting
+  // the worker, merging its sorted half), and a plan estimated above
+  // jit_above_cost (misestimated employer-months to settle, or larger tables)
+  // spends tens of milliseconds compiling for a statement of about as many.
   Result<void> refresh_statistics() {
     if (statistics_fresh_) return {};
+    if (auto ok = exec("SET max_parallel_workers_per_gather TO 0; SET jit TO off", "month run settings"); !ok) {
+      return tl::unexpected(ok.error());
+    }
     auto stale = query(kStaleTables, Params(), "check planner statistics");
     if (!stale) return tl::unexpected(stale.error());
     std::string tables;
@@ -1687,10 +1733,23 @@ class PostgresDatabase final : public Database {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
     auto r = query(kDeclarationsToBook, Params().add(static_cast<std::int64_t>(month.serial())), "declarations to book");
     if (!r) return tl::unexpected(r.error());
+    const PGresult* res = r->get();
     std::vector<std::int64_t> ids;
-    ids.reserve(static_cast<std::size_t>(PQntuples(r->get())));
-    for (int i = 0; i < PQntuples(r->get()); ++i) ids.push_back(int_of(r->get(), i, 0));
+    ids.reserve(static_cast<std::size_t>(PQntuples(res)));
+    employer_attributes_.clear();  // read afresh with each month run's declarations
+    for (int i = 0; i < PQntuples(res); ++i) {
+      ids.push_back(int_of(res, i, 0));
+      if (!null_at(res, i, 1)) remember_employer(res, i, 1);
+    }
     return ids;
+  }
+  // An employer's attributes from columns first..first+3 (id, region, size, unit type).
+  void remember_employer(const PGresult* res, int row, int first) {
+    EmployerAttributes attributes;
+    attributes.region = text_of(res, row, first + 1);
+    attributes.size = *registry::parse_employer_size(text_of(res, row, first + 2));
+    attributes.unit_type = *registry::parse_unit_type(text_of(res, row, first + 3));
+    employer_attributes_.insert_or_assign(int_of(res, row, first), std::move(attributes));
   }
 
   Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months(std::int64_t declaration_id) override {
@@ -1707,26 +1766,50 @@ class PostgresDatabase final : public Database {
     array += '}';
     auto r = query(kDeclaredPersonMonthsOf, Params().add(array), "declared person-months");
     if (!r) return tl::unexpected(r.error());
-    std::vector<collection::DeclaredPersonMonth> rows;
-    const int n = PQntuples(r->get());
-    rows.reserve(static_cast<std::size_t>(n));
     const PGresult* res = r->get();
+    const int n = PQntuples(res);
+    // The lines in (declaration, person) order, the key's order (sorted here).
+    struct Line {
+      std::int64_t declaration_id;
+      std::int64_t person_id;
+      std::int64_t employer_id;
+      int month;
+      std::int64_t wage_fen;
+    };
+    std::vector<Line> lines;
+    lines.reserve(static_cast<std::size_t>(n));
+    std::string missing;  // employers not in employer_attributes_, as an array literal
+    std::unordered_set<std::int64_t> asked;
     for (int i = 0; i < n; ++i) {
-      collection::DeclaredPersonMonth row;
-      row.declaration_id = int_of(res, i, 0);
-      row.person_id = int_of(res, i, 1);
-      row.employer_id = int_of(res, i, 2);
-      if (!rows.empty() && rows.back().employer_id == row.employer_id) {
-        row.employer_region = rows.back().employer_region;
-        row.employer_size = rows.back().employer_size;
-        row.unit_type = rows.back().unit_type;
-      } else {
-        row.employer_region = text_of(res, i, 3);
-        row.employer_size = *registry::parse_employer_size(text_of(res, i, 4));
-        row.unit_type = *registry::parse_unit_type(text_of(res, i, 5));
+      const Line line{int_of(res, i, 0), int_of(res, i, 1), int_of(res, i, 2), static_cast<int>(int_of(res, i, 3)),
+                      int_of(res, i, 4)};
+      if (!employer_attributes_.contains(line.employer_id) && asked.insert(line.employer_id).second) {
+        missing += (missing.empty() ? "{" : ",") + std::to_string(line.employer_id);
       }
-      row.month = YearMonth::from_serial(static_cast<int>(int_of(res, i, 6)));
-      row.declared_wage = Money::from_fen(int_of(res, i, 7));
+      lines.push_back(line);
+    }
+    if (!missing.empty()) {
+      auto found = query(kEmployerAttributes, Params().add(missing + "}"), "declared person-months");
+      if (!found) return tl::unexpected(found.error());
+      for (int i = 0; i < PQntuples(found->get()); ++i) remember_employer(found->get(), i, 0);
+    }
+    std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+      return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
+    });
+    std::vector<collection::DeclaredPersonMonth> rows;
+    rows.reserve(lines.size());
+    for (const Line& line : lines) {
+      const auto employer = employer_attributes_.find(line.employer_id);
+      if (employer == employer_attributes_.end()) continue;  // no such employer: as the join it replaces
+      collection::DeclaredPersonMonth row;
+      row.declaration_id = line.declaration_id;
+      row.person_id = line.person_id;
+      row.employer_id = line.employer_id;
+      row.employer_region = employer->second.region;
+      row.employer_size = employer->second.size;
+      row.unit_type = employer->second.unit_type;
+      row.month = YearMonth::from_serial(line.month);
+      row.declared_wage = Money::from_fen(line.wage_fen);
       rows.push_back(std::move(row));
     }
     return rows;
@@ -2381,6 +2464,15 @@ class PostgresDatabase final : public Database {
   std::int64_t person_lookups_ = 0;
   std::unordered_map<std::string, Employer> employers_;
   bool employers_loaded_ = false;
+  // What a month run's reads of declaration lines need of their employers, read
+  // with the month's declarations (declarations_to_book) and, for an employer
+  // not among them, with the lines; forgotten when an employer is written.
+  struct EmployerAttributes {
+    std::string region;
+    registry::EmployerSize size = registry::EmployerSize::small;
+    registry::UnitType unit_type = registry::UnitType::enterprise;
+  };
+  std::unordered_map<std::int64_t, EmployerAttributes> employer_attributes_;
   bool statistics_fresh_ = false;  // refresh_statistics() ran on this connection
 };
 

@@ -14,8 +14,13 @@
 // the month's employment spells and latest declarations once (not per
 // employer), payment dates and employers once per connection. A month run
 // ANALYZEs the tables it reads that have no planner statistics or outgrew them
-// (a bulk load leaves them behind until autovacuum comes), and asks whether its
-// late fees are booked in one query (entries_exist). Identifiers are reserved in blocks
+// (a bulk load leaves them behind until autovacuum comes), runs without
+// parallel plans or JIT, reads declaration lines without a join (their
+// employers' attributes come with the month's declarations and are kept in
+// memory; the lines are sorted here), sends employer-month totals as arrays,
+// and asks whether its late fees are booked in one query (entries_exist).
+// Values longer than about 2 kB (large packed entries) are compressed with lz4
+// where the server has it. Identifiers are reserved in blocks
 // from sequences (no round trip per row). A connection pool with a named
 // maximum (kMaxConnections) serves the primary connection and `verify`, whose
 // checks run in parallel on pooled connections.
