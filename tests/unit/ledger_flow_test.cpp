@@ -218,6 +218,19 @@ DROP INDEX journal_settlement;
            kChengdu + ",2026-09," + kLi + ",40000.00,20,hire,2026-09-10\n";
   }
 
+  // September and October declared; Shenzhen pays September on time and
+  // October on 28 November, Chengdu pays September on 20 November and October never.
+  void declare_september_october_with_payments() {
+    write("sep.csv", september());
+    import_declarations("sep.csv");
+    write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                         kZhang + ",8000.00,31,,\n" + kChengdu + ",2026-10," + kLi + ",40000.00,31,,\n");
+    import_declarations("oct.csv");
+    write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
+                         ",2026-09,2026-11-20\n" + kShenzhen + ",2026-10,2026-11-28\n");
+    ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 3);
+  }
+
   fs::path dir_;
   std::string url_;
   std::string server_url_;
@@ -697,14 +710,8 @@ DELETE FROM schema_migrations WHERE version IN (8, 9, 11);
 // began), the same figures; verify passes, a re-run books nothing, and the next
 // month books its payment and late fee.
 TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
-  write("sep.csv", september());
-  import_declarations("sep.csv");
-  write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
-                       kZhang + ",8000.00,31,,\n" + kChengdu + ",2026-10," + kLi + ",40000.00,31,,\n");
-  import_declarations("oct.csv");
-  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
-                       ",2026-09,2026-11-20\n" + kShenzhen + ",2026-10,2026-11-28\n");
-  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 3);
+  declare_september_october_with_payments();
+  if (HasFatalFailure()) return;
   run(YearMonth::of(2026, 9));
   run(YearMonth::of(2026, 10));
   const auto november = run(YearMonth::of(2026, 11));
@@ -819,14 +826,8 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
 // compliance report reads, the keys found booked and verify are the same; a
 // re-run books nothing, and the next month books its late fee.
 TEST_P(LedgerFlow, MigrationElevenPacksPaymentsAndLateFeesBookedOnePerRow) {
-  write("sep.csv", september());
-  import_declarations("sep.csv");
-  write("oct.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
-                       kZhang + ",8000.00,31,,\n" + kChengdu + ",2026-10," + kLi + ",40000.00,31,,\n");
-  import_declarations("oct.csv");
-  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
-                       ",2026-09,2026-11-20\n" + kShenzhen + ",2026-10,2026-11-28\n");
-  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 3);
+  declare_september_october_with_payments();
+  if (HasFatalFailure()) return;
   run(YearMonth::of(2026, 9));
   const auto october = run(YearMonth::of(2026, 10));
   EXPECT_EQ(october.payments, 1);
