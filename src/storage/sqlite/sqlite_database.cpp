@@ -1653,48 +1653,52 @@ class SqliteDatabase final : public Database {
     return entry_id;
   }
 
+  // A savepoint's statements: open, roll back to, release (literals: the
+  // statement cache is keyed by the text's address).
+  struct Savepoint {
+    const char* open;
+    const char* rollback;
+    const char* release;
+  };
+  static constexpr Savepoint kBookMany{"SAVEPOINT book_many", "ROLLBACK TO book_many", "RELEASE book_many"};
+  static constexpr Savepoint kBookPacked{"SAVEPOINT book_packed", "ROLLBACK TO book_packed", "RELEASE book_packed"};
+  static constexpr Savepoint kBookSettlements{"SAVEPOINT book_settlements", "ROLLBACK TO book_settlements",
+                                              "RELEASE book_settlements"};
+  // Runs `write` inside the savepoint: all of its rows or none (the enclosing
+  // transaction stays open either way).
+  template <typename Write>
+  Result<void> in_savepoint(const Savepoint& savepoint, Write&& write) {
+    if (auto ok = run_sql(savepoint.open); !ok) return ok;
+    Result<void> written = write();
+    if (!written) {
+      run_sql(savepoint.rollback);
+      run_sql(savepoint.release);
+      return written;
+    }
+    return run_sql(savepoint.release);
+  }
+
   Result<void> book_many(std::span<const ledger::JournalEntry> entries) override {
     if (entries.empty()) return {};
     for (const ledger::JournalEntry& entry : entries) {
       if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
       if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
     }
-    if (auto ok = run_sql("SAVEPOINT book_many"); !ok) return ok;
-    auto booked = insert_entries(entries);
-    if (!booked) {
-      run_sql("ROLLBACK TO book_many");
-      run_sql("RELEASE book_many");
-      return booked;
-    }
-    return run_sql("RELEASE book_many");
+    return in_savepoint(kBookMany, [&] { return insert_entries(entries); });
   }
 
   Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return ok;
     }
-    if (auto ok = run_sql("SAVEPOINT book_packed"); !ok) return ok;
-    auto booked = insert_packed(entries);
-    if (!booked) {
-      run_sql("ROLLBACK TO book_packed");
-      run_sql("RELEASE book_packed");
-      return booked;
-    }
-    return run_sql("RELEASE book_packed");
+    return in_savepoint(kBookPacked, [&] { return insert_packed(entries); });
   }
 
   Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
     for (const ledger::SettlementEntry& entry : entries) {
       if (auto ok = ledger::check_settlement(entry); !ok) return ok;
     }
-    if (auto ok = run_sql("SAVEPOINT book_settlements"); !ok) return ok;
-    auto booked = insert_settlements(entries);
-    if (!booked) {
-      run_sql("ROLLBACK TO book_settlements");
-      run_sql("RELEASE book_settlements");
-      return booked;
-    }
-    return run_sql("RELEASE book_settlements");
+    return in_savepoint(kBookSettlements, [&] { return insert_settlements(entries); });
   }
 
   Result<std::vector<PersonalYear>> personal_year_activity(int year) override {
