@@ -265,12 +265,14 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
 }
 
 // Gathers the pairs of `parts` (emptied) into `out`, sorted by decreasing
-// weight, then a, then b: a least-significant-digit radix sort on the 96-bit
-// key (weight, a, b), one byte per pass, the counts of all passes taken in
-// one read, passes whose byte is the same in every pair skipped, the first
-// pass reading the parts (a comparison sort for few pairs; the key is unique,
-// so both give the same order).
-void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredPair>& out) {
+// weight, then a, then b (`records` bounds a and b). When a and b fit in 16
+// bits, the key (weight, a, b) fits in 64 and a comparison sort on it is
+// cheapest up to tens of thousands of pairs. Otherwise a least-significant-
+// digit radix sort on the 96-bit key, one byte per pass, the counts of all
+// passes taken in one read, passes whose byte is the same in every pair
+// skipped, the first pass reading the parts (a comparison sort for few
+// pairs). The key is unique, so every way gives the same order.
+void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredPair>& out, std::uint32_t records) {
   auto weight_key = [](float w) {
     std::uint32_t u;
     const float v = w == 0 ? 0.0f : w;  // -0 and +0 are equal weights
@@ -294,6 +296,29 @@ void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredP
     for (auto& part : parts) from.insert(from.end(), part.begin(), part.end());
     parts.clear();
   };
+  if (records <= (1u << 16) && n < (std::size_t{1} << 15)) {
+    // Record numbers of 16 bits: the whole order in one 64-bit key per pair,
+    // sorted by comparison (fewer instructions than the radix passes below up
+    // to tens of thousands of pairs, and no counters to clear).
+    struct Keyed {
+      std::uint64_t key;
+      float weight, probability;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(n);
+    for (const auto& part : parts)
+      for (const ScoredPair& p : part)
+        keyed.push_back({std::uint64_t{weight_key(p.weight)} << 32 | std::uint64_t{p.a} << 16 | p.b, p.weight,
+                         p.probability});
+    parts.clear();
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& x, const Keyed& y) { return x.key < y.key; });
+    out.clear();
+    out.reserve(n);
+    for (const Keyed& k : keyed)
+      out.push_back({static_cast<std::uint32_t>(k.key >> 16 & 0xFFFF), static_cast<std::uint32_t>(k.key & 0xFFFF),
+                     k.weight, k.probability});
+    return;
+  }
   if (n < 256) {  // few pairs: the passes over 256 counters would cost more than they save (measured:
                  // from a few hundred pairs on, the radix sort takes fewer instructions)
     concatenate();
@@ -1171,10 +1196,11 @@ void Deduplicator::score(const ProgressFn& progress) {
   State& s = *state_;
   const int threads = std::max(1, s.settings.threads);
   const double min_weight = std::log2(s.settings.review_low / (1 - s.settings.review_low)) - s.prior;
-  // Kept pairs per thread in chunks of fixed capacity: a growing vector
-  // would copy (and fault in) its pairs again at every doubling. The first
-  // chunk is small, so that a small data set maps no memory for it.
-  constexpr std::size_t kFirstKeptChunk = std::size_t{1} << 12, kKeptChunk = std::size_t{1} << 16;
+  // Kept pairs per thread in chunks: a growing vector would copy (and fault
+  // in) its pairs again at every doubling. Chunks start small and grow four
+  // times up to a fixed capacity, so that a small data set maps (and faults
+  // in) little memory for them.
+  constexpr std::size_t kFirstKeptChunk = std::size_t{1} << 8, kKeptChunk = std::size_t{1} << 16;
   std::vector<std::vector<std::vector<ScoredPair>>> kept(threads);
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
@@ -1202,7 +1228,8 @@ void Deduplicator::score(const ProgressFn& progress) {
       double w = 0;
       if (!s.weigh(a, b, min_weight, w, lv, bound)) return;
       if (kept[t].empty() || kept[t].back().size() == kept[t].back().capacity()) {
-        const std::size_t capacity = kept[t].empty() ? kFirstKeptChunk : kKeptChunk;
+        const std::size_t capacity =
+            kept[t].empty() ? kFirstKeptChunk : std::min(kKeptChunk, kept[t].back().capacity() * 4);
         kept[t].emplace_back().reserve(capacity);
       }
       kept[t].back().push_back({a.index, b.index, static_cast<float>(w),
@@ -1291,7 +1318,7 @@ void Deduplicator::score(const ProgressFn& progress) {
     s.stats.comparisons += compared[t];
     for (auto& chunk : kept[t]) parts.push_back(std::move(chunk));
   }
-  sort_pairs(parts, s.kept);
+  sort_pairs(parts, s.kept, s.n);
   s.stats.kept_pairs = s.kept.size();
   if (progress) progress(blocks, blocks);
 }
