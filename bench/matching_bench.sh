@@ -31,7 +31,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Each labelled set is deduplicated RUNS times (the results are the same every
 # time): the line keeps the run with the median comparisons per CPU second, as
 # the compare step of a small set takes milliseconds and one run's rate is mostly noise.
-runs=${RUNS:-5}
+runs=${RUNS:-11}
 median_run() {
   local i
   for i in $(seq "$runs"); do "$build/shebao" dedup --eval "$1" --threads 1 --json; done |
@@ -59,6 +59,7 @@ import datetime, json, re, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 time_text = open(sys.argv[2]).read()
 peak_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_text).group(1))
+faults = int(re.search(r"Minor \(reclaiming a frame\) page faults: (\d+)", time_text).group(1))
 wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", time_text).group(1)
 parts = [float(p) for p in wall.split(":")]
 wall_s = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
@@ -75,7 +76,7 @@ for r in rows[:-1]:
 big = rows[-1]
 lines += ["", f"generated registry of {records:,} records, {big['threads']} threads, end to end:",
           f"  wall {wall_s:.1f} s, CPU {big['cpu_seconds']:.1f} s (of which compare "
-          f"{big['comparisons'] / max(big['comparisons_per_cpu_second'], 1):.1f} s), peak memory {peak_kib / 1048576:.2f} GiB",
+          f"{big['comparisons'] / max(big['comparisons_per_cpu_second'], 1):.1f} s), peak memory {peak_kib / 1048576:.2f} GiB, {faults:,} page faults",
           f"  steps (wall s): read {big['read_seconds']:.1f}, normalise {big['prepare_seconds']:.1f}, block {big['block_seconds']:.1f}, "
           f"estimate {big['estimate_seconds']:.1f}, compare {big['compare_seconds']:.1f}, cluster {big['cluster_seconds']:.1f}",
           f"  baseline (same run): reading the file alone took {big['read_seconds']:.1f} s; end to end = "
