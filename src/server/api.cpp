@@ -341,17 +341,47 @@ struct Api::Impl {
                         audit(call, action, person, resource);
                       }};
   }
-  // The records merged into a person, for reads that include their months.
-  Result<std::vector<registry::Person>> absorbed_persons(Call& call, const registry::Person& person) {
+  // The records a person's reads cover: the person's own first, then the
+  // records merged into them (in the merge log's order). The contributions,
+  // account and statement reads all gather through this.
+  Result<std::vector<registry::Person>> merged_records(Call& call, const registry::Person& person) {
     auto state = Review::merge_state(*call.worker.store, person.resident_id);
     if (!state) return tl::unexpected(state.error());
-    std::vector<registry::Person> out;
+    std::vector<registry::Person> out{person};
     for (const auto& id : state->absorbed) {
       auto found = call.worker.db->find_person(id);
       if (!found) return tl::unexpected(found.error());
       if (*found) out.push_back(std::move(**found));
     }
     return out;
+  }
+  // One booked month and the record (of merged_records' list) it was booked on.
+  struct RecordMonth {
+    const registry::Person* record;
+    storage::ContributionRecord row;
+  };
+  // The booked months of all `records`, in month order; within a month the
+  // records' order, and each record's own order (its entries').
+  Result<std::vector<RecordMonth>> months_of(Call& call, const std::vector<registry::Person>& records) {
+    std::vector<RecordMonth> out;
+    for (const auto& record : records) {
+      auto rows = call.worker.store->contributions_of(record.person_id);
+      if (!rows) return tl::unexpected(rows.error());
+      for (auto& r : *rows) out.push_back(RecordMonth{&record, std::move(r)});
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const RecordMonth& x, const RecordMonth& y) { return x.row.month < y.row.month; });
+    return out;
+  }
+  // The personal-account balance summed over `records`.
+  Result<std::int64_t> balance_of(Call& call, const std::vector<registry::Person>& records) {
+    std::int64_t total = 0;
+    for (const auto& record : records) {
+      auto balance = call.worker.db->personal_balance(record.person_id);
+      if (!balance) return tl::unexpected(balance.error());
+      total += *balance;
+    }
+    return total;
   }
 
   explicit Impl(ApiOptions o) : options(std::move(o)), counts(route_table().size()) {}
@@ -892,32 +922,24 @@ struct Api::Impl {
     auto v = person_for(call, Action::contributions_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
-    auto rows = call.worker.store->contributions_of(view.person.person_id);
-    if (!rows) return problem(rows.error());
     // A merged survivor's record includes the months of the records merged into it.
-    auto absorbed = absorbed_persons(call, view.person);
-    if (!absorbed) return problem(absorbed.error());
-    std::vector<std::string> from(rows->size(), view.person.resident_id);
-    for (const auto& other : *absorbed) {
-      auto more = call.worker.store->contributions_of(other.person_id);
-      if (!more) return problem(more.error());
-      rows->insert(rows->end(), more->begin(), more->end());
-      from.resize(rows->size(), other.resident_id);
-    }
+    auto records = merged_records(call, view.person);
+    if (!records) return problem(records.error());
+    auto rows = months_of(call, *records);
+    if (!rows) return problem(rows.error());
     json::array months;
     std::int64_t personal = 0, pooled = 0;
     std::map<std::string, std::int64_t> by_employer, by_region;
-    for (std::size_t i = 0; i < rows->size(); ++i) {
-      const auto& r = (*rows)[i];
+    for (const auto& [record, r] : *rows) {
       json::object o;
-      o["record"] = from[i];
+      o["record"] = record->resident_id;
       o["month"] = r.month.to_string();
       o["kind"] = r.kind;
       o["employer"] = r.employer_code;
       o["employer_name"] = r.employer_name;
       o["region"] = r.region;
       o["declared_wage_fen"] = r.declared_wage_fen;
-      auto base = contribution_base(r, view.person);
+      auto base = contribution_base(r, *record);
       if (!base) return problem(base.error());
       o["base_fen"] = *base;
       o["personal_fen"] = r.personal_fen;
@@ -960,26 +982,22 @@ struct Api::Impl {
     auto v = person_for(call, Action::account_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
-    auto balance = call.worker.db->personal_balance(view.person.person_id);
-    if (!balance) return problem(balance.error());
-    auto postings = call.worker.store->personal_postings(view.person.person_id, *limit);
-    if (!postings) return problem(postings.error());
     // A merged survivor's account includes the balances and postings of the records merged into it.
-    auto absorbed = absorbed_persons(call, view.person);
-    if (!absorbed) return problem(absorbed.error());
-    for (const auto& other : *absorbed) {
-      auto more_balance = call.worker.db->personal_balance(other.person_id);
-      if (!more_balance) return problem(more_balance.error());
-      *balance += *more_balance;
-      auto more = call.worker.store->personal_postings(other.person_id, *limit);
+    auto records = merged_records(call, view.person);
+    if (!records) return problem(records.error());
+    auto balance = balance_of(call, *records);
+    if (!balance) return problem(balance.error());
+    std::vector<storage::PostingRecord> postings;
+    for (const auto& record : *records) {
+      auto more = call.worker.store->personal_postings(record.person_id, *limit);
       if (!more) return problem(more.error());
-      postings->insert(postings->end(), more->begin(), more->end());
+      postings.insert(postings.end(), more->begin(), more->end());
     }
-    std::sort(postings->begin(), postings->end(),
+    std::sort(postings.begin(), postings.end(),
               [](const storage::PostingRecord& x, const storage::PostingRecord& y) { return x.entry_id > y.entry_id; });
-    if (static_cast<std::int64_t>(postings->size()) > *limit) postings->resize(static_cast<std::size_t>(*limit));
+    if (static_cast<std::int64_t>(postings.size()) > *limit) postings.resize(static_cast<std::size_t>(*limit));
     json::array list;
-    for (const auto& p : *postings) {
+    for (const auto& p : postings) {
       json::object o;
       o["entry_id"] = p.entry_id;
       o["kind"] = p.entry_kind;
@@ -1162,9 +1180,12 @@ struct Api::Impl {
     auto v = person_for(call, Action::statement_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
-    auto rows = call.worker.store->contributions_of(view.person.person_id);
+    // A merged survivor's statement covers the months and balances of the records merged into it.
+    auto records = merged_records(call, view.person);
+    if (!records) return problem(records.error());
+    auto rows = months_of(call, *records);
     if (!rows) return problem(rows.error());
-    auto balance = call.worker.db->personal_balance(view.person.person_id);
+    auto balance = balance_of(call, *records);
     if (!balance) return problem(balance.error());
     statement::Statement doc;
     doc.resident_id = view.person.resident_id;
@@ -1172,8 +1193,8 @@ struct Api::Impl {
     doc.name_pinyin = view.person.name_pinyin;
     doc.as_of = today(call.now);
     doc.personal_balance_fen = *balance;
-    for (const auto& r : *rows) {
-      auto base = contribution_base(r, view.person);
+    for (const auto& [record, r] : *rows) {
+      auto base = contribution_base(r, *record);
       if (!base) return problem(base.error());
       // The person's part is what the personal account was credited; the
       // employer's part went to the pooled fund (none for a flexible month).

@@ -23,16 +23,14 @@ db=$(test_db_url db) || exit 1  # sqlite: $work/db.db
 today=2026-11-29
 "$shebao" gen --persons 200 --regions 2 --years 1 --seed 7 --out "$work/pop" >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
 "$shebao" import registry "$work/pop/employers.csv" "$work/pop/persons.csv" --db "$db" --today $today >/dev/null 2>&1
-"$shebao" import declaration "$work"/pop/declarations/????-??.csv --db "$db" --today $today >/dev/null 2>&1
-for month in $(ls "$work/pop/declarations" | grep -o '^[0-9]\{4\}-[0-9]\{2\}' | sort -u); do
-  "$shebao" run-month "$month" --db "$db" --today $today >/dev/null 2>&1 || fail "run-month $month"
-done
 
 # A person with contributions, an employer of the same file, one of another region.
 person=$(sed -n 2p "$work/pop/declarations/2026-10.csv" | cut -d, -f3)
 employer=$(sed -n 2p "$work/pop/declarations/2026-10.csv" | cut -d, -f1)
 person_region=$(grep "^$employer," "$work/pop/employers.csv" | cut -d, -f3)
 other=$(awk -F, -v r="$person_region" 'NR > 1 && $4 != r { print $1; exit }' "$work/pop/persons.csv")
+# A colleague at the employer, in no merge.
+colleague=$(sed -n 3p "$work/pop/declarations/2026-10.csv" | cut -d, -f3)
 
 # A near-duplicate of the person ("twin"): the same name and birth date, another
 # sequence number of the same parity in the ID (so the same sex), no phone, the
@@ -51,6 +49,20 @@ awk -F, -v OFS=, -v p="$person" -v id="$twin" -v r="$person_region" \
   'NR == 1 { print; next } $1 == p { $1 = id; $4 = r; $5 = ""; print }' "$work/pop/persons.csv" >"$work/twin.csv"
 "$shebao" import registry "$work/pop/employers.csv" "$work/twin.csv" --db "$db" --today $today >/dev/null 2>&1 ||
   fail "import twin"
+# The twin has two months of its own at the person's employer (2026-03 and 2026-04,
+# amid the person's months): a merge into the twin puts both records' months together.
+# Each line goes after the employer's last line of the month (a declaration is contiguous).
+declare_twin() {  # declare_twin MONTH LINE
+  local file="$work/pop/declarations/$1.csv" at
+  at=$(grep -n "^$employer,$1," "$file" | tail -1 | cut -d: -f1)
+  [ -n "$at" ] && sed -i "${at}a $2" "$file" || fail "no declaration of $employer in $1"
+}
+declare_twin 2026-03 "$employer,2026-03,$twin,12345.67,31,hire,2026-03-01"
+declare_twin 2026-04 "$employer,2026-04,$twin,12345.67,30,leave,2026-04-30"
+"$shebao" import declaration "$work"/pop/declarations/????-??.csv --db "$db" --today $today >/dev/null 2>&1
+for month in $(ls "$work/pop/declarations" | grep -o '^[0-9]\{4\}-[0-9]\{2\}' | sort -u); do
+  "$shebao" run-month "$month" --db "$db" --today $today >/dev/null 2>&1 || fail "run-month $month"
+done
 "$shebao" dedup --db "$db" >"$work/dedup1" 2>&1 || fail "dedup --db: $(cat "$work/dedup1")"
 grep -q " [1-9][0-9]* added to the review queue" "$work/dedup1" || fail "dedup --db queued nothing: $(cat "$work/dedup1")"
 "$shebao" dedup --db "$db" >"$work/dedup2" 2>&1 || fail "dedup --db again: $(cat "$work/dedup2")"
@@ -237,6 +249,7 @@ request "contributions for statement" 200 "${auth[@]}" "$url/v1/persons/$person/
 first_personal=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["months"][0]; print("%d.%02d" % divmod(m["personal_fen"], 100))' "$work/body")
 name=$(grep "^$person," "$work/pop/persons.csv" | cut -d, -f2)
 status=$(curl -s -o "$work/statement.pdf" -w '%{http_code} %{content_type}' "${auth[@]}" "$url/v1/persons/$person/statement?lang=zh")
+statement_text=
 if [ "${status%% *}" = 503 ]; then
   echo "note: this build has no PDF renderer; statement checks skipped"
 elif [ "$status" != "200 application/pdf" ]; then
@@ -244,6 +257,7 @@ elif [ "$status" != "200 application/pdf" ]; then
 elif ! command -v pdftotext >/dev/null; then
   echo "note: pdftotext missing; statement text not checked"
 else
+  statement_text=yes
   head -c 5 "$work/statement.pdf" | grep -q '%PDF-' || fail "statement (zh) is not a PDF"
   pdftotext -layout "$work/statement.pdf" - | tr -d ',' >"$work/statement.zh.txt"
   for text in "$person" "$name" "$balance" "$first_personal"; do
@@ -283,8 +297,58 @@ request "merge outside the pair" 400 "${officer_auth[@]}" "${json[@]}" -X POST "
   -d "{\"survivor\":\"$other\",\"reason\":\"same person\"}"
 request "undo of nothing" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" \
   -d '{"reason":"nothing"}'
-# The person's record is merged into the twin's: the twin's contributions now
-# include the person's months; nothing is deleted.
+# statement NAME RESIDENT_ID FILE: the officer's English statement of the person as text.
+statement() {
+  request "$1" 200 "${officer_auth[@]}" "$url/v1/persons/$2/statement?lang=en" || return 1
+  pdftotext -layout "$work/body" - | tr -d ',\f' >"$3"
+}
+# check_statement NAME TEXT CONTRIBUTIONS_JSON MONTHS BALANCE_FEN: the statement's rows
+# are the contributions' months, in month order, with their base and both parts; its
+# month count and personal-account balance are MONTHS and BALANCE_FEN.
+check_statement() {
+  python3 - "$@" <<'PY' || fail "$1"
+import json, re, sys
+name, text_file, contributions_file, want_months, want_balance = sys.argv[1:6]
+text = open(text_file, encoding="utf-8").read()
+months = json.load(open(contributions_file))["months"]
+yuan = lambda fen: "%s%d.%02d" % ("-" if fen < 0 else "", abs(fen) // 100, abs(fen) % 100)
+problems = []
+rows = [line.split() for line in text.splitlines() if re.match(r"^\s*\d{4}-\d{2}\s", line)]
+got = [(r[0], r[-3], r[-2], r[-1]) for r in rows]
+want = [(m["month"], yuan(m["base_fen"]), yuan(m["personal_fen"]),
+         yuan(m["pooled_fen"] if m["kind"] == "employee" else 0)) for m in months]
+if got != want:
+    problems.append(f"rows {got} want {want}")
+if [m["month"] for m in months] != sorted(m["month"] for m in months):
+    problems.append("the contributions are not in month order")
+if len(months) != int(want_months) or f"Months contributed: {want_months}" not in text:
+    problems.append(f"not {want_months} months")
+if f"Personal account balance: {yuan(int(want_balance))}" not in text:
+    problems.append(f"balance is not {yuan(int(want_balance))}")
+for p in problems: print(f"{name}: {p}")
+sys.exit(1 if problems else 0)
+PY
+}
+balance_fen() { sed -n 's/.*"balance_fen":\(-\{0,1\}[0-9]*\).*/\1/p' "$work/body"; }
+# Before the merge: the twin's own two months and balance, the person's balance, and a
+# colleague's statement (in no merge, it stays as it is).
+request "twin contributions" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/contributions" &&
+  cp "$work/body" "$work/twin_own.json" && has "twin contributions" '"month_count":2,'
+request "twin account" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/account"
+twin_fen=$(balance_fen)
+request "person account" 200 "${officer_auth[@]}" "$url/v1/persons/$person/account"
+person_fen=$(balance_fen)
+request "person contributions" 200 "${officer_auth[@]}" "$url/v1/persons/$person/contributions"
+person_months=$(sed -n 's/.*"month_count":\([0-9]*\).*/\1/p' "$work/body")
+[ "${twin_fen:-0}" -gt 0 ] && [ "${person_fen:-0}" -gt 0 ] && [ "${person_months:-0}" -gt 2 ] ||
+  fail "twin and person: balances '$twin_fen' '$person_fen', person's months '$person_months'"
+if [ -n "$statement_text" ]; then
+  statement "twin statement" "$twin" "$work/twin_own.txt" &&
+    check_statement "twin statement" "$work/twin_own.txt" "$work/twin_own.json" 2 "$twin_fen"
+  statement "colleague statement" "$colleague" "$work/colleague.txt"
+fi
+# The person's record is merged into the twin's: the twin's contributions, account and
+# statement now include the person's months and balance; nothing is deleted.
 request "merge" 200 "${officer_auth[@]}" "${json[@]}" -H 'Idempotency-Key: m-1' -X POST \
   "$url/v1/review/pairs/$pair/merge" -d "{\"survivor\":\"$twin\",\"reason\":\"same person\"}" &&
   has merge '"status":"merged"'
@@ -298,13 +362,26 @@ request "merged record" 200 "${officer_auth[@]}" "$url/v1/persons/$person" && ha
 request "survivor" 200 "${officer_auth[@]}" "$url/v1/persons/$twin" && has "survivor" "\"absorbed\":[\"$person\"]"
 request "survivor contributions" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/contributions" &&
   has "survivor contributions" "\"record\":\"$person\""
+cp "$work/body" "$work/twin_merged.json"
 request "survivor account" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/account"
-grep -q '"balance_fen":0,' "$work/body" && fail "the survivor's account does not include the merged record's balance"
+[ "$(balance_fen)" = $((twin_fen + person_fen)) ] ||
+  fail "the survivor's balance $(balance_fen) is not $twin_fen + $person_fen"
+if [ -n "$statement_text" ]; then
+  statement "survivor statement" "$twin" "$work/twin_merged.txt" &&
+    check_statement "survivor statement" "$work/twin_merged.txt" "$work/twin_merged.json" \
+      $((person_months + 2)) $((twin_fen + person_fen))
+  statement "colleague statement after the merge" "$colleague" "$work/colleague_merged.txt" &&
+    { cmp -s "$work/colleague.txt" "$work/colleague_merged.txt" || fail "a merge changed the colleague's statement"; }
+fi
 request "undo merge" 200 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" \
   -d '{"reason":"wrong person"}' && has "undo merge" '"status":"open"'
 request "undo again" 409 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/undo" -d '{"reason":"x"}'
 request "twin after undo" 200 "${officer_auth[@]}" "$url/v1/persons/$twin/contributions" &&
-  has "twin after undo" '"month_count":0'
+  has "twin after undo" '"month_count":2,'
+if [ -n "$statement_text" ]; then
+  statement "twin statement after undo" "$twin" "$work/twin_undone.txt" &&
+    check_statement "twin statement after undo" "$work/twin_undone.txt" "$work/twin_own.json" 2 "$twin_fen"
+fi
 request "dismiss" 200 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/review/pairs/$pair/dismiss" \
   -d '{"reason":"different persons"}' && has dismiss '"status":"dismissed"'
 request "dismissed list" 200 "${officer_auth[@]}" "$url/v1/review/pairs?status=dismissed" && has "dismissed list" "\"$twin\""
