@@ -187,9 +187,9 @@ struct Review::Index {
   matching::CandidateIndex index;
   std::vector<storage::MatchPerson> persons;  // by index record number
   std::unordered_map<std::string, std::uint32_t> record_of;  // resident ID -> record number
-  // The highest person_id read from storage: every stored person up to it is
-  // held. A person added from a registration (add(), not read) leaves it as
-  // it is, so that the persons stored below that person by others are read.
+  // The highest person_id read from storage; the next read asks for the
+  // persons above it. A person added from a registration (add(), not read)
+  // leaves it as it is, so that persons stored below that one are still read.
   std::int64_t read_up_to = 0;
   Index() : index(matching::registry_columns(), matching::reference_model()) {}
   std::uint32_t add(const storage::MatchPerson& p) {
@@ -204,7 +204,7 @@ struct Review::Index {
   Result<void> catch_up(storage::ApiStore& store) {
     auto stored = store.persons_for_matching_after(read_up_to);
     if (!stored) return tl::unexpected(stored.error());
-    persons.reserve(persons.size() + stored->size());
+    if (persons.empty()) persons.reserve(stored->size());  // the first read: the whole registry
     for (const auto& p : *stored) {
       read_up_to = std::max(read_up_to, p.person_id);
       if (!record_of.contains(p.resident_id)) add(p);

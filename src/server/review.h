@@ -12,10 +12,12 @@
 // same database are all candidates at the next registration. A new record is
 // compared with the registry as it arrives: the cost of a lookup is the size
 // of the record's blocks and of what was stored since the last one, not of the
-// registry. Limit (PostgreSQL): person_ids come from a sequence and a
-// transaction may commit after one holding a higher id was read (an import
-// still running while the server registers); its persons stay out of the
-// index until the next start. SQLite commits one writer at a time, in id order.
+// registry. Limits: a person held keeps the fields first read (a later change
+// of name or phone is not read); on PostgreSQL, person_ids come from a
+// sequence and a transaction may commit after one holding a higher id was read
+// (an import still running while the server registers): its persons stay out
+// of the index until the next start. SQLite commits one writer at a time, in
+// id order.
 //
 // Endpoints (docs/api.md, "Review queue"): list, show a pair side by side,
 // merge, dismiss, undo. A pair is owned by the hukou and scheme regions of
