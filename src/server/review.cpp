@@ -20,7 +20,8 @@ matching::RegistryPerson fields_of(const storage::MatchPerson& p) {
 }
 
 storage::MatchPerson match_person(const registry::Person& p) {
-  return {p.resident_id, p.name, std::string(registry::to_string(p.sex)), p.birth_date.to_string(), p.phone};
+  return {p.person_id, p.resident_id, p.name, std::string(registry::to_string(p.sex)), p.birth_date.to_string(),
+          p.phone};
 }
 
 // The SQL LIKE pattern of the regions an officer's own region covers (auth::region_covers).
@@ -186,12 +187,29 @@ struct Review::Index {
   matching::CandidateIndex index;
   std::vector<storage::MatchPerson> persons;  // by index record number
   std::unordered_map<std::string, std::uint32_t> record_of;  // resident ID -> record number
+  // The highest person_id read from storage; the next read asks for the
+  // persons above it. A person added from a registration (add(), not read)
+  // leaves it as it is, so that persons stored below that one are still read.
+  std::int64_t read_up_to = 0;
   Index() : index(matching::registry_columns(), matching::reference_model()) {}
   std::uint32_t add(const storage::MatchPerson& p) {
     const std::uint32_t record = index.add(matching::registry_row(fields_of(p)));
     persons.push_back(p);
     record_of.emplace(p.resident_id, record);
     return record;
+  }
+  // Adds the persons stored since read_up_to (by this process or any other)
+  // that the index does not hold yet: one range read of the person_id key,
+  // empty when nothing is new.
+  Result<void> catch_up(storage::ApiStore& store) {
+    auto stored = store.persons_for_matching_after(read_up_to);
+    if (!stored) return tl::unexpected(stored.error());
+    if (persons.empty()) persons.reserve(stored->size());  // the first read: the whole registry
+    for (const auto& p : *stored) {
+      read_up_to = std::max(read_up_to, p.person_id);
+      if (!record_of.contains(p.resident_id)) add(p);
+    }
+    return {};
   }
 };
 
@@ -207,18 +225,20 @@ std::string evidence_json(const storage::MatchPerson& a, const storage::MatchPer
 
 Result<IndexBuild> Review::build_index(storage::ApiStore& store) {
   std::lock_guard lock(index_mutex_);
+  return current_index(store);
+}
+
+Result<IndexBuild> Review::current_index(storage::ApiStore& store) {
   IndexBuild out;
   if (index_) {
+    if (auto caught_up = index_->catch_up(store); !caught_up) return tl::unexpected(caught_up.error());
     out.persons = index_->persons.size();
     return out;
   }
   const auto started = std::chrono::steady_clock::now();
   auto index = std::make_unique<Index>();
   const auto modelled = std::chrono::steady_clock::now();
-  auto persons = store.persons_for_matching();
-  if (!persons) return tl::unexpected(persons.error());
-  index->persons.reserve(persons->size());
-  for (const auto& p : *persons) index->add(p);
+  if (auto read = index->catch_up(store); !read) return tl::unexpected(read.error());
   const auto done = std::chrono::steady_clock::now();
   out.persons = index->persons.size();
   out.model_seconds = std::chrono::duration<double>(modelled - started).count();
@@ -228,12 +248,14 @@ Result<IndexBuild> Review::build_index(storage::ApiStore& store) {
 }
 
 Result<json::array> Review::registered(ReviewCall& call, const registry::Person& person) {
-  if (auto built = build_index(call.store); !built) return tl::unexpected(built.error());
   const storage::MatchPerson arriving = match_person(person);
   std::vector<std::pair<storage::MatchPerson, matching::Candidate>> found;
   {
     std::lock_guard lock(index_mutex_);
-    // An index built after the person was stored holds the person already.
+    // First the persons stored since the last lookup, by this server or any
+    // other process; the arriving person is among them (it is committed
+    // before this call) and is added from `person` only if it is not.
+    if (auto current = current_index(call.store); !current) return tl::unexpected(current.error());
     std::uint32_t record = 0;
     if (auto it = index_->record_of.find(person.resident_id); it != index_->record_of.end()) {
       record = it->second;

@@ -4,11 +4,20 @@
 //
 // Review keeps one matching::CandidateIndex over every stored person (built
 // from storage on first use or by build_index() at server start, with the
-// reference model of matching/registry_person.h) and adds each person that
-// POST /v1/persons registers, so a new record is compared with the registry
-// as it arrives: the cost of a lookup is the size of the record's blocks, not
-// of the registry. Persons stored by other processes while the server runs
-// (`shebao import`) are seen at the next start.
+// reference model of matching/registry_person.h). It remembers the highest
+// person_id it has read; before each lookup it reads the persons stored above
+// it (ApiStore::persons_for_matching_after, one range read of the person_id
+// key) and adds those it does not hold, so persons stored by this server's
+// POST /v1/persons, by `shebao import` or by another server process on the
+// same database are all candidates at the next registration. A new record is
+// compared with the registry as it arrives: the cost of a lookup is the size
+// of the record's blocks and of what was stored since the last one, not of the
+// registry. Limits: a person held keeps the fields first read (a later change
+// of name or phone is not read); on PostgreSQL, person_ids come from a
+// sequence and a transaction may commit after one holding a higher id was read
+// (an import still running while the server registers): its persons stay out
+// of the index until the next start. SQLite commits one writer at a time, in
+// id order.
 //
 // Endpoints (docs/api.md, "Review queue"): list, show a pair side by side,
 // merge, dismiss, undo. A pair is owned by the hukou and scheme regions of
@@ -77,11 +86,13 @@ class Review {
   Review(const Review&) = delete;
   Review& operator=(const Review&) = delete;
 
-  // Builds the index from the stored persons; once (later calls answer at once).
+  // Builds the index from the stored persons; later calls add the persons
+  // stored since (persons: the size of the index).
   Result<IndexBuild> build_index(storage::ApiStore& store);
 
-  // After `person` is stored: adds it to the index, queues the likely
-  // duplicates (source "registration") and returns them for the response.
+  // After `person` is stored: brings the index up to date with storage (the
+  // person included), queues the likely duplicates (source "registration")
+  // and returns them for the response.
   Result<boost::json::array> registered(ReviewCall& call, const registry::Person& person);
 
   HttpResponse list(ReviewCall& call);
@@ -94,6 +105,8 @@ class Review {
 
  private:
   struct Index;
+  // Builds the index, or adds to it the persons stored since; index_mutex_ held.
+  Result<IndexBuild> current_index(storage::ApiStore& store);
   std::mutex index_mutex_;
   std::unique_ptr<Index> index_;
   std::mutex merge_mutex_;

@@ -152,6 +152,7 @@ struct MergeRecord {
 
 // The fields of a stored person that entity resolution compares.
 struct MatchPerson {
+  std::int64_t person_id = 0;  // 0 for a person not (yet) read from storage
   std::string resident_id;
   std::string name;
   std::string sex;         // "male" | "female"
@@ -262,8 +263,12 @@ class ApiStore {
                                           const std::optional<MergeRecord>& entry) = 0;
   // The whole merge log in sequence order (replayed by matching::MergeLog).
   virtual Result<std::vector<MergeRecord>> merge_log() = 0;
-  // Every stored person's matching fields, in person_id order.
-  virtual Result<std::vector<MatchPerson>> persons_for_matching() = 0;
+  // The matching fields of the persons stored with a person_id above
+  // `after_person_id`, in person_id order (one range read of the primary key):
+  // what was stored since a reader last saw `after_person_id`.
+  virtual Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) = 0;
+  // Every stored person's matching fields, in person_id order (ids start at 1).
+  Result<std::vector<MatchPerson>> persons_for_matching() { return persons_for_matching_after(0); }
   // Standing merges (not undone) where the person is survivor or merged.
   virtual Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) = 0;
 };

@@ -512,6 +512,72 @@ TEST_F(ApiTest, RegistrationAnswersAndQueuesLikelyDuplicates) {
   EXPECT_TRUE(json::parse(alone.body).at("possible_duplicates").as_array().empty()) << alone.body;
 }
 
+// The persons of the database, counted by storage.
+std::size_t stored_persons(const std::string& url) {
+  auto store = storage::open_api_store(url);
+  if (!store) return 0;
+  auto persons = (*store)->persons_for_matching();
+  return persons ? persons->size() : 0;
+}
+
+// The candidates answered for a registration, by resident ID (a count of each).
+std::map<std::string, int> duplicates_of(const HttpResponse& r) {
+  std::map<std::string, int> out;
+  const json::value doc = json::parse(r.body);
+  for (const auto& d : doc.at("possible_duplicates").as_array()) {
+    ++out[std::string(d.at("resident_id").as_string())];
+  }
+  return out;
+}
+
+TEST_F(ApiTest, RegistrationFindsPersonsStoredByOthersAfterTheIndexWasBuilt) {
+  // A server of its own whose index is built now, before the import below.
+  const std::unique_ptr<Api> api = make_api(*world_, 0);
+  auto built = api->build_review_index();
+  ASSERT_TRUE(built) << built.error().to_string();
+  ASSERT_EQ(built->persons, stored_persons(world_->url));
+  // Another process stores a person, as `shebao import registry` does.
+  const std::string imported = resident_id("35010219770707051");
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    registry::Person p = person(imported, "350100", registry::Sex::male);
+    p.name = "司马相如";
+    p.name_pinyin = "Sima Xiangru";
+    ASSERT_TRUE((*db)->upsert_person(p));
+  }
+  // The same person registered again: another spelling of the name, a typo in the ID.
+  const auto registration = [&](const std::string& id, const std::string& name) {
+    return call("officer_a", "POST", "/v1/persons",
+                R"({"resident_id":")" + id + R"(","name":")" + name +
+                    R"(","hukou_region":"350100","retirement_category":"male","scheme":"employee"})",
+                "application/json", "", api.get());
+  };
+  const std::string again = resident_id("35010219770707071");
+  const HttpResponse r = registration(again, "司马湘如");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(json::parse(r.body).as_object().contains("duplicate_check")) << r.body;
+  const auto found = duplicates_of(r);
+  EXPECT_EQ(found.count(imported) ? found.at(imported) : 0, 1) << r.body;
+  EXPECT_EQ(found.count(again), 0u) << "a person is not its own duplicate: " << r.body;
+  // The registered person, read back from storage, is held once: the index
+  // holds each stored person once.
+  auto current = api->build_review_index();
+  ASSERT_TRUE(current) << current.error().to_string();
+  EXPECT_EQ(current->persons, stored_persons(world_->url));
+  // A third registration finds both earlier records, each once.
+  const std::string third = resident_id("35010219770707091");
+  const HttpResponse r3 = registration(third, "司马相如");
+  ASSERT_EQ(r3.status, 201) << r3.body;
+  const auto found3 = duplicates_of(r3);
+  EXPECT_EQ(found3.count(imported) ? found3.at(imported) : 0, 1) << r3.body;
+  EXPECT_EQ(found3.count(again) ? found3.at(again) : 0, 1) << r3.body;
+  EXPECT_EQ(found3.count(third), 0u) << r3.body;
+  auto last = api->build_review_index();
+  ASSERT_TRUE(last) << last.error().to_string();
+  EXPECT_EQ(last->persons, stored_persons(world_->url));
+}
+
 TEST_F(ApiTest, RoleLevelRefusals) {
   const std::string body = R"({"resident_id":")" + resident_id("35010519900101001") +
                            R"(","name":"新人","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";

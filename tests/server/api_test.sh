@@ -395,6 +395,18 @@ request "register a near-duplicate" 201 "${officer_auth[@]}" "${json[@]}" -X POS
   -d "{\"resident_id\":\"$triplet\",\"name\":\"$name\",\"hukou_region\":\"$person_region\",\"retirement_category\":\"$(grep "^$person," "$work/pop/persons.csv" | cut -d, -f6)\",\"scheme\":\"employee\"}" &&
   has "register a near-duplicate" '"possible_duplicates":[{"pair_id"'
 request "registration pairs" 200 "${officer_auth[@]}" "$url/v1/review/pairs" && has "registration pairs" "\"$triplet\""
+# A person imported by another process while the server runs is a candidate
+# at the next registration of the same person (another spelling, an ID typo).
+late_first17="${person_region}19770707051"
+late="$late_first17$(check_character "$late_first17")"
+{ head -1 "$work/pop/persons.csv"; echo "$late,司马相如,Sima Xiangru,$person_region,,male,employee,,"; } >"$work/late.csv"
+"$shebao" import registry "$work/pop/employers.csv" "$work/late.csv" --db "$db" --today $today >"$work/late.out" 2>&1 ||
+  fail "import while serving: $(cat "$work/late.out")"
+late_again=$(near_id "$late" 2)
+request "register an imported person again" 201 "${officer_auth[@]}" "${json[@]}" -X POST "$url/v1/persons" \
+  -d "{\"resident_id\":\"$late_again\",\"name\":\"司马湘如\",\"hukou_region\":\"$person_region\",\"retirement_category\":\"male\",\"scheme\":\"employee\"}"
+[ "$(grep -o "\"resident_id\":\"$late\"" "$work/body" | wc -l)" = 1 ] ||
+  fail "the person imported while serving is not a candidate once: $(head -c 600 "$work/body")"
 
 # Keep-alive: two requests over one connection.
 curl -sv "$url/healthz" "$url/healthz" -o /dev/null -o /dev/null 2>"$work/keepalive"

@@ -420,6 +420,7 @@ TEST_P(ApiStoreTest, ReviewPairsQueueOnceFilterByRegionAndDecideOnce) {
   ASSERT_TRUE(persons) << persons.error().to_string();
   ASSERT_EQ(persons->size(), 3u);
   EXPECT_EQ((*persons)[0].resident_id, kZhang);
+  EXPECT_EQ((*persons)[0].person_id, person_id(kZhang));
   EXPECT_EQ((*persons)[0].name, "张伟");
   EXPECT_EQ((*persons)[0].sex, "male");
   EXPECT_EQ((*persons)[0].birth_date, "1980-01-01");
@@ -562,6 +563,59 @@ std::vector<std::string> test_keys(const storage::SearchIndexName& p) {
   }
   if (!pinyin.empty()) keys.push_back(pinyin);
   return keys;
+}
+
+TEST_P(ApiStoreTest, PersonsForMatchingAfterAnIdAreTheLaterOnesInIdOrder) {
+  const std::string header =
+      "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,"
+      "flexible_base_ratio\n";
+  import("first.csv",
+         header + kZhang + ",张伟,Zhang Wei,440300,138,male,employee,,\n" + kLi + ",李强,,510100,,male,employee,,\n",
+         true);
+  const std::int64_t zhang = person_id(kZhang), li = person_id(kLi);
+  ASSERT_LT(zhang, li);
+  auto none_yet = store_->persons_for_matching_after(li);
+  ASSERT_TRUE(none_yet) << none_yet.error().to_string();
+  EXPECT_TRUE(none_yet->empty()) << "nothing is stored above the highest person_id";
+  // A later import: a new person, and Zhang again with another phone (kept at its person_id).
+  import("second.csv",
+         header + kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n" + kZhang +
+             ",张伟,Zhang Wei,440300,139,male,employee,,\n",
+         true);
+  const std::int64_t liu = person_id(kLiu);
+  ASSERT_GT(liu, li);
+  auto all = store_->persons_for_matching_after(0);
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].person_id, zhang);
+  EXPECT_EQ((*all)[0].resident_id, kZhang);
+  EXPECT_EQ((*all)[0].phone, "139");
+  EXPECT_EQ((*all)[1].person_id, li);
+  EXPECT_EQ((*all)[2].person_id, liu);
+  auto every = store_->persons_for_matching();  // the same as after 0
+  ASSERT_TRUE(every) << every.error().to_string();
+  ASSERT_EQ(every->size(), 3u);
+  for (std::size_t i = 0; i < every->size(); ++i) EXPECT_EQ((*every)[i].person_id, (*all)[i].person_id);
+  auto after_zhang = store_->persons_for_matching_after(zhang);
+  ASSERT_TRUE(after_zhang) << after_zhang.error().to_string();
+  ASSERT_EQ(after_zhang->size(), 2u);
+  EXPECT_EQ((*after_zhang)[0].resident_id, kLi);
+  EXPECT_EQ((*after_zhang)[0].person_id, li);
+  EXPECT_EQ((*after_zhang)[1].resident_id, kLiu);
+  EXPECT_EQ((*after_zhang)[1].person_id, liu);
+  EXPECT_EQ((*after_zhang)[1].name, "刘洋");
+  EXPECT_EQ((*after_zhang)[1].sex, "female");
+  EXPECT_EQ((*after_zhang)[1].birth_date, "1975-07-07");
+  auto after_li = store_->persons_for_matching_after(li);
+  ASSERT_TRUE(after_li) << after_li.error().to_string();
+  ASSERT_EQ(after_li->size(), 1u) << "only the person stored since, not Zhang's update";
+  EXPECT_EQ((*after_li)[0].resident_id, kLiu);
+  auto after_last = store_->persons_for_matching_after(liu);
+  ASSERT_TRUE(after_last) << after_last.error().to_string();
+  EXPECT_TRUE(after_last->empty());
+  auto beyond = store_->persons_for_matching_after(liu + 1000);
+  ASSERT_TRUE(beyond) << beyond.error().to_string();
+  EXPECT_TRUE(beyond->empty());
 }
 
 TEST_P(ApiStoreTest, PersonSearchIndexesEveryInsertAndRenameAndFindsByPrefixInTheRegion) {

@@ -137,7 +137,8 @@ WHERE ($1 = '' OR q.status = $1) AND q.pair_id > $3
                              AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
 ORDER BY q.pair_id LIMIT $4)SQL";
 constexpr const char* kMatchPersons =
-    "SELECT resident_id, name, sex, birth_date::text, phone FROM persons ORDER BY person_id";
+    "SELECT person_id, resident_id, name, sex, birth_date::text, phone FROM persons WHERE person_id > $1 "
+    "ORDER BY person_id";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = $1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = $2, decided_by = $3, decided_at = $4, reason = $5, merge_sequence = $6 "
@@ -566,15 +567,15 @@ class PostgresApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, Params()); }
-  Result<std::vector<MatchPerson>> persons_for_matching() override {
-    auto r = query(kMatchPersons, Params(), "persons for matching");
+  Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) override {
+    auto r = query(kMatchPersons, Params().add(after_person_id), "persons for matching");
     if (!r) return tl::unexpected(r.error());
     const PGresult* q = r->get();
     std::vector<MatchPerson> out;
     out.reserve(static_cast<std::size_t>(PQntuples(q)));
     for (int i = 0; i < PQntuples(q); ++i) {
-      out.push_back(MatchPerson{text_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
-                                text_of(q, i, 4)});
+      out.push_back(MatchPerson{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
+                                text_of(q, i, 4), text_of(q, i, 5)});
     }
     return out;
   }

@@ -111,7 +111,8 @@ WHERE (?1 = '' OR q.status = ?1) AND q.pair_id > ?3
                            AND (p.hukou_region LIKE ?2 OR p.scheme_region LIKE ?2)))
 ORDER BY q.pair_id LIMIT ?4)SQL";
 constexpr const char* kMatchPersons =
-    "SELECT resident_id, name, sex, birth_date, phone FROM persons ORDER BY person_id";
+    "SELECT person_id, resident_id, name, sex, birth_date, phone FROM persons WHERE person_id > ?1 "
+    "ORDER BY person_id";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = ?1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, merge_sequence = ?6 "
@@ -566,13 +567,16 @@ class SqliteApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, ""); }
-  Result<std::vector<MatchPerson>> persons_for_matching() override {
+  Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) override {
     auto q = prepare(kMatchPersons);
     if (!q) return tl::unexpected(q.error());
     Stmt s(*q);
+    s.bind(1, after_person_id);
     std::vector<MatchPerson> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(MatchPerson{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.push_back(MatchPerson{s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+    }
     if (rc != SQLITE_DONE) return tl::unexpected(err("persons for matching").error());
     return out;
   }
