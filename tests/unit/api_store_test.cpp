@@ -398,7 +398,9 @@ TEST_P(ApiStoreTest, FlexibleMonthsKeepTheProvinceTheyWereBookedIn) {
     for (std::size_t i = 0; i < history->size(); ++i) {
       const auto& c = (*history)[i];
       EXPECT_EQ(c.kind, "flexible");
-      if (i < months.size()) EXPECT_EQ(c.month, months[i]) << resident;
+      if (i < months.size()) {
+        EXPECT_EQ(c.month, months[i]) << resident;
+      }
       EXPECT_EQ(c.personal_fen, 48278) << resident;  // the same base in both provinces (national average)
       regions.push_back(c.region);
     }
