@@ -94,7 +94,8 @@ struct ContributionRecord {
   std::string kind;             // "employee" | "flexible"
   std::string employer_code;    // "" for flexible
   std::string employer_name;
-  std::string region;           // employer's region, or the flexible worker's scheme region
+  std::string region;           // employer's region; flexible: the scheme region if in the month's
+                                // scheme province, else that province's code ("440000")
   std::string employer_size;    // registry::EmployerSize name ("" for flexible)
   std::string employer_unit_type;
   std::int64_t declared_wage_fen = 0;  // employee months: the declared wage; 0 for flexible

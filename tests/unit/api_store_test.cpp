@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -358,6 +359,63 @@ TEST_P(ApiStoreTest, ContributionsOfAPersonLeaveOutReversedMonths) {
   EXPECT_EQ((*liu)[0].month, YearMonth::of(2026, 9));
   EXPECT_EQ((*liu)[1].month, YearMonth::of(2026, 10));
   EXPECT_TRUE(store_->contributions_of(0)->empty());
+}
+
+// A flexible month's region is the scheme region when that lies in the province
+// the month was booked in, else that province's code. All four start in
+// Guangdong (one packed entry a month); after October Liu moves the scheme to
+// Chengdu (another province), Zhao from Shenzhen to Guangzhou (the same
+// province), Wang never moves, and Qian (flexible in Sep and Oct) becomes an
+// employee, who has no scheme region.
+TEST_P(ApiStoreTest, FlexibleMonthsKeepTheProvinceTheyWereBookedIn) {
+  const std::string wang = resident_id("44010019820202005");
+  const std::string zhao = resident_id("44030019850505007");
+  const std::string qian = resident_id("44030019880808009");
+  const auto persons = [&](const std::string& liu_region, const std::string& zhao_region, bool qian_flexible) {
+    return "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,"
+           "flexible_base_ratio\n" +
+           kLiu + ",刘洋,,110105,,female_50,flexible," + liu_region + ",0.60\n" + wang +
+           ",王军,,440100,,male,flexible,440100,0.60\n" + zhao + ",赵刚,,440300,,male,flexible," + zhao_region +
+           ",0.60\n" + qian + ",钱明,,440300,,male," + (qian_flexible ? "flexible,440300,0.60\n" : "employee,,\n");
+  };
+  import("persons.csv", persons("440300", "440300", true), true);
+  run(YearMonth::of(2026, 9));
+  run(YearMonth::of(2026, 10));
+  const auto before = store_->contributions_of(person_id(kLiu));
+  ASSERT_TRUE(before) << before.error().to_string();
+  ASSERT_EQ(before->size(), 2u);
+  for (const auto& c : *before) EXPECT_EQ(c.region, "440300") << c.month.to_string();
+
+  import("moved.csv", persons("510100", "440100", false), true);
+  run(YearMonth::of(2026, 11));
+  const std::vector<YearMonth> months = {YearMonth::of(2026, 9), YearMonth::of(2026, 10), YearMonth::of(2026, 11)};
+  const auto regions_of = [&](const std::string& resident) {
+    std::vector<std::string> regions;
+    auto history = store_->contributions_of(person_id(resident));
+    EXPECT_TRUE(history) << history.error().to_string();
+    if (!history) return regions;
+    EXPECT_EQ(history->size(), months.size()) << resident;
+    for (std::size_t i = 0; i < history->size(); ++i) {
+      const auto& c = (*history)[i];
+      EXPECT_EQ(c.kind, "flexible");
+      if (i < months.size()) {
+        EXPECT_EQ(c.month, months[i]) << resident;
+      }
+      EXPECT_EQ(c.personal_fen, 48278) << resident;  // the same base in both provinces (national average)
+      regions.push_back(c.region);
+    }
+    return regions;
+  };
+  EXPECT_EQ(regions_of(kLiu), (std::vector<std::string>{"440000", "440000", "510100"}));
+  EXPECT_EQ(regions_of(zhao), (std::vector<std::string>{"440100", "440100", "440100"}));
+  EXPECT_EQ(regions_of(wang), (std::vector<std::string>{"440100", "440100", "440100"}));
+  const auto employee = store_->contributions_of(person_id(qian));
+  ASSERT_TRUE(employee) << employee.error().to_string();
+  ASSERT_EQ(employee->size(), 2u);  // nothing booked in November
+  for (const auto& c : *employee) {
+    EXPECT_EQ(c.kind, "flexible");
+    EXPECT_EQ(c.region, "440000") << c.month.to_string();
+  }
 }
 
 TEST_P(ApiStoreTest, PersonalPostingsNewestFirstWithReversals) {

@@ -69,12 +69,16 @@ constexpr const char* kFindUpload =
 // SHEBAO_PG_PERSON_LINES, not reversed, with their personal and pooled credits.
 // The employer of an employee month is its declaration line's (lines carry
 // their declaration's employer_id; the same employer as the declaration's).
+// A flexible month's region is the person's scheme region when that lies in the
+// entry's scheme province ("province" of its `lines`, two digits 11..82), else
+// the province's own code (44 -> "440000"), as on SQLite.
 constexpr const char* kContributions = SHEBAO_PG_PERSON_LINES R"SQL(
 SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen FROM (
 SELECT x.month, 2 AS kind, '' AS credit_code, '' AS name,
-       (SELECT scheme_region FROM persons WHERE person_id = $1) AS region, 0::bigint AS wage_fen,
+       CASE WHEN left(p.scheme_region, 2) = (f.lines ->> 'province') THEN p.scheme_region
+            ELSE (f.lines ->> 'province') || '0000' END AS region, 0::bigint AS wage_fen,
        '' AS size, '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen, x.entry_id
-FROM person_lines x
+FROM person_lines x JOIN journal_entries f ON f.entry_id = x.entry_id LEFT JOIN persons p ON p.person_id = $1
 WHERE x.kind = 2 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)
 UNION ALL
 SELECT x.month, 1, m.credit_code, m.name, m.region, l.wage_fen, m.size, m.unit_type, -x.personal_fen,
