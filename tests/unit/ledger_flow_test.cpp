@@ -1045,6 +1045,20 @@ TEST_P(LedgerFlow, FlexiblePaymentsArePackedAndReadPerPerson) {
     EXPECT_EQ(person.last_province, person.person_id == zhao ? 51 : 44);
   }
   EXPECT_EQ(covered, 3);
+  {
+    // Zhao moves the scheme to Guangdong: the months booked stay Sichuan's.
+    write("moved.csv", "resident_id,name,hukou_region,retirement_category,scheme,scheme_region,flexible_base_ratio\n" +
+                           resident_id("51010019900101001") + ",赵,510100,male,flexible,440300,0.60\n");
+    ASSERT_EQ(import_registry("moved.csv").accepted, 1);
+    int moved = 0;
+    const auto after_move = db_->coverage_facts(YearMonth::of(2026, 10)).value();
+    for (const auto& person : after_move) {
+      if (person.person_id != zhao) continue;
+      ++moved;
+      EXPECT_EQ(person.last_province, 51);
+    }
+    EXPECT_EQ(moved, 1);
+  }
   auto api = storage::open_api_store(url_);
   ASSERT_TRUE(api) << api.error().to_string();
   const auto record = (*api)->contributions_of(liu).value();

@@ -691,10 +691,8 @@ FROM (
   WHERE j.kind = 1 AND j.month <= $1
     AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
   UNION ALL
-  SELECT f.person_id, j.month, substr(p.scheme_region, 1, 2)::int
+  SELECT (w.value ->> 0)::bigint, j.month, (j.lines ->> 'province')::int  -- the province booked in
   FROM journal_entries j CROSS JOIN LATERAL json_array_elements(j.lines -> 'lines') w(value)
-  CROSS JOIN LATERAL (SELECT (w.value ->> 0)::bigint AS person_id) f
-  JOIN persons p ON p.person_id = f.person_id
   WHERE j.kind = 2 AND j.month <= $1
     AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = j.entry_id)
 ) c GROUP BY c.person_id)SQL";

@@ -541,10 +541,11 @@ constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM jo
 constexpr const char* kAnalyticsEmployeeContributions =
     "SELECT e.entry_id, l.declaration_id, l.person_id FROM journal_entries e INDEXED BY journal_contribution "
     "JOIN declaration_lines l ON l.declaration_id = e.source_id WHERE e.kind = 1";
-// The persons of the packed flexible payments (migration 9), from their lines.
+// The persons of the packed flexible payments (migration 9), from their lines,
+// and the scheme province the entry was booked in.
 constexpr const char* kAnalyticsFlexibleContributions =
-    "SELECT e.entry_id, e.month, j.value ->> 0 FROM journal_entries e INDEXED BY journal_flexible "
-    "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 2 AND e.month <= ?1";
+    "SELECT e.entry_id, e.month, j.value ->> 0, e.lines ->> '$.province' FROM journal_entries e "
+    "INDEXED BY journal_flexible CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 2 AND e.month <= ?1";
 constexpr const char* kAnalyticsReversedEntries =
     "SELECT corrects_entry_id FROM journal_entries WHERE corrects_entry_id IS NOT NULL";
 constexpr const char* kAnalyticsTransferPersons = "SELECT DISTINCT person_id FROM transfers";
@@ -1956,7 +1957,6 @@ class SqliteDatabase final : public Database {
       q.reset();
     }
     // Accumulated in a compact array (16 bytes a person), copied out at the end.
-    constexpr std::int32_t kSchemeRegion = INT32_MIN;  // province: that of the person's scheme region
     struct Months {
       std::uint64_t mask = 0;
       std::int32_t last = INT32_MIN;
@@ -2021,10 +2021,11 @@ class SqliteDatabase final : public Database {
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!reversed.empty() && reversed.contains(q.int64(0))) continue;
-        // The province is the scheme region's, filled in when copied out (the
-        // persons are not touched here).
+        // The province the entry was booked in (the person's scheme province
+        // then; the scheme may have moved since).
         const std::int64_t person_id = q.int64(2);
-        if (slot(person_id) != nullptr) note(person_id, static_cast<std::int32_t>(q.int64(1)), kSchemeRegion);
+        if (slot(person_id) != nullptr)
+          note(person_id, static_cast<std::int32_t>(q.int64(1)), static_cast<std::int32_t>(q.int64(3)));
       }
       if (rc != SQLITE_DONE) return step_error(q, "flexible entries");
       q.reset();
@@ -2036,8 +2037,7 @@ class SqliteDatabase final : public Database {
       person.recent_months = m.mask;
       if (m.last != INT32_MIN) {
         person.last_month = m.last;
-        person.last_province = static_cast<std::int16_t>(
-            m.province == kSchemeRegion ? std::max<std::int16_t>(person.scheme_province, 0) : m.province);
+        person.last_province = static_cast<std::int16_t>(m.province);
       }
     }
     {
