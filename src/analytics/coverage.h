@@ -128,7 +128,8 @@ struct RegisteredPerson {
   // Bit i set: a contribution is booked for month (up_to - i), i < 64.
   std::uint64_t recent_months = 0;
   std::optional<YearMonth> last_month;  // latest month with a contribution, ≤ up_to
-  int last_province = 0;                // province of that contribution (employer's or scheme region's)
+  int last_province = 0;                // province of that contribution (the employer's, or the scheme
+                                        // province it was booked in)
   bool transfer_requested = false;
 };
 
