@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 #include <thread>
+#include <utility>
 #include <unordered_map>
 
 #include "matching/compare.h"
@@ -266,12 +267,12 @@ bool one_insertion_apart(std::string_view a, std::string_view b) {
 
 // Gathers the pairs of `parts` (emptied) into `out`, sorted by decreasing
 // weight, then a, then b (`records` bounds a and b). When a and b fit in 16
-// bits, the key (weight, a, b) fits in 64 and a comparison sort on it is
-// cheapest up to tens of thousands of pairs. Otherwise a least-significant-
-// digit radix sort on the 96-bit key, one byte per pass, the counts of all
-// passes taken in one read, passes whose byte is the same in every pair
-// skipped, the first pass reading the parts (a comparison sort for few
-// pairs). The key is unique, so every way gives the same order.
+// bits, the key (weight, a, b) fits in 64 and the pairs are sorted on it, by
+// a radix sort of its bytes up to tens of thousands of pairs. Otherwise a
+// least-significant-digit radix sort on the 96-bit key, one byte per pass,
+// the counts of all passes taken in one read, passes whose byte is the same
+// in every pair skipped, the first pass reading the parts. Few pairs: a
+// comparison sort. The key is unique, so every way gives the same order.
 void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredPair>& out, std::uint32_t records) {
   auto weight_key = [](float w) {
     std::uint32_t u;
@@ -311,7 +312,26 @@ void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredP
         keyed.push_back({std::uint64_t{weight_key(p.weight)} << 32 | std::uint64_t{p.a} << 16 | p.b, p.weight,
                          p.probability});
     parts.clear();
-    std::sort(keyed.begin(), keyed.end(), [](const Keyed& x, const Keyed& y) { return x.key < y.key; });
+    if (n < 64) {
+      std::sort(keyed.begin(), keyed.end(), [](const Keyed& x, const Keyed& y) { return x.key < y.key; });
+    } else {
+      // Least-significant byte first, the counts of all eight passes in one
+      // read, passes whose byte is the same in every key skipped. Unlike a
+      // comparison sort (whose comparisons of random weights the processor
+      // mispredicts about every other time) no branch depends on the keys.
+      std::array<std::array<std::uint32_t, 256>, 8> count{};
+      for (const Keyed& k : keyed)
+        for (int pass = 0; pass < 8; ++pass) ++count[pass][k.key >> (8 * pass) & 0xFF];
+      std::vector<Keyed> sorted(n);
+      for (int pass = 0; pass < 8; ++pass) {
+        auto& at = count[pass];
+        if (at[keyed[0].key >> (8 * pass) & 0xFF] == n) continue;
+        std::uint32_t start = 0;
+        for (auto& c : at) start += std::exchange(c, start);
+        for (const Keyed& k : keyed) sorted[at[k.key >> (8 * pass) & 0xFF]++] = k;
+        keyed.swap(sorted);
+      }
+    }
     out.clear();
     out.reserve(n);
     for (const Keyed& k : keyed)
@@ -1214,6 +1234,10 @@ void Deduplicator::score(const ProgressFn& progress) {
   constexpr std::uint32_t kChunk = 256;
   constexpr std::uint32_t kPrefetch = 16;
   const std::size_t bound_size = s.order.size() + 1;
+  // Rows are copied only when they are too many to stay in the processor's
+  // caches between the blocks that read them; otherwise the copy costs more
+  // than the scattered reads it saves.
+  const bool copy_rows = s.rows.size() * sizeof(std::uint32_t) > s.settings.copy_rows_above;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
     std::vector<std::uint16_t> earlier_keys;  // members' key slots before the block's (compared blocks)
@@ -1260,8 +1284,9 @@ void Deduplicator::score(const ProgressFn& progress) {
           continue;
         }
         // A member's row is copied when it first takes part in a pair
-        // compared here; small blocks read the rows in place.
-        const bool copy = m > 4;
+        // compared here; small blocks, and all blocks of a registry whose
+        // rows stay in cache, read the rows in place.
+        const bool copy = copy_rows && m > 4;
         if (copy) {
           rows.resize(static_cast<std::size_t>(m) * s.stride);
           copied.assign(m, 0);
