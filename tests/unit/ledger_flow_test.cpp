@@ -454,6 +454,76 @@ TEST_P(LedgerFlow, DeclaredLinesComeByDeclarationAndPersonWithTheirEmployerAsReg
   check(*rows, "440304");
 }
 
+// Many declarations read in groups of any size (PostgreSQL reads them ahead on
+// a second connection, 256 at a time): every line once, in order; a group out
+// of turn, or a declaration written by the open transaction, is read as well.
+TEST_P(LedgerFlow, DeclaredLinesOfManyDeclarationsInGroupsOfAnySize) {
+  const YearMonth month = YearMonth::of(2026, 9);
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const auto wang = db_->find_person(kWang).value()->person_id;
+  ASSERT_TRUE(db_->begin());
+  std::vector<std::int64_t> employers;
+  for (int i = 0; i < 600; ++i) {
+    registry::Employer employer;
+    char code[19];
+    std::snprintf(code, sizeof code, "91440300MA%08d", i);
+    employer.credit_code = code;
+    employer.name = "e" + std::to_string(i);
+    employer.region = i % 2 == 0 ? "440300" : "510100";
+    auto id = db_->upsert_employer(employer);
+    ASSERT_TRUE(id) << id.error().to_string();
+    employers.push_back(*id);
+    std::vector<storage::DeclarationLine> lines{{wang, 300000 + i, 30, "", std::nullopt}};
+    if (i % 3 != 0) lines.push_back({zhang, 800000 + i, 30, "", std::nullopt});
+    auto declared = db_->insert_declaration(*id, month, 1, "h" + std::to_string(i), "test", lines);
+    ASSERT_TRUE(declared) << declared.error().to_string();
+  }
+  ASSERT_TRUE(db_->commit());
+  auto ids = db_->declarations_to_book(month);
+  ASSERT_TRUE(ids) << ids.error().to_string();
+  ASSERT_EQ(ids->size(), 600U);
+  std::vector<collection::DeclaredPersonMonth> all;
+  for (std::size_t from = 0, size = 1; from < ids->size(); from += size, size = size * 3 % 251 + 1) {
+    size = std::min(size, ids->size() - from);
+    auto rows = db_->declared_person_months_of(std::span(ids->data() + from, size));
+    ASSERT_TRUE(rows) << rows.error().to_string();
+    all.insert(all.end(), rows->begin(), rows->end());
+  }
+  ASSERT_EQ(all.size(), 600U + 400U);
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    ASSERT_EQ(all[line].declaration_id, (*ids)[i]) << "declaration " << i;
+    const bool two = all[line].person_id == std::min(zhang, wang) && line + 1 < all.size() &&
+                     all[line + 1].declaration_id == (*ids)[i];
+    const std::int64_t number = all[line].declared_wage.fen() % 100000;  // i, as declared
+    EXPECT_EQ(all[line].employer_region, number % 2 == 0 ? "440300" : "510100");
+    EXPECT_EQ(two, number % 3 != 0) << "declaration " << i;
+    line += two ? 2 : 1;
+  }
+  EXPECT_EQ(line, all.size());
+  // Out of turn: the last declaration, then the first again.
+  auto last = db_->declared_person_months_of(std::span(ids->data() + ids->size() - 1, 1));
+  ASSERT_TRUE(last) << last.error().to_string();
+  EXPECT_FALSE(last->empty());
+  auto first = db_->declared_person_months_of(std::span(ids->data(), 1));
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_FALSE(first->empty());
+  EXPECT_EQ(first->front().declaration_id, ids->front());
+  // A declaration of the open transaction is among the month's, with its lines.
+  ASSERT_TRUE(db_->begin());
+  auto added = db_->insert_declaration(employers.front(), YearMonth::of(2026, 10), 1, "new", "test",
+                                       {{zhang, 123400, 30, "", std::nullopt}});
+  ASSERT_TRUE(added) << added.error().to_string();
+  auto october = db_->declarations_to_book(YearMonth::of(2026, 10));
+  ASSERT_TRUE(october) << october.error().to_string();
+  ASSERT_EQ(october->size(), 1U);
+  auto rows = db_->declared_person_months_of(*october);
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->front().declared_wage, Money::from_fen(123400));
+  db_->rollback();
+}
+
 TEST_P(LedgerFlow, ACorrectionReversesAndRebooksNeverUpdatesInPlace) {
   write("sep.csv", september());
   import_declarations("sep.csv");
