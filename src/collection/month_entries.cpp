@@ -106,7 +106,7 @@ Result<rules::FlexibleContributionResult> flexible_computation(const FlexibleMon
 
 ledger::PackedLine flexible_line_of(const FlexibleMonth& member, const rules::FlexibleContributionResult& computed) {
   return ledger::PackedLine{member.person_id, computed.total_contribution.fen(), -computed.account_credit.fen(),
-                            -computed.pooled_fund_part.fen()};
+                            -computed.pooled_fund_part.fen(), computed.contribution_base.fen()};
 }
 
 }  // namespace

@@ -158,6 +158,11 @@ Result<void> check_packed(const PackedEntry& entry) {
       return fail(ErrorCode::invalid_input, entry.idempotency_key,
                   "the postings of person " + std::to_string(line.person_id) + " do not sum to zero");
     }
+    if (line.base_fen < 0 || (line.base_fen != 0 && entry.kind != EntryKind::flexible_contribution)) {
+      return fail(ErrorCode::invalid_input, entry.idempotency_key,
+                  "only a flexible payment's line keeps a contribution base, never below zero (person " +
+                      std::to_string(line.person_id) + ")");
+    }
   }
   if (entry.posting_count() < 2) {
     return fail(ErrorCode::invalid_input, entry.idempotency_key, "an entry needs at least two postings");

@@ -122,6 +122,10 @@ struct PackedLine {
   std::int64_t receivable_fen = 0;  // employer_receivable(employer_id), seq 3i
   std::int64_t personal_fen = 0;    // personal(person_id), seq 3i + 1
   std::int64_t pooled_fen = 0;      // pooled_fund(province), seq 3i + 2
+  // Flexible payments: the contribution base the amounts were computed on
+  // (kept with the line, not a posting: the person's base ratio may change
+  // later). 0 in contribution lines.
+  std::int64_t base_fen = 0;
   friend bool operator==(const PackedLine&, const PackedLine&) = default;
 };
 
@@ -162,7 +166,8 @@ PackedEntry packed_flexible_entry(YearMonth month, int province, std::vector<Pac
 // −employer_id, or flexible payments (key and distribution key of the first
 // line's person, employer 0, no correction, every person in the first one's
 // block); at least one line, persons ascending and distinct, every line
-// summing to zero and at least two postings in all.
+// summing to zero, a base (≥ 0) only in flexible lines, and at least two
+// postings in all.
 Result<void> check_packed(const PackedEntry& entry);
 
 // The reversal of the packed entry `original` (stored as `original_id`): every amount negated.

@@ -101,6 +101,7 @@ struct ContributionRecord {
   std::int64_t declared_wage_fen = 0;  // employee months: the declared wage; 0 for flexible
   std::int64_t personal_fen = 0;       // credited to the personal account
   std::int64_t pooled_fen = 0;         // credited to the pooled fund
+  std::int64_t base_fen = 0;  // flexible months: the contribution base booked; 0 when not kept (booked before)
 };
 
 struct PostingRecord {

@@ -13,7 +13,8 @@
 // A packed entry of flexible payments (kind 2, migration 9) has the same form
 // with employer 0: amount 0 of a line is the collection bank of province P (not
 // a receivable); amounts 1 and 2 are the personal account and the pooled fund,
-// as in a contribution.
+// as in a contribution. A fifth number, when present, is the contribution base
+// the month was computed on (ledger::PackedLine::base_fen; not a posting).
 //
 // A packed entry of a month run's payments and late fees (kind 9, migration 11,
 // ledger::SettlementEntry) holds
@@ -71,6 +72,10 @@ inline void append_packed_lines(std::string& out, const ledger::PackedEntry& ent
     append_decimal(out, line.personal_fen);
     out += ',';
     append_decimal(out, line.pooled_fen);
+    if (line.base_fen != 0) {
+      out += ',';
+      append_decimal(out, line.base_fen);
+    }
     out += ']';
   }
   out += "]}";
@@ -146,8 +151,9 @@ inline bool settlement_key_run_months(std::string_view key, int& first, int& las
 
 // Calls f(person_id, receivable_fen, personal_fen, pooled_fen) for each line of
 // `text`, a `lines` column as append_packed_lines() writes it (the bulk readers
-// parse it here instead of through the database's JSON functions); false when
-// `text` is not in that form.
+// parse it here instead of through the database's JSON functions; a flexible
+// line's fifth number, its contribution base, is skipped); false when `text`
+// is not in that form.
 template <typename F>
 bool for_each_packed_line(std::string_view text, F&& f) {
   constexpr std::string_view kKey = "\"lines\":[";
@@ -168,6 +174,12 @@ bool for_each_packed_line(std::string_view text, F&& f) {
         if (p >= end || *p != ',') return false;
         ++p;
       }
+    }
+    if (p < end && *p == ',') {  // a flexible line's contribution base: not a posting
+      std::int64_t base = 0;
+      const auto read = std::from_chars(p + 1, end, base);
+      if (read.ec != std::errc()) return false;
+      p = read.ptr;
     }
     if (p >= end || *p != ']') return false;
     ++p;

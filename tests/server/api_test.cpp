@@ -16,6 +16,7 @@
 #include "audit/chain.h"
 #include "auth/credentials.h"
 #include "ingest/rules_files.h"
+#include "jobs/runs.h"
 #include "server/api.h"
 #include "statement/statement.h"
 #include "storage/api_store.h"
@@ -1096,6 +1097,42 @@ TEST_F(ApiTest, FlexibleSelfEnrolment) {
   const HttpResponse employed = call("person_a", "POST", "/v1/persons/" + kPersonA + "/flexible-enrolment", good);
   EXPECT_EQ(employed.status, 409);
   EXPECT_NE(employed.body.find("employed by"), std::string::npos) << employed.body;
+}
+
+// A flexible month's contribution base is the one it was booked on: after the
+// person's base ratio goes from 0.60 to 1.00, September still shows the base
+// of 0.60 (the amounts booked), October the base of 1.00.
+TEST_F(ApiTest, FlexibleMonthsShowTheBaseTheyWereBookedOn) {
+  const std::string f = resident_id("35010519880808008");
+  auto book = [&](const char* ratio, YearMonth month) {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    registry::Person p = person(f, "350100", registry::Sex::male);
+    p.scheme = registry::Scheme::flexible;
+    p.scheme_region = "350100";
+    p.flexible_base_ratio = *Decimal::parse(ratio);
+    ASSERT_TRUE((*db)->begin());
+    ASSERT_TRUE((*db)->upsert_person(p));
+    ASSERT_TRUE((*db)->commit());
+    auto run = jobs::run_month(month, **db, world_->rules, {});
+    ASSERT_TRUE(run) << run.error().to_string();
+  };
+  book("0.60", YearMonth::of(2026, 9));
+  book("1.00", YearMonth::of(2026, 10));
+  const HttpResponse r = call("admin", "GET", "/v1/persons/" + f + "/contributions");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::array months = json::parse(r.body).at("months").as_array();
+  ASSERT_EQ(months.size(), 2u) << r.body;
+  EXPECT_EQ(months[0].at("month").as_string(), "2026-09");
+  EXPECT_EQ(months[1].at("month").as_string(), "2026-10");
+  const std::int64_t september = months[0].at("base_fen").as_int64();
+  const std::int64_t october = months[1].at("base_fen").as_int64();
+  // The same average wage both months (one year's figure): 0.60 of October's base, to the fen.
+  EXPECT_NEAR(static_cast<double>(september), static_cast<double>(october) * 0.6, 1.0) << r.body;
+  EXPECT_GT(october, september);
+  // Each base explains its amounts: 8 % of it to the personal account.
+  EXPECT_EQ(months[0].at("personal_fen").as_int64(), (september * 8 + 50) / 100) << r.body;
+  EXPECT_EQ(months[1].at("personal_fen").as_int64(), (october * 8 + 50) / 100) << r.body;
 }
 
 TEST_F(ApiTest, RateLimitPerClient) {

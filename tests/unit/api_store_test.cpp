@@ -402,6 +402,7 @@ TEST_P(ApiStoreTest, FlexibleMonthsKeepTheProvinceTheyWereBookedIn) {
         EXPECT_EQ(c.month, months[i]) << resident;
       }
       EXPECT_EQ(c.personal_fen, 48278) << resident;  // the same base in both provinces (national average)
+      EXPECT_EQ(c.base_fen, 603480) << resident;      // kept with the line: 8 % of it is the personal credit
       regions.push_back(c.region);
     }
     return regions;

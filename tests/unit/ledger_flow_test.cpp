@@ -1196,6 +1196,27 @@ TEST(Ledger, PackedFlexiblePaymentsNameTheirFirstPersonAndBlock) {
   std::swap(bad.lines[0], bad.lines[1]);  // not ascending
   EXPECT_FALSE(ledger::check_packed(bad));
   EXPECT_FALSE(ledger::check_packed(ledger::packed_flexible_entry(month, 44, {})));
+  // A flexible line may keep the contribution base it was computed on, never a negative one.
+  auto based = entry;
+  based.lines[0].base_fen = 500;
+  EXPECT_TRUE(ledger::check_packed(based));
+  based.lines[0].base_fen = -500;
+  EXPECT_FALSE(ledger::check_packed(based));
+  // A contribution's lines keep no base (its base follows from the declared wage).
+  ledger::PackedEntry contribution;
+  contribution.kind = ledger::EntryKind::contribution;
+  contribution.source_id = 41;
+  contribution.idempotency_key = ledger::packed_contribution_key(41);
+  contribution.employer_id = 7;
+  contribution.person_id = -7;
+  contribution.province = 44;
+  contribution.month = month;
+  contribution.lines = {{1, 100, -40, -60}};
+  EXPECT_TRUE(ledger::check_packed(contribution));
+  contribution.lines[0].base_fen = 500;
+  const auto refused = ledger::check_packed(contribution);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("only a flexible payment's line keeps a contribution base"), std::string::npos);
 }
 
 TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {

@@ -66,23 +66,25 @@ constexpr const char* kFindUpload =
     "SELECT upload_id, employer, created_at, summary, feedback FROM api_uploads WHERE upload_id = $1";
 // Contribution months of a person: the person's lines of packed flexible
 // payments (kind 2) and of packed contribution entries (kind 1), both through
-// SHEBAO_PG_PERSON_LINES, not reversed, with their personal and pooled credits.
+// SHEBAO_PG_PERSON_LINES, not reversed, with their personal and pooled credits
+// (and a flexible month's contribution base when its line keeps it, else 0).
 // The employer of an employee month is its declaration line's (lines carry
 // their declaration's employer_id; the same employer as the declaration's).
 // A flexible month's region is the person's scheme region when that lies in the
 // entry's scheme province ("province" of its `lines`, two digits 11..82), else
 // the province's own code (44 -> "440000"), as on SQLite.
 constexpr const char* kContributions = SHEBAO_PG_PERSON_LINES R"SQL(
-SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen FROM (
+SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen, base_fen FROM (
 SELECT x.month, 2 AS kind, '' AS credit_code, '' AS name,
        CASE WHEN left(p.scheme_region, 2) = (f.lines ->> 'province') THEN p.scheme_region
             ELSE (f.lines ->> 'province') || '0000' END AS region, 0::bigint AS wage_fen,
-       '' AS size, '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen, x.entry_id
+       '' AS size, '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen,
+       COALESCE(x.base_fen, 0) AS base_fen, x.entry_id
 FROM person_lines x JOIN journal_entries f ON f.entry_id = x.entry_id LEFT JOIN persons p ON p.person_id = $1
 WHERE x.kind = 2 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)
 UNION ALL
 SELECT x.month, 1, m.credit_code, m.name, m.region, l.wage_fen, m.size, m.unit_type, -x.personal_fen,
-       -x.pooled_fen, x.entry_id
+       -x.pooled_fen, 0, x.entry_id
 FROM person_lines x JOIN declaration_lines l ON l.person_id = $1 AND l.declaration_id = x.declaration_id
 JOIN employers m ON m.employer_id = l.employer_id
 WHERE x.kind = 1 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)) c
@@ -390,6 +392,7 @@ class PostgresApiStore final : public ApiStore {
       c.employer_unit_type = text_of(q, i, 7);
       c.personal_fen = int_of(q, i, 8);
       c.pooled_fen = int_of(q, i, 9);
+      c.base_fen = int_of(q, i, 10);
       out.push_back(std::move(c));
     }
     return out;

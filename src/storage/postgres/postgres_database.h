@@ -70,7 +70,8 @@
   "AND f.person_id BETWEEN $1 - $1 % " SHEBAO_FLEXIBLE_BLOCK " AND $1), "                                      \
   "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "  \
   "(j.value ->> 1)::bigint AS receivable_fen, (j.value ->> 2)::bigint AS personal_fen, "                       \
-  "(j.value ->> 3)::bigint AS pooled_fen FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id " \
+  "(j.value ->> 3)::bigint AS pooled_fen, (j.value ->> 4)::bigint AS base_fen "                                \
+  "FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id "                                   \
   "CROSS JOIN LATERAL json_array_elements(e.lines -> 'lines') j(value) WHERE (j.value ->> 0)::bigint = $1) "
 
 namespace shebao::storage {

@@ -50,22 +50,24 @@ constexpr const char* kFindUpload =
     "SELECT upload_id, employer, created_at, summary, feedback FROM api_uploads WHERE upload_id = ?1";
 // Contribution months of a person: the person's lines of packed flexible
 // payments (kind 2) and of packed contribution entries (kind 1), both through
-// SHEBAO_SQLITE_PERSON_LINES, not reversed, with their personal and pooled credits.
+// SHEBAO_SQLITE_PERSON_LINES, not reversed, with their personal and pooled credits
+// (and a flexible month's contribution base when its line keeps it, else 0).
 // A flexible month's region is the person's scheme region when that lies in the
 // entry's scheme province ("province" of its `lines`, two digits 11..82), else
 // the province's own code (44 -> "440000"): a worker who moved the scheme to
 // another province keeps the earlier months there.
 constexpr const char* kContributions = SHEBAO_SQLITE_PERSON_LINES R"SQL(
-SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen FROM (
+SELECT month, kind, credit_code, name, region, wage_fen, size, unit_type, personal_fen, pooled_fen, base_fen FROM (
 SELECT x.month, 2 AS kind, '' AS credit_code, '' AS name,
        CASE WHEN substr(p.scheme_region, 1, 2) = CAST(f.lines ->> '$.province' AS TEXT) THEN p.scheme_region
             ELSE (f.lines ->> '$.province') || '0000' END AS region, 0 AS wage_fen, '' AS size,
-       '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen, x.entry_id
+       '' AS unit_type, -x.personal_fen AS personal_fen, -x.pooled_fen AS pooled_fen,
+       COALESCE(x.base_fen, 0) AS base_fen, x.entry_id
 FROM person_lines x JOIN journal_entries f ON f.entry_id = x.entry_id LEFT JOIN persons p ON p.person_id = ?1
 WHERE x.kind = 2 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)
 UNION ALL
 SELECT x.month, 1, m.credit_code, m.name, m.region, COALESCE(l.wage_fen, 0), m.size, m.unit_type, -x.personal_fen,
-       -x.pooled_fen, x.entry_id
+       -x.pooled_fen, 0, x.entry_id
 FROM person_lines x JOIN declarations d ON d.declaration_id = x.declaration_id
 JOIN employers m ON m.employer_id = d.employer_id
 LEFT JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.person_id = ?1
@@ -343,6 +345,7 @@ class SqliteApiStore final : public ApiStore {
       r.employer_unit_type = s.text(7);
       r.personal_fen = s.i64(8);
       r.pooled_fen = s.i64(9);
+      r.base_fen = s.i64(10);
       out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE) return tl::unexpected(err("contributions").error());

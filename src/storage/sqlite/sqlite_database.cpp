@@ -2559,9 +2559,11 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "WHERE (j.value ->> 0) < e.person_id OR (j.value ->> 0) / " SHEBAO_FLEXIBLE_BLOCK " <> e.person_id / "
        SHEBAO_FLEXIBLE_BLOCK "))) "
        "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
-       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j WHERE json_array_length(j.value) IS NOT 4 "
+       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j WHERE json_array_length(j.value) "
+       "NOT IN (4, CASE WHEN e.kind = 2 THEN 5 ELSE 4 END) "  // a flexible line may keep its base
        "OR json_type(j.value, '$[0]') IS NOT 'integer' OR json_type(j.value, '$[1]') IS NOT 'integer' "
-       "OR json_type(j.value, '$[2]') IS NOT 'integer' OR json_type(j.value, '$[3]') IS NOT 'integer'))) "
+       "OR json_type(j.value, '$[2]') IS NOT 'integer' OR json_type(j.value, '$[3]') IS NOT 'integer' "
+       "OR (json_array_length(j.value) = 5 AND json_type(j.value, '$[4]') IS NOT 'integer')))) "
        "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
        "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
        "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1 "

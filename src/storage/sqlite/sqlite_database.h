@@ -50,7 +50,8 @@
   "UNION ALL SELECT f.entry_id FROM journal_entries f INDEXED BY journal_flexible_by_person "                  \
   "WHERE f.kind = 2 AND f.person_id BETWEEN ?1 - ?1 % " SHEBAO_FLEXIBLE_BLOCK " AND ?1), "                      \
   "person_lines AS (SELECT e.entry_id, e.kind, e.month, e.source_id AS declaration_id, e.corrects_entry_id, "   \
-  "j.value ->> 1 AS receivable_fen, j.value ->> 2 AS personal_fen, j.value ->> 3 AS pooled_fen "                \
+  "j.value ->> 1 AS receivable_fen, j.value ->> 2 AS personal_fen, j.value ->> 3 AS pooled_fen, "              \
+  "j.value ->> 4 AS base_fen "                                                                                  \
   "FROM person_entries x JOIN journal_entries e ON e.entry_id = x.entry_id "                                    \
   "JOIN json_each(e.lines, '$.lines') j ON j.value ->> 0 = ?1) "
 
