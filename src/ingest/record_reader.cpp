@@ -250,4 +250,82 @@ Result<bool> RecordReader::next_json(Record& out) {
   return true;
 }
 
+// ---------------------------------------------------------------------------
+// ReadAhead
+
+ReadAhead::ReadAhead(RecordReader& reader) : reader_(reader), size_bytes_(reader.size_bytes()) {
+  for (std::size_t i = 0; i < kChunks; ++i) free_.push_back(std::make_unique<Chunk>());
+  thread_ = std::thread([this] { read_chunks(); });
+}
+
+ReadAhead::~ReadAhead() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void ReadAhead::read_chunks() {
+  while (true) {
+    std::unique_ptr<Chunk> chunk;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || !free_.empty(); });
+      if (stopping_) return;
+      chunk = std::move(free_.back());
+      free_.pop_back();
+    }
+    chunk->items.clear();
+    try {
+      std::size_t records = 0;
+      while (chunk->items.size() < kChunkItems) {
+        if (records == chunk->records.size()) chunk->records.emplace_back();
+        auto got = reader_.next(chunk->records[records]);
+        if (!got) {
+          chunk->items.push_back(Item{std::move(got.error()), reader_.bytes_read()});
+          continue;
+        }
+        if (!*got) {
+          chunk->end = true;
+          break;
+        }
+        ++records;
+        chunk->items.push_back(Item{std::nullopt, reader_.bytes_read()});
+      }
+    } catch (...) {
+      chunk->failure = std::current_exception();
+      chunk->end = true;
+    }
+    const bool end = chunk->end;
+    {
+      const std::lock_guard lock(mutex_);
+      full_.push_back(std::move(chunk));
+    }
+    changed_.notify_all();
+    if (end) return;
+  }
+}
+
+Result<bool> ReadAhead::next(Record& out) {
+  while (current_ == nullptr || item_ == current_->items.size()) {
+    if (current_ != nullptr && current_->end) return false;
+    std::unique_lock lock(mutex_);
+    if (current_ != nullptr) free_.push_back(std::move(current_));
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return !full_.empty(); });
+    current_ = std::move(full_.front());
+    full_.pop_front();
+    item_ = 0;
+    record_ = 0;
+    if (current_->failure) std::rethrow_exception(current_->failure);
+  }
+  Item& item = current_->items[item_++];
+  bytes_read_ = item.bytes_read;
+  if (item.error) return tl::unexpected(std::move(*item.error));
+  std::swap(out, current_->records[record_++]);
+  return true;
+}
+
 }  // namespace shebao::ingest
