@@ -2,6 +2,7 @@
 // SQLite file, and a fresh database on the PostgreSQL server named by
 // SHEBAO_TEST_PG_URL (ctest starts one and always sets it; without it, as when
 // the test binary runs alone, the PostgreSQL cases are skipped).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -13,8 +14,11 @@
 
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include "core/ids.h"
 #include "ingest/importers.h"
+#include "ingest/record_reader.h"
 #include "ingest/rules_files.h"
 #include "jobs/runs.h"
 #include "ledger/ledger.h"
@@ -288,7 +292,14 @@ TEST_P(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) 
   std::istringstream lines(feedback);
   std::vector<std::string> got;
   for (std::string line; std::getline(lines, line);) got.push_back(line);
-  // Line 14 (wrong field count) is reported when read, before the unit it sits in is flushed.
+  // A unit's lines are reported in line order, whichever check rejected them
+  // (their own fields, or their person). Line 14 (wrong field count) is
+  // reported when read, before the unit it sits in is flushed.
+  std::vector<int> in_file_order;
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    if (std::stoi(got[i]) != 14) in_file_order.push_back(std::stoi(got[i]));
+  }
+  EXPECT_TRUE(std::is_sorted(in_file_order.begin(), in_file_order.end())) << feedback;
   std::sort(got.begin() + 1, got.end(), [](const std::string& a, const std::string& b) {
     return std::stoi(a) < std::stoi(b);
   });
@@ -1307,6 +1318,79 @@ TEST(Ledger, PackedEntriesBalanceLineByLineAndNameTheirDeclaration) {
   bad = reversal;
   bad.corrects_entry_id.reset();
   EXPECT_FALSE(ledger::check_packed(bad));
+}
+
+// ReadAhead gives what the reader gives, in the same order: records and
+// malformed lines across many chunks of its reading thread.
+TEST(ReadAhead, GivesTheReadersRecordsAndErrorsInOrder) {
+  const fs::path path = fs::temp_directory_path() / ("shebao_read_ahead_" + std::to_string(::getpid()) + ".csv");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "a,b\n";
+    for (int i = 0; i < 5000; ++i) {
+      if (i % 997 == 3) {
+        out << i << "\n";  // one field: an error naming its line
+      } else if (i % 1500 == 7) {
+        out << "\"x\ny\"," << i << "\n";  // a quoted field spanning two lines
+      } else {
+        out << i << ",v" << i << "\n";
+      }
+    }
+  }
+  struct Seen {
+    bool record;
+    int line;
+    std::string text;
+    bool operator==(const Seen&) const = default;
+  };
+  const auto read_all = [&](auto& source) {
+    std::vector<Seen> seen;
+    ingest::Record record;
+    while (true) {
+      auto got = source.next(record);
+      if (!got) {
+        seen.push_back({false, 0, got.error().field + " " + got.error().message});
+        continue;
+      }
+      if (!*got) break;
+      seen.push_back({true, record.line(), std::string(record.value(0)) + "|" + std::string(record.value(1))});
+    }
+    return seen;
+  };
+  auto plain = ingest::RecordReader::open(path);
+  ASSERT_TRUE(plain.has_value());
+  const std::vector<Seen> expected = read_all(**plain);
+  auto file = ingest::RecordReader::open(path);
+  ASSERT_TRUE(file.has_value());
+  std::vector<Seen> got;
+  {
+    ingest::ReadAhead ahead(**file);
+    got = read_all(ahead);
+    EXPECT_EQ(ahead.bytes_read(), ahead.size_bytes());
+    ingest::Record record;
+    EXPECT_FALSE(*ahead.next(record));  // the end stays the end
+  }
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+  EXPECT_EQ(std::count_if(got.begin(), got.end(), [](const Seen& s) { return !s.record; }), 6);
+  EXPECT_EQ(got.back().line, 5005);  // after the header and four records of two lines
+
+  // Stopped early, it ends its thread without reading the rest.
+  auto again = ingest::RecordReader::open(path);
+  ASSERT_TRUE(again.has_value());
+  {
+    ingest::ReadAhead ahead(**again);
+    ingest::Record record;
+    for (int records = 0; records < 10;) {
+      auto got = ahead.next(record);
+      if (got) {
+        ASSERT_TRUE(*got);
+        ++records;
+      }
+    }
+    EXPECT_EQ(record.line(), 13);  // line 5 is an error, record 7 takes lines 9 and 10
+  }
+  fs::remove(path);
 }
 
 TEST(Storage, RefusesUnknownUrls) {
