@@ -163,7 +163,7 @@ Result<std::string> parse_region(std::string_view text, std::string_view field) 
   return std::string(region->text());
 }
 
-void report_progress(const ReadAhead& reader, const ImportOptions& options, std::int64_t lines) {
+void report_progress(const RecordReader& reader, const ImportOptions& options, std::int64_t lines) {
   if (options.on_progress && lines % 4096 == 0) options.on_progress(reader.bytes_read(), reader.size_bytes());
 }
 
@@ -291,14 +291,12 @@ Result<registry::Employer> employer_from(const Record& record) {
 
 using Batch = storage::TransactionBatch;
 
-// Reads every record of `file_reader` (on a second thread, ahead of their
-// use): a malformed line is rejected in the feedback and skipped; each
-// well-formed record goes to `on_record` (which may stop the import with an
-// error). Reports progress.
+// Reads every record of `reader`: a malformed line is rejected in the feedback
+// and skipped; each well-formed record goes to `on_record` (which may stop the
+// import with an error). Reports progress.
 template <typename OnRecord>
-Result<void> for_each_record(RecordReader& file_reader, const ImportOptions& options, Feedback& feedback,
+Result<void> for_each_record(RecordReader& reader, const ImportOptions& options, Feedback& feedback,
                              ImportSummary& summary, OnRecord&& on_record) {
-  ReadAhead reader(file_reader);
   Record record;
   std::int64_t lines = 0;
   while (true) {

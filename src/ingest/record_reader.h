@@ -17,23 +17,17 @@
 // reuses the buffers of the record it is given, so reading allocates nothing
 // per line once the buffers have grown.
 //
-// Thread safety: one reader per thread. ReadAhead reads a reader's records
-// on a second thread, ahead of the caller's use of them.
+// Thread safety: one reader per thread.
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
-#include <exception>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -123,53 +117,6 @@ class RecordReader {
   std::size_t end_ = 0;
   std::uint64_t bytes_read_ = 0;
   std::uint64_t size_bytes_ = 0;
-};
-
-// A reader's records read on a second thread, a few chunks ahead: next()
-// gives the same records and errors in the same order as the reader's would,
-// while the caller works on the ones before. Memory stays bounded (three
-// chunks of records, their buffers reused). The reader must not be used
-// otherwise while this exists (its columns() and is_json() may be).
-class ReadAhead {
- public:
-  explicit ReadAhead(RecordReader& reader);
-  ReadAhead(const ReadAhead&) = delete;
-  ReadAhead& operator=(const ReadAhead&) = delete;
-  ~ReadAhead();  // stops the thread (at its next chunk) and waits for it
-
-  // As RecordReader::next; `out`'s buffers go back to the reading thread.
-  Result<bool> next(Record& out);
-  // The reader's bytes_read() when the record or error next() gave last was read.
-  std::uint64_t bytes_read() const { return bytes_read_; }
-  std::uint64_t size_bytes() const { return size_bytes_; }
-
- private:
-  static constexpr std::size_t kChunkItems = 1024;
-  static constexpr std::size_t kChunks = 3;
-  struct Item {
-    std::optional<Error> error;  // a malformed line; otherwise the chunk's next record
-    std::uint64_t bytes_read = 0;
-  };
-  struct Chunk {
-    std::vector<Record> records;  // the items' records in order (buffers reused)
-    std::vector<Item> items;
-    bool end = false;  // the file ends after these items
-    std::exception_ptr failure;
-  };
-  void read_chunks();
-
-  RecordReader& reader_;
-  const std::uint64_t size_bytes_;
-  std::uint64_t bytes_read_ = 0;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::unique_ptr<Chunk>> free_;  // for the reading thread to fill
-  std::deque<std::unique_ptr<Chunk>> full_;   // for next(), in file order
-  bool stopping_ = false;
-  std::unique_ptr<Chunk> current_;  // being given out by next()
-  std::size_t item_ = 0;
-  std::size_t record_ = 0;
-  std::thread thread_;  // last: starts once the members it uses are ready
 };
 
 }  // namespace shebao::ingest

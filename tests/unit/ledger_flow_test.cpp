@@ -14,11 +14,8 @@
 
 #include <cstdlib>
 
-#include <unistd.h>
-
 #include "core/ids.h"
 #include "ingest/importers.h"
-#include "ingest/record_reader.h"
 #include "ingest/rules_files.h"
 #include "jobs/runs.h"
 #include "ledger/ledger.h"
@@ -1318,79 +1315,6 @@ TEST(Ledger, PackedEntriesBalanceLineByLineAndNameTheirDeclaration) {
   bad = reversal;
   bad.corrects_entry_id.reset();
   EXPECT_FALSE(ledger::check_packed(bad));
-}
-
-// ReadAhead gives what the reader gives, in the same order: records and
-// malformed lines across many chunks of its reading thread.
-TEST(ReadAhead, GivesTheReadersRecordsAndErrorsInOrder) {
-  const fs::path path = fs::temp_directory_path() / ("shebao_read_ahead_" + std::to_string(::getpid()) + ".csv");
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << "a,b\n";
-    for (int i = 0; i < 5000; ++i) {
-      if (i % 997 == 3) {
-        out << i << "\n";  // one field: an error naming its line
-      } else if (i % 1500 == 7) {
-        out << "\"x\ny\"," << i << "\n";  // a quoted field spanning two lines
-      } else {
-        out << i << ",v" << i << "\n";
-      }
-    }
-  }
-  struct Seen {
-    bool record;
-    int line;
-    std::string text;
-    bool operator==(const Seen&) const = default;
-  };
-  const auto read_all = [&](auto& source) {
-    std::vector<Seen> seen;
-    ingest::Record record;
-    while (true) {
-      auto got = source.next(record);
-      if (!got) {
-        seen.push_back({false, 0, got.error().field + " " + got.error().message});
-        continue;
-      }
-      if (!*got) break;
-      seen.push_back({true, record.line(), std::string(record.value(0)) + "|" + std::string(record.value(1))});
-    }
-    return seen;
-  };
-  auto plain = ingest::RecordReader::open(path);
-  ASSERT_TRUE(plain.has_value());
-  const std::vector<Seen> expected = read_all(**plain);
-  auto file = ingest::RecordReader::open(path);
-  ASSERT_TRUE(file.has_value());
-  std::vector<Seen> got;
-  {
-    ingest::ReadAhead ahead(**file);
-    got = read_all(ahead);
-    EXPECT_EQ(ahead.bytes_read(), ahead.size_bytes());
-    ingest::Record record;
-    EXPECT_FALSE(*ahead.next(record));  // the end stays the end
-  }
-  ASSERT_EQ(got.size(), expected.size());
-  EXPECT_TRUE(got == expected);
-  EXPECT_EQ(std::count_if(got.begin(), got.end(), [](const Seen& s) { return !s.record; }), 6);
-  EXPECT_EQ(got.back().line, 5005);  // after the header and four records of two lines
-
-  // Stopped early, it ends its thread without reading the rest.
-  auto again = ingest::RecordReader::open(path);
-  ASSERT_TRUE(again.has_value());
-  {
-    ingest::ReadAhead ahead(**again);
-    ingest::Record record;
-    for (int records = 0; records < 10;) {
-      auto got = ahead.next(record);
-      if (got) {
-        ASSERT_TRUE(*got);
-        ++records;
-      }
-    }
-    EXPECT_EQ(record.line(), 13);  // line 5 is an error, record 7 takes lines 9 and 10
-  }
-  fs::remove(path);
 }
 
 TEST(Storage, RefusesUnknownUrls) {
