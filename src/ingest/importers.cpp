@@ -433,7 +433,7 @@ std::optional<int> parse_days_worked(std::string_view text) {
 
 struct PendingLine {
   int line = 0;
-  std::int64_t person_id = 0;
+  std::array<char, 18> resident_id{};  // canonical
   storage::DeclarationLine stored;
 };
 
@@ -601,8 +601,8 @@ class DeclarationImport {
     return {};
   }
 
-  // Validates one line of a valid unit; registers hire/leave events as it goes.
-  Result<PendingLine> check_line(const Unit& unit, const Record& record) {
+  // Validates one line of a valid unit, as far as it can without the database.
+  Result<PendingLine> parse_line(const Unit& unit, const Record& record) {
     if (json_) {
       // A CSV record has the header's columns, checked once for the file.
       if (auto ok = check_record_keys(record, kDeclarationRequired, kDeclarationOptional); !ok) {
@@ -624,6 +624,7 @@ class DeclarationImport {
     if (!days) return line_error(ErrorCode::invalid_input, "days_worked", "days worked must be a whole number 0..31");
     PendingLine pending;
     pending.line = record.line();
+    std::copy(id->text().begin(), id->text().end(), pending.resident_id.begin());
     pending.stored.wage_fen = wage->fen();
     pending.stored.days_worked = *days;
     const auto event = fields_.get(record, DeclarationField::event);
@@ -643,21 +644,24 @@ class DeclarationImport {
     } else if (event_date_text) {
       return line_error(ErrorCode::invalid_input, "event_date", "an event date needs an event");
     }
-    auto person_id = database_.find_person_id(id->text());
-    if (!person_id) return tl::unexpected(person_id.error());
-    if (!*person_id) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
-    pending.person_id = **person_id;
-    pending.stored.person_id = pending.person_id;
-    if (persons_in_unit_.contains(pending.person_id)) {
+    return pending;
+  }
+
+  // The rest of a line's checks, with its person's id (looked up for the
+  // unit's lines at once), in line order.
+  Result<void> check_person(const Unit& unit, PendingLine& pending, std::optional<std::int64_t> person_id) {
+    if (!person_id) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
+    pending.stored.person_id = *person_id;
+    if (persons_in_unit_.contains(*person_id)) {
       return line_error(ErrorCode::duplicate_line, "resident_id",
                         "this person is already declared in this employer's month");
     }
     if (pending.stored.event != "hire") {
       bool employed_here;
-      if (employees_) {
-        employed_here = std::binary_search(employees_->begin(), employees_->end(), pending.person_id);
+      if (employees_known_) {
+        employed_here = employees_.contains(*person_id);
       } else {
-        auto employed = database_.employed_in(pending.person_id, unit.employer->employer_id, *unit.month);
+        auto employed = database_.employed_in(*person_id, unit.employer->employer_id, *unit.month);
         if (!employed) return tl::unexpected(employed.error());
         employed_here = *employed;
       }
@@ -666,8 +670,8 @@ class DeclarationImport {
                           "not an employee of this employer in " + unit.month->to_string() + " and no hire event");
       }
     }
-    persons_in_unit_.insert(pending.person_id);
-    return pending;
+    persons_in_unit_.insert(*person_id);
+    return {};
   }
 
   Result<void> flush() {
@@ -695,19 +699,44 @@ class DeclarationImport {
     // who cannot appear again in the unit, so the set stays right for the others).
     auto employees = database_.employees_in(unit.employer->employer_id, *unit.month, count * 8 + 256);
     if (!employees) return tl::unexpected(employees.error());
-    employees_ = std::move(*employees);
+    employees_known_ = employees->has_value();
+    if (employees_known_) {
+      employees_.clear((*employees)->size());
+      for (const std::int64_t id : **employees) employees_.insert(id);
+    }
+    // Each line's own fields first, then the persons of the lines that passed
+    // (looked up at once), then the checks that need them, in line order: a
+    // line's first error is the one it would meet checked alone.
+    pending_.clear();
     for (std::size_t i = 0; i < count; ++i) {
       const Record& record = unit.records[i];
-      auto line = check_line(unit, record);
+      auto line = parse_line(unit, record);
       if (!line) {
-        if (line.error().code == ErrorCode::internal || line.error().code == ErrorCode::io_error) {
-          return tl::unexpected(line.error());
-        }
         rejected_.emplace_back(record.line(), std::move(line.error()));
         continue;
       }
-      accepted_lines_.push_back(line->line);
-      lines_.push_back(std::move(line->stored));
+      pending_.push_back(std::move(*line));
+    }
+    resident_ids_.clear();
+    for (const PendingLine& pending : pending_) {
+      resident_ids_.emplace_back(pending.resident_id.data(), pending.resident_id.size());
+    }
+    if (auto found = database_.find_person_ids(resident_ids_, person_ids_); !found) return found;
+    const bool parse_rejections = !rejected_.empty();
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      PendingLine& pending = pending_[i];
+      if (auto ok = check_person(unit, pending, person_ids_[i]); !ok) {
+        if (ok.error().code == ErrorCode::internal || ok.error().code == ErrorCode::io_error) {
+          return tl::unexpected(ok.error());
+        }
+        rejected_.emplace_back(pending.line, std::move(ok.error()));
+        continue;
+      }
+      accepted_lines_.push_back(pending.line);
+      lines_.push_back(std::move(pending.stored));
+    }
+    if (parse_rejections) {
+      std::sort(rejected_.begin(), rejected_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     }
     // In person order: the content hash's order, and the order of the storage's
     // keys (declaration lines, employment spells), which then go in side by side.
@@ -769,7 +798,11 @@ class DeclarationImport {
   std::unordered_set<std::string> seen_units_;
   // Per unit, kept to reuse their memory.
   PersonSet persons_in_unit_;
-  std::optional<std::vector<std::int64_t>> employees_;
+  PersonSet employees_;  // the unit's employer's employees in its month, when employees_known_
+  bool employees_known_ = false;
+  std::vector<PendingLine> pending_;
+  std::vector<std::string_view> resident_ids_;  // of pending_
+  std::vector<std::optional<std::int64_t>> person_ids_;
   std::vector<int> accepted_lines_;
   std::vector<storage::DeclarationLine> lines_;
   std::vector<std::pair<int, Error>> rejected_;

@@ -135,9 +135,22 @@ class Database {
     if (!*person) return std::optional<std::int64_t>();
     return std::optional<std::int64_t>((*person)->person_id);
   }
+  // The person_ids of several resident IDs (as find_person_id each), in their
+  // order, into `ids`; a backend may overlap the lookups.
+  virtual Result<void> find_person_ids(std::span<const std::string_view> resident_ids,
+                                       std::vector<std::optional<std::int64_t>>& ids) {
+    ids.clear();
+    for (const std::string_view resident_id : resident_ids) {
+      auto found = find_person_id(resident_id);
+      if (!found) return tl::unexpected(found.error());
+      ids.push_back(*found);
+    }
+    return {};
+  }
 
   // The persons with an employment spell at the employer covering any day of
-  // the month (as employed_in), sorted; nullopt when there are more than `limit`
+  // the month (as employed_in), in any order, a person possibly more than once
+  // (one per spell); nullopt when there are more than `limit`
   // or the backend does not offer it (the caller then asks employed_in per person).
   virtual Result<std::optional<std::vector<std::int64_t>>> employees_in(std::int64_t /*employer_id*/,
                                                                         YearMonth /*month*/, std::size_t /*limit*/) {

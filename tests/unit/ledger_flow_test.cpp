@@ -2,6 +2,7 @@
 // SQLite file, and a fresh database on the PostgreSQL server named by
 // SHEBAO_TEST_PG_URL (ctest starts one and always sets it; without it, as when
 // the test binary runs alone, the PostgreSQL cases are skipped).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -288,7 +289,14 @@ TEST_P(LedgerFlow, EveryKindOfBadLineGetsItsFeedbackAndNothingReachesTheLedger) 
   std::istringstream lines(feedback);
   std::vector<std::string> got;
   for (std::string line; std::getline(lines, line);) got.push_back(line);
-  // Line 14 (wrong field count) is reported when read, before the unit it sits in is flushed.
+  // A unit's lines are reported in line order, whichever check rejected them
+  // (their own fields, or their person). Line 14 (wrong field count) is
+  // reported when read, before the unit it sits in is flushed.
+  std::vector<int> in_file_order;
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    if (std::stoi(got[i]) != 14) in_file_order.push_back(std::stoi(got[i]));
+  }
+  EXPECT_TRUE(std::is_sorted(in_file_order.begin(), in_file_order.end())) << feedback;
   std::sort(got.begin() + 1, got.end(), [](const std::string& a, const std::string& b) {
     return std::stoi(a) < std::stoi(b);
   });
