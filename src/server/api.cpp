@@ -1116,10 +1116,15 @@ struct Api::Impl {
     auto v = person_for(call, Action::transfer_read);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
-    auto list = call.worker.db->transfers_of(view.person.person_id);
-    if (!list) return problem(list.error());
+    // A merged survivor's transfers include those of the records merged into it.
+    auto records = merged_records(call, view.person);
+    if (!records) return problem(records.error());
     json::array out;
-    for (const auto& t : *list) out.push_back(transfer_json(t, view.person.resident_id));
+    for (const auto& record : *records) {
+      auto list = call.worker.db->transfers_of(record.person_id);
+      if (!list) return problem(list.error());
+      for (const auto& t : *list) out.push_back(transfer_json(t, record.resident_id));
+    }
     json::object doc;
     doc["resident_id"] = view.person.resident_id;
     doc["transfers"] = std::move(out);

@@ -409,6 +409,54 @@ TEST_F(ApiTest, ReviewQueueMatrixEveryEndpointRoleAndRegion) {
   EXPECT_EQ(cells, 40);
 }
 
+// A merged survivor's transfers include those of the record merged into it,
+// each under its own record's resident ID; after the undo, its own again.
+TEST_F(ApiTest, MergedSurvivorListsTheAbsorbedRecordsTransfers) {
+  // Two records of their own (the suite's persons stay as other tests expect them).
+  const std::string kept_id = resident_id("45010219750505015"), absorbed_id = resident_id("35010219750505017");
+  std::int64_t of_kept = 0, of_absorbed = 0;
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    ASSERT_TRUE((*db)->begin());
+    const auto kept = (*db)->upsert_person(person(kept_id, "450100", registry::Sex::male));
+    const auto absorbed = (*db)->upsert_person(person(absorbed_id, "350100", registry::Sex::male));
+    ASSERT_TRUE(kept && absorbed);
+    portability::Transfer t;
+    t.from_province = 45;
+    t.to_province = 35;
+    t.requested_on = *Date::parse("2026-11-02");
+    t.person_id = *kept;
+    of_kept = *(*db)->insert_transfer(t);
+    t.person_id = *absorbed;
+    t.from_province = 35;
+    t.to_province = 44;
+    of_absorbed = *(*db)->insert_transfer(t);
+    ASSERT_TRUE((*db)->commit());
+  }
+  const std::int64_t pair = queue_pair(*world_, kept_id, absorbed_id);
+  auto transfers_of = [&](const std::string& resident) {
+    std::set<std::pair<std::int64_t, std::string>> out;
+    const HttpResponse r = call("admin", "GET", "/v1/persons/" + resident + "/transfers");
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return out;
+    const json::value doc = json::parse(r.body);
+    for (const auto& t : doc.at("transfers").as_array())
+      out.emplace(t.at("transfer_id").as_int64(), std::string(t.at("resident_id").as_string()));
+    return out;
+  };
+  using Listed = std::set<std::pair<std::int64_t, std::string>>;
+  EXPECT_EQ(transfers_of(kept_id), (Listed{{of_kept, kept_id}}));
+  const std::string path = "/v1/review/pairs/" + std::to_string(pair);
+  const HttpResponse merged =
+      call("admin", "POST", path + "/merge", R"({"survivor":")" + kept_id + R"(","reason":"same person"})");
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(transfers_of(kept_id), (Listed{{of_kept, kept_id}, {of_absorbed, absorbed_id}}));
+  ASSERT_EQ(call("admin", "POST", path + "/undo", R"({"reason":"two persons"})").status, 200);
+  EXPECT_EQ(transfers_of(kept_id), (Listed{{of_kept, kept_id}}));
+  EXPECT_EQ(transfers_of(absorbed_id), (Listed{{of_absorbed, absorbed_id}}));
+}
+
 TEST_F(ApiTest, ReviewDecisionsAndEveryErrorPath) {
   const std::int64_t pair = queue_pair(*world_, kPersonA, kPersonE);
   const std::string path = "/v1/review/pairs/" + std::to_string(pair);
@@ -1103,7 +1151,7 @@ TEST_F(ApiTest, FlexibleSelfEnrolment) {
 // person's base ratio goes from 0.60 to 1.00, September still shows the base
 // of 0.60 (the amounts booked), October the base of 1.00.
 TEST_F(ApiTest, FlexibleMonthsShowTheBaseTheyWereBookedOn) {
-  const std::string f = resident_id("35010519880808008");
+  const std::string f = resident_id("35010519791111002");
   auto book = [&](const char* ratio, YearMonth month) {
     auto db = storage::open_database(world_->url);
     ASSERT_TRUE(db) << db.error().to_string();
@@ -1112,7 +1160,8 @@ TEST_F(ApiTest, FlexibleMonthsShowTheBaseTheyWereBookedOn) {
     p.scheme_region = "350100";
     p.flexible_base_ratio = *Decimal::parse(ratio);
     ASSERT_TRUE((*db)->begin());
-    ASSERT_TRUE((*db)->upsert_person(p));
+    auto stored = (*db)->upsert_person(p);
+    ASSERT_TRUE(stored) << stored.error().to_string();
     ASSERT_TRUE((*db)->commit());
     auto run = jobs::run_month(month, **db, world_->rules, {});
     ASSERT_TRUE(run) << run.error().to_string();
