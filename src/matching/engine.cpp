@@ -7,8 +7,8 @@
 #include <cstring>
 #include <numeric>
 #include <thread>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 
 #include "matching/compare.h"
 #include "matching/engine_state.h"

@@ -905,7 +905,7 @@ struct Api::Impl {
       return computed->contribution_base.fen();
     }
     if (r.base_fen > 0) return r.base_fen;  // kept with the booked line
-    // Booked before lines kept their base: recomputed with the current ratio.
+    // A line booked without its base: recomputed with the current ratio.
     if (!person.flexible_base_ratio || r.region.size() != 6) return std::int64_t{0};
     const std::string jurisdiction = registry::province_jurisdiction(r.region);
     auto average = options.rules->find("average_wage_for_base", r.month, jurisdiction);
