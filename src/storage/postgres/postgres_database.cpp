@@ -1953,15 +1953,15 @@ class PostgresDatabase final : public Database {
       if (!r) return tl::unexpected(r.error());
       lines = declared_lines_of(r->get());
     }
-    std::string missing;  // employers not in employer_attributes_, as an array literal
+    std::vector<std::int64_t> missing;  // employers not in employer_attributes_
     std::unordered_set<std::int64_t> asked;
     for (const DeclaredLine& line : lines) {
       if (!employer_attributes_.contains(line.employer_id) && asked.insert(line.employer_id).second) {
-        missing += (missing.empty() ? "{" : ",") + std::to_string(line.employer_id);
+        missing.push_back(line.employer_id);
       }
     }
     if (!missing.empty()) {
-      auto found = query(kEmployerAttributes, Params().add(missing + "}"), "declared person-months");
+      auto found = query(kEmployerAttributes, Params().add(id_array(missing)), "declared person-months");
       if (!found) return tl::unexpected(found.error());
       for (int i = 0; i < PQntuples(found->get()); ++i) remember_employer(found->get(), i, 0);
     }
