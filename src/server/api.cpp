@@ -1148,35 +1148,55 @@ struct Api::Impl {
     auto v = person_for(call, Action::transfer_request);
     if (auto* r = std::get_if<HttpResponse>(&v)) return std::move(*r);
     auto& view = std::get<PersonView>(v);
+    // A merged survivor's request moves the records merged into it too: one
+    // transfer per record (each record's account and months are its own),
+    // all requested in one transaction or none.
+    auto records = merged_records(call, view.person);
+    if (!records) return problem(records.error());
     storage::Database& db = *call.worker.db;
     if (auto ok = db.begin(); !ok) return problem(ok.error());
-    auto existing = db.transfers_of(view.person.person_id);
-    if (!existing) {
-      db.rollback();
-      return problem(existing.error());
-    }
-    for (const auto& t : *existing) {
-      if (t.status != portability::TransferStatus::credited && t.status != portability::TransferStatus::refused) {
+    for (const auto& record : *records) {
+      auto existing = db.transfers_of(record.person_id);
+      if (!existing) {
         db.rollback();
-        return problem(Error{ErrorCode::conflict, "resident_id",
-                             "transfer " + std::to_string(t.transfer_id) + " of this person is still " +
-                                 std::string(to_string(t.status))});
+        return problem(existing.error());
+      }
+      for (const auto& t : *existing) {
+        if (t.status != portability::TransferStatus::credited && t.status != portability::TransferStatus::refused) {
+          db.rollback();
+          return problem(Error{ErrorCode::conflict, "resident_id",
+                               "transfer " + std::to_string(t.transfer_id) + " of " +
+                                   (record.person_id == view.person.person_id
+                                        ? std::string("this person")
+                                        : "the record " + record.resident_id + " merged into this person") +
+                                   " is still " + std::string(to_string(t.status))});
+        }
       }
     }
-    portability::Transfer transfer;
-    transfer.person_id = view.person.person_id;
-    transfer.from_province = *from;
-    transfer.to_province = *to;
-    transfer.requested_on = today(call.now);
-    auto stored = db.insert_transfer(transfer);
-    if (!stored) {
-      db.rollback();
-      return problem(stored.error());
+    std::vector<portability::Transfer> requested;
+    for (const auto& record : *records) {
+      portability::Transfer& transfer = requested.emplace_back();
+      transfer.person_id = record.person_id;
+      transfer.from_province = *from;
+      transfer.to_province = *to;
+      transfer.requested_on = today(call.now);
+      auto stored = db.insert_transfer(transfer);
+      if (!stored) {
+        db.rollback();
+        return problem(stored.error());
+      }
+      transfer.transfer_id = *stored;
     }
     if (auto ok = db.commit(); !ok) return problem(ok.error());
-    transfer.transfer_id = *stored;
     audit(call, Action::transfer_request, view.person.resident_id, call.request.target);
-    return json_response(201, transfer_json(transfer, view.person.resident_id));
+    json::object out = transfer_json(requested.front(), view.person.resident_id);
+    if (requested.size() > 1) {
+      json::array merged;
+      for (std::size_t i = 1; i < requested.size(); ++i)
+        merged.push_back(transfer_json(requested[i], (*records)[i].resident_id));
+      out["merged_records"] = std::move(merged);
+    }
+    return json_response(201, out);
   }
 
   HttpResponse person_statement(Call& call) {

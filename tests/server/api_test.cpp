@@ -457,6 +457,80 @@ TEST_F(ApiTest, MergedSurvivorListsTheAbsorbedRecordsTransfers) {
   EXPECT_EQ(transfers_of(absorbed_id), (Listed{{of_absorbed, absorbed_id}}));
 }
 
+// A merged survivor's transfer request moves the record merged into it too:
+// one transfer per record, all or none (an open transfer of either record
+// refuses the request and requests nothing).
+TEST_F(ApiTest, MergedSurvivorsTransferRequestMovesEveryRecord) {
+  const std::string kept_id = resident_id("45010219760606013"), absorbed_id = resident_id("35010219760606019");
+  portability::Transfer open_one;
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    ASSERT_TRUE((*db)->begin());
+    const auto kept = (*db)->upsert_person(person(kept_id, "450100", registry::Sex::female));
+    const auto absorbed = (*db)->upsert_person(person(absorbed_id, "350100", registry::Sex::female));
+    ASSERT_TRUE(kept && absorbed);
+    open_one.person_id = *absorbed;
+    open_one.from_province = 35;
+    open_one.to_province = 44;
+    open_one.requested_on = *Date::parse("2026-11-02");
+    open_one.transfer_id = *(*db)->insert_transfer(open_one);
+    ASSERT_TRUE((*db)->commit());
+  }
+  const std::int64_t pair = queue_pair(*world_, kept_id, absorbed_id);
+  const std::string path = "/v1/review/pairs/" + std::to_string(pair);
+  ASSERT_EQ(call("admin", "POST", path + "/merge", R"({"survivor":")" + kept_id + R"(","reason":"same person"})").status,
+            200);
+  auto listed = [&] {
+    std::multiset<std::string> out;  // "resident status"
+    const HttpResponse r = call("admin", "GET", "/v1/persons/" + kept_id + "/transfers");
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return out;
+    const json::value doc = json::parse(r.body);
+    for (const auto& t : doc.at("transfers").as_array())
+      out.insert(std::string(t.at("resident_id").as_string()) + " " + std::string(t.at("status").as_string()));
+    return out;
+  };
+  const std::string request = R"({"from":"CN-45","to":"CN-35"})";
+  // The absorbed record's transfer is still open: refused, nothing requested.
+  const HttpResponse refused = call("admin", "POST", "/v1/persons/" + kept_id + "/transfers", request);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("of the record " + absorbed_id + " merged into this person is still requested"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_EQ(listed(), (std::multiset<std::string>{absorbed_id + " requested"}));
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    open_one.status = portability::TransferStatus::refused;
+    open_one.reason = "closed for the test";
+    ASSERT_TRUE((*db)->update_transfer(open_one));
+  }
+  // Now one transfer per record, the survivor's first.
+  const HttpResponse made = call("admin", "POST", "/v1/persons/" + kept_id + "/transfers", request);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const json::value doc = json::parse(made.body);
+  EXPECT_EQ(doc.at("resident_id").as_string(), kept_id);
+  EXPECT_EQ(doc.at("status").as_string(), "requested");
+  ASSERT_EQ(doc.at("merged_records").as_array().size(), 1u) << made.body;
+  const json::value& other = doc.at("merged_records").as_array()[0];
+  EXPECT_EQ(other.at("resident_id").as_string(), absorbed_id);
+  EXPECT_EQ(other.at("from").as_string(), "CN-45");
+  EXPECT_EQ(other.at("to").as_string(), "CN-35");
+  EXPECT_NE(other.at("transfer_id").as_int64(), doc.at("transfer_id").as_int64());
+  EXPECT_EQ(listed(), (std::multiset<std::string>{kept_id + " requested", absorbed_id + " requested",
+                                                   absorbed_id + " refused"}));
+  // Both open now: a second request is refused on the survivor's own.
+  const HttpResponse again = call("admin", "POST", "/v1/persons/" + kept_id + "/transfers", request);
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.body.find("of this person is still requested"), std::string::npos) << again.body;
+  // A person without merged records gets one transfer and no merged_records.
+  ASSERT_EQ(call("admin", "POST", path + "/undo", R"({"reason":"two persons"})").status, 200);
+  const HttpResponse alone = call("admin", "GET", "/v1/persons/" + absorbed_id + "/transfers");
+  ASSERT_EQ(alone.status, 200) << alone.body;
+  EXPECT_EQ(json::parse(alone.body).at("transfers").as_array().size(), 2u) << alone.body;
+}
+
 TEST_F(ApiTest, ReviewDecisionsAndEveryErrorPath) {
   const std::int64_t pair = queue_pair(*world_, kPersonA, kPersonE);
   const std::string path = "/v1/review/pairs/" + std::to_string(pair);
