@@ -298,9 +298,9 @@ void sort_pairs(std::vector<std::vector<ScoredPair>>& parts, std::vector<ScoredP
     parts.clear();
   };
   if (records <= (1u << 16) && n < (std::size_t{1} << 15)) {
-    // Record numbers of 16 bits: the whole order in one 64-bit key per pair,
-    // sorted by comparison (fewer instructions than the radix passes below up
-    // to tens of thousands of pairs, and no counters to clear).
+    // Record numbers of 16 bits: the whole order in one 64-bit key per pair
+    // (at most eight byte passes instead of the twelve over three words
+    // below; a comparison sort under 64 pairs).
     struct Keyed {
       std::uint64_t key;
       float weight, probability;
