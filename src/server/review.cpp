@@ -187,10 +187,12 @@ struct Review::Index {
   matching::CandidateIndex index;
   std::vector<storage::MatchPerson> persons;  // by index record number
   std::unordered_map<std::string, std::uint32_t> record_of;  // resident ID -> record number
-  // The highest person_id read from storage; the next read asks for the
-  // persons above it. A person added from a registration (add(), not read)
-  // leaves it as it is, so that persons stored below that one are still read.
-  std::int64_t read_up_to = 0;
+  // Where the reads of storage stand (the highest person_id read, and the ids
+  // below it that transactions still open may yet commit); the next read asks
+  // for the persons stored since. A person added from a registration (add(),
+  // not read) leaves it as it is, so that persons stored below that one are
+  // still read.
+  storage::MatchWatermark read_mark;
   Index() : index(matching::registry_columns(), matching::reference_model()) {}
   std::uint32_t add(const storage::MatchPerson& p) {
     const std::uint32_t record = index.add(matching::registry_row(fields_of(p)));
@@ -198,15 +200,14 @@ struct Review::Index {
     record_of.emplace(p.resident_id, record);
     return record;
   }
-  // Adds the persons stored since read_up_to (by this process or any other)
-  // that the index does not hold yet: one range read of the person_id key,
-  // empty when nothing is new.
+  // Adds the persons stored since the last read (by this process or any
+  // other) that the index does not hold yet: range reads of the person_id
+  // key, empty when nothing is new.
   Result<void> catch_up(storage::ApiStore& store) {
-    auto stored = store.persons_for_matching_after(read_up_to);
+    auto stored = store.persons_for_matching_since(read_mark);
     if (!stored) return tl::unexpected(stored.error());
     if (persons.empty()) persons.reserve(stored->size());  // the first read: the whole registry
     for (const auto& p : *stored) {
-      read_up_to = std::max(read_up_to, p.person_id);
       if (!record_of.contains(p.resident_id)) add(p);
     }
     return {};

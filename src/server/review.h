@@ -6,18 +6,18 @@
 // from storage on first use or by build_index() at server start, with the
 // reference model of matching/registry_person.h). It remembers the highest
 // person_id it has read; before each lookup it reads the persons stored above
-// it (ApiStore::persons_for_matching_after, one range read of the person_id
+// it (ApiStore::persons_for_matching_since, a range read of the person_id
 // key) and adds those it does not hold, so persons stored by this server's
 // POST /v1/persons, by `shebao import` or by another server process on the
 // same database are all candidates at the next registration. A new record is
 // compared with the registry as it arrives: the cost of a lookup is the size
 // of the record's blocks and of what was stored since the last one, not of the
-// registry. Limits: a person held keeps the fields first read (a later change
-// of name or phone is not read); on PostgreSQL, person_ids come from a
-// sequence and a transaction may commit after one holding a higher id was read
-// (an import still running while the server registers): its persons stay out
-// of the index until the next start. SQLite commits one writer at a time, in
-// id order.
+// registry. On PostgreSQL, person_ids come from a sequence and a transaction
+// may commit after one holding a higher id was read (an import still running
+// while the server registers): the ids skipped are read again until every
+// transaction open at that read has ended (storage::MatchWatermark). SQLite
+// commits one writer at a time, in id order. Limit: a person held keeps the
+// fields first read (a later change of name or phone is not read).
 //
 // Endpoints (docs/api.md, "Review queue"): list, show a pair side by side,
 // merge, dismiss, undo. A pair is owned by the hukou and scheme regions of

@@ -162,6 +162,37 @@ struct MatchPerson {
   std::string phone;
 };
 
+// person_ids [first, last] below a reader's watermark that it has not read:
+// taken by transactions that were still open (or that rolled back), to read
+// again until every transaction with an id below `open_below` has ended.
+struct MatchGap {
+  std::int64_t first = 0, last = 0;
+  std::int64_t open_below = 0;
+};
+
+// One read of persons for matching and the snapshot it saw: no transaction
+// with an id below `oldest_open` was still open, none from `next` on had
+// started. Both the largest int64 where person_ids commit in id order (SQLite:
+// one writer at a time, so a reader never sees a higher id before a lower
+// one, and nothing still open can fill a gap).
+struct MatchRead {
+  std::vector<MatchPerson> persons;
+  std::int64_t oldest_open = 0, next = 0;
+};
+
+// Where a reader of persons_for_matching_since() stands: the highest person_id
+// read and the gaps below it. On PostgreSQL person_ids come from a sequence,
+// and a transaction (an import) may commit ids lower than one that another
+// transaction committed and a reader read before. Such a transaction took its
+// transaction id before its person_ids (it copies the persons into a
+// temporary table first), so it was open in the snapshot that saw the gap:
+// the gap is read again until a snapshot's oldest open transaction lies past
+// that snapshot's `next`, and once more then.
+struct MatchWatermark {
+  std::int64_t after = 0;
+  std::vector<MatchGap> gaps;
+};
+
 struct IdempotentResponse {
   std::string request_hash;
   int status = 0;
@@ -265,12 +296,23 @@ class ApiStore {
                                           const std::optional<MergeRecord>& entry) = 0;
   // The whole merge log in sequence order (replayed by matching::MergeLog).
   virtual Result<std::vector<MergeRecord>> merge_log() = 0;
-  // The matching fields of the persons stored with a person_id above
-  // `after_person_id`, in person_id order (one range read of the primary key):
-  // what was stored since a reader last saw `after_person_id`.
-  virtual Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) = 0;
+  // The matching fields of the persons stored with a person_id above `after`
+  // or inside one of `gaps`, in person_id order (range reads of the primary
+  // key), with the reading snapshot's transaction bounds.
+  virtual Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) = 0;
+  // The persons stored above `after_person_id`, in person_id order.
+  Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) {
+    auto read = read_persons_for_matching(after_person_id, {});
+    if (!read) return tl::unexpected(read.error());
+    return std::move(read->persons);
+  }
   // Every stored person's matching fields, in person_id order (ids start at 1).
   Result<std::vector<MatchPerson>> persons_for_matching() { return persons_for_matching_after(0); }
+  // What was stored since the reader's last call with `mark` (every person the
+  // first time), and moves `mark` on. A person whose transaction took its
+  // person_id before a higher one was read and committed after that read is
+  // read too (gaps), at a later call.
+  Result<std::vector<MatchPerson>> persons_for_matching_since(MatchWatermark& mark);
   // Standing merges (not undone) where the person is survivor or merged.
   virtual Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) = 0;
 };

@@ -1,3 +1,6 @@
+#include <algorithm>
+
+#include "storage/api_store.h"
 #include "storage/database.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
@@ -34,6 +37,24 @@ Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return open_postgres_api_store(std::string(url));
   return fail(ErrorCode::invalid_input, "--db",
               "unknown database URL \"" + std::string(url) + "\"; use sqlite:PATH or postgresql://...");
+}
+
+Result<std::vector<MatchPerson>> ApiStore::persons_for_matching_since(MatchWatermark& mark) {
+  auto read = read_persons_for_matching(mark.after, mark.gaps);
+  if (!read) return tl::unexpected(read.error());
+  // A gap is read for the last time in a snapshot where every transaction
+  // that was open when it was found has ended.
+  std::erase_if(mark.gaps, [&](const MatchGap& g) { return read->oldest_open >= g.open_below; });
+  // New gaps: the ids above the old watermark and below the highest one read
+  // that this read did not return (persons are in person_id order).
+  std::int64_t expected = mark.after + 1;
+  for (const MatchPerson& p : read->persons) {
+    if (p.person_id < expected) continue;  // in an older gap
+    if (p.person_id > expected) mark.gaps.push_back({expected, p.person_id - 1, read->next});
+    expected = p.person_id + 1;
+  }
+  mark.after = expected - 1;
+  return std::move(read->persons);
 }
 
 }  // namespace shebao::storage

@@ -677,6 +677,83 @@ TEST_P(ApiStoreTest, PersonsForMatchingAfterAnIdAreTheLaterOnesInIdOrder) {
   EXPECT_TRUE(beyond->empty());
 }
 
+// A reader's watermark: every person once, then only those stored since; on
+// PostgreSQL also a person whose transaction took a lower person_id and
+// committed after a higher one was read (an import running while the server
+// registers), which a plain "above the highest id read" would miss.
+TEST_P(ApiStoreTest, PersonsForMatchingSinceAWatermarkIncludeThoseCommittedOutOfIdOrder) {
+  const std::string header =
+      "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,"
+      "flexible_base_ratio\n";
+  import("first.csv", header + kZhang + ",张伟,Zhang Wei,440300,138,male,employee,,\n", true);
+  const std::int64_t zhang = person_id(kZhang);
+  storage::MatchWatermark mark;
+  auto first = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].resident_id, kZhang);
+  EXPECT_EQ(mark.after, zhang);
+  EXPECT_TRUE(mark.gaps.empty());
+  auto nothing = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(nothing) << nothing.error().to_string();
+  EXPECT_TRUE(nothing->empty());
+
+  auto resident_ids = [](const std::vector<storage::MatchPerson>& persons) {
+    std::vector<std::string> out;
+    for (const auto& p : persons) out.push_back(p.resident_id);
+    return out;
+  };
+  std::int64_t li = 0;
+  if (postgres()) {
+    // Li's transaction takes its person_id and stays open while Liu is stored and read.
+    auto other = storage::open_database(url_);
+    ASSERT_TRUE(other) << other.error().to_string();
+    ASSERT_TRUE((*other)->begin());
+    registry::Person p;
+    p.resident_id = kLi;
+    p.name = "李强";
+    p.sex = registry::Sex::male;
+    p.birth_date = Date::of(1990, 3, 3);
+    p.hukou_region = "510100";
+    auto taken = (*other)->upsert_person(p);
+    ASSERT_TRUE(taken) << taken.error().to_string();
+    li = *taken;
+    import("second.csv", header + kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n", true);
+    ASSERT_GT(person_id(kLiu), li);
+    auto only_liu = store_->persons_for_matching_since(mark);
+    ASSERT_TRUE(only_liu) << only_liu.error().to_string();
+    EXPECT_EQ(resident_ids(*only_liu), std::vector<std::string>{kLiu});
+    EXPECT_EQ(mark.after, person_id(kLiu));
+    ASSERT_FALSE(mark.gaps.empty());
+    EXPECT_TRUE(std::any_of(mark.gaps.begin(), mark.gaps.end(),
+                            [&](const storage::MatchGap& g) { return g.first <= li && li <= g.last; }))
+        << "Li's id is a gap to read again";
+    ASSERT_TRUE((*other)->commit());
+    auto with_li = store_->persons_for_matching_since(mark);
+    ASSERT_TRUE(with_li) << with_li.error().to_string();
+    EXPECT_EQ(resident_ids(*with_li), std::vector<std::string>{kLi}) << "Li is read once committed, Liu not again";
+  } else {
+    import("second.csv",
+           header + kLi + ",李强,,510100,,male,employee,,\n" + kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n",
+           true);
+    li = person_id(kLi);
+    auto both = store_->persons_for_matching_since(mark);
+    ASSERT_TRUE(both) << both.error().to_string();
+    EXPECT_EQ(resident_ids(*both), (std::vector<std::string>{kLi, kLiu}));
+    EXPECT_TRUE(mark.gaps.empty()) << "SQLite commits ids in order: no gap";
+  }
+  // A gap whose transactions have all ended (below any snapshot's oldest open
+  // transaction) is read once more and dropped.
+  mark.gaps = {storage::MatchGap{li, li, 1}};
+  auto last_time = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(last_time) << last_time.error().to_string();
+  EXPECT_EQ(resident_ids(*last_time), std::vector<std::string>{kLi});
+  EXPECT_TRUE(mark.gaps.empty());
+  auto after_all = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(after_all) << after_all.error().to_string();
+  EXPECT_TRUE(after_all->empty());
+}
+
 TEST_P(ApiStoreTest, PersonSearchIndexesEveryInsertAndRenameAndFindsByPrefixInTheRegion) {
   book_ledger();  // imported: Zhang (hukou 440300), Li (hukou 510100), Liu (hukou 110105, flexible in 440300)
   std::vector<std::int64_t> indexed_ids;

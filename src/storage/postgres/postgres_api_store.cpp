@@ -142,9 +142,20 @@ WHERE ($1 = '' OR q.status = $1) AND q.pair_id > $3
                            WHERE r.resident_id IN (q.person_a, q.person_b)
                              AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
 ORDER BY q.pair_id LIMIT $4)SQL";
-constexpr const char* kMatchPersons =
-    "SELECT person_id, resident_id, name, sex, birth_date::text, phone FROM persons WHERE person_id > $1 "
-    "ORDER BY person_id";
+// The persons above $1 and in the gaps ($2 first ids, $3 last ids), with the
+// statement's snapshot bounds (pg_current_snapshot() is the snapshot the
+// statement reads with); one row of bounds and no person when none is found.
+constexpr const char* kMatchPersons = R"SQL(
+SELECT s.oldest_open, s.next, p.person_id, p.resident_id, p.name, p.sex, p.birth_date::text, p.phone
+FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest_open,
+             pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) s
+LEFT JOIN LATERAL (
+  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone FROM persons x WHERE x.person_id > $1
+  UNION ALL
+  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone
+  FROM unnest($2::bigint[], $3::bigint[]) g(first, last)
+  JOIN persons x ON x.person_id BETWEEN g.first AND g.last AND x.person_id <= $1) p ON TRUE
+ORDER BY p.person_id)SQL";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = $1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = $2, decided_by = $3, decided_at = $4, reason = $5, merge_sequence = $6 "
@@ -574,15 +585,26 @@ class PostgresApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, Params()); }
-  Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) override {
-    auto r = query(kMatchPersons, Params().add(after_person_id), "persons for matching");
+  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) override {
+    std::string firsts = "{", lasts = "{";
+    for (const MatchGap& g : gaps) {
+      const char* comma = firsts.size() > 1 ? "," : "";
+      firsts += comma + std::to_string(g.first);
+      lasts += comma + std::to_string(g.last);
+    }
+    firsts += '}';
+    lasts += '}';
+    auto r = query(kMatchPersons, Params().add(after).add(firsts).add(lasts), "persons for matching");
     if (!r) return tl::unexpected(r.error());
     const PGresult* q = r->get();
-    std::vector<MatchPerson> out;
-    out.reserve(static_cast<std::size_t>(PQntuples(q)));
+    MatchRead out;
+    out.persons.reserve(static_cast<std::size_t>(PQntuples(q)));
     for (int i = 0; i < PQntuples(q); ++i) {
-      out.push_back(MatchPerson{int_of(q, i, 0), text_of(q, i, 1), text_of(q, i, 2), text_of(q, i, 3),
-                                text_of(q, i, 4), text_of(q, i, 5)});
+      out.oldest_open = int_of(q, i, 0);
+      out.next = int_of(q, i, 1);
+      if (null_at(q, i, 2)) continue;  // nothing found: the bounds alone
+      out.persons.push_back(MatchPerson{int_of(q, i, 2), text_of(q, i, 3), text_of(q, i, 4), text_of(q, i, 5),
+                                        text_of(q, i, 6), text_of(q, i, 7)});
     }
     return out;
   }

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <limits>
 
 #include <map>
 
@@ -117,9 +118,13 @@ WHERE (?1 = '' OR q.status = ?1) AND q.pair_id > ?3
   AND (?2 = '%' OR EXISTS (SELECT 1 FROM persons p WHERE p.resident_id IN (q.person_a, q.person_b)
                            AND (p.hukou_region LIKE ?2 OR p.scheme_region LIKE ?2)))
 ORDER BY q.pair_id LIMIT ?4)SQL";
+// The persons above ?1 or from ?2 to ?3 (one gap).
 constexpr const char* kMatchPersons =
     "SELECT person_id, resident_id, name, sex, birth_date, phone FROM persons WHERE person_id > ?1 "
     "ORDER BY person_id";
+constexpr const char* kMatchPersonsBetween =
+    "SELECT person_id, resident_id, name, sex, birth_date, phone FROM persons WHERE person_id BETWEEN ?2 AND ?3 "
+    "AND person_id <= ?1 ORDER BY person_id";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = ?1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, merge_sequence = ?6 "
@@ -575,17 +580,32 @@ class SqliteApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, ""); }
-  Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) override {
-    auto q = prepare(kMatchPersons);
-    if (!q) return tl::unexpected(q.error());
-    Stmt s(*q);
-    s.bind(1, after_person_id);
-    std::vector<MatchPerson> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      out.push_back(MatchPerson{s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
-    }
-    if (rc != SQLITE_DONE) return tl::unexpected(err("persons for matching").error());
+  // One writer at a time commits person_ids in id order: nothing open can
+  // fill a gap (ids never taken, none in practice), so the bounds are the
+  // largest int64 and a gap is read once.
+  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) override {
+    MatchRead out;
+    out.oldest_open = out.next = std::numeric_limits<std::int64_t>::max();
+    auto read = [&](const char* sql, std::int64_t first, std::int64_t last) -> Result<void> {
+      auto q = prepare(sql);
+      if (!q) return tl::unexpected(q.error());
+      Stmt s(*q);
+      s.bind(1, after);
+      if (sql == kMatchPersonsBetween) {
+        s.bind(2, first);
+        s.bind(3, last);
+      }
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW)
+        out.persons.push_back(MatchPerson{s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+      if (rc != SQLITE_DONE) return tl::unexpected(err("persons for matching").error());
+      return {};
+    };
+    for (const MatchGap& g : gaps)
+      if (auto ok = read(kMatchPersonsBetween, g.first, g.last); !ok) return tl::unexpected(ok.error());
+    if (auto ok = read(kMatchPersons, 0, 0); !ok) return tl::unexpected(ok.error());
+    std::sort(out.persons.begin(), out.persons.end(),
+              [](const MatchPerson& x, const MatchPerson& y) { return x.person_id < y.person_id; });
     return out;
   }
   Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) override {
