@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-#include <bit>
+#include <atomic>
 #include <new>
 
 namespace shebao::storage {
@@ -62,6 +62,9 @@ struct Cache {
   PageKeys keys;
 };
 
+std::atomic<std::uint64_t> truncations_asked{0};
+std::atomic<std::uint64_t> truncations_passed{0};
+
 Cache* of(sqlite3_pcache* cache) { return reinterpret_cast<Cache*>(cache); }
 
 int cache_init(void*) { return inner_methods.xInit ? inner_methods.xInit(inner_methods.pArg) : SQLITE_OK; }
@@ -95,7 +98,9 @@ void cache_rekey(sqlite3_pcache* cache, sqlite3_pcache_page* page, unsigned old_
 }
 void cache_truncate(sqlite3_pcache* cache, unsigned limit) {
   Cache& c = *of(cache);
+  truncations_asked.fetch_add(1, std::memory_order_relaxed);
   if (!c.keys.may_hold_from(limit)) return;
+  truncations_passed.fetch_add(1, std::memory_order_relaxed);
   inner_methods.xTruncate(c.inner, limit);
   c.keys.forget_from(limit);
 }
@@ -108,6 +113,10 @@ void cache_shrink(sqlite3_pcache* cache) {
 }
 
 }  // namespace
+
+PageCacheTruncations page_cache_truncations() {
+  return {truncations_asked.load(std::memory_order_relaxed), truncations_passed.load(std::memory_order_relaxed)};
+}
 
 bool install_page_cache() {
   static const bool installed = [] {

@@ -32,6 +32,14 @@ namespace shebao::storage {
 // true when the layer is in place.
 bool install_page_cache();
 
+// The truncations SQLite asked the layer for since the process started, and
+// those it passed on to the default cache (for tests and diagnostics).
+struct PageCacheTruncations {
+  std::uint64_t asked = 0;
+  std::uint64_t passed = 0;
+};
+PageCacheTruncations page_cache_truncations();
+
 // The page numbers a cache may hold, as a bitmap (exposed for its tests).
 // Numbers from kLimit on, and any the bitmap could not grow to take, are not
 // kept one by one but under a bound: the largest of them, lowered by each
