@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite_database.h"
 
 #include "storage/packed_lines.h"
+#include "storage/sqlite/sqlite_page_cache.h"
 
 #include <sqlite3.h>
 
@@ -2768,10 +2769,12 @@ Result<Stats> SqliteDatabase::stats() {
 }  // namespace
 
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload workload) {
-  // No memory statistics (a mutex around every allocation otherwise); only
+  // No memory statistics (a mutex around every allocation otherwise), and the
+  // page cache without a scan at every commit (sqlite_page_cache.h); only
   // possible before SQLite initialises, harmlessly refused after.
   static const bool configured = [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    install_page_cache();
     return true;
   }();
   (void)configured;

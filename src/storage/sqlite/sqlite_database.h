@@ -5,7 +5,9 @@
 // crash; the last transactions may be lost on power failure, never half of
 // one) and foreign keys off (the schema is written for a distributed
 // PostgreSQL, which cannot hold them; `verify` checks the references instead).
-// Statements are prepared once and reused.
+// Statements are prepared once and reused. SQLite's page cache goes through
+// a layer that spares every commit a walk of the whole cache
+// (sqlite_page_cache.h; installed by the first open_sqlite of the process).
 //
 // Contributions are packed per declaration (migration 8, ledger::PackedEntry):
 // one journal_entries row of kind 1 per declaration holds its postings in the
