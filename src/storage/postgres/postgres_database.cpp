@@ -1165,6 +1165,11 @@ class PostgresDatabase final : public Database {
   }
 
   std::string_view backend() const override { return "postgresql"; }
+  // Ten times SQLite's: each COMMIT waits for the server to write its WAL to
+  // the disk (fsync, a few milliseconds on this machine's disk), and a month
+  // run at 1,000,000 persons (about 690,000 person-months) committed 35 times
+  // in its declarations alone; now 4 times.
+  std::size_t batch_entries() const override { return 200000; }
 
   // --- plumbing ---
   tl::unexpected<Error> error(PGconn* conn, const char* what, const PGresult* r) {
