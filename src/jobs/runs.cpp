@@ -138,12 +138,16 @@ class GroupComputer {
   std::thread thread_;  // last: starts once the members it uses are ready
 };
 
+std::size_t batch_entries(const storage::Database& database, const RunOptions& options) {
+  return options.batch_entries > 0 ? options.batch_entries : database.batch_entries();
+}
+
 }  // namespace
 
 Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, const rules::ParameterStore& rules,
                                   const RunOptions& options) {
   MonthRunSummary summary;
-  Batch batch(database, options.batch_entries);
+  Batch batch(database, batch_entries(database, options));
 
   // 1. Reversals of replaced declarations, each packed entry whole.
   auto packed_to_reverse = database.packed_entries_to_reverse(month);
@@ -363,7 +367,7 @@ Result<YearRunSummary> run_year(int year, storage::Database& database, const rul
   }
   auto accounts = database.personal_year_activity(year);
   if (!accounts) return tl::unexpected(accounts.error());
-  Batch batch(database, options.batch_entries);
+  Batch batch(database, batch_entries(database, options));
   std::uint64_t done = 0;
   for (const storage::PersonalYear& account : *accounts) {
     ++done;

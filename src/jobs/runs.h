@@ -37,7 +37,9 @@ namespace shebao::jobs {
 
 struct RunOptions {
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
-  std::size_t batch_entries = 20000;  // person-months (or other entries) per transaction; a declaration is never split
+  // Person-months (or other entries) per transaction, a declaration never split;
+  // 0: the database's own (storage::Database::batch_entries).
+  std::size_t batch_entries = 0;
 };
 
 struct MonthRunSummary {

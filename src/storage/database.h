@@ -23,6 +23,7 @@
 // Thread safety: a Database is used by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -106,6 +107,10 @@ class Database {
   virtual Result<void> begin() = 0;
   virtual Result<void> commit() = 0;
   virtual void rollback() noexcept = 0;
+  // Entries (a month run's person-months) a job books per transaction unless
+  // told otherwise (jobs::RunOptions::batch_entries); a declaration is never
+  // split. A re-run after a crash books what the last commit left out.
+  virtual std::size_t batch_entries() const { return 20000; }
 
   // --- registry ---
   // Inserts or updates (by resident ID / credit code) and returns the id.
