@@ -1342,6 +1342,50 @@ TEST_P(LedgerFlow, ALostConnectionDuringAnImportIsAClearErrorAndARerunCompletes)
   expect_verified();
 }
 
+// A leave closes the person's spell at the employer hired latest on or before
+// the leave date, and nothing else: not an earlier spell of the person, not a
+// spell of the person next in the table's order, nothing when no spell of the
+// person was hired by then.
+TEST_P(LedgerFlow, ALeaveClosesOnlyThePersonsLatestSpellHiredByThen) {
+  std::vector<std::int64_t> ids;
+  for (const std::string& resident : {kZhang, kWang, kLi}) ids.push_back(db_->find_person(resident).value()->person_id);
+  std::sort(ids.begin(), ids.end());
+  const std::int64_t low = ids[0], middle = ids[1], high = ids[2];
+  const std::int64_t shenzhen = db_->find_employer(kShenzhen).value()->employer_id;
+  const std::int64_t chengdu = db_->find_employer(kChengdu).value()->employer_id;
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->record_hire(low, shenzhen, Date::of(2026, 1, 5)));
+  ASSERT_TRUE(db_->record_leave(low, shenzhen, Date::of(2026, 3, 10)));
+  ASSERT_TRUE(db_->record_hire(low, shenzhen, Date::of(2026, 6, 1)));
+  ASSERT_TRUE(db_->record_leave(low, shenzhen, Date::of(2026, 7, 15)));
+  ASSERT_TRUE(db_->record_leave(low, shenzhen, Date::of(2026, 7, 15)));  // applied again: the same
+  ASSERT_TRUE(db_->record_hire(middle, shenzhen, Date::of(2026, 2, 1)));
+  ASSERT_TRUE(db_->commit());
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->record_leave(high, shenzhen, Date::of(2026, 5, 10)));    // no spell of its own there
+  ASSERT_TRUE(db_->record_leave(middle, shenzhen, Date::of(2026, 1, 20)));  // before the person's hire
+  ASSERT_TRUE(db_->record_leave(low, chengdu, Date::of(2026, 8, 1)));       // never employed there
+  ASSERT_TRUE(db_->commit());
+  const auto employed = [&](std::int64_t person, std::int64_t employer, int month) {
+    auto answer = db_->employed_in(person, employer, YearMonth::of(2026, month));
+    EXPECT_TRUE(answer) << answer.error().to_string();
+    return answer && *answer;
+  };
+  // The first spell ended on 10 March, the second runs from 1 June to 15 July.
+  EXPECT_TRUE(employed(low, shenzhen, 3));
+  EXPECT_FALSE(employed(low, shenzhen, 4));
+  EXPECT_FALSE(employed(low, shenzhen, 5));
+  EXPECT_TRUE(employed(low, shenzhen, 6));
+  EXPECT_TRUE(employed(low, shenzhen, 7));
+  EXPECT_FALSE(employed(low, shenzhen, 8));
+  EXPECT_FALSE(employed(low, chengdu, 8));
+  // The middle person's spell stays open; the highest never had one.
+  EXPECT_TRUE(employed(middle, shenzhen, 2));
+  EXPECT_TRUE(employed(middle, shenzhen, 11));
+  EXPECT_FALSE(employed(high, shenzhen, 5));
+  EXPECT_FALSE(employed(high, shenzhen, 11));
+}
+
 TEST(Storage, PostgresUnreachableIsAClearError) {
   auto opened = storage::open_database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
   ASSERT_FALSE(opened);

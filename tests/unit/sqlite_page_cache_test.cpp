@@ -3,6 +3,9 @@
 // shrink the database again, B-tree splits renumbering pages, reopening).
 #include "storage/sqlite/sqlite_page_cache.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -10,6 +13,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+
+#include "storage/sqlite/sqlite_database.h"
 
 namespace shebao::storage {
 namespace {
@@ -218,6 +223,45 @@ TEST_F(SqlitePageCache, DeletingShrinksAndRegrowsTheFileCorrectly) {
   open();
   EXPECT_EQ(text("SELECT COUNT(*) FROM t"), left);
   EXPECT_EQ(text("PRAGMA integrity_check"), "ok");
+}
+
+// The HTTP API store's connection goes through the layer too, also in a
+// process that opens no Database first (ctest runs each test in its own
+// process; a child process creates and migrates the file).
+TEST(SqliteApiStorePageCache, InstallsTheLayerWhenItOpensFirst) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("shebao-api-page-cache-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "api.db").string();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto database = open_sqlite(path);
+    const bool migrated = database && (*database)->migrate();
+    ::_exit(migrated ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const PageCacheTruncations before = page_cache_truncations();
+  {
+    auto store = open_sqlite_api_store(path);
+    ASSERT_TRUE(store) << store.error().message;
+    User user;
+    user.login = "officer-1";
+    user.role = "officer";
+    user.region = "110101";
+    user.password_hash = "hash";
+    auto id = (*store)->insert_user(user);
+    ASSERT_TRUE(id) << id.error().message;
+    auto found = (*store)->find_user("officer-1");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->user_id, *id);
+  }
+  // Every write transaction's end asks the cache to truncate: through the layer, counted.
+  EXPECT_GT(page_cache_truncations().asked, before.asked);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "ledger/ledger.h"
 #include "storage/api_store.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/sqlite/sqlite_page_cache.h"
 
 namespace shebao::storage {
 namespace {
@@ -704,6 +705,7 @@ class SqliteApiStore final : public ApiStore {
 }  // namespace
 
 Result<std::unique_ptr<ApiStore>> open_sqlite_api_store(const std::string& path) {
+  configure_sqlite_process();  // the same process-wide settings as open_sqlite's
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "cannot open";

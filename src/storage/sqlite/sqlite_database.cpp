@@ -616,9 +616,18 @@ SELECT person_id FROM employment_spells WHERE employer_id = ?1 AND leave_date >=
 LIMIT ?4)SQL";
 constexpr const char* kRecordHire =
     "INSERT OR IGNORE INTO employment_spells (person_id, employer_id, hire_date) VALUES (?1, ?2, ?3)";
+// The spell a leave closes: the person's latest hired on or before the leave
+// date, found in the table's own key (employer, person, hire) as the largest key
+// up to (employer, person, leave date); when that key is another person's (none
+// of the person's was hired by then), the update's own condition on the person
+// changes nothing. The lookup and the update go down the same path of the
+// table; a MAX(hire_date) over the person's spells is answered from
+// employment_by_person instead (SQLite prefers the smaller covering index), one
+// more random descent per leave.
 constexpr const char* kRecordLeave = R"SQL(
-UPDATE employment_spells SET leave_date = ?3 WHERE person_id = ?1 AND employer_id = ?2 AND hire_date = (
-  SELECT MAX(hire_date) FROM employment_spells WHERE person_id = ?1 AND employer_id = ?2 AND hire_date <= ?3))SQL";
+UPDATE employment_spells SET leave_date = ?3 WHERE employer_id = ?2 AND person_id = ?1 AND hire_date = (
+  SELECT hire_date FROM employment_spells WHERE employer_id = ?2 AND (person_id, hire_date) <= (?1, ?3)
+  ORDER BY person_id DESC, hire_date DESC LIMIT 1))SQL";
 constexpr const char* kLatestDeclaration = R"SQL(
 SELECT declaration_id, version, content_hash FROM declarations WHERE employer_id = ?1 AND month = ?2
 ORDER BY version DESC LIMIT 1)SQL";
@@ -2774,15 +2783,9 @@ Result<Stats> SqliteDatabase::stats() {
 }  // namespace
 
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload workload) {
-  // No memory statistics (a mutex around every allocation otherwise), and the
-  // page cache without a scan at every commit (sqlite_page_cache.h); only
-  // possible before SQLite initialises, harmlessly refused after.
-  static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    install_page_cache();
-    return true;
-  }();
-  (void)configured;
+  // No memory statistics, and the page cache without a scan at every commit
+  // (sqlite_page_cache.h).
+  configure_sqlite_process();
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);

@@ -7,7 +7,8 @@
 // PostgreSQL, which cannot hold them; `verify` checks the references instead).
 // Statements are prepared once and reused. SQLite's page cache goes through
 // a layer that spares every commit a walk of the whole cache
-// (sqlite_page_cache.h; installed by the first open_sqlite of the process).
+// (sqlite_page_cache.h; installed by the first open_sqlite or
+// open_sqlite_api_store of the process).
 //
 // Contributions are packed per declaration (migration 8, ledger::PackedEntry):
 // one journal_entries row of kind 1 per declaration holds its postings in the

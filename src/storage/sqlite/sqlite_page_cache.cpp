@@ -132,4 +132,13 @@ bool install_page_cache() {
   return installed;
 }
 
+void configure_sqlite_process() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    install_page_cache();
+    return true;
+  }();
+  (void)configured;
+}
+
 }  // namespace shebao::storage

@@ -32,6 +32,13 @@ namespace shebao::storage {
 // true when the layer is in place.
 bool install_page_cache();
 
+// The process-wide settings of every SQLite connection shebao opens (the
+// Database's, open_sqlite, and the HTTP API store's, open_sqlite_api_store):
+// no memory statistics (a mutex around every allocation otherwise) and the
+// layer above. Applied by the first call of the process; like install_page_cache,
+// only possible before SQLite initialises, harmlessly refused after.
+void configure_sqlite_process();
+
 // The truncations SQLite asked the layer for since the process started, and
 // those it passed on to the default cache (for tests and diagnostics).
 struct PageCacheTruncations {
