@@ -1366,6 +1366,15 @@ TEST_P(LedgerFlow, ALeaveClosesOnlyThePersonsLatestSpellHiredByThen) {
   ASSERT_TRUE(db_->record_leave(middle, shenzhen, Date::of(2026, 1, 20)));  // before the person's hire
   ASSERT_TRUE(db_->record_leave(low, chengdu, Date::of(2026, 8, 1)));       // never employed there
   ASSERT_TRUE(db_->commit());
+  // A leave dated before the person's only spell, whose hire date a person
+  // with a lower id also has at that employer: nothing closes.
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->record_hire(middle, chengdu, Date::of(2026, 4, 1)));
+  ASSERT_TRUE(db_->record_hire(high, chengdu, Date::of(2026, 4, 1)));
+  ASSERT_TRUE(db_->commit());
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->record_leave(high, chengdu, Date::of(2026, 3, 15)));
+  ASSERT_TRUE(db_->commit());
   const auto employed = [&](std::int64_t person, std::int64_t employer, int month) {
     auto answer = db_->employed_in(person, employer, YearMonth::of(2026, month));
     EXPECT_TRUE(answer) << answer.error().to_string();
@@ -1384,6 +1393,9 @@ TEST_P(LedgerFlow, ALeaveClosesOnlyThePersonsLatestSpellHiredByThen) {
   EXPECT_TRUE(employed(middle, shenzhen, 11));
   EXPECT_FALSE(employed(high, shenzhen, 5));
   EXPECT_FALSE(employed(high, shenzhen, 11));
+  EXPECT_TRUE(employed(high, chengdu, 4));
+  EXPECT_TRUE(employed(high, chengdu, 11)) << "a leave before the hire closed the spell";
+  EXPECT_TRUE(employed(middle, chengdu, 11));
 }
 
 TEST(Storage, PostgresUnreachableIsAClearError) {

@@ -618,16 +618,17 @@ constexpr const char* kRecordHire =
     "INSERT OR IGNORE INTO employment_spells (person_id, employer_id, hire_date) VALUES (?1, ?2, ?3)";
 // The spell a leave closes: the person's latest hired on or before the leave
 // date, found in the table's own key (employer, person, hire) as the largest key
-// up to (employer, person, leave date); when that key is another person's (none
-// of the person's was hired by then), the update's own condition on the person
-// changes nothing. The lookup and the update go down the same path of the
-// table; a MAX(hire_date) over the person's spells is answered from
-// employment_by_person instead (SQLite prefers the smaller covering index), one
-// more random descent per leave.
+// up to (employer, person, leave date). When that key is another person's, none
+// of the person's spells was hired by then, and the update's own conditions
+// (the person, a hire on or before the leave date) change nothing, also when
+// the person has a later spell hired on that other key's date. The lookup and
+// the update go down the same path of the table; a MAX(hire_date) over the
+// person's spells is answered from employment_by_person instead (SQLite prefers
+// the smaller covering index), one more random descent per leave.
 constexpr const char* kRecordLeave = R"SQL(
-UPDATE employment_spells SET leave_date = ?3 WHERE employer_id = ?2 AND person_id = ?1 AND hire_date = (
-  SELECT hire_date FROM employment_spells WHERE employer_id = ?2 AND (person_id, hire_date) <= (?1, ?3)
-  ORDER BY person_id DESC, hire_date DESC LIMIT 1))SQL";
+UPDATE employment_spells SET leave_date = ?3 WHERE employer_id = ?2 AND person_id = ?1 AND hire_date <= ?3
+  AND hire_date = (SELECT hire_date FROM employment_spells WHERE employer_id = ?2 AND (person_id, hire_date) <= (?1, ?3)
+                   ORDER BY person_id DESC, hire_date DESC LIMIT 1))SQL";
 constexpr const char* kLatestDeclaration = R"SQL(
 SELECT declaration_id, version, content_hash FROM declarations WHERE employer_id = ?1 AND month = ?2
 ORDER BY version DESC LIMIT 1)SQL";
