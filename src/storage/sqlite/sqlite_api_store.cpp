@@ -587,14 +587,15 @@ class SqliteApiStore final : public ApiStore {
   Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) override {
     MatchRead out;
     out.oldest_open = out.next = std::numeric_limits<std::int64_t>::max();
-    auto read = [&](const char* sql, std::int64_t first, std::int64_t last) -> Result<void> {
-      auto q = prepare(sql);
+    // The persons above `after` (no gap) or in the gap.
+    auto read = [&](const MatchGap* gap) -> Result<void> {
+      auto q = prepare(gap ? kMatchPersonsBetween : kMatchPersons);
       if (!q) return tl::unexpected(q.error());
       Stmt s(*q);
       s.bind(1, after);
-      if (sql == kMatchPersonsBetween) {
-        s.bind(2, first);
-        s.bind(3, last);
+      if (gap) {
+        s.bind(2, gap->first);
+        s.bind(3, gap->last);
       }
       int rc;
       while ((rc = s.step()) == SQLITE_ROW)
@@ -603,8 +604,8 @@ class SqliteApiStore final : public ApiStore {
       return {};
     };
     for (const MatchGap& g : gaps)
-      if (auto ok = read(kMatchPersonsBetween, g.first, g.last); !ok) return tl::unexpected(ok.error());
-    if (auto ok = read(kMatchPersons, 0, 0); !ok) return tl::unexpected(ok.error());
+      if (auto ok = read(&g); !ok) return tl::unexpected(ok.error());
+    if (auto ok = read(nullptr); !ok) return tl::unexpected(ok.error());
     std::sort(out.persons.begin(), out.persons.end(),
               [](const MatchPerson& x, const MatchPerson& y) { return x.person_id < y.person_id; });
     return out;
