@@ -685,7 +685,8 @@ void Deduplicator::block() {
   s.block_start.clear();
   s.block_members.clear();
   s.block_slot.clear();
-  s.key_mask.assign(s.n, 0);
+  s.slot_blocks.resize(s.n);
+  for (std::uint32_t r = 0; r < s.n; ++r) std::fill(std::begin(s.slot_blocks[r].of), std::end(s.slot_blocks[r].of), State::kNoBlock | r);
   std::vector<std::uint32_t> per_record(s.n + 1, 0);
   auto record_of = [&](std::size_t x) { return static_cast<std::uint32_t>(entries[x].second >> 4); };
   auto slot_of = [&](std::size_t x) { return static_cast<int>(entries[x].second & 15); };
@@ -703,7 +704,7 @@ void Deduplicator::block() {
       s.block_start.push_back(static_cast<std::uint32_t>(s.block_members.size()));
       s.block_slot.push_back(static_cast<std::uint8_t>(slot_of(i)));
       for (std::size_t x = i; x < j; ++x) {
-        s.key_mask[record_of(x)] |= static_cast<std::uint16_t>(1u << slot_of(x));
+        s.slot_blocks[record_of(x)].of[slot_of(x)] = static_cast<std::uint32_t>(s.block_start.size() - 1);
         if (x > i && record_of(x) == record_of(x - 1)) continue;
         s.block_members.push_back(record_of(x));
         ++per_record[record_of(x) + 1];
@@ -1225,24 +1226,28 @@ void Deduplicator::score(const ProgressFn& progress) {
   std::vector<std::uint64_t> compared(threads, 0);
   std::atomic<std::uint32_t> next_chunk{0};
   std::atomic<std::uint64_t> done{0};
-  // Block by block: the members' rows are first copied next to each other,
-  // so that the pairs of a block are compared in cache. A pair that shares
-  // several blocks is compared only in the block of its first shared key slot
-  // (blocks of oversized keys do not count), so each candidate pair is
-  // compared once, as the smaller record against the larger.
+  // Block by block. A pair that shares several blocks is compared only in
+  // the block of its first shared key slot (blocks of oversized keys do not
+  // count), so each candidate pair is compared once, as the smaller record
+  // against the larger. Most blocks hold one pair: a chunk of blocks first
+  // lists those pairs that are compared here (without a branch on whether the
+  // two share an earlier key, which no processor predicts), then compares
+  // them; larger blocks are compared as they come, their members' rows first
+  // copied next to each other when the registry is too large for the
+  // processor's caches, so that the pairs of a block are compared in cache.
   const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
   constexpr std::uint32_t kChunk = 256;
   constexpr std::uint32_t kPrefetch = 16;
   const std::size_t bound_size = s.order.size() + 1;
-  // Rows are copied only when they are too many to stay in the processor's
-  // caches between the blocks that read them; otherwise the copy costs more
-  // than the scattered reads it saves.
+  // Rows are copied, and fetched ahead of use, only when they are too many to
+  // stay in the processor's caches between the blocks that read them;
+  // otherwise the copy (and the loads ahead) cost more than they save.
   const bool copy_rows = s.rows.size() * sizeof(std::uint32_t) > s.settings.copy_rows_above;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
-    std::vector<std::uint16_t> earlier_keys;  // members' key slots before the block's (compared blocks)
     std::vector<double> bounds;               // the weight bounds of a pair's first record
     std::vector<char> copied;                 // members' rows copied
+    std::vector<std::array<std::uint32_t, 2>> pending(kChunk);  // pairs of two-member blocks to compare
     std::uint64_t pairs = 0;                  // compared by this thread (a shared array would bounce its cache line)
     int lv[kMaxFields];
     bounds.resize(bound_size);
@@ -1263,25 +1268,28 @@ void Deduplicator::score(const ProgressFn& progress) {
       const std::uint32_t begin = next_chunk.fetch_add(kChunk);
       if (begin >= blocks) break;
       const std::uint32_t end = std::min(blocks, begin + kChunk);
-      // The members of a block are scattered over the registry: their keys
-      // and rows are fetched from memory kPrefetch members ahead of use.
-      std::uint32_t fetched = s.block_start[begin];
+      // The members of a block are scattered over the registry: the blocks of
+      // the members two at a time kPrefetch members ahead (two per block keeps
+      // pace with the blocks of one pair), and those of a larger block's
+      // members as it starts, are fetched from memory ahead of use.
+      const std::uint32_t last_member = static_cast<std::uint32_t>(s.block_members.size() - 1);
+      std::uint32_t listed = 0;  // pairs in `pending`
       for (std::uint32_t b = begin; b < end; ++b) {
-        for (const std::uint32_t until = std::min(s.block_start[end], s.block_start[b + 1] + kPrefetch); fetched < until;)
-          s.prefetch(s.block_members[fetched++]);
+        const std::uint32_t ahead = std::min(s.block_start[b] + kPrefetch, last_member - 1);
+        s.prefetch_blocks(s.block_members[ahead]);
+        s.prefetch_blocks(s.block_members[ahead + 1]);
         const std::uint32_t* members = s.block_members.data() + s.block_start[b];
         const std::uint32_t m = s.block_start[b + 1] - s.block_start[b];
         const int slot = s.block_slot[b];
         const unsigned earlier = (1u << slot) - 1;  // key slots before the block's
         if (m == 2) {  // most blocks: one pair, compared unless the two share an earlier key
-          const std::uint32_t r0 = members[0], r1 = members[1];
-          bool shared = false;
-          for (unsigned both = s.key_mask[r0] & s.key_mask[r1] & earlier; both != 0 && !shared; both &= both - 1) {
-            const int k = __builtin_ctz(both);
-            shared = s.keys[r0][k] == s.keys[r1][k];
-          }
-          if (!shared) compare(s.rec(r0), s.rec(r1), s.rest_max.data());
+          pending[listed] = {members[0], members[1]};
+          listed += (s.same_blocks(members[0], members[1]) & earlier) == 0;
           continue;
+        }
+        for (std::uint32_t x = 0; x < m; ++x) {
+          s.prefetch_blocks(members[x]);
+          if (copy_rows) s.prefetch_row(members[x]);
         }
         // A member's row is copied when it first takes part in a pair
         // compared here; small blocks, and all blocks of a registry whose
@@ -1291,17 +1299,10 @@ void Deduplicator::score(const ProgressFn& progress) {
           rows.resize(static_cast<std::size_t>(m) * s.stride);
           copied.assign(m, 0);
         }
-        earlier_keys.resize(m);
-        for (std::uint32_t x = 0; x < m; ++x)
-          earlier_keys[x] = static_cast<std::uint16_t>(s.key_mask[members[x]] & earlier);
-        // Whether members x and y share the key of an earlier slot: then they
-        // are compared in that slot's block.
+        // Whether members x and y share the block of an earlier slot: then
+        // they are compared in that block.
         auto compared_earlier = [&](std::uint32_t x, std::uint32_t y) {
-          for (unsigned both = earlier_keys[x] & earlier_keys[y]; both != 0; both &= both - 1) {
-            const int k = __builtin_ctz(both);
-            if (s.keys[members[x]][k] == s.keys[members[y]][k]) return true;
-          }
-          return false;
+          return (s.same_blocks(members[x], members[y]) & earlier) != 0;
         };
         auto member = [&](std::uint32_t x) {
           const std::uint32_t r = members[x];
@@ -1331,6 +1332,14 @@ void Deduplicator::score(const ProgressFn& progress) {
             compare(a, member(y), bound);
           }
         }
+      }
+      // The listed pairs, their rows fetched ahead.
+      for (std::uint32_t i = 0; i < listed; ++i) {
+        if (i + kPrefetch / 2 < listed) {
+          s.prefetch_row(pending[i + kPrefetch / 2][0]);
+          s.prefetch_row(pending[i + kPrefetch / 2][1]);
+        }
+        compare(s.rec(pending[i][0]), s.rec(pending[i][1]), s.rest_max.data());
       }
       const std::uint64_t d = done.fetch_add(end - begin) + (end - begin);
       if (t == 0 && progress) progress(d, blocks);

@@ -11,6 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "matching/engine.h"
 #include "matching/normalize.h"
 
@@ -99,16 +103,34 @@ struct Deduplicator::State {
     std::uint32_t index;
   };
   Rec rec(std::uint32_t r) const { return {rows.data() + static_cast<std::size_t>(r) * stride, r}; }
-  // Asks the processor to load what comparing record r reads (its key mask,
-  // keys and row), so that the load overlaps the comparisons before.
-  void prefetch(std::uint32_t r) const {
-    __builtin_prefetch(&key_mask[r]);
-    const char* k = reinterpret_cast<const char*>(keys[r].data());
-    __builtin_prefetch(k);
-    __builtin_prefetch(k + sizeof keys[r] - 1);
+  // Ask the processor to load what the block walk reads of record r (its
+  // blocks), or what comparing it reads (its row), so that the load overlaps
+  // the work before.
+  void prefetch_blocks(std::uint32_t r) const { __builtin_prefetch(&slot_blocks[r]); }
+  void prefetch_row(std::uint32_t r) const {
     const char* row = reinterpret_cast<const char*>(rows.data() + static_cast<std::size_t>(r) * stride);
     for (std::size_t at = 0; at < stride * 4; at += 64) __builtin_prefetch(row + at);
     __builtin_prefetch(row + stride * 4 - 1);
+  }
+  // The key slots (bit k for slot k) in which records r0 and r1 are members
+  // of the same block. Without a branch per slot: whether two records share
+  // a key is not predictable.
+  unsigned same_blocks(std::uint32_t r0, std::uint32_t r1) const {
+    const std::uint32_t* x = slot_blocks[r0].of;
+    const std::uint32_t* y = slot_blocks[r1].of;
+#if defined(__SSE2__)
+    unsigned same = 0;
+    for (int i = 0; i < kKeys; i += 4) {
+      const __m128i eq = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(x + i)),
+                                         _mm_load_si128(reinterpret_cast<const __m128i*>(y + i)));
+      same |= static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(eq))) << i;
+    }
+    return same & ((1u << kKeys) - 1);
+#else
+    unsigned same = 0;
+    for (int k = 0; k < kKeys; ++k) same |= static_cast<unsigned>(x[k] == y[k]) << k;
+    return same;
+#endif
   }
   // The normalised value of field fi, from the row when it is held inline.
   std::string_view value(int fi, const Rec& r) const {
@@ -150,9 +172,17 @@ struct Deduplicator::State {
   std::size_t stride = 0;
   int tf_slot = 0;
   bool tf_in_rows = false;
-  // Per record the blocking keys of the slots whose block is compared (0
-  // for the others): a pair is compared in the first slot its keys share.
-  std::vector<std::uint16_t> key_mask;
+  // Per record, the block (its index in block_start) of each key slot, or
+  // kNoBlock | record when that slot's key forms no block that is compared,
+  // and for the slots past kKeys: two records never agree on such a slot. A
+  // pair is compared in the block of the first slot the two share. One cache
+  // line per record: the block walk reads it for every member.
+  static constexpr std::uint32_t kNoBlock = 0x80000000u;
+  struct alignas(64) SlotBlocks {
+    std::uint32_t of[16];
+  };
+  static_assert(kKeys <= 12, "same_blocks() reads three groups of four slots");
+  std::vector<SlotBlocks> slot_blocks;
   std::vector<std::uint8_t> block_slot;  // by block: the key slot it comes from
   // bound[k]: the most weight fields order[k..] can add to a pair with record a.
   void bounds_for(std::uint32_t a, double* bound) const { bounds_for(rec(a), bound); }
