@@ -1237,7 +1237,8 @@ void Deduplicator::score(const ProgressFn& progress) {
   // processor's caches, so that the pairs of a block are compared in cache.
   const std::uint32_t blocks = static_cast<std::uint32_t>(s.block_start.size() - 1);
   constexpr std::uint32_t kChunk = 256;
-  constexpr std::uint32_t kPrefetch = 16;
+  constexpr std::uint32_t kPrefetch = 32;   // members whose blocks are fetched ahead
+  constexpr std::uint32_t kRowsAhead = 8;   // listed pairs whose rows are fetched ahead
   const std::size_t bound_size = s.order.size() + 1;
   // Rows are copied, and fetched ahead of use, only when they are too many to
   // stay in the processor's caches between the blocks that read them;
@@ -1335,9 +1336,9 @@ void Deduplicator::score(const ProgressFn& progress) {
       }
       // The listed pairs, their rows fetched ahead.
       for (std::uint32_t i = 0; i < listed; ++i) {
-        if (i + kPrefetch / 2 < listed) {
-          s.prefetch_row(pending[i + kPrefetch / 2][0]);
-          s.prefetch_row(pending[i + kPrefetch / 2][1]);
+        if (i + kRowsAhead < listed) {
+          s.prefetch_row(pending[i + kRowsAhead][0]);
+          s.prefetch_row(pending[i + kRowsAhead][1]);
         }
         compare(s.rec(pending[i][0]), s.rec(pending[i][1]), s.rest_max.data());
       }
