@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -127,6 +128,51 @@ TEST(Score, MatchesReferenceVectors) {
   EXPECT_NEAR(o.precision, 0.001001, 1e-6);
   EXPECT_NEAR(o.b3_f1, 0.003992, 1e-6);
   EXPECT_EQ(o.predicted_pairs, 499500u);
+}
+
+TEST(Score, ReproducesTheReferenceBaselineScore) {
+  // EVALUATION.md: the recordlinkage ECM baseline's clusters on
+  // historical_50k (reference/), with the score the reference scorer gives.
+  const auto truth = read_csv(std::string(SHEBAO_TEST_DATA_DIR) + "/data/linkage/splink_historical_50k/records.csv");
+  const auto predicted =
+      read_csv(std::string(SHEBAO_TEST_DATA_DIR) + "/data/linkage/reference/splink_historical_50k.ecm_cc.predictions.csv");
+  ASSERT_EQ(predicted.at(0), (std::vector<std::string>{"record_id", "cluster_id"}));
+  const auto& header = truth.at(0);
+  const auto record_column = std::find(header.begin(), header.end(), "record_id") - header.begin();
+  const auto entity_column = std::find(header.begin(), header.end(), "entity_id") - header.begin();
+  ASSERT_LT(static_cast<std::size_t>(entity_column), header.size());
+  std::unordered_map<std::string, std::uint64_t> cluster_of, entity_ids, cluster_ids;
+  for (std::size_t r = 1; r < predicted.size(); ++r)
+    cluster_of[predicted[r].at(0)] = cluster_ids.emplace(predicted[r].at(1), cluster_ids.size()).first->second;
+  std::vector<std::uint64_t> cluster, entity;
+  for (std::size_t r = 1; r < truth.size(); ++r) {
+    const auto found = cluster_of.find(truth[r].at(record_column));
+    ASSERT_NE(found, cluster_of.end()) << "no prediction for " << truth[r].at(record_column);
+    cluster.push_back(found->second);
+    entity.push_back(entity_ids.emplace(truth[r].at(entity_column), entity_ids.size()).first->second);
+  }
+  const Scores s = score_clusters(cluster, entity);
+  EXPECT_EQ(s.records, 50578u);
+  EXPECT_EQ(s.true_pairs, 303961u);
+  EXPECT_EQ(s.predicted_pairs, 1067038u);
+  EXPECT_EQ(s.correct_pairs, 213773u);
+  EXPECT_NEAR(s.precision, 0.200342, 1e-6);
+  EXPECT_NEAR(s.recall, 0.703291, 1e-6);
+  EXPECT_NEAR(s.f1, 0.31185, 1e-5);
+  EXPECT_NEAR(s.b3_precision, 0.898213, 1e-6);
+  EXPECT_NEAR(s.b3_recall, 0.723468, 1e-6);
+  EXPECT_NEAR(s.b3_f1, 0.801425, 1e-6);
+}
+
+TEST(Engine, EveryFebrlDsgenSetAboveGoal) {
+  // The dsgen series (one modification per duplicate): smoke and regression
+  // sets at every size shipped, deduplication (A) and two-source linkage (D).
+  for (const char* name : {"febrl_dsgen_A_1000", "febrl_dsgen_A_2500", "febrl_dsgen_A_5000", "febrl_dsgen_A_10000",
+                           "febrl_dsgen_D_1000", "febrl_dsgen_D_2500", "febrl_dsgen_D_5000", "febrl_dsgen_D_10000"}) {
+    const Loaded data = load_dataset(name);
+    const auto result = deduplicate(*data.table, Settings{});
+    EXPECT_GE(score_clusters(as_labels(result.clusters), data.entity).f1, 0.99) << name;
+  }
 }
 
 TEST(Engine, Febrl1AboveGoal) {
