@@ -133,20 +133,32 @@ std::vector<std::string_view> split_tokens(std::string_view text) {
   return tokens;
 }
 
+// The transliterators are made on first use: making them parses ICU's rule
+// sets (tens of milliseconds for Han-Latin), which text without Han
+// characters or accents never needs. One that ICU cannot make stays null and
+// its step is skipped.
 struct ChineseText::Icu {
-  std::unique_ptr<icu::Transliterator> to_simplified;
-  std::unique_ptr<icu::Transliterator> to_pinyin;
-  std::unique_ptr<icu::Transliterator> to_ascii;
+  struct Lazy {
+    explicit Lazy(const char* transliterator_id) : id(transliterator_id) {}
+    const char* id;
+    bool made = false;
+    std::unique_ptr<icu::Transliterator> transliterator;
+    icu::Transliterator* get() {
+      if (!made) {
+        made = true;
+        UErrorCode status = U_ZERO_ERROR;
+        transliterator.reset(icu::Transliterator::createInstance(id, UTRANS_FORWARD, status));
+        if (U_FAILURE(status)) transliterator.reset();
+      }
+      return transliterator.get();
+    }
+  };
+  Lazy to_simplified = Lazy("Traditional-Simplified");
+  Lazy to_pinyin = Lazy("Han-Latin");
+  Lazy to_ascii = Lazy("Latin-ASCII; Lower");
 };
 
-ChineseText::ChineseText() : icu_(std::make_unique<Icu>()) {
-  UErrorCode status = U_ZERO_ERROR;
-  icu_->to_simplified.reset(icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, status));
-  status = U_ZERO_ERROR;
-  icu_->to_pinyin.reset(icu::Transliterator::createInstance("Han-Latin", UTRANS_FORWARD, status));
-  status = U_ZERO_ERROR;
-  icu_->to_ascii.reset(icu::Transliterator::createInstance("Latin-ASCII; Lower", UTRANS_FORWARD, status));
-}
+ChineseText::ChineseText() : icu_(std::make_unique<Icu>()) {}
 
 ChineseText::~ChineseText() = default;
 
@@ -155,14 +167,14 @@ const ChineseText::Entry& ChineseText::lookup(char32_t cp) {
   if (found != cache_.end()) return found->second;
   Entry entry;
   icu::UnicodeString text(static_cast<UChar32>(cp));
-  if (icu_->to_simplified) icu_->to_simplified->transliterate(text);
+  if (auto* t = icu_->to_simplified.get()) t->transliterate(text);
   text.toUTF8String(entry.simplified);
   icu::UnicodeString latin = text;
-  if (icu_->to_pinyin) icu_->to_pinyin->transliterate(latin);
+  if (auto* t = icu_->to_pinyin.get()) t->transliterate(latin);
   std::string tone;
   latin.toUTF8String(tone);
   icu::UnicodeString plain = latin;
-  if (icu_->to_ascii) icu_->to_ascii->transliterate(plain);
+  if (auto* t = icu_->to_ascii.get()) t->transliterate(plain);
   std::string ascii;
   plain.toUTF8String(ascii);
   // Lower-case the toned form too (ICU gives lower case for Han already).
@@ -217,9 +229,10 @@ std::string ChineseText::pinyin(std::string_view text, bool tones) {
 
 std::string ChineseText::latin_ascii(std::string_view text) {
   const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii || !icu_->to_ascii) return fold_text(text);
+  icu::Transliterator* to_ascii = ascii ? nullptr : icu_->to_ascii.get();
+  if (to_ascii == nullptr) return fold_text(text);
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-  icu_->to_ascii->transliterate(u);
+  to_ascii->transliterate(u);
   std::string out;
   u.toUTF8String(out);
   return fold_text(out);

@@ -33,7 +33,8 @@
 // phonetic         a short sound key of a Latin token (Soundex-like; Chinese
 //                  pinyin tokens are returned unchanged, they are phonetic).
 //
-// Pure: no I/O, no clock. ChineseText holds ICU transliterators and a cache:
+// Pure: no I/O, no clock. ChineseText holds ICU transliterators (each made on
+// first use: text without Han characters or accents never pays for one) and a cache:
 // one object per thread.
 #pragma once
 
