@@ -201,14 +201,27 @@ struct Review::Index {
     return record;
   }
   // Adds the persons stored since the last read (by this process or any
-  // other) that the index does not hold yet: range reads of the person_id
-  // key, empty when nothing is new.
+  // other) that the index does not hold yet, and replaces the values of the
+  // persons held whose matching fields changed since: range reads of the
+  // person_id key and of the change mark, empty when nothing is new.
   Result<void> catch_up(storage::ApiStore& store) {
     auto stored = store.persons_for_matching_since(read_mark);
     if (!stored) return tl::unexpected(stored.error());
     if (persons.empty()) persons.reserve(stored->size());  // the first read: the whole registry
     for (const auto& p : *stored) {
-      if (!record_of.contains(p.resident_id)) add(p);
+      const auto held = record_of.find(p.resident_id);
+      if (held == record_of.end()) {
+        add(p);
+        continue;
+      }
+      storage::MatchPerson& kept = persons[held->second];
+      if (kept.name == p.name && kept.sex == p.sex && kept.birth_date == p.birth_date && kept.phone == p.phone) {
+        continue;
+      }
+      if (auto replaced = index.replace(held->second, matching::registry_row(fields_of(p))); !replaced) {
+        return tl::unexpected(replaced.error());
+      }
+      kept = p;
     }
     return {};
   }

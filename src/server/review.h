@@ -16,8 +16,16 @@
 // may commit after one holding a higher id was read (an import still running
 // while the server registers): the ids skipped are read again until every
 // transaction open at that read has ended (storage::MatchWatermark). SQLite
-// commits one writer at a time, in id order. Limit: a person held keeps the
-// fields first read (a later change of name or phone is not read).
+// commits one writer at a time, in id order. Changes are read the same way:
+// every update of a person's matching fields (name, sex, birth date, resident
+// ID, phone), by this server's PATCH /v1/persons/{id}/contact, a registry
+// import of a person already stored or another process, sets a change mark on
+// the person (migration 13), and each lookup also reads the persons whose mark
+// is above the one its last read saw (a range read of that mark; on
+// PostgreSQL, from the oldest transaction open at the last read, so that a
+// change committed out of order is not missed: storage::MatchRead). A held
+// person read with other values is replaced in the index
+// (matching::CandidateIndex::replace): its old name or phone finds it no more.
 //
 // Endpoints (docs/api.md, "Review queue"): list, show a pair side by side,
 // merge, dismiss, undo. A pair is owned by the hukou and scheme regions of
@@ -87,7 +95,7 @@ class Review {
   Review& operator=(const Review&) = delete;
 
   // Builds the index from the stored persons; later calls add the persons
-  // stored since (persons: the size of the index).
+  // stored since and replace those changed since (persons: the size of the index).
   Result<IndexBuild> build_index(storage::ApiStore& store);
 
   // After `person` is stored: brings the index up to date with storage (the
@@ -105,7 +113,7 @@ class Review {
 
  private:
   struct Index;
-  // Builds the index, or adds to it the persons stored since; index_mutex_ held.
+  // Builds the index, or brings it up to date with the persons stored or changed since; index_mutex_ held.
   Result<IndexBuild> current_index(storage::ApiStore& store);
   std::mutex index_mutex_;
   std::unique_ptr<Index> index_;

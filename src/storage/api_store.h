@@ -30,6 +30,8 @@
 //   queue first. Migration 6 queues every person already registered.
 // - The review queue and merge log (migration 7) refer to persons by resident
 //   ID; a merge never deletes or rewrites a person row.
+// - Persons for matching: read by person_id, and since migration 13 by the
+//   change mark of their matching fields (MatchRead, MatchWatermark).
 // - Times are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ" or seconds since the epoch, as
 //   named; the caller passes them (storage reads no clock).
 //
@@ -175,9 +177,27 @@ struct MatchGap {
 // started. Both the largest int64 where person_ids commit in id order (SQLite:
 // one writer at a time, so a reader never sees a higher id before a lower
 // one, and nothing still open can fill a gap).
+//
+// `changed`: the persons whose matching fields (name, sex, birth date, resident
+// ID, phone) changed with a change mark above the `changed_after` asked for
+// (migration 13: persons.match_changed, set by a trigger on every update that
+// changes one of them, whoever runs it: the API's PATCH of a contact, an
+// import of a person already registered, another process). `changes_seen`:
+// the mark to ask above next time, so that every change committed after this
+// read is read then. SQLite: the highest mark committed (marks are one more
+// than the highest, given in commit order by its one writer). PostgreSQL: the
+// mark is the changing transaction's id, and transactions commit in any order;
+// `changes_seen` is the snapshot's oldest open transaction less one: a change
+// not visible in this read was made by a transaction still open in it, whose
+// id is at least that oldest one, so a later read finds it; a change by a
+// transaction that ended before this snapshot is visible in it (read now, or
+// by an earlier read, by the same argument). The cost: changes made since the
+// oldest open transaction began (a long import) are read again at each read.
 struct MatchRead {
   std::vector<MatchPerson> persons;
   std::int64_t oldest_open = 0, next = 0;
+  std::vector<MatchPerson> changed;  // in person_id order
+  std::int64_t changes_seen = 0;
 };
 
 // Where a reader of persons_for_matching_since() stands: the highest person_id
@@ -188,9 +208,13 @@ struct MatchRead {
 // temporary table first), so it was open in the snapshot that saw the gap:
 // the gap is read again until a snapshot's oldest open transaction lies past
 // that snapshot's `next`, and once more then.
+//
+// `changed_after`: the change mark (MatchRead::changes_seen) of the last
+// read; -1 before the first, which reads every person and no change.
 struct MatchWatermark {
   std::int64_t after = 0;
   std::vector<MatchGap> gaps;
+  std::int64_t changed_after = -1;
 };
 
 struct IdempotentResponse {
@@ -298,11 +322,15 @@ class ApiStore {
   virtual Result<std::vector<MergeRecord>> merge_log() = 0;
   // The matching fields of the persons stored with a person_id above `after`
   // or inside one of `gaps`, in person_id order (range reads of the primary
-  // key), with the reading snapshot's transaction bounds.
-  virtual Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) = 0;
+  // key), with the reading snapshot's transaction bounds; and the persons
+  // whose matching fields changed with a mark above `changed_after` (a range
+  // read of persons_match_changed; none when `changed_after` < 0, the mark
+  // only), in the same snapshot on PostgreSQL.
+  virtual Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps,
+                                                      std::int64_t changed_after) = 0;
   // The persons stored above `after_person_id`, in person_id order.
   Result<std::vector<MatchPerson>> persons_for_matching_after(std::int64_t after_person_id) {
-    auto read = read_persons_for_matching(after_person_id, {});
+    auto read = read_persons_for_matching(after_person_id, {}, -1);
     if (!read) return tl::unexpected(read.error());
     return std::move(read->persons);
   }
@@ -311,7 +339,10 @@ class ApiStore {
   // What was stored since the reader's last call with `mark` (every person the
   // first time), and moves `mark` on. A person whose transaction took its
   // person_id before a higher one was read and committed after that read is
-  // read too (gaps), at a later call.
+  // read too (gaps), at a later call. Then, from the second call on, the
+  // persons whose matching fields changed since the last call (a person may
+  // be in both parts, or read again as changed at later calls on PostgreSQL:
+  // the caller keeps the last values read).
   Result<std::vector<MatchPerson>> persons_for_matching_since(MatchWatermark& mark);
   // Standing merges (not undone) where the person is survivor or merged.
   virtual Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) = 0;

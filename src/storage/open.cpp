@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <iterator>
 
 #include "storage/api_store.h"
 #include "storage/database.h"
@@ -40,7 +41,7 @@ Result<std::unique_ptr<ApiStore>> open_api_store(std::string_view url) {
 }
 
 Result<std::vector<MatchPerson>> ApiStore::persons_for_matching_since(MatchWatermark& mark) {
-  auto read = read_persons_for_matching(mark.after, mark.gaps);
+  auto read = read_persons_for_matching(mark.after, mark.gaps, mark.changed_after);
   if (!read) return tl::unexpected(read.error());
   // A gap is read for the last time in a snapshot where every transaction
   // that was open when it was found has ended.
@@ -54,7 +55,10 @@ Result<std::vector<MatchPerson>> ApiStore::persons_for_matching_since(MatchWater
     expected = p.person_id + 1;
   }
   mark.after = expected - 1;
-  return std::move(read->persons);
+  mark.changed_after = read->changes_seen;
+  std::vector<MatchPerson> out = std::move(read->persons);
+  out.insert(out.end(), std::make_move_iterator(read->changed.begin()), std::make_move_iterator(read->changed.end()));
+  return out;
 }
 
 }  // namespace shebao::storage

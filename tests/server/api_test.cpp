@@ -701,6 +701,71 @@ TEST_F(ApiTest, RegistrationFindsPersonsStoredByOthersAfterTheIndexWasBuilt) {
   EXPECT_EQ(last->persons, stored_persons(world_->url));
 }
 
+// After a person's phone changes (PATCH of the contact on this server, or an
+// update by another process on the same database), a registration that shares
+// the new phone and weaker evidence (the name and sex, a birth date a day
+// later, the ID of another region) finds the person; one with the old phone and
+// the same evidence no longer does.
+TEST_F(ApiTest, RegistrationReadsAPhoneChangedSinceTheIndexWasBuilt) {
+  const std::string moved = resident_id("35010219660606031");
+  {
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    registry::Person p = person(moved, "350100", registry::Sex::male);
+    p.name = "诸葛孔明";
+    p.name_pinyin = "Zhuge Kongming";
+    p.phone = "13800000066";
+    ASSERT_TRUE((*db)->upsert_person(p));
+  }
+  // A server of its own whose index holds the person with the old phone.
+  const std::unique_ptr<Api> api = make_api(*world_, 0);
+  auto built = api->build_review_index();
+  ASSERT_TRUE(built) << built.error().to_string();
+  const auto registration = [&](const std::string& id, const std::string& phone) {
+    return call("officer_a", "POST", "/v1/persons",
+                R"({"resident_id":")" + id + R"(","name":"诸葛孔明","phone":")" + phone +
+                    R"(","hukou_region":"350100","retirement_category":"male","scheme":"employee"})",
+                "application/json", "", api.get());
+  };
+  const auto finds_moved = [&](const HttpResponse& r) {
+    EXPECT_EQ(r.status, 201) << r.body;
+    return duplicates_of(r).count(moved) == 1;
+  };
+
+  const HttpResponse patched = call("officer_a", "PATCH", "/v1/persons/" + moved + "/contact",
+                                    R"({"phone":"13955556666"})", "application/json", "", api.get());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  const HttpResponse with_new = registration(resident_id("35020319660607011"), "13955556666");
+  EXPECT_TRUE(finds_moved(with_new)) << "the new phone: " << with_new.body;
+  const json::value with_new_doc = json::parse(with_new.body);
+  for (const auto& d : with_new_doc.at("possible_duplicates").as_array()) {
+    if (d.at("resident_id").as_string() != moved) continue;
+    EXPECT_EQ(d.at("evidence").at("phone").as_string(), "exact");
+    EXPECT_EQ(d.at("evidence").at("resident_id").as_string(), "different");
+  }
+  const HttpResponse with_old = registration(resident_id("35020319660607031"), "13800000066");
+  EXPECT_FALSE(finds_moved(with_old)) << "the old phone: " << with_old.body;
+
+  // Another process changes the phone again.
+  {
+    auto store = storage::open_api_store(world_->url);
+    ASSERT_TRUE(store) << store.error().to_string();
+    auto db = storage::open_database(world_->url);
+    ASSERT_TRUE(db) << db.error().to_string();
+    auto stored = (*db)->find_person(moved);
+    ASSERT_TRUE(stored && *stored);
+    ASSERT_TRUE((*store)->update_phone((**stored).person_id, "13711112222"));
+  }
+  const HttpResponse with_third = registration(resident_id("35020319660607051"), "13711112222");
+  EXPECT_TRUE(finds_moved(with_third)) << "the phone another process set: " << with_third.body;
+  const HttpResponse with_second = registration(resident_id("35020319660607071"), "13955556666");
+  EXPECT_FALSE(finds_moved(with_second)) << "the phone before it: " << with_second.body;
+  // The index holds each stored person once.
+  auto current = api->build_review_index();
+  ASSERT_TRUE(current) << current.error().to_string();
+  EXPECT_EQ(current->persons, stored_persons(world_->url));
+}
+
 TEST_F(ApiTest, RoleLevelRefusals) {
   const std::string body = R"({"resident_id":")" + resident_id("35010519900101001") +
                            R"(","name":"新人","hukou_region":"350100","retirement_category":"male","scheme":"employee"})";

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -752,6 +753,97 @@ TEST_P(ApiStoreTest, PersonsForMatchingSinceAWatermarkIncludeThoseCommittedOutOf
   auto after_all = store_->persons_for_matching_since(mark);
   ASSERT_TRUE(after_all) << after_all.error().to_string();
   EXPECT_TRUE(after_all->empty());
+}
+
+// A change of a person's matching fields by another store instance (another
+// process: the API's PATCH of a contact, an import of a person already
+// registered) is read at the reader's next call, with the new values; an
+// update that changes none of them is not. On PostgreSQL also a change whose
+// transaction was open at a read and committed after a later change was read.
+TEST_P(ApiStoreTest, PersonsForMatchingSinceAWatermarkIncludeChangesByAnotherInstance) {
+  const std::string header =
+      "resident_id,name,name_pinyin,hukou_region,phone,retirement_category,scheme,scheme_region,"
+      "flexible_base_ratio\n";
+  const std::string zhang_row = std::string(kZhang) + ",张伟,Zhang Wei,440300,13800000001,male,employee,,\n";
+  import("first.csv", header + zhang_row + kLi + ",李强,,510100,,male,employee,,\n", true);
+  const std::int64_t zhang = person_id(kZhang);
+  storage::MatchWatermark mark;
+  auto first = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_EQ(first->size(), 2u);
+  auto nothing = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(nothing) << nothing.error().to_string();
+  EXPECT_TRUE(nothing->empty());
+  // The last values read of each person (PostgreSQL may read a change again).
+  const auto latest = [](const std::vector<storage::MatchPerson>& persons) {
+    std::map<std::string, storage::MatchPerson> out;
+    for (const auto& p : persons) out[p.resident_id] = p;
+    return out;
+  };
+
+  auto other = storage::open_api_store(url_);
+  ASSERT_TRUE(other) << other.error().to_string();
+  ASSERT_TRUE((*other)->update_phone(zhang, "13912345678"));
+  auto changed = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(changed) << changed.error().to_string();
+  ASSERT_EQ(changed->size(), 1u);
+  EXPECT_EQ((*changed)[0].resident_id, kZhang);
+  EXPECT_EQ((*changed)[0].person_id, zhang);
+  EXPECT_EQ((*changed)[0].phone, "13912345678");
+  EXPECT_EQ((*changed)[0].name, "张伟");
+  EXPECT_EQ(mark.after, person_id(kLi)) << "no person stored since";
+
+  // A registry import of Li with a new name (the same resident ID) is a change;
+  // one of Zhang with the values he has, and a phone set to the one he has, are not.
+  import("second.csv",
+         header + kZhang + ",张伟,Zhang Wei,440300,13912345678,male,employee,,\n" + kLi +
+             ",李刚,,510100,,male,employee,,\n",
+         true);
+  ASSERT_TRUE((*other)->update_phone(zhang, "13912345678"));
+  auto renamed = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(renamed) << renamed.error().to_string();
+  auto now = latest(*renamed);
+  ASSERT_TRUE(now.contains(kLi));
+  EXPECT_EQ(now[kLi].name, "李刚");
+  if (!postgres()) {
+    EXPECT_EQ(renamed->size(), 1u) << "Zhang did not change";
+    auto quiet = store_->persons_for_matching_since(mark);
+    ASSERT_TRUE(quiet) << quiet.error().to_string();
+    EXPECT_TRUE(quiet->empty());
+    return;
+  }
+  if (now.contains(kZhang)) {
+    EXPECT_EQ(now[kZhang].phone, "13912345678");  // read again, never older values
+  }
+
+  // PostgreSQL: Li's change is made in a transaction still open while Zhang's
+  // (a later transaction id) commits and is read; Li's is read once committed.
+  auto slow = storage::open_database(url_);
+  ASSERT_TRUE(slow) << slow.error().to_string();
+  ASSERT_TRUE((*slow)->begin());
+  registry::Person li;
+  li.resident_id = kLi;
+  li.name = "李明";
+  li.sex = registry::Sex::male;
+  li.birth_date = Date::of(1990, 3, 3);
+  li.hukou_region = "510100";
+  auto upserted = (*slow)->upsert_person(li);
+  ASSERT_TRUE(upserted) << upserted.error().to_string();
+  ASSERT_TRUE((*other)->update_phone(zhang, "13700000007"));
+  auto only_zhang = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(only_zhang) << only_zhang.error().to_string();
+  now = latest(*only_zhang);
+  ASSERT_TRUE(now.contains(kZhang));
+  EXPECT_EQ(now[kZhang].phone, "13700000007");
+  if (now.contains(kLi)) {
+    EXPECT_EQ(now[kLi].name, "李刚") << "Li's open change is not visible yet";
+  }
+  ASSERT_TRUE((*slow)->commit());
+  auto with_li = store_->persons_for_matching_since(mark);
+  ASSERT_TRUE(with_li) << with_li.error().to_string();
+  now = latest(*with_li);
+  ASSERT_TRUE(now.contains(kLi)) << "Li's change, committed after a later one was read, is read";
+  EXPECT_EQ(now[kLi].name, "李明");
 }
 
 TEST_P(ApiStoreTest, PersonSearchIndexesEveryInsertAndRenameAndFindsByPrefixInTheRegion) {

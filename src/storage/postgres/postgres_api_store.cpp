@@ -142,19 +142,25 @@ WHERE ($1 = '' OR q.status = $1) AND q.pair_id > $3
                            WHERE r.resident_id IN (q.person_a, q.person_b)
                              AND (p.hukou_region LIKE $2 OR p.scheme_region LIKE $2)))
 ORDER BY q.pair_id LIMIT $4)SQL";
-// The persons above $1 and in the gaps ($2 first ids, $3 last ids), with the
+// The persons above $1 and in the gaps ($2 first ids, $3 last ids), and
+// (changed = 1) those whose matching fields changed with a mark above $4
+// (migration 13: the changing transaction's id; none when $4 < 0), with the
 // statement's snapshot bounds (pg_current_snapshot() is the snapshot the
 // statement reads with); one row of bounds and no person when none is found.
 constexpr const char* kMatchPersons = R"SQL(
-SELECT s.oldest_open, s.next, p.person_id, p.resident_id, p.name, p.sex, p.birth_date::text, p.phone
+SELECT s.oldest_open, s.next, p.person_id, p.resident_id, p.name, p.sex, p.birth_date::text, p.phone, p.changed
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest_open,
              pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) s
 LEFT JOIN LATERAL (
-  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone FROM persons x WHERE x.person_id > $1
+  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone, 0 AS changed FROM persons x
+  WHERE x.person_id > $1
   UNION ALL
-  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone
+  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone, 0
   FROM unnest($2::bigint[], $3::bigint[]) g(first, last)
-  JOIN persons x ON x.person_id BETWEEN g.first AND g.last AND x.person_id <= $1) p ON TRUE
+  JOIN persons x ON x.person_id BETWEEN g.first AND g.last AND x.person_id <= $1
+  UNION ALL
+  SELECT x.person_id, x.resident_id, x.name, x.sex, x.birth_date, x.phone, 1 FROM persons x
+  WHERE $4::bigint >= 0 AND x.match_changed > 0 AND x.match_changed > $4::bigint) p ON TRUE
 ORDER BY p.person_id)SQL";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = $1";
 constexpr const char* kDecidePair =
@@ -585,7 +591,10 @@ class PostgresApiStore final : public ApiStore {
   }
 
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, Params()); }
-  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) override {
+  // A change is asked for above the oldest transaction open at the last read
+  // less one (changes_seen): see MatchRead in storage/api_store.h.
+  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps,
+                                              std::int64_t changed_after) override {
     std::string firsts = "{", lasts = "{";
     for (const MatchGap& g : gaps) {
       const char* comma = firsts.size() > 1 ? "," : "";
@@ -594,7 +603,8 @@ class PostgresApiStore final : public ApiStore {
     }
     firsts += '}';
     lasts += '}';
-    auto r = query(kMatchPersons, Params().add(after).add(firsts).add(lasts), "persons for matching");
+    auto r = query(kMatchPersons, Params().add(after).add(firsts).add(lasts).add(changed_after),
+                   "persons for matching");
     if (!r) return tl::unexpected(r.error());
     const PGresult* q = r->get();
     MatchRead out;
@@ -603,9 +613,11 @@ class PostgresApiStore final : public ApiStore {
       out.oldest_open = int_of(q, i, 0);
       out.next = int_of(q, i, 1);
       if (null_at(q, i, 2)) continue;  // nothing found: the bounds alone
-      out.persons.push_back(MatchPerson{int_of(q, i, 2), text_of(q, i, 3), text_of(q, i, 4), text_of(q, i, 5),
-                                        text_of(q, i, 6), text_of(q, i, 7)});
+      (int_of(q, i, 8) == 1 ? out.changed : out.persons)
+          .push_back(MatchPerson{int_of(q, i, 2), text_of(q, i, 3), text_of(q, i, 4), text_of(q, i, 5),
+                                 text_of(q, i, 6), text_of(q, i, 7)});
     }
+    out.changes_seen = out.oldest_open - 1;
     return out;
   }
   Result<std::vector<MergeRecord>> standing_merges_of(std::string_view resident_id) override {

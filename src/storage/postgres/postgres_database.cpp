@@ -497,6 +497,27 @@ FROM m11_entries x JOIN (
 DROP INDEX IF EXISTS employer_months_unsettled;
 ALTER TABLE employer_months SET (fillfactor = 50);
 )SQL"},
+    // --- A change mark on the matching fields of persons (storage/api_store.h,
+    // read_persons_for_matching): every update that changes one of them sets
+    // match_changed to the updating transaction's id (64 bits, with its epoch:
+    // never wraps); 0 for a person never changed. Transactions commit in any
+    // order, so a reader asks for the marks from the oldest transaction still
+    // open at its previous read (see postgres_api_store.cpp, kMatchPersons).
+    {13, "persons: a change mark on the fields entity resolution compares",
+     R"SQL(
+ALTER TABLE persons ADD COLUMN match_changed BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX persons_match_changed ON persons (match_changed) WHERE match_changed > 0;
+CREATE FUNCTION persons_match_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.match_changed := pg_current_xact_id()::text::bigint;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER persons_match_changed BEFORE UPDATE ON persons FOR EACH ROW
+  WHEN (OLD.resident_id IS DISTINCT FROM NEW.resident_id OR OLD.name IS DISTINCT FROM NEW.name
+        OR OLD.sex IS DISTINCT FROM NEW.sex OR OLD.birth_date IS DISTINCT FROM NEW.birth_date
+        OR OLD.phone IS DISTINCT FROM NEW.phone)
+  EXECUTE FUNCTION persons_match_changed();
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migration 2).

@@ -126,6 +126,15 @@ constexpr const char* kMatchPersons =
 constexpr const char* kMatchPersonsBetween =
     "SELECT person_id, resident_id, name, sex, birth_date, phone FROM persons WHERE person_id BETWEEN ?2 AND ?3 "
     "AND person_id <= ?1 ORDER BY person_id";
+// The persons whose matching fields changed with a mark above ?1 (migration
+// 13; a range of persons_match_changed: no ORDER BY person_id, which the
+// planner would answer with a scan of persons), and the highest mark.
+constexpr const char* kChangedPersons =
+    "SELECT person_id, resident_id, name, sex, birth_date, phone, match_changed FROM persons "
+    "WHERE match_changed > 0 AND match_changed > ?1";
+constexpr const char* kHighestChange =
+    "SELECT COALESCE((SELECT match_changed FROM persons WHERE match_changed > 0 ORDER BY match_changed DESC LIMIT 1), "
+    "0)";
 constexpr const char* kFindPair = "SELECT " SHEBAO_PAIR_COLUMNS " FROM review_pairs q WHERE q.pair_id = ?1";
 constexpr const char* kDecidePair =
     "UPDATE review_pairs SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, merge_sequence = ?6 "
@@ -583,10 +592,32 @@ class SqliteApiStore final : public ApiStore {
   Result<std::vector<MergeRecord>> merge_log() override { return merge_query(kMergeLog, ""); }
   // One writer at a time commits person_ids in id order: nothing open can
   // fill a gap (ids never taken, none in practice), so the bounds are the
-  // largest int64 and a gap is read once.
-  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps) override {
+  // largest int64 and a gap is read once. Change marks, likewise, are
+  // committed in increasing order; they are read first, so that a change
+  // committed between the statements is read (again) next time.
+  Result<MatchRead> read_persons_for_matching(std::int64_t after, const std::vector<MatchGap>& gaps,
+                                              std::int64_t changed_after) override {
     MatchRead out;
     out.oldest_open = out.next = std::numeric_limits<std::int64_t>::max();
+    {
+      auto q = prepare(changed_after < 0 ? kHighestChange : kChangedPersons);
+      if (!q) return tl::unexpected(q.error());
+      Stmt s(*q);
+      out.changes_seen = std::max<std::int64_t>(changed_after, 0);
+      if (changed_after >= 0) s.bind(1, changed_after);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) {
+        if (changed_after < 0) {
+          out.changes_seen = s.i64(0);
+          continue;
+        }
+        out.changed.push_back(MatchPerson{s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        out.changes_seen = std::max(out.changes_seen, s.i64(6));
+      }
+      if (rc != SQLITE_DONE) return tl::unexpected(err("persons changed for matching").error());
+      std::sort(out.changed.begin(), out.changed.end(),
+                [](const MatchPerson& x, const MatchPerson& y) { return x.person_id < y.person_id; });
+    }
     // The persons above `after` (no gap) or in the gap.
     auto read = [&](const MatchGap* gap) -> Result<void> {
       auto q = prepare(gap ? kMatchPersonsBetween : kMatchPersons);

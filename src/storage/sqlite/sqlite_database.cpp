@@ -512,6 +512,33 @@ DROP TABLE temp.m11_entries;
     // which its arrears query reads (kEmployerDuesToSettle), and records the
     // version so that both backends count the same migrations.
     {12, "employer-month totals updated in place", ""},
+    // --- A change mark on the matching fields of persons (storage/api_store.h,
+    // read_persons_for_matching): every update that changes one of them sets
+    // match_changed to one more than the highest mark (one writer at a time,
+    // so marks grow in commit order); 0 for a person never changed. Persons
+    // are never deleted, so the highest mark never goes back. SQLite only:
+    // migration 6's rename trigger queued with INSERT OR IGNORE, which the
+    // upsert of a registry import overrides with its own conflict policy (a
+    // rename of a person still queued failed on the queue's key); it now
+    // queues a person not queued yet.
+    {13, "persons: a change mark on the fields entity resolution compares",
+     R"SQL(
+DROP TRIGGER person_search_on_rename;
+CREATE TRIGGER person_search_on_rename AFTER UPDATE OF name, name_pinyin ON persons
+WHEN (OLD.name IS NOT NEW.name OR OLD.name_pinyin IS NOT NEW.name_pinyin)
+  AND NOT EXISTS (SELECT 1 FROM person_search_queue WHERE person_id = NEW.person_id) BEGIN
+  INSERT INTO person_search_queue (person_id) VALUES (NEW.person_id);
+END;
+ALTER TABLE persons ADD COLUMN match_changed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX persons_match_changed ON persons (match_changed) WHERE match_changed > 0;
+CREATE TRIGGER persons_match_changed AFTER UPDATE OF resident_id, name, sex, birth_date, phone ON persons
+WHEN OLD.resident_id IS NOT NEW.resident_id OR OLD.name IS NOT NEW.name OR OLD.sex IS NOT NEW.sex
+  OR OLD.birth_date IS NOT NEW.birth_date OR OLD.phone IS NOT NEW.phone BEGIN
+  UPDATE persons SET match_changed = COALESCE((SELECT match_changed FROM persons WHERE match_changed > 0
+                                               ORDER BY match_changed DESC LIMIT 1), 0) + 1
+  WHERE person_id = NEW.person_id;
+END;
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
