@@ -38,6 +38,16 @@ std::string credit_code(const std::string& first17) { return first17 + credit_co
 
 const std::string kZhang = resident_id("44030019800101001");
 const std::string kLi = resident_id("51010019900303003");
+// Li as a registry import or registration would store him, under `name`.
+registry::Person li_named(const std::string& name) {
+  registry::Person p;
+  p.resident_id = kLi;
+  p.name = name;
+  p.sex = registry::Sex::male;
+  p.birth_date = Date::of(1990, 3, 3);
+  p.hukou_region = "510100";
+  return p;
+}
 const std::string kLiu = resident_id("11010519750707004");  // flexible worker
 const std::string kShenzhen = credit_code("91440300MA5F00001");
 const std::string kChengdu = credit_code("91510100MA6C00002");
@@ -710,13 +720,7 @@ TEST_P(ApiStoreTest, PersonsForMatchingSinceAWatermarkIncludeThoseCommittedOutOf
     auto other = storage::open_database(url_);
     ASSERT_TRUE(other) << other.error().to_string();
     ASSERT_TRUE((*other)->begin());
-    registry::Person p;
-    p.resident_id = kLi;
-    p.name = "李强";
-    p.sex = registry::Sex::male;
-    p.birth_date = Date::of(1990, 3, 3);
-    p.hukou_region = "510100";
-    auto taken = (*other)->upsert_person(p);
+    auto taken = (*other)->upsert_person(li_named("李强"));
     ASSERT_TRUE(taken) << taken.error().to_string();
     li = *taken;
     import("second.csv", header + kLiu + ",刘洋,,110105,,female_50,flexible,440300,0.60\n", true);
@@ -821,13 +825,7 @@ TEST_P(ApiStoreTest, PersonsForMatchingSinceAWatermarkIncludeChangesByAnotherIns
   auto slow = storage::open_database(url_);
   ASSERT_TRUE(slow) << slow.error().to_string();
   ASSERT_TRUE((*slow)->begin());
-  registry::Person li;
-  li.resident_id = kLi;
-  li.name = "李明";
-  li.sex = registry::Sex::male;
-  li.birth_date = Date::of(1990, 3, 3);
-  li.hukou_region = "510100";
-  auto upserted = (*slow)->upsert_person(li);
+  auto upserted = (*slow)->upsert_person(li_named("李明"));
   ASSERT_TRUE(upserted) << upserted.error().to_string();
   ASSERT_TRUE((*other)->update_phone(zhang, "13700000007"));
   auto only_zhang = store_->persons_for_matching_since(mark);
