@@ -820,8 +820,14 @@ int Deduplicator::State::name_level(int tag, int fa, int fb, const Rec& a, const
   const std::uint32_t h = (va * 0x9E3779B1u) ^ (vb * 0x85EBCA77u) ^ (static_cast<std::uint32_t>(tag) * 0xC2B2AE3Du);
   Entry& e = cache[h >> (32 - kBits)];
   if (e.generation == generation && e.tag == tag && e.a == va && e.b == vb) return e.level;
-  const std::string_view x = value(fa, a), y = value(fb, b);
-  const int level = x == y ? 1 : field_level_values(FieldKind::given_name, x, y);
+  // Two names whose letters alone rule out a Jaro-Winkler of 0.70 are level
+  // 5 without computing it (most pairs of unrelated names: random pairs for
+  // the u probabilities, a block's pairs that share a key but not a name).
+  int level = name_level_floor(fa, fb, a, b);
+  if (level != 5) {
+    const std::string_view x = value(fa, a), y = value(fb, b);
+    level = x == y ? 1 : field_level_values(FieldKind::given_name, x, y);
+  }
   e = {generation, static_cast<std::uint16_t>(tag), static_cast<std::uint16_t>(level), va, vb};
   return level;
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "matching/compare.h"
 #include "matching/engine.h"
 #include "matching/normalize.h"
 #include "matching/record_generator.h"
@@ -382,6 +384,47 @@ TEST(Engine, DateLevels) {
   EXPECT_EQ(date_level(0, 5), 3);  // two positions, another year
   EXPECT_EQ(date_level(0, 6), 4);  // another year, six positions
   EXPECT_EQ(date_level(1, 2), 4);  // 19800306 / 19080305: three positions, another year
+}
+
+TEST(Engine, NameLevelsFollowJaroWinkler) {
+  // A name's level is Jaro-Winkler's band (>= 0.94: 2, >= 0.85: 3, >= 0.70:
+  // 4, else 5), also where the letters alone settle it without computing
+  // Jaro-Winkler; names longer than a row holds (24 bytes) are read whole.
+  std::vector<std::string> names;
+  std::uint64_t x = 88172645463325252ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const std::string letters = "aeinorstlwhg";
+  for (int i = 0; i < 240; ++i) {
+    const std::size_t length = i % 40 == 0 ? 25 + next() % 6 : 2 + next() % 11;
+    std::string name;
+    for (std::size_t k = 0; k < length; ++k) name.push_back(letters[next() % (i % 3 == 0 ? 5 : letters.size())]);
+    names.push_back(name);
+  }
+  names.push_back(names[7]);  // one pair of equal names
+  for (std::size_t i = 0; i < 60; ++i)  // typos: the last letter changed
+    if (names[i].size() >= 6) names.push_back(names[i].substr(0, names[i].size() - 1) + "z");
+  Table table({"surname"});
+  for (const std::string& name : names) table.add_row({name});
+  Deduplicator engine(table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  std::array<int, 6> seen{};
+  for (std::uint32_t a = 0; a < names.size(); ++a) {
+    for (std::uint32_t b = a + 1; b < names.size(); ++b) {
+      const double jw = jaro_winkler(names[a], names[b]);
+      const int expected = names[a] == names[b] ? 1 : jw >= 0.94 ? 2 : jw >= 0.85 ? 3 : jw >= 0.70 ? 4 : 5;
+      const int level = engine.levels(a, b)[0];
+      ASSERT_EQ(level, expected) << names[a] << " / " << names[b] << ": Jaro-Winkler " << jw;
+      ++seen[level];
+    }
+  }
+  for (int level = 1; level <= 5; ++level) EXPECT_GT(seen[level], 0) << "no pair at level " << level;
 }
 
 TEST(Engine, GivenNameAndSurnameSwapped) {
