@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` (matching): entity resolution quality and speed.
 #   * every labelled data set under tests/data/linkage: pairwise P/R/F1, B-cubed
-#     F1, time, comparisons per CPU second (one thread);
+#     F1, blocking recall (the share of true pairs that are compared), time,
+#     comparisons per CPU second (one thread);
 #   * a generated Chinese set of 20,000 records (shebao gen-people);
 #   * a generated registry of RECORDS (default 1,000,000) records deduplicated
 #     end to end on all cores, with wall time, CPU time and peak memory, and as
@@ -68,10 +69,11 @@ name = lambda r: r["dataset"].rstrip("/").split("/")[-1]
 lines = [f"shebao matching benchmark, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {sys.argv[5]} cores",
          f"load average (1, 5, 15 min) before: {sys.argv[6]}, after: {sys.argv[7]} (the machine is shared; wall times follow the load)", "",
          f"labelled and generated sets: one thread, median of {rows[0].get('runs', 1)} runs (the range of the runs' rates in brackets)", "",
-         f"{'data set':28s} {'records':>9s} {'P':>7s} {'R':>7s} {'F1':>7s} {'B3 F1':>7s} {'time s':>8s} {'comparisons':>12s} {'cmp/CPU-s':>11s}  {'range':>21s}"]
+         f"{'data set':28s} {'records':>9s} {'P':>7s} {'R':>7s} {'F1':>7s} {'B3 F1':>7s} {'block R':>7s} {'time s':>8s} {'comparisons':>12s} {'cmp/CPU-s':>11s}  {'range':>21s}"]
+blocking = lambda r: "    n/a" if r.get("blocking_recall") is None else f"{r['blocking_recall']:7.4f}"
 for r in rows[:-1]:
     lines.append(f"{name(r):28s} {r['records']:9d} {r['precision']:7.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-                 f"{r['b3_f1']:7.4f} {r['seconds']:8.2f} {r['comparisons']:12d} {r['comparisons_per_cpu_second']:11,.0f}  "
+                 f"{r['b3_f1']:7.4f} {blocking(r)} {r['seconds']:8.2f} {r['comparisons']:12d} {r['comparisons_per_cpu_second']:11,.0f}  "
                  f"[{r['rate_low'] / 1e6:.1f}M-{r['rate_high'] / 1e6:.1f}M]")
 big = rows[-1]
 lines += ["", f"generated registry of {records:,} records, {big['threads']} threads, end to end:",
@@ -81,7 +83,7 @@ lines += ["", f"generated registry of {records:,} records, {big['threads']} thre
           f"estimate {big['estimate_seconds']:.1f}, compare {big['compare_seconds']:.1f}, cluster {big['cluster_seconds']:.1f}",
           f"  baseline (same run): reading the file alone took {big['read_seconds']:.1f} s; end to end = "
           f"{wall_s / max(big['read_seconds'], 1e-9):.1f} x baseline",
-          f"  F1 {big['f1']:.4f}, B-cubed F1 {big['b3_f1']:.4f}, {big['comparisons']:,} comparisons, "
+          f"  F1 {big['f1']:.4f}, B-cubed F1 {big['b3_f1']:.4f}, blocking recall {blocking(big).strip()}, {big['comparisons']:,} comparisons, "
           f"{big['comparisons_per_cpu_second']:,.0f} per CPU second", ""]
 by = {name(r): r for r in rows}
 def goal(text, ok, value):

@@ -1213,6 +1213,12 @@ ScoredPair Deduplicator::compare(std::uint32_t a, std::uint32_t b) const {
   return p;
 }
 
+bool Deduplicator::candidate(std::uint32_t a, std::uint32_t b) const {
+  const State& s = *state_;
+  if (a == b || a >= s.slot_blocks.size() || b >= s.slot_blocks.size()) return false;
+  return s.same_blocks(a, b) != 0;
+}
+
 std::vector<int> Deduplicator::levels(std::uint32_t a, std::uint32_t b) const {
   int lv[kMaxFields];
   state_->levels_of(a, b, lv);

@@ -171,6 +171,10 @@ class Deduplicator {
   // The comparison levels and weight of one pair (after estimate()).
   ScoredPair compare(std::uint32_t a, std::uint32_t b) const;
   std::vector<int> levels(std::uint32_t a, std::uint32_t b) const;
+  // Whether score() compares records a and b (after block()): they share a
+  // block that is not oversized. The share of true pairs that are candidates
+  // is the blocking recall, the most recall the comparisons can give.
+  bool candidate(std::uint32_t a, std::uint32_t b) const;
 
   struct State;
 

@@ -18,6 +18,13 @@ out=$("$shebao" dedup --eval "$data/febrl1" --json)
 f1=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["f1"])' "$out")
 python3 -c "import sys; sys.exit(0 if $f1 >= 0.99 else 1)" || fail "febrl1 F1 $f1 < 0.99"
 "$shebao" dedup --eval "$data/febrl1" | grep -q "^pairwise .*F1" || fail "text report lacks the pairwise line"
+# Blocking recall: the true pairs among the candidates (499 of FEBRL 1's 500 share a block).
+python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+sys.exit(0 if r["true_pairs_compared"] == 499 and abs(r["blocking_recall"] - 0.998) < 1e-9 else 1)' "$out" ||
+  fail "blocking recall in JSON: $out"
+"$shebao" dedup --eval "$data/febrl1" | grep -q "^blocking  *recall 0.9980 (499 true pairs among the 978 pairs compared)" ||
+  fail "text report lacks the blocking recall line"
 
 # 2. --input/--output/--review on a blind copy (no entity_id); the reference scorer agrees.
 python3 - "$data/febrl1/records.csv" "$tmp/blind.csv" <<'PY'

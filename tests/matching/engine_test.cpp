@@ -266,6 +266,31 @@ TEST(Engine, EachCandidatePairComparedOnce) {
   EXPECT_EQ(engine.clusters()[1], 0u);
   EXPECT_EQ(engine.clusters()[2], 0u);
   EXPECT_EQ(engine.clusters()[4], 4u);
+  // The candidates are those six pairs: records 0-3 pairwise, 4 with none.
+  for (std::uint32_t a = 0; a < 5; ++a)
+    for (std::uint32_t b = 0; b < 5; ++b) EXPECT_EQ(engine.candidate(a, b), a != b && a < 4 && b < 4) << a << "," << b;
+  EXPECT_FALSE(engine.candidate(0, 5));  // no such record
+}
+
+TEST(Engine, CandidatesAreThePairsCompared) {
+  // Over every pair of a labelled set, the pairs candidate() names are as
+  // many as score() compares (each once); the blocking recall follows.
+  const Loaded data = load_dataset("febrl1");
+  Deduplicator engine(*data.table, Settings{});
+  engine.prepare();
+  engine.block();
+  engine.estimate();
+  engine.score();
+  const auto n = static_cast<std::uint32_t>(data.entity.size());
+  std::uint64_t candidates = 0, true_candidates = 0;
+  for (std::uint32_t a = 0; a < n; ++a)
+    for (std::uint32_t b = a + 1; b < n; ++b)
+      if (engine.candidate(a, b)) {
+        ++candidates;
+        true_candidates += data.entity[a] == data.entity[b] ? 1 : 0;
+      }
+  EXPECT_EQ(candidates, engine.stats().comparisons);
+  EXPECT_EQ(true_candidates, 499u);  // of 500 true pairs: one pair shares no block
 }
 
 TEST(Engine, LongValuesComparedLikeShortOnes) {
