@@ -686,7 +686,8 @@ void Deduplicator::block() {
   s.block_members.clear();
   s.block_slot.clear();
   s.slot_blocks.resize(s.n);
-  for (std::uint32_t r = 0; r < s.n; ++r) std::fill(std::begin(s.slot_blocks[r].of), std::end(s.slot_blocks[r].of), State::kNoBlock | r);
+  for (std::uint32_t r = 0; r < s.n; ++r)
+    std::fill(std::begin(s.slot_blocks[r].of), std::end(s.slot_blocks[r].of), State::kNoBlock | r);
   std::vector<std::uint32_t> per_record(s.n + 1, 0);
   auto record_of = [&](std::size_t x) { return static_cast<std::uint32_t>(entries[x].second >> 4); };
   auto slot_of = [&](std::size_t x) { return static_cast<int>(entries[x].second & 15); };
@@ -1252,9 +1253,10 @@ void Deduplicator::score(const ProgressFn& progress) {
   constexpr std::uint32_t kPrefetch = 32;   // members whose blocks are fetched ahead
   constexpr std::uint32_t kRowsAhead = 8;   // listed pairs whose rows are fetched ahead
   const std::size_t bound_size = s.order.size() + 1;
-  // Rows are copied, and fetched ahead of use, only when they are too many to
-  // stay in the processor's caches between the blocks that read them;
-  // otherwise the copy (and the loads ahead) cost more than they save.
+  // The members' rows of larger blocks are copied, and fetched ahead of use,
+  // only when the rows are too many to stay in the processor's caches between
+  // the blocks that read them; otherwise the copy (and those loads ahead) cost
+  // more than they save. The rows of listed pairs are always fetched ahead.
   const bool copy_rows = s.rows.size() * sizeof(std::uint32_t) > s.settings.copy_rows_above;
   auto work = [&](int t) {
     std::vector<std::uint32_t> rows;          // members' rows
