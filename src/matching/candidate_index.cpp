@@ -60,18 +60,10 @@ Result<void> CandidateIndex::replace(std::uint32_t record, const std::vector<std
     std::erase(found->second, old);
     if (found->second.empty()) members_.erase(found);
   }
-  // ... and the value counts (the steps of State::intern, undone).
+  // ... and the value counts.
   const std::uint32_t* row = s.rows.data() + static_cast<std::size_t>(old) * s.stride;
-  for (std::size_t fi = 0; fi < s.fields.size(); ++fi) {
-    const std::uint32_t id = row[fi];
-    if (id == 0) continue;  // missing
-    auto& f = s.fields[fi];
-    const double c = f.value_count[id]--;
-    f.sum_c2 -= 2 * c - 1;              // c^2 - (c-1)^2
-    f.sum_c3 -= 3 * c * c - 3 * c + 1;  // c^3 - (c-1)^3
-    --f.present;
-    f.mean_frequency = f.present > 0 && f.sum_c2 > 0 ? f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present)) : 0;
-  }
+  for (std::size_t fi = 0; fi < s.fields.size(); ++fi)
+    if (row[fi] != 0) s.fields[fi].uncount(row[fi]);  // 0: missing
   row_of_[record] = append_row(values);
   record_of_.push_back(record);
   return {};

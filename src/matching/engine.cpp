@@ -526,11 +526,7 @@ void Deduplicator::State::intern(int fi, std::string_view value, std::uint32_t* 
   if (value.empty()) return;  // value id 0: missing
   const std::uint32_t id = value_id(fi, value, static_cast<std::uint32_t>(f.begin.size() - 2));
   row[fi] = id;
-  const double c = f.value_count[id]++;
-  f.sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
-  f.sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
-  ++f.present;
-  f.mean_frequency = f.sum_c3 / (f.sum_c2 * static_cast<double>(f.present));
+  f.count(id);
 }
 
 void Deduplicator::State::append(std::uint32_t r) {

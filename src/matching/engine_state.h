@@ -46,6 +46,22 @@ struct Deduplicator::State {
     std::string_view get(std::uint32_t r) const {
       return std::string_view(arena).substr(begin[r], begin[r + 1] - begin[r]);
     }
+    // One more (count) or one fewer (uncount) record with value `id`, and the
+    // sums and mean frequency that follow.
+    void count(std::uint32_t id) {
+      const double c = value_count[id]++;
+      sum_c2 += 2 * c + 1;              // (c+1)^2 - c^2
+      sum_c3 += 3 * c * c + 3 * c + 1;  // (c+1)^3 - c^3
+      ++present;
+      mean_frequency = sum_c3 / (sum_c2 * static_cast<double>(present));
+    }
+    void uncount(std::uint32_t id) {
+      const double c = value_count[id]--;
+      sum_c2 -= 2 * c - 1;              // c^2 - (c-1)^2
+      sum_c3 -= 3 * c * c - 3 * c + 1;  // c^3 - (c-1)^3
+      --present;
+      mean_frequency = present > 0 && sum_c2 > 0 ? sum_c3 / (sum_c2 * static_cast<double>(present)) : 0;
+    }
   };
   static constexpr int kKeys = 10;
   static constexpr std::uint32_t kLongValue = 0xFFFFFFFFu;  // inline length word: read the arena
