@@ -616,6 +616,72 @@ TEST_P(LedgerFlow, PaymentsAndLateFees) {
   EXPECT_EQ(db_->entries_exist({})->size(), 0u);
 }
 
+TEST_P(LedgerFlow, APaymentDatedWithinItsMonthIsBookedInThatMonthsRun) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-09-28\n");
+  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 1);
+  const auto september_run = run(YearMonth::of(2026, 9));
+  EXPECT_EQ(september_run.payments, 1);  // Shenzhen's September, paid before its run
+  EXPECT_EQ(september_run.late_fees, 0);
+  EXPECT_EQ(stats().receivable_balance_fen, 724176);  // Chengdu's 7241.76 only
+  const auto october_run = run(YearMonth::of(2026, 10));
+  EXPECT_EQ(october_run.payments, 0);
+  EXPECT_EQ(october_run.late_fees, 1);  // Chengdu only
+  expect_verified();
+}
+
+// A month run's reads of the flexible workers and of the employer-months to
+// settle see what the same transaction wrote after the month's declarations
+// were read (on PostgreSQL those reads start on a side connection then, which
+// does not see the open transaction's writes).
+TEST_P(LedgerFlow, MonthRunReadsSeeTheTransactionsOwnEarlierWrites) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  const YearMonth september_month = YearMonth::of(2026, 9);
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  const std::int64_t chengdu = (*db_->find_employer(kChengdu))->employer_id;
+  ASSERT_TRUE(db_->begin());
+  auto ids = db_->declarations_to_book(september_month);
+  ASSERT_TRUE(ids) << ids.error().to_string();
+  EXPECT_EQ(ids->size(), 2u);
+  // Zhang becomes a flexible worker; Shenzhen owes for August; Chengdu owes for
+  // September and pays within it.
+  registry::Person zhang = **db_->find_person(kZhang);
+  zhang.scheme = registry::Scheme::flexible;
+  zhang.scheme_region = "440300";
+  zhang.flexible_base_ratio = *Decimal::parse("0.60");
+  ASSERT_TRUE(db_->upsert_persons(std::span(&zhang, 1)));
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, YearMonth::of(2026, 8), 50000, 0));
+  ASSERT_TRUE(db_->add_employer_month(chengdu, september_month, 70000, 0));
+  ASSERT_TRUE(db_->record_payment(chengdu, september_month, Date::of(2026, 9, 30)));
+
+  auto flexible = db_->flexible_months_to_book(september_month);
+  ASSERT_TRUE(flexible) << flexible.error().to_string();
+  std::vector<std::int64_t> flexible_persons;
+  for (const auto& member : *flexible) flexible_persons.push_back(member.person_id);
+  EXPECT_EQ(flexible_persons, (std::vector<std::int64_t>{*(*db_->find_person_id(kZhang)),
+                                                         *(*db_->find_person_id(kLiu))}));
+  auto dues = db_->employer_dues_to_settle(september_month);
+  ASSERT_TRUE(dues) << dues.error().to_string();
+  ASSERT_EQ(dues->size(), 2u);
+  EXPECT_EQ((*dues)[0].employer_id, shenzhen);
+  EXPECT_EQ((*dues)[0].month, YearMonth::of(2026, 8));
+  EXPECT_EQ((*dues)[0].dues_fen, 50000);
+  EXPECT_FALSE((*dues)[0].paid_on);
+  EXPECT_EQ((*dues)[1].employer_id, chengdu);
+  EXPECT_EQ((*dues)[1].month, september_month);
+  EXPECT_EQ((*dues)[1].dues_fen, 70000);
+  EXPECT_EQ((*dues)[1].paid_on, Date::of(2026, 9, 30));
+  db_->rollback();
+
+  // Without such writes, the same reads (taken from the side connection on
+  // PostgreSQL) give the committed rows.
+  ASSERT_TRUE(db_->declarations_to_book(september_month));
+  EXPECT_EQ(db_->flexible_months_to_book(september_month)->size(), 1u);  // Liu
+  EXPECT_TRUE(db_->employer_dues_to_settle(september_month)->empty());
+}
+
 TEST_P(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {
   write("old.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2023-05," +
                        kZhang + ",8000.00,31,hire,2023-05-01\n");

@@ -1,5 +1,6 @@
-// shebao storage/postgres: reading values of a libpq result (text format),
-// shared by postgres_database.cpp and postgres_api_store.cpp.
+// shebao storage/postgres: reading values of a libpq result (text format, and
+// integers of a binary-format result), shared by postgres_database.cpp and
+// postgres_api_store.cpp.
 //
 // Pure: no I/O.
 #pragma once
@@ -20,6 +21,16 @@ inline std::int64_t int_of(const PGresult* r, int row, int column) {
   const char* text = PQgetvalue(r, row, column);
   std::from_chars(text, text + PQgetlength(r, row, column), value);
   return value;
+}
+// An integer column (smallint, integer or bigint) of a binary-format result:
+// big-endian two's complement of the column's width.
+inline std::int64_t binary_int_of(const PGresult* r, int row, int column) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(PQgetvalue(r, row, column));
+  const int length = PQgetlength(r, row, column);
+  std::uint64_t value = 0;
+  for (int i = 0; i < length; ++i) value = (value << 8) | bytes[i];
+  if (length > 0 && length < 8 && (bytes[0] & 0x80) != 0) value |= ~std::uint64_t{0} << (8 * length);
+  return static_cast<std::int64_t>(value);
 }
 inline bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }
 

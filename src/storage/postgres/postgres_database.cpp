@@ -669,6 +669,30 @@ FROM settle s JOIN employers e ON e.employer_id = s.employer_id
 LEFT JOIN LATERAL (SELECT x.paid_on FROM payments x WHERE x.employer_id = s.employer_id AND x.month = s.month
                    AND s.paid_on IS NULL OFFSET 0) p ON TRUE
 ORDER BY 1, 3)SQL";
+// The same rows for the months before $1 only: what a month run's own writes
+// before it settles (the month's dues, its reversals) leave unchanged, read on
+// a side connection while the run books its declarations (SideReads).
+constexpr const char* kEmployerDuesToSettleBefore = R"SQL(
+WITH settle AS MATERIALIZED (
+  SELECT m.employer_id, m.month, m.dues_fen, m.paid_fen, r.paid_on
+  FROM employer_months m LEFT JOIN payments r ON r.employer_id = m.employer_id AND r.month = m.month
+                                             AND r.paid_on > $2::date AND r.month < $1
+  WHERE m.month < $1 AND (m.dues_fen <> m.paid_fen OR r.paid_on IS NOT NULL))
+SELECT s.employer_id, e.region, s.month, s.dues_fen, s.paid_fen, COALESCE(s.paid_on, p.paid_on)
+FROM settle s JOIN employers e ON e.employer_id = s.employer_id
+LEFT JOIN LATERAL (SELECT x.paid_on FROM payments x WHERE x.employer_id = s.employer_id AND x.month = s.month
+                   AND s.paid_on IS NULL OFFSET 0) p ON TRUE
+ORDER BY 1, 3)SQL";
+// The payments of month $1 dated by its last day $2: of the month's own dues,
+// only these can be settled in its run (a month's dues fall due after it).
+constexpr const char* kPaymentsWithinMonth =
+    "SELECT employer_id, paid_on FROM payments WHERE month = $1 AND paid_on <= $2::date ORDER BY employer_id";
+// The month's own dues of those employers, not paid in full.
+constexpr const char* kEmployerDuesOfMonth = R"SQL(
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen
+FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+WHERE m.month = $1 AND m.employer_id = ANY($2::bigint[]) AND m.dues_fen <> m.paid_fen
+ORDER BY 1)SQL";
 // Tables a month run reads that were never analyzed (reltuples -1) or whose
 // rows changed since their statistics were gathered by more than they then
 // held (plus 1,000): a table analyzed at each doubling, not at each month run
@@ -1029,15 +1053,17 @@ struct DeclaredLine {
   std::int64_t wage_fen;
 };
 
-// The lines of a kDeclaredPersonMonthsOf result in (declaration, person) order,
-// the key's order (the statement does not sort them).
+// The lines of a kDeclaredPersonMonthsOf result (binary format: no integer is
+// printed by the server and parsed here) in (declaration, person) order, the
+// key's order (the statement does not sort them).
 std::vector<DeclaredLine> declared_lines_of(const PGresult* res) {
+  using pg::binary_int_of;
   const int n = PQntuples(res);
   std::vector<DeclaredLine> lines;
   lines.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    lines.push_back(DeclaredLine{int_of(res, i, 0), int_of(res, i, 1), int_of(res, i, 2),
-                                 static_cast<int>(int_of(res, i, 3)), int_of(res, i, 4)});
+    lines.push_back(DeclaredLine{binary_int_of(res, i, 0), binary_int_of(res, i, 1), binary_int_of(res, i, 2),
+                                 static_cast<int>(binary_int_of(res, i, 3)), binary_int_of(res, i, 4)});
   }
   std::sort(lines.begin(), lines.end(), [](const DeclaredLine& a, const DeclaredLine& b) {
     return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
@@ -1134,7 +1160,7 @@ class LineReadAhead {
       const std::span<const std::int64_t> ids(ids_.data() + from, std::min(kChunk, ids_.size() - from));
       const std::string array = id_array(ids);
       const char* values[] = {array.c_str()};
-      PgResult r(PQexecParams(*conn, kDeclaredPersonMonthsOf, 1, nullptr, values, nullptr, nullptr, 0));
+      PgResult r(PQexecParams(*conn, kDeclaredPersonMonthsOf, 1, nullptr, values, nullptr, nullptr, 1));
       if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
         problem = error_of_(*conn, r.get());
         break;
@@ -1173,6 +1199,79 @@ class LineReadAhead {
   bool finished_ = false;
   std::optional<Error> problem_;
   std::thread thread_;  // last: started once the rest is in place
+};
+
+// Reads of committed rows on a pooled connection of its own (a second
+// backend), on a thread of its own, while the caller goes on with its
+// transaction: a month run's flexible workers and employer-months to settle
+// are read while it books the month's declarations, on the core the booking
+// backend leaves. take(i) waits for statement i. What the caller's open
+// transaction writes in the meantime is not seen: the caller takes a result
+// only when its own writes since cannot change it (PostgresDatabase's
+// SideReadState).
+class SideReads {
+ public:
+  struct Statement {
+    const char* sql;
+    std::vector<std::string> params;
+  };
+  using ErrorOf = std::function<Error(PGconn*, const PGresult*)>;
+
+  SideReads(ConnectionPool& pool, std::vector<Statement> statements, ErrorOf error_of)
+      : pool_(pool), statements_(std::move(statements)), error_of_(std::move(error_of)),
+        results_(statements_.size()), thread_([this] { run(); }) {}
+  SideReads(const SideReads&) = delete;
+  SideReads& operator=(const SideReads&) = delete;
+  ~SideReads() { thread_.join(); }  // its statements are reads: they finish
+
+  // Statement i's result (once).
+  Result<PgResult> take(std::size_t i) {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return finished_ > i; });
+    if (!results_[i]) return tl::unexpected(results_[i].error());
+    return std::move(*results_[i]);
+  }
+
+ private:
+  void run() {
+    auto conn = pool_.acquire();
+    std::optional<Error> problem;
+    if (!conn) problem = conn.error();
+    if (!problem) {
+      PQclear(PQexec(*conn, "SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET work_mem TO '64MB'"));
+    }
+    for (std::size_t i = 0; i < statements_.size(); ++i) {
+      Result<PgResult> result = tl::unexpected(problem.value_or(Error{}));
+      if (!problem) {
+        std::vector<const char*> values;
+        for (const std::string& value : statements_[i].params) values.push_back(value.c_str());
+        PgResult r(PQexecParams(*conn, statements_[i].sql, static_cast<int>(values.size()), nullptr, values.data(),
+                                nullptr, nullptr, 0));
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+          problem = error_of_(*conn, r.get());
+          result = tl::unexpected(*problem);
+        } else {
+          result = std::move(r);
+        }
+      }
+      {
+        std::lock_guard lock(mutex_);
+        results_[i] = std::move(result);
+        finished_ = i + 1;
+      }
+      done_.notify_all();
+    }
+    if (conn) pool_.release(*conn);
+  }
+
+  ConnectionPool& pool_;
+  const std::vector<Statement> statements_;
+  const ErrorOf error_of_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<Result<PgResult>> results_;
+  std::size_t finished_ = 0;  // statements done
+  std::thread thread_;        // last: started once the rest is in place
 };
 
 class PostgresDatabase final : public Database {
@@ -1241,13 +1340,14 @@ class PostgresDatabase final : public Database {
     return results;
   }
 
-  Result<PgResult> query(const char* sql, const Params& params, const char* what) {
+  // result_format 1: binary (pg::binary_int_of).
+  Result<PgResult> query(const char* sql, const Params& params, const char* what, int result_format = 0) {
     if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
-    return query_now(sql, params, what);
+    return query_now(sql, params, what, result_format);
   }
-  Result<PgResult> query_now(const char* sql, const Params& params, const char* what) {
+  Result<PgResult> query_now(const char* sql, const Params& params, const char* what, int result_format = 0) {
     const auto values = params.pointers();
-    PgResult r(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0));
+    PgResult r(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, result_format));
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(conn_, what, r.get());
     return r;
@@ -1452,6 +1552,8 @@ class PostgresDatabase final : public Database {
 
   // --- schema ---
   Result<int> migrate() override {
+    flexible_written();
+    settle_written();
     if (auto ok = exec("SELECT pg_advisory_lock(7461001)", "migrate"); !ok) return tl::unexpected(ok.error());
     auto outcome = migrate_locked();
     PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7461001)"));
@@ -1501,6 +1603,7 @@ class PostgresDatabase final : public Database {
     auto r = exec("COMMIT", "commit");
     in_tx_ = false;
     declarations_written_ = false;
+    transaction_ended();
     if (!r) return tl::unexpected(r.error());
     // COMMIT of a transaction that failed earlier answers ROLLBACK.
     if (std::strcmp(PQcmdStatus(r->get()), "ROLLBACK") == 0) {
@@ -1526,6 +1629,8 @@ class PostgresDatabase final : public Database {
     }
     in_tx_ = false;
     declarations_written_ = false;
+    transaction_ended();
+    side_ = SideReadState{};
     read_ahead_.reset();
     person_ids_.clear();
     person_ids_loaded_ = false;
@@ -1581,6 +1686,7 @@ class PostgresDatabase final : public Database {
 
   Result<void> upsert_persons(std::span<const Person> persons) override {
     if (persons.empty()) return {};
+    flexible_written();
     std::string data;
     data.reserve(persons.size() * 128);
     int ord = 0;
@@ -1617,6 +1723,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<std::int64_t> upsert_employer(const Employer& employer) override {
+    settle_written();
     employers_loaded_ = false;
     employers_.clear();
     employer_attributes_.clear();
@@ -1888,6 +1995,7 @@ class PostgresDatabase final : public Database {
   // The payment dates are read once per connection; a change is buffered (one
   // statement with the next round trip) and answered from them.
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
+    settle_written();
     if (!payments_loaded_) {
       auto r = query("SELECT employer_id, month, paid_on FROM payments", Params(), "read payments");
       if (!r) return tl::unexpected(r.error());
@@ -1965,6 +2073,7 @@ class PostgresDatabase final : public Database {
         return error(conn, "declared person-months", r).value();
       });
     }
+    if (!ids.empty()) start_side_reads(month);
     return ids;
   }
   // An employer's attributes from columns first..first+3 (id, region, size, unit type).
@@ -1992,7 +2101,7 @@ class PostgresDatabase final : public Database {
       }
       lines = std::move(**ahead);
     } else {
-      auto r = query(kDeclaredPersonMonthsOf, Params().add(id_array(declaration_ids)), "declared person-months");
+      auto r = query(kDeclaredPersonMonthsOf, Params().add(id_array(declaration_ids)), "declared person-months", 1);
       if (!r) return tl::unexpected(r.error());
       lines = declared_lines_of(r->get());
     }
@@ -2056,7 +2165,13 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
-    auto r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
+    Result<PgResult> r = fail(ErrorCode::internal, "", "");
+    if (side_.reads && side_.flexible && side_.month == month.serial()) {
+      side_.flexible = false;
+      r = side_.reads->take(0);
+    } else {
+      r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
+    }
     if (!r) return tl::unexpected(r.error());
     std::vector<collection::FlexibleMonth> rows;
     for (int i = 0; i < PQntuples(r->get()); ++i) {
@@ -2078,11 +2193,59 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
+    if (side_.reads && side_.settle && side_.month == month.serial()) {
+      side_.settle = false;
+      return employer_dues_to_settle_read_aside(month);
+    }
     auto r = query(kEmployerDuesToSettle,
                    Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
                    "employer dues to settle");
     if (!r) return tl::unexpected(r.error());
     return dues_rows(r->get());
+  }
+
+  // kEmployerDuesToSettle's rows from the side reads (months before `month`)
+  // and, of the month's own dues, those a payment dated within the month can
+  // settle, read here (this run's dues of the month are not committed yet).
+  // The month's other rows are not read: they get neither a payment nor a late
+  // fee in its run.
+  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle_read_aside(YearMonth month) {
+    auto before = side_.reads->take(1);
+    if (!before) return tl::unexpected(before.error());
+    auto within = side_.reads->take(2);
+    if (!within) return tl::unexpected(within.error());
+    std::vector<EmployerMonthDues> rows = dues_rows(before->get());
+    const PGresult* paid = within->get();
+    if (PQntuples(paid) == 0) return rows;
+    std::vector<std::int64_t> employers;
+    std::unordered_map<std::int64_t, Date> paid_on;
+    for (int i = 0; i < PQntuples(paid); ++i) {
+      employers.push_back(int_of(paid, i, 0));
+      paid_on.emplace(employers.back(), *Date::parse(text_of(paid, i, 1)));
+    }
+    auto own = query(kEmployerDuesOfMonth, Params().add(static_cast<std::int64_t>(month.serial())).add(id_array(employers)),
+                     "employer dues to settle");
+    if (!own) return tl::unexpected(own.error());
+    std::vector<EmployerMonthDues> month_rows;
+    for (int i = 0; i < PQntuples(own->get()); ++i) {
+      EmployerMonthDues row;
+      row.employer_id = int_of(own->get(), i, 0);
+      row.employer_region = text_of(own->get(), i, 1);
+      row.month = YearMonth::from_serial(static_cast<int>(int_of(own->get(), i, 2)));
+      row.dues_fen = int_of(own->get(), i, 3);
+      row.paid_fen = int_of(own->get(), i, 4);
+      row.paid_on = paid_on.at(row.employer_id);
+      month_rows.push_back(std::move(row));
+    }
+    std::vector<EmployerMonthDues> merged;
+    merged.reserve(rows.size() + month_rows.size());
+    std::merge(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()),
+               std::make_move_iterator(month_rows.begin()), std::make_move_iterator(month_rows.end()),
+               std::back_inserter(merged), [](const EmployerMonthDues& a, const EmployerMonthDues& b) {
+                 return a.employer_id != b.employer_id ? a.employer_id < b.employer_id
+                                                       : a.month.serial() < b.month.serial();
+               });
+    return merged;
   }
 
   static std::vector<EmployerMonthDues> dues_rows(const PGresult* r) {
@@ -2104,6 +2267,7 @@ class PostgresDatabase final : public Database {
                                   std::int64_t paid_delta_fen) override {
     // Summed here per employer-month and sent as one statement (the totals only
     // add up; every read of them sends the buffer first).
+    employer_month_written(month.serial());
     auto& delta = pending_employer_months_[{employer_id, month.serial()}];
     delta.first += dues_delta_fen;
     delta.second += paid_delta_fen;
@@ -2214,6 +2378,7 @@ class PostgresDatabase final : public Database {
     if (entries.empty()) return {};
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return ok;
+      if (entry.kind != ledger::EntryKind::contribution) flexible_written();
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
@@ -2688,6 +2853,61 @@ class PostgresDatabase final : public Database {
   bool statistics_fresh_ = false;  // refresh_statistics() ran on this connection
   bool declarations_written_ = false;  // by the open transaction (its lines are not for another connection)
   std::unique_ptr<LineReadAhead> read_ahead_;  // the lines of the month's declarations (declarations_to_book)
+  // A month run's reads on a side connection (SideReads), started with the
+  // month's declarations: statement 0 the flexible workers to book (for
+  // flexible_months_to_book), 1 the employer-months to settle before the month
+  // and 2 the month's payments dated within it (for employer_dues_to_settle).
+  // A result is taken only while this connection's writes since cannot have
+  // changed it: flexible payments and persons end `flexible`; payments,
+  // employers and an employer-month total before the month end `settle`.
+  struct SideReadState {
+    std::unique_ptr<SideReads> reads;
+    int month = 0;
+    bool flexible = false;
+    bool settle = false;
+  };
+  SideReadState side_;
+  // What the open transaction wrote that a read on another connection does not
+  // see (side reads are started only when it cannot matter to them).
+  bool tx_flexible_written_ = false;  // flexible payments or persons
+  bool tx_settle_written_ = false;    // payments or employers
+  int tx_first_employer_month_ = std::numeric_limits<int>::max();  // earliest employer-month total changed
+
+  void flexible_written() {
+    if (in_tx_) tx_flexible_written_ = true;
+    side_.flexible = false;
+  }
+  void settle_written() {
+    if (in_tx_) tx_settle_written_ = true;
+    side_.settle = false;
+  }
+  void employer_month_written(int month) {
+    if (in_tx_) tx_first_employer_month_ = std::min(tx_first_employer_month_, month);
+    if (month < side_.month) side_.settle = false;
+  }
+  void transaction_ended() {
+    tx_flexible_written_ = false;
+    tx_settle_written_ = false;
+    tx_first_employer_month_ = std::numeric_limits<int>::max();
+  }
+  // Starts the side reads of `month`'s run (see SideReadState).
+  void start_side_reads(YearMonth month) {
+    side_ = SideReadState{};
+    const bool flexible = !tx_flexible_written_;
+    const bool settle = !tx_settle_written_ && tx_first_employer_month_ >= month.serial();
+    if (!flexible && !settle) return;
+    const std::string serial = std::to_string(month.serial());
+    std::vector<SideReads::Statement> statements{
+        {kFlexibleToBook, {serial}},
+        {kEmployerDuesToSettleBefore, {serial, Date::first_of(month).to_string()}},
+        {kPaymentsWithinMonth, {serial, Date::last_of(month).to_string()}}};
+    side_.reads = std::make_unique<SideReads>(*pool_, std::move(statements), [this](PGconn* conn, const PGresult* r) {
+      return error(conn, "month run reads", r).value();
+    });
+    side_.month = month.serial();
+    side_.flexible = flexible;
+    side_.settle = settle;
+  }
 };
 
 Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
