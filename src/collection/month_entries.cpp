@@ -119,8 +119,7 @@ Result<ledger::PackedLine> flexible_line(const FlexibleMonth& member, const rule
 }
 
 Result<ledger::PackedLine> FlexibleEntries::line(const FlexibleMonth& member) {
-  auto key = std::make_tuple(member.month.serial(), registry::province_jurisdiction(member.scheme_region),
-                             member.base_ratio.to_string());
+  auto key = std::make_tuple(member.month.serial(), province_of(member.scheme_region), member.base_ratio);
   auto found = computed_.find(key);
   if (found == computed_.end()) {
     found = computed_.emplace(std::move(key), flexible_computation(member, store_, nullptr)).first;

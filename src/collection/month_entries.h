@@ -92,7 +92,9 @@ class FlexibleEntries {
 
  private:
   const rules::ParameterStore& store_;
-  std::map<std::tuple<int, std::string, std::string>, Result<rules::FlexibleContributionResult>> computed_;
+  // By month, scheme province and base ratio (the rules a flexible payment
+  // follows are the province's).
+  std::map<std::tuple<int, int, Decimal>, Result<rules::FlexibleContributionResult>> computed_;
 };
 
 // Payment on `paid_on` of `outstanding_fen` of an employer's month, of which

@@ -165,12 +165,166 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     if (auto ok = batch.add(reversal.lines.size()); !ok) return tl::unexpected(ok.error());
   }
 
-  // 2. Contributions of the current declarations, in groups: while this thread
-  // books a group, a second thread computes the next group's entries with the
-  // rules (immutable, safe to share); the database is used by this thread only.
+  // 2. The declarations to book. A backend may start reading ahead here (their
+  // lines, the flexible workers, the employer-months to settle): the flexible
+  // workers and the months before this one are booked between the month's
+  // declarations, a quarter and half of the way through, by when such reads
+  // are done, and their booking overlaps the reading of the remaining lines.
   auto declarations = database.declarations_to_book(month);
   if (!declarations) return tl::unexpected(declarations.error());
   const std::vector<std::int64_t>& ids = *declarations;
+
+  // Flexible workers, packed: one entry per scheme province and block of
+  // person ids (ledger::kFlexibleBlock). The workers come in ascending person
+  // order, so a block is complete when the next worker lies in a later block;
+  // each entry is booked whole, so a re-run after a crash books the blocks not
+  // committed with the same entries, and a worker booked already is not read.
+  const auto book_flexible_workers = [&]() -> Result<void> {
+    auto flexible = database.flexible_months_to_book(month);
+    if (!flexible) return tl::unexpected(flexible.error());
+    std::vector<ledger::PackedEntry> flexible_entries;
+    std::size_t flexible_lines = 0;
+    std::map<int, std::vector<ledger::PackedLine>> block_lines;  // by province
+    const auto close_block = [&]() {
+      for (auto& [province, lines] : block_lines) {
+        flexible_lines += lines.size();
+        flexible_entries.push_back(ledger::packed_flexible_entry(month, province, std::move(lines)));
+      }
+      block_lines.clear();
+    };
+    const auto book_flexible = [&]() -> Result<void> {
+      if (flexible_entries.empty()) return {};
+      if (auto ok = batch.ensure_open(); !ok) return ok;
+      if (auto booked = database.book_packed(flexible_entries); !booked) return booked;
+      summary.flexible_months += static_cast<std::int64_t>(flexible_lines);
+      const std::size_t count = flexible_lines;
+      flexible_entries.clear();
+      flexible_lines = 0;
+      return batch.add(count);
+    };
+    collection::FlexibleEntries flexible_computations(rules);
+    std::int64_t block = -1;
+    for (const auto& member : *flexible) {
+      if (member.person_id / ledger::kFlexibleBlock != block) {
+        close_block();
+        block = member.person_id / ledger::kFlexibleBlock;
+        if (flexible_lines >= kFlexibleGroup) {
+          if (auto ok = book_flexible(); !ok) return ok;
+        }
+      }
+      auto line = flexible_computations.line(member);
+      if (!line) {
+        summary.problems.push_back("flexible worker " + std::to_string(member.person_id) + ": " +
+                                   line.error().to_string());
+        continue;
+      }
+      block_lines[collection::province_of(member.scheme_region)].push_back(*line);
+    }
+    close_block();
+    if (auto ok = book_flexible(); !ok) return ok;
+    return batch.commit();
+  };
+
+  // Payments and late fees, packed per block of employers
+  // (ledger::kEmployerBlock) and booked a group at a time; an employer-month's
+  // total changes in the transaction that books its payment (no commit comes
+  // between the two: the batch may commit only after a group is booked). The
+  // dues come in employer order, so a block is complete when the next row lies
+  // in a later block. A payment booked already has left nothing outstanding; a
+  // late fee booked already is asked of the database (its line's key).
+  const auto settle = [&](storage::Database::SettlePart part) -> Result<void> {
+    auto dues = database.employer_dues_to_settle(month, part);
+    if (!dues) return tl::unexpected(dues.error());
+    const Date month_end = Date::last_of(month);
+    // The late fees the month accrues (one per employer-month at most), and which
+    // of them are booked already, asked of the database at once.
+    std::vector<std::optional<ledger::SettlementLine>> fees(dues->size());
+    std::vector<std::string> fee_keys;
+    for (std::size_t i = 0; i < dues->size(); ++i) {
+      const storage::EmployerMonthDues& row = (*dues)[i];
+      if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
+      auto fee = collection::late_fee_line(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
+                                           month, rules);
+      if (!fee) {
+        summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
+                                   row.month.to_string() + ": " + fee.error().to_string());
+        continue;
+      }
+      if (!*fee) continue;
+      fee_keys.push_back(ledger::settlement_key(**fee, month));
+      fees[i] = std::move(**fee);
+    }
+    auto fees_booked = database.entries_exist(fee_keys);
+    if (!fees_booked) return tl::unexpected(fees_booked.error());
+    std::size_t fee_index = 0;
+    std::vector<ledger::SettlementEntry> settlements;
+    std::vector<ledger::SettlementLine> employer_lines;
+    std::size_t settlement_lines = 0;
+    const auto close_settlement_block = [&]() {
+      if (employer_lines.empty()) return;
+      settlement_lines += employer_lines.size();
+      settlements.push_back(ledger::packed_settlement_entry(month, std::move(employer_lines)));
+      employer_lines.clear();
+    };
+    const auto book_settlements = [&]() -> Result<void> {
+      if (settlements.empty()) return {};
+      if (auto ok = batch.ensure_open(); !ok) return ok;
+      if (auto booked = database.book_settlements(settlements); !booked) return booked;
+      const std::size_t count = settlement_lines;
+      settlements.clear();
+      settlement_lines = 0;
+      return batch.add(count);
+    };
+    std::int64_t employer_block = -1;
+    for (std::size_t i = 0; i < dues->size(); ++i) {
+      const storage::EmployerMonthDues& row = (*dues)[i];
+      if (row.employer_id / ledger::kEmployerBlock != employer_block) {
+        close_settlement_block();
+        employer_block = row.employer_id / ledger::kEmployerBlock;
+        if (settlement_lines >= kSettlementGroup) {
+          if (auto ok = book_settlements(); !ok) return ok;
+        }
+      }
+      const std::int64_t outstanding = row.dues_fen - row.paid_fen;
+      if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
+        if (auto ok = batch.ensure_open(); !ok) return ok;
+        if (auto ok = database.add_employer_month(row.employer_id, row.month, 0, outstanding); !ok) {
+          return ok;
+        }
+        employer_lines.push_back(collection::payment_line(row.employer_id, row.employer_region, row.month,
+                                                          outstanding, *row.paid_on, row.paid_fen));
+        ++summary.payments;
+      }
+      if (!fees[i]) continue;
+      if ((*fees_booked)[fee_index++]) continue;
+      employer_lines.push_back(std::move(*fees[i]));
+      ++summary.late_fees;
+    }
+    close_settlement_block();
+    if (auto ok = book_settlements(); !ok) return ok;
+    return batch.commit();
+  };
+
+  // 3. Between the groups of declarations of step 4: the flexible workers, and
+  // the payments and late fees of the months before this one (what the
+  // contributions and reversals of this month leave unchanged).
+  bool flexible_booked = false;
+  bool before_settled = false;
+  const auto between_groups = [&](std::size_t declarations_booked) -> Result<void> {
+    if (!flexible_booked && declarations_booked * 4 >= ids.size()) {
+      flexible_booked = true;
+      if (auto ok = book_flexible_workers(); !ok) return ok;
+    }
+    if (!before_settled && declarations_booked * 2 >= ids.size()) {
+      before_settled = true;
+      if (auto ok = settle(storage::Database::SettlePart::before); !ok) return ok;
+    }
+    return {};
+  };
+
+  // 4. Contributions of the current declarations, in groups: while this thread
+  // books a group, a second thread computes the next group's entries with the
+  // rules (immutable, safe to share); the database is used by this thread only.
   const auto read_group = [&](std::size_t from) -> Result<std::unique_ptr<DeclarationGroup>> {
     auto group = std::make_unique<DeclarationGroup>();
     const std::size_t count = std::min(kDeclarationsPerGroup, ids.size() - from);
@@ -224,136 +378,14 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       computer->wait();
       if (upcoming) computer->start(*upcoming);
       if (auto ok = book_group(*current); !ok) return tl::unexpected(ok.error());
+      if (auto ok = between_groups(done); !ok) return tl::unexpected(ok.error());
       current = std::move(upcoming);
     }
   }
+  if (auto ok = between_groups(ids.size()); !ok) return tl::unexpected(ok.error());
 
-  // 3. Flexible workers, packed: one entry per scheme province and block of
-  // person ids (ledger::kFlexibleBlock). The workers come in ascending person
-  // order, so a block is complete when the next worker lies in a later block;
-  // each entry is booked whole, so a re-run after a crash books the blocks not
-  // committed with the same entries, and a worker booked already is not read.
-  auto flexible = database.flexible_months_to_book(month);
-  if (!flexible) return tl::unexpected(flexible.error());
-  std::vector<ledger::PackedEntry> flexible_entries;
-  std::size_t flexible_lines = 0;
-  std::map<int, std::vector<ledger::PackedLine>> block_lines;  // by province
-  const auto close_block = [&]() {
-    for (auto& [province, lines] : block_lines) {
-      flexible_lines += lines.size();
-      flexible_entries.push_back(ledger::packed_flexible_entry(month, province, std::move(lines)));
-    }
-    block_lines.clear();
-  };
-  const auto book_flexible = [&]() -> Result<void> {
-    if (flexible_entries.empty()) return {};
-    if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_packed(flexible_entries); !booked) return booked;
-    summary.flexible_months += static_cast<std::int64_t>(flexible_lines);
-    const std::size_t count = flexible_lines;
-    flexible_entries.clear();
-    flexible_lines = 0;
-    return batch.add(count);
-  };
-  collection::FlexibleEntries flexible_computations(rules);
-  std::int64_t block = -1;
-  for (const auto& member : *flexible) {
-    if (member.person_id / ledger::kFlexibleBlock != block) {
-      close_block();
-      block = member.person_id / ledger::kFlexibleBlock;
-      if (flexible_lines >= kFlexibleGroup) {
-        if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
-      }
-    }
-    auto line = flexible_computations.line(member);
-    if (!line) {
-      summary.problems.push_back("flexible worker " + std::to_string(member.person_id) + ": " +
-                                 line.error().to_string());
-      continue;
-    }
-    block_lines[collection::province_of(member.scheme_region)].push_back(*line);
-  }
-  close_block();
-  if (auto ok = book_flexible(); !ok) return tl::unexpected(ok.error());
-  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
-
-  // 4. Payments and late fees, packed per block of employers
-  // (ledger::kEmployerBlock) and booked a group at a time; an employer-month's
-  // total changes in the transaction that books its payment (no commit comes
-  // between the two: the batch may commit only after a group is booked). The
-  // dues come in employer order, so a block is complete when the next row lies
-  // in a later block. A payment booked already has left nothing outstanding; a
-  // late fee booked already is asked of the database (its line's key).
-  auto dues = database.employer_dues_to_settle(month);
-  if (!dues) return tl::unexpected(dues.error());
-  const Date month_end = Date::last_of(month);
-  // The late fees the month accrues (one per employer-month at most), and which
-  // of them are booked already, asked of the database at once.
-  std::vector<std::optional<ledger::SettlementLine>> fees(dues->size());
-  std::vector<std::string> fee_keys;
-  for (std::size_t i = 0; i < dues->size(); ++i) {
-    const storage::EmployerMonthDues& row = (*dues)[i];
-    if (row.dues_fen <= 0 || row.month >= month) continue;  // month M's dues fall due in M+1
-    auto fee = collection::late_fee_line(row.employer_id, row.employer_region, row.month, row.dues_fen, row.paid_on,
-                                         month, rules);
-    if (!fee) {
-      summary.problems.push_back("late fee of employer " + std::to_string(row.employer_id) + " for " +
-                                 row.month.to_string() + ": " + fee.error().to_string());
-      continue;
-    }
-    if (!*fee) continue;
-    fee_keys.push_back(ledger::settlement_key(**fee, month));
-    fees[i] = std::move(**fee);
-  }
-  auto fees_booked = database.entries_exist(fee_keys);
-  if (!fees_booked) return tl::unexpected(fees_booked.error());
-  std::size_t fee_index = 0;
-  std::vector<ledger::SettlementEntry> settlements;
-  std::vector<ledger::SettlementLine> employer_lines;
-  std::size_t settlement_lines = 0;
-  const auto close_settlement_block = [&]() {
-    if (employer_lines.empty()) return;
-    settlement_lines += employer_lines.size();
-    settlements.push_back(ledger::packed_settlement_entry(month, std::move(employer_lines)));
-    employer_lines.clear();
-  };
-  const auto book_settlements = [&]() -> Result<void> {
-    if (settlements.empty()) return {};
-    if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_settlements(settlements); !booked) return booked;
-    const std::size_t count = settlement_lines;
-    settlements.clear();
-    settlement_lines = 0;
-    return batch.add(count);
-  };
-  std::int64_t employer_block = -1;
-  for (std::size_t i = 0; i < dues->size(); ++i) {
-    const storage::EmployerMonthDues& row = (*dues)[i];
-    if (row.employer_id / ledger::kEmployerBlock != employer_block) {
-      close_settlement_block();
-      employer_block = row.employer_id / ledger::kEmployerBlock;
-      if (settlement_lines >= kSettlementGroup) {
-        if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
-      }
-    }
-    const std::int64_t outstanding = row.dues_fen - row.paid_fen;
-    if (row.paid_on && *row.paid_on <= month_end && outstanding > 0) {
-      if (auto ok = batch.ensure_open(); !ok) return tl::unexpected(ok.error());
-      if (auto ok = database.add_employer_month(row.employer_id, row.month, 0, outstanding); !ok) {
-        return tl::unexpected(ok.error());
-      }
-      employer_lines.push_back(collection::payment_line(row.employer_id, row.employer_region, row.month,
-                                                        outstanding, *row.paid_on, row.paid_fen));
-      ++summary.payments;
-    }
-    if (!fees[i]) continue;
-    if ((*fees_booked)[fee_index++]) continue;
-    employer_lines.push_back(std::move(*fees[i]));
-    ++summary.late_fees;
-  }
-  close_settlement_block();
-  if (auto ok = book_settlements(); !ok) return tl::unexpected(ok.error());
-  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
+  // 5. This month's own dues paid within it.
+  if (auto ok = settle(storage::Database::SettlePart::within); !ok) return tl::unexpected(ok.error());
   return summary;
 }
 

@@ -201,6 +201,21 @@ class Database {
   virtual Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) {
     return employer_dues(month);
   }
+  // A month run settles the months before its own first (its contributions and
+  // reversals, all of its own month, leave them unchanged), then its own month's
+  // dues once it has booked them: the rows of employer_dues_to_settle(month) of
+  // the months before `month` (`before`), or of `month` itself (`within`; a
+  // backend may leave out those that no payment dated by the month's last day
+  // can settle, as the run settles nothing else of its own month). Same order.
+  enum class SettlePart { before, within };
+  virtual Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) {
+    auto rows = employer_dues_to_settle(month);
+    if (!rows) return rows;
+    std::erase_if(*rows, [&](const EmployerMonthDues& row) {
+      return part == SettlePart::before ? !(row.month < month) : row.month != month;
+    });
+    return rows;
+  }
   // Keeps the per employer-month totals the arrears run reads (in the booking's transaction).
   virtual Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
                                           std::int64_t paid_delta_fen) = 0;

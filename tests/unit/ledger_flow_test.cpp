@@ -662,24 +662,35 @@ TEST_P(LedgerFlow, MonthRunReadsSeeTheTransactionsOwnEarlierWrites) {
   for (const auto& member : *flexible) flexible_persons.push_back(member.person_id);
   EXPECT_EQ(flexible_persons, (std::vector<std::int64_t>{*(*db_->find_person_id(kZhang)),
                                                          *(*db_->find_person_id(kLiu))}));
-  auto dues = db_->employer_dues_to_settle(september_month);
-  ASSERT_TRUE(dues) << dues.error().to_string();
-  ASSERT_EQ(dues->size(), 2u);
-  EXPECT_EQ((*dues)[0].employer_id, shenzhen);
-  EXPECT_EQ((*dues)[0].month, YearMonth::of(2026, 8));
-  EXPECT_EQ((*dues)[0].dues_fen, 50000);
-  EXPECT_FALSE((*dues)[0].paid_on);
-  EXPECT_EQ((*dues)[1].employer_id, chengdu);
-  EXPECT_EQ((*dues)[1].month, september_month);
-  EXPECT_EQ((*dues)[1].dues_fen, 70000);
-  EXPECT_EQ((*dues)[1].paid_on, Date::of(2026, 9, 30));
+  using Part = storage::Database::SettlePart;
+  auto before = db_->employer_dues_to_settle(september_month, Part::before);
+  ASSERT_TRUE(before) << before.error().to_string();
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].employer_id, shenzhen);
+  EXPECT_EQ((*before)[0].month, YearMonth::of(2026, 8));
+  EXPECT_EQ((*before)[0].dues_fen, 50000);
+  EXPECT_FALSE((*before)[0].paid_on);
+  auto within = db_->employer_dues_to_settle(september_month, Part::within);
+  ASSERT_TRUE(within) << within.error().to_string();
+  ASSERT_EQ(within->size(), 1u);
+  EXPECT_EQ((*within)[0].employer_id, chengdu);
+  EXPECT_EQ((*within)[0].month, september_month);
+  EXPECT_EQ((*within)[0].dues_fen, 70000);
+  EXPECT_EQ((*within)[0].paid_on, Date::of(2026, 9, 30));
+  // The two parts are the rows of the whole, in order.
+  auto whole = db_->employer_dues_to_settle(september_month);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->size(), 2u);
+  EXPECT_EQ((*whole)[0].employer_id, shenzhen);
+  EXPECT_EQ((*whole)[1].employer_id, chengdu);
   db_->rollback();
 
   // Without such writes, the same reads (taken from the side connection on
   // PostgreSQL) give the committed rows.
   ASSERT_TRUE(db_->declarations_to_book(september_month));
   EXPECT_EQ(db_->flexible_months_to_book(september_month)->size(), 1u);  // Liu
-  EXPECT_TRUE(db_->employer_dues_to_settle(september_month)->empty());
+  EXPECT_TRUE(db_->employer_dues_to_settle(september_month, Part::before)->empty());
+  EXPECT_TRUE(db_->employer_dues_to_settle(september_month, Part::within)->empty());
 }
 
 TEST_P(LedgerFlow, MonthsOutsideTheRulesAreReportedNotBooked) {

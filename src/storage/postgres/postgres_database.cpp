@@ -1094,7 +1094,10 @@ std::string id_array(std::span<const std::int64_t> ids) {
 class LineReadAhead {
  public:
   static constexpr std::size_t kChunk = 256;  // declarations per read
-  static constexpr std::size_t kAhead = 4;    // reads done and not yet taken, at most
+  // Reads done and not yet taken, at most: a run settles the months before its
+  // own while the first of its lines are read (64 reads of 256 declarations:
+  // about 200,000 lines, 5 MiB).
+  static constexpr std::size_t kAhead = 64;
   using ErrorOf = std::function<Error(PGconn*, const PGresult*)>;
 
   LineReadAhead(ConnectionPool& pool, std::vector<std::int64_t> ids, ErrorOf error_of)
@@ -1553,7 +1556,7 @@ class PostgresDatabase final : public Database {
   // --- schema ---
   Result<int> migrate() override {
     flexible_written();
-    settle_written();
+    settle_written(true);
     if (auto ok = exec("SELECT pg_advisory_lock(7461001)", "migrate"); !ok) return tl::unexpected(ok.error());
     auto outcome = migrate_locked();
     PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7461001)"));
@@ -1723,7 +1726,7 @@ class PostgresDatabase final : public Database {
   }
 
   Result<std::int64_t> upsert_employer(const Employer& employer) override {
-    settle_written();
+    settle_written(false);
     employers_loaded_ = false;
     employers_.clear();
     employer_attributes_.clear();
@@ -1995,7 +1998,7 @@ class PostgresDatabase final : public Database {
   // The payment dates are read once per connection; a change is buffered (one
   // statement with the next round trip) and answered from them.
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
-    settle_written();
+    settle_written(true);
     if (!payments_loaded_) {
       auto r = query("SELECT employer_id, month, paid_on FROM payments", Params(), "read payments");
       if (!r) return tl::unexpected(r.error());
@@ -2174,11 +2177,17 @@ class PostgresDatabase final : public Database {
     }
     if (!r) return tl::unexpected(r.error());
     std::vector<collection::FlexibleMonth> rows;
+    rows.reserve(static_cast<std::size_t>(PQntuples(r->get())));
+    std::unordered_map<std::string, Decimal> ratios;  // a few values, each parsed once
     for (int i = 0; i < PQntuples(r->get()); ++i) {
       collection::FlexibleMonth row;
       row.person_id = int_of(r->get(), i, 0);
       row.scheme_region = text_of(r->get(), i, 1);
-      row.base_ratio = null_at(r->get(), i, 2) ? Decimal() : *Decimal::parse(text_of(r->get(), i, 2));
+      if (!null_at(r->get(), i, 2)) {
+        auto [ratio, added] = ratios.try_emplace(text_of(r->get(), i, 2));
+        if (added) ratio->second = *Decimal::parse(ratio->first);
+        row.base_ratio = ratio->second;
+      }
       row.month = month;
       rows.push_back(std::move(row));
     }
@@ -2193,10 +2202,6 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
-    if (side_.reads && side_.settle && side_.month == month.serial()) {
-      side_.settle = false;
-      return employer_dues_to_settle_read_aside(month);
-    }
     auto r = query(kEmployerDuesToSettle,
                    Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
                    "employer dues to settle");
@@ -2204,29 +2209,48 @@ class PostgresDatabase final : public Database {
     return dues_rows(r->get());
   }
 
-  // kEmployerDuesToSettle's rows from the side reads (months before `month`)
-  // and, of the month's own dues, those a payment dated within the month can
-  // settle, read here (this run's dues of the month are not committed yet).
-  // The month's other rows are not read: they get neither a payment nor a late
-  // fee in its run.
-  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle_read_aside(YearMonth month) {
-    auto before = side_.reads->take(1);
-    if (!before) return tl::unexpected(before.error());
-    auto within = side_.reads->take(2);
-    if (!within) return tl::unexpected(within.error());
-    std::vector<EmployerMonthDues> rows = dues_rows(before->get());
-    const PGresult* paid = within->get();
-    if (PQntuples(paid) == 0) return rows;
+  // The months before `month`: kEmployerDuesToSettleBefore, from the side
+  // reads when they still hold. `month` itself: its dues not paid in full with
+  // a payment dated by its last day (the payments from the side reads when they
+  // still hold; the dues read here, where the run's own are).
+  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) override {
+    if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
+    const bool aside = side_.reads && side_.month == month.serial();
+    if (part == SettlePart::before) {
+      Result<PgResult> r = fail(ErrorCode::internal, "", "");
+      if (aside && side_.settle_before) {
+        side_.settle_before = false;
+        r = side_.reads->take(1);
+      } else {
+        r = query(kEmployerDuesToSettleBefore,
+                  Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
+                  "employer dues to settle");
+      }
+      if (!r) return tl::unexpected(r.error());
+      return dues_rows(r->get());
+    }
+    Result<PgResult> paid = fail(ErrorCode::internal, "", "");
+    if (aside && side_.payments_within) {
+      side_.payments_within = false;
+      paid = side_.reads->take(2);
+    } else {
+      paid = query(kPaymentsWithinMonth,
+                   Params().add(static_cast<std::int64_t>(month.serial())).add(Date::last_of(month).to_string()),
+                   "employer dues to settle");
+    }
+    if (!paid) return tl::unexpected(paid.error());
+    std::vector<EmployerMonthDues> rows;
+    if (PQntuples(paid->get()) == 0) return rows;
     std::vector<std::int64_t> employers;
     std::unordered_map<std::int64_t, Date> paid_on;
-    for (int i = 0; i < PQntuples(paid); ++i) {
-      employers.push_back(int_of(paid, i, 0));
-      paid_on.emplace(employers.back(), *Date::parse(text_of(paid, i, 1)));
+    for (int i = 0; i < PQntuples(paid->get()); ++i) {
+      employers.push_back(int_of(paid->get(), i, 0));
+      paid_on.emplace(employers.back(), *Date::parse(text_of(paid->get(), i, 1)));
     }
-    auto own = query(kEmployerDuesOfMonth, Params().add(static_cast<std::int64_t>(month.serial())).add(id_array(employers)),
+    auto own = query(kEmployerDuesOfMonth,
+                     Params().add(static_cast<std::int64_t>(month.serial())).add(id_array(employers)),
                      "employer dues to settle");
     if (!own) return tl::unexpected(own.error());
-    std::vector<EmployerMonthDues> month_rows;
     for (int i = 0; i < PQntuples(own->get()); ++i) {
       EmployerMonthDues row;
       row.employer_id = int_of(own->get(), i, 0);
@@ -2235,17 +2259,9 @@ class PostgresDatabase final : public Database {
       row.dues_fen = int_of(own->get(), i, 3);
       row.paid_fen = int_of(own->get(), i, 4);
       row.paid_on = paid_on.at(row.employer_id);
-      month_rows.push_back(std::move(row));
+      rows.push_back(std::move(row));
     }
-    std::vector<EmployerMonthDues> merged;
-    merged.reserve(rows.size() + month_rows.size());
-    std::merge(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()),
-               std::make_move_iterator(month_rows.begin()), std::make_move_iterator(month_rows.end()),
-               std::back_inserter(merged), [](const EmployerMonthDues& a, const EmployerMonthDues& b) {
-                 return a.employer_id != b.employer_id ? a.employer_id < b.employer_id
-                                                       : a.month.serial() < b.month.serial();
-               });
-    return merged;
+    return rows;
   }
 
   static std::vector<EmployerMonthDues> dues_rows(const PGresult* r) {
@@ -2857,14 +2873,16 @@ class PostgresDatabase final : public Database {
   // month's declarations: statement 0 the flexible workers to book (for
   // flexible_months_to_book), 1 the employer-months to settle before the month
   // and 2 the month's payments dated within it (for employer_dues_to_settle).
-  // A result is taken only while this connection's writes since cannot have
-  // changed it: flexible payments and persons end `flexible`; payments,
-  // employers and an employer-month total before the month end `settle`.
+  // A result is taken once, and only while this connection's writes since
+  // cannot have changed it: flexible payments and persons end `flexible`;
+  // payments, employers and an employer-month total before the month end
+  // `settle_before`; payments end `payments_within`.
   struct SideReadState {
     std::unique_ptr<SideReads> reads;
     int month = 0;
     bool flexible = false;
-    bool settle = false;
+    bool settle_before = false;
+    bool payments_within = false;
   };
   SideReadState side_;
   // What the open transaction wrote that a read on another connection does not
@@ -2877,13 +2895,14 @@ class PostgresDatabase final : public Database {
     if (in_tx_) tx_flexible_written_ = true;
     side_.flexible = false;
   }
-  void settle_written() {
+  void settle_written(bool payments) {
     if (in_tx_) tx_settle_written_ = true;
-    side_.settle = false;
+    side_.settle_before = false;
+    if (payments) side_.payments_within = false;
   }
   void employer_month_written(int month) {
     if (in_tx_) tx_first_employer_month_ = std::min(tx_first_employer_month_, month);
-    if (month < side_.month) side_.settle = false;
+    if (month < side_.month) side_.settle_before = false;
   }
   void transaction_ended() {
     tx_flexible_written_ = false;
@@ -2906,7 +2925,8 @@ class PostgresDatabase final : public Database {
     });
     side_.month = month.serial();
     side_.flexible = flexible;
-    side_.settle = settle;
+    side_.settle_before = settle;
+    side_.payments_within = settle;
   }
 };
 

@@ -725,13 +725,13 @@ constexpr const char* kEmployerDuesToSettle = R"SQL(
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM employer_months m INDEXED BY employer_months_unsettled JOIN employers e ON e.employer_id = m.employer_id
 LEFT JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
-WHERE m.month <= ?1 AND m.dues_fen <> m.paid_fen
+WHERE m.month BETWEEN ?3 AND ?1 AND m.dues_fen <> m.paid_fen
 UNION ALL
 SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM payments p INDEXED BY payments_by_date CROSS JOIN employer_months m
   ON m.employer_id = p.employer_id AND m.month = p.month
 JOIN employers e ON e.employer_id = m.employer_id
-WHERE p.paid_on > ?2 AND p.month <= ?1 AND m.dues_fen = m.paid_fen
+WHERE p.paid_on > ?2 AND p.month BETWEEN ?3 AND ?1 AND m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
 constexpr const char* kAddEmployerMonth = R"SQL(
 INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (?1, ?2, ?3, ?4)
@@ -1556,11 +1556,20 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month) override {
+    return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial());
+  }
+  Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) override {
+    if (part == SettlePart::before) return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial() - 1);
+    return dues_to_settle(month, month.serial(), month.serial());
+  }
+  // kEmployerDuesToSettle for `month`, of the months first..last only.
+  Result<std::vector<EmployerMonthDues>> dues_to_settle(YearMonth month, int first_month, int last_month) {
     auto s = statement(kEmployerDuesToSettle);
     if (!s) return tl::unexpected(s.error());
     const DateText first(Date::first_of(month));
-    (*s)->bind(1, static_cast<std::int64_t>(month.serial()));
+    (*s)->bind(1, static_cast<std::int64_t>(last_month));
     (*s)->bind_static(2, first.view());
+    (*s)->bind(3, static_cast<std::int64_t>(first_month));
     return dues_rows(**s);
   }
 
