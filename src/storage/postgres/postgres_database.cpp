@@ -619,6 +619,12 @@ ORDER BY d.declaration_id)SQL";
 constexpr const char* kDeclaredPersonMonthsOf = R"SQL(
 SELECT l.declaration_id, l.person_id, l.employer_id, l.month, l.wage_fen
 FROM declaration_lines l WHERE l.declaration_id = ANY($1::bigint[]))SQL";
+// Adds to employer-month totals (binary arrays: employer, month, dues, paid).
+constexpr const char* kAddEmployerMonths = R"SQL(
+INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen)
+SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::bigint[])
+ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + excluded.dues_fen,
+  paid_fen = employer_months.paid_fen + excluded.paid_fen)SQL";
 constexpr const char* kEmployerAttributes =
     "SELECT employer_id, region, size, unit_type FROM employers WHERE employer_id = ANY($1::bigint[])";
 // `lines` is json (text): each field of it is read once per entry (OFFSET 0 keeps
@@ -1071,6 +1077,31 @@ std::vector<DeclaredLine> declared_lines_of(const PGresult* res) {
   return lines;
 }
 
+// A one-dimensional array of bigint or integer in PostgreSQL's binary format
+// (a parameter sent with format 1): no nulls, lower bound 1.
+template <typename Int>
+std::string binary_array(const std::vector<Int>& values) {
+  static_assert(sizeof(Int) == 8 || sizeof(Int) == 4);
+  std::string out;
+  out.reserve(20 + values.size() * (4 + sizeof(Int)));
+  const auto put32 = [&](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+  };
+  put32(1);                           // dimensions
+  put32(0);                           // no nulls
+  put32(sizeof(Int) == 8 ? 20 : 23);  // int8 or int4
+  put32(static_cast<std::uint32_t>(values.size()));
+  put32(1);  // lower bound
+  for (const Int value : values) {
+    put32(sizeof(Int));
+    const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
+    for (int shift = 8 * static_cast<int>(sizeof(Int)) - 8; shift >= 0; shift -= 8) {
+      out += static_cast<char>((bits >> shift) & 0xff);
+    }
+  }
+  return out;
+}
+
 // An array literal of ids ("{1,2,3}").
 std::string id_array(std::span<const std::int64_t> ids) {
   std::string array = "{";
@@ -1082,15 +1113,94 @@ std::string id_array(std::span<const std::int64_t> ids) {
   return array;
 }
 
+// The lines of the declarations with ids first..last, in declaration order,
+// as one binary COPY (the month's declarations are mostly one range of ids:
+// one index range scan and one statement instead of one per group).
+std::string copy_declared_lines(std::int64_t first, std::int64_t last) {
+  return "COPY (SELECT l.declaration_id, l.person_id, l.employer_id, l.month, l.wage_fen FROM declaration_lines l "
+         "WHERE l.declaration_id BETWEEN " + std::to_string(first) + " AND " + std::to_string(last) +
+         " ORDER BY l.declaration_id) TO STDOUT (FORMAT binary)";
+}
+
+// Rows of a binary COPY of copy_declared_lines, fed as they come.
+class DeclaredLineStream {
+ public:
+  // Appends the bytes of one CopyData message; calls `row` for each whole row.
+  // False when the data is not such a COPY's.
+  template <typename F>
+  bool feed(const char* data, std::size_t size, F&& row) {
+    buffer_.append(data, size);
+    std::size_t at = 0;
+    if (!header_read_) {
+      constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
+      if (buffer_.size() < 19) return true;
+      if (std::string_view(buffer_).substr(0, 11) != kSignature) return false;
+      const std::uint32_t extension = be32(buffer_.data() + 15);
+      if (buffer_.size() < 19 + extension) return true;
+      at = 19 + extension;
+      header_read_ = true;
+    }
+    while (buffer_.size() - at >= 2) {
+      const auto fields = static_cast<std::int16_t>(be16(buffer_.data() + at));
+      if (fields == -1) {  // the trailer
+        ended_ = true;
+        at += 2;
+        break;
+      }
+      if (fields != 5) return false;
+      // Five non-null integers: 8, 8, 8, 4 and 8 bytes, each after its length.
+      constexpr std::size_t kRow = 2 + 5 * 4 + 8 + 8 + 8 + 4 + 8;
+      if (buffer_.size() - at < kRow) break;
+      const char* p = buffer_.data() + at + 2;
+      DeclaredLine line{};
+      std::int64_t* targets[] = {&line.declaration_id, &line.person_id, &line.employer_id, nullptr, &line.wage_fen};
+      for (int f = 0; f < 5; ++f) {
+        const std::uint32_t length = be32(p);
+        if (length != (f == 3 ? 4u : 8u)) return false;
+        p += 4;
+        if (f == 3) {
+          line.month = static_cast<std::int32_t>(be32(p));
+        } else {
+          *targets[f] = static_cast<std::int64_t>(be64(p));
+        }
+        p += length;
+      }
+      row(line);
+      at += kRow;
+    }
+    buffer_.erase(0, at);
+    return true;
+  }
+  bool ended() const { return ended_ && buffer_.empty(); }
+
+ private:
+  static std::uint16_t be16(const char* p) {
+    const auto* b = reinterpret_cast<const unsigned char*>(p);
+    return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
+  }
+  static std::uint32_t be32(const char* p) {
+    const auto* b = reinterpret_cast<const unsigned char*>(p);
+    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+  }
+  static std::uint64_t be64(const char* p) { return (std::uint64_t{be32(p)} << 32) | be32(p + 4); }
+
+  std::string buffer_;
+  bool header_read_ = false;
+  bool ended_ = false;
+};
+
 // A month run's declaration lines read ahead. The run reads a group of
 // declarations' lines, then books the group, in turn; here a thread of its own
 // reads the next groups' lines on a pooled connection of its own (a second
 // backend, which the server runs beside the one booking), parses and sorts
-// them, at most kAhead reads ahead. take() hands over the lines of the next
-// declarations in the order they were given; asked for any other
-// declarations, it declines and the caller reads them itself. The lines read
-// are committed ones: the backend reads ahead only when its own open
-// transaction has written no declaration.
+// them, at most kAhead groups ahead. When the declarations' ids span at most
+// twice as many ids as there are declarations (a month's declarations imported
+// together), the lines of the whole span come in one COPY, those of other
+// declarations left out; otherwise each group's lines are one query. take()
+// hands over the lines of the next declarations in the order they were given;
+// asked for any other declarations, it declines and the caller reads them
+// itself. The lines read are committed ones: the backend reads ahead only when
+// its own open transaction has written no declaration.
 class LineReadAhead {
  public:
   static constexpr std::size_t kChunk = 256;  // declarations per read
@@ -1152,31 +1262,110 @@ class LineReadAhead {
   void run() {
     auto conn = pool_.acquire();
     if (!conn) return finish(conn.error());
-    PQclear(PQexec(*conn, "SET max_parallel_workers_per_gather TO 0; SET jit TO off"));
+    // enable_sort off: the lines of a span come in declaration order from the
+    // index on it, never from a sort of the span.
+    PQclear(PQexec(*conn, "SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET enable_sort TO off"));
     std::optional<Error> problem;
-    for (std::size_t from = 0; from < ids_.size(); from += kChunk) {
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return stop_ || ready_.size() < kAhead; });
-        if (stop_) break;
-      }
-      const std::span<const std::int64_t> ids(ids_.data() + from, std::min(kChunk, ids_.size() - from));
-      const std::string array = id_array(ids);
-      const char* values[] = {array.c_str()};
-      PgResult r(PQexecParams(*conn, kDeclaredPersonMonthsOf, 1, nullptr, values, nullptr, nullptr, 1));
-      if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-        problem = error_of_(*conn, r.get());
-        break;
-      }
-      Chunk chunk{ids.back(), declared_lines_of(r.get())};
-      {
-        std::lock_guard lock(mutex_);
-        ready_.push_back(std::move(chunk));
-      }
-      changed_.notify_all();
+    const bool one_span = !ids_.empty() && ids_.back() - ids_.front() < 2 * static_cast<std::int64_t>(ids_.size());
+    if (one_span) {
+      problem = stream(*conn);
+    } else {
+      problem = by_groups(*conn);
     }
     pool_.release(*conn);
     finish(std::move(problem));
+  }
+
+  // Waits until fewer than kAhead chunks are ready; false when asked to stop.
+  bool wait_for_room() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return stop_ || ready_.size() < kAhead; });
+    return !stop_;
+  }
+  void hand_over(Chunk chunk) {
+    {
+      std::lock_guard lock(mutex_);
+      ready_.push_back(std::move(chunk));
+    }
+    changed_.notify_all();
+  }
+  static void sort_lines(std::vector<DeclaredLine>& lines) {
+    std::sort(lines.begin(), lines.end(), [](const DeclaredLine& a, const DeclaredLine& b) {
+      return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
+    });
+  }
+
+  // The whole span in one COPY, cut into chunks of kChunk declarations.
+  std::optional<Error> stream(PGconn* conn) {
+    const std::string sql = copy_declared_lines(ids_.front(), ids_.back());
+    PgResult start(PQexec(conn, sql.c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_OUT) return error_of_(conn, start.get());
+    DeclaredLineStream rows;
+    std::size_t chunk_begin = 0;  // index into ids_ of the current chunk's first declaration
+    std::size_t wanted = 0;       // index into ids_: the next declaration a row can belong to
+    Chunk chunk;
+    chunk.last_id = ids_[std::min(kChunk, ids_.size()) - 1];
+    bool stopped = false;
+    const auto close_chunks_before = [&](std::int64_t declaration_id) {
+      // Hands over every chunk whose declarations all come before `declaration_id`.
+      while (chunk_begin < ids_.size() && chunk.last_id < declaration_id) {
+        if (!wait_for_room()) {
+          stopped = true;
+          return;
+        }
+        sort_lines(chunk.lines);
+        chunk_begin += kChunk;
+        Chunk next;
+        if (chunk_begin < ids_.size()) next.last_id = ids_[std::min(chunk_begin + kChunk, ids_.size()) - 1];
+        hand_over(std::exchange(chunk, std::move(next)));
+      }
+    };
+    std::optional<Error> problem;
+    for (;;) {
+      char* data = nullptr;
+      const int size = PQgetCopyData(conn, &data, 0);
+      if (size < 0) break;
+      const bool ok = rows.feed(data, static_cast<std::size_t>(size), [&](const DeclaredLine& line) {
+        if (stopped) return;
+        close_chunks_before(line.declaration_id);
+        while (wanted < ids_.size() && ids_[wanted] < line.declaration_id) ++wanted;
+        if (wanted < ids_.size() && ids_[wanted] == line.declaration_id) chunk.lines.push_back(line);
+      });
+      PQfreemem(data);
+      if (!ok) {
+        problem = fail(ErrorCode::internal, "postgresql: declared person-months",
+                       "the lines' COPY did not have the expected binary form").value();
+        break;
+      }
+      if (stopped) break;
+    }
+    if (stopped || problem) return problem;  // the connection, mid-COPY, is closed on release
+    PgResult end(PQgetResult(conn));
+    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) return error_of_(conn, end.get());
+    while (PGresult* more = PQgetResult(conn)) PQclear(more);
+    if (!rows.ended()) {
+      return fail(ErrorCode::internal, "postgresql: declared person-months", "the lines' COPY ended early").value();
+    }
+    close_chunks_before(std::numeric_limits<std::int64_t>::max());
+    return std::nullopt;
+  }
+
+  // One query per chunk of kChunk declarations.
+  std::optional<Error> by_groups(PGconn* conn) {
+    std::optional<Error> problem;
+    for (std::size_t from = 0; from < ids_.size(); from += kChunk) {
+      if (!wait_for_room()) break;
+      const std::span<const std::int64_t> ids(ids_.data() + from, std::min(kChunk, ids_.size() - from));
+      const std::string array = id_array(ids);
+      const char* values[] = {array.c_str()};
+      PgResult r(PQexecParams(conn, kDeclaredPersonMonthsOf, 1, nullptr, values, nullptr, nullptr, 1));
+      if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+        problem = error_of_(conn, r.get());
+        break;
+      }
+      hand_over(Chunk{ids.back(), declared_lines_of(r.get())});
+    }
+    return problem;
   }
   void finish(std::optional<Error> problem) {
     {
@@ -1371,19 +1560,87 @@ class PostgresDatabase final : public Database {
 
   // Sends what the open transaction keeps buffered (statements; with
   // `with_lines`, the declaration lines too).
-  Result<void> flush(bool with_lines) {
+  // Sends what the open transaction keeps buffered: statements; with
+  // `everything`, the declaration lines and the employer-month totals too
+  // (before any read, and at commit).
+  Result<void> flush(bool everything) {
     if (auto ok = stage_hires(); !ok) return drop_pending(ok.error());
     if (!pending_sql_.empty() || !pending_heads_.empty() || !pending_hires_.empty() || hires_staged_ ||
-        !pending_leaves_.empty() || !pending_employer_months_.empty()) {
+        !pending_leaves_.empty()) {
       const std::string sql = take_pending();
       if (auto ok = exec(sql, "write buffered statements"); !ok) return drop_pending(ok.error());
       pending_spells_ = false;
     }
-    if (with_lines && !pending_lines_.empty()) {
+    if (everything && !pending_lines_.empty()) {
       std::string data = std::move(pending_lines_);
       pending_lines_.clear();
       if (auto ok = copy(kCopyDeclarationLines, data, "copy declaration lines"); !ok) return drop_pending(ok.error());
     }
+    if (everything && !pending_employer_months_.empty()) {
+      if (auto ok = write_employer_months(); !ok) return drop_pending(ok.error());
+    }
+    return {};
+  }
+  // The buffered employer-month totals. Those that only add dues are mostly a
+  // month's first (a month run's own month): they go in with COPY, as new rows,
+  // and only when one of them exists already (a correction, a re-run) all of
+  // them are added to the rows instead (ON CONFLICT). The others (payments)
+  // are added to their rows. The arrays go as binary parameters: no SQL text
+  // of thousands of numbers to parse.
+  Result<void> write_employer_months() {
+    std::vector<std::int64_t> employers, dues, paid;
+    std::vector<std::int32_t> months;
+    std::string new_rows;
+    for (const auto& [key, delta] : pending_employer_months_) {
+      if (delta.second == 0) {
+        copy_int(new_rows, key.first);
+        new_rows += '\t';
+        copy_int(new_rows, key.second);
+        new_rows += '\t';
+        copy_int(new_rows, delta.first);
+        new_rows += "\t0\n";
+      } else {
+        employers.push_back(key.first);
+        months.push_back(key.second);
+        dues.push_back(delta.first);
+        paid.push_back(delta.second);
+      }
+    }
+    if (!new_rows.empty()) {
+      if (in_tx_) {
+        if (auto ok = exec("SAVEPOINT employer_months", "write employer-month totals"); !ok) return tl::unexpected(ok.error());
+      }
+      auto copied = copy("COPY employer_months (employer_id, month, dues_fen, paid_fen) FROM STDIN", new_rows,
+                         "write employer-month totals");
+      if (!copied && copied.error().code != ErrorCode::conflict) return copied;
+      if (in_tx_) {
+        if (auto ok = exec(copied ? "RELEASE SAVEPOINT employer_months" : "ROLLBACK TO SAVEPOINT employer_months; "
+                                                                            "RELEASE SAVEPOINT employer_months",
+                           "write employer-month totals");
+            !ok) {
+          return tl::unexpected(ok.error());
+        }
+      }
+      if (!copied) {
+        for (const auto& [key, delta] : pending_employer_months_) {
+          if (delta.second != 0) continue;
+          employers.push_back(key.first);
+          months.push_back(key.second);
+          dues.push_back(delta.first);
+          paid.push_back(0);
+        }
+      }
+    }
+    pending_employer_months_.clear();
+    if (employers.empty()) return {};
+    const std::string arrays[] = {binary_array(employers), binary_array(months), binary_array(dues),
+                                  binary_array(paid)};
+    const char* values[] = {arrays[0].data(), arrays[1].data(), arrays[2].data(), arrays[3].data()};
+    const int lengths[] = {static_cast<int>(arrays[0].size()), static_cast<int>(arrays[1].size()),
+                           static_cast<int>(arrays[2].size()), static_cast<int>(arrays[3].size())};
+    const int formats[] = {1, 1, 1, 1};
+    PgResult r(PQexecParams(conn_, kAddEmployerMonths, 4, nullptr, values, lengths, formats, 0));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return error(conn_, "write employer-month totals", r.get());
     return {};
   }
   // Many buffered hires to hire_stage (COPY); take_pending() inserts them from there.
@@ -1445,30 +1702,6 @@ class PostgresDatabase final : public Database {
       pending_sql_.clear();
     }
     append_heads(sql);
-    if (!pending_employer_months_.empty()) {
-      // Four array literals, not a VALUES row per employer-month: PostgreSQL
-      // parses and plans each VALUES row's expressions (about half of the
-      // statement's time), an array's elements in one pass.
-      std::string employers = "'{";
-      std::string months = "'{";
-      std::string dues = "'{";
-      std::string paid = "'{";
-      bool first = true;
-      for (const auto& [key, delta] : pending_employer_months_) {
-        const char* comma = first ? "" : ",";
-        employers += comma + std::to_string(key.first);
-        months += comma + std::to_string(key.second);
-        dues += comma + std::to_string(delta.first);
-        paid += comma + std::to_string(delta.second);
-        first = false;
-      }
-      if (!sql.empty()) sql += ";\n";
-      sql += "INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) SELECT * FROM unnest(" + employers +
-             "}'::bigint[], " + months + "}'::int[], " + dues + "}'::bigint[], " + paid +
-             "}'::bigint[]) ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = employer_months.dues_fen + "
-             "excluded.dues_fen, paid_fen = employer_months.paid_fen + excluded.paid_fen";
-      pending_employer_months_.clear();
-    }
     return sql;
   }
   // Each leave closes the person's latest spell at the employer hired on or
