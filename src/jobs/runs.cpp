@@ -195,7 +195,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     const auto book_flexible = [&]() -> Result<void> {
       if (flexible_entries.empty()) return {};
       if (auto ok = batch.ensure_open(); !ok) return ok;
-      if (auto booked = database.book_packed(flexible_entries); !booked) return booked;
+      if (auto booked = database.book_packed_ahead(flexible_entries); !booked) return booked;
       summary.flexible_months += static_cast<std::int64_t>(flexible_lines);
       const std::size_t count = flexible_lines;
       flexible_entries.clear();
@@ -338,7 +338,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
   std::uint64_t done = 0;
   const auto book_group = [&](const DeclarationGroup& group) -> Result<void> {
     if (auto ok = batch.ensure_open(); !ok) return ok;
-    if (auto booked = database.book_packed(group.entries); !booked) return booked;
+    if (auto booked = database.book_packed_ahead(group.entries); !booked) return booked;
     for (const DeclarationGroup::Outcome& outcome : group.outcomes) {
       ++done;
       if (outcome.problem) {

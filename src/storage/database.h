@@ -255,6 +255,14 @@ class Database {
   // (ledger::settlement_key) too; book() and book_many() refuse payments and
   // late fees.
   virtual Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) = 0;
+  // book_packed inside the open transaction, where the database may return
+  // before the entries are stored: a failure (a key booked already included) is
+  // then reported by the next call that uses the database, commit() at the
+  // latest, and the transaction is to be rolled back. Outside a transaction,
+  // book_packed.
+  virtual Result<void> book_packed_ahead(std::span<const ledger::PackedEntry> entries) {
+    return book_packed(entries);
+  }
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;

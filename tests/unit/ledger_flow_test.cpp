@@ -1355,6 +1355,57 @@ TEST_P(LedgerFlow, BookingAKeyTwiceIsAConflictAndLeavesTheBatchOut) {
   EXPECT_EQ(stats().postings, 2);
 }
 
+// book_packed_ahead books as book_packed; a failure may come from a later
+// call (on PostgreSQL the COPY's result is read by the connection's next use,
+// commit at the latest) and leaves the whole transaction out, the database
+// usable after it.
+TEST_P(LedgerFlow, PackedEntriesBookedAheadReportAConflictByCommitAtTheLatest) {
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  ledger::PackedEntry entry;
+  entry.kind = ledger::EntryKind::contribution;
+  entry.idempotency_key = ledger::packed_contribution_key(41);
+  entry.source_id = 41;
+  entry.employer_id = shenzhen;
+  entry.person_id = -shenzhen;
+  entry.province = 44;
+  entry.month = YearMonth::of(2026, 9);
+  entry.lines = {{1, 100, -40, -60}, {2, 50, -20, -30}};
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_packed_ahead(std::span(&entry, 1)));
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, entry.month, 150, 0));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(*db_->entry_exists("contribution/41"));
+
+  ledger::PackedEntry other = entry;
+  other.idempotency_key = ledger::packed_contribution_key(42);
+  other.source_id = 42;
+  const std::vector<ledger::PackedEntry> batch = {other, entry};
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, YearMonth::of(2026, 10), 99, 0));
+  auto ahead = db_->book_packed_ahead(batch);
+  Result<void> committed = ahead ? db_->commit() : Result<void>(tl::unexpected(ahead.error()));
+  if (!ahead) db_->rollback();
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error().code, ErrorCode::conflict) << committed.error().to_string();
+  EXPECT_FALSE(*db_->entry_exists("contribution/42"));
+  EXPECT_EQ(stats().journal_entries, 1);
+  const auto dues = db_->employer_dues(YearMonth::of(2026, 12));
+  ASSERT_TRUE(dues);
+  ASSERT_EQ(dues->size(), 1u);  // September's; October's 99 went with the transaction
+  EXPECT_EQ((*dues)[0].month, entry.month);
+  EXPECT_EQ((*dues)[0].dues_fen, 150);
+
+  // The database goes on: the other entry books alone.
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_packed_ahead(std::span(&other, 1)));
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, entry.month, 150, 0));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_TRUE(*db_->entry_exists("contribution/42"));
+  EXPECT_EQ(stats().journal_entries, 2);
+  EXPECT_EQ(stats().receivable_balance_fen, 300);
+  EXPECT_EQ((*db_->employer_dues(YearMonth::of(2026, 12)))[0].dues_fen, 300);
+}
+
 // Contributions go in packed, one entry per declaration: a contribution as a
 // plain entry is refused, a malformed packed one too, and a declaration booked
 // twice is a conflict that leaves the whole batch out.

@@ -1471,6 +1471,7 @@ class PostgresDatabase final : public Database {
   PostgresDatabase(std::unique_ptr<ConnectionPool> pool, PGconn* conn) : pool_(std::move(pool)), conn_(conn) {}
   ~PostgresDatabase() override {
     if (conn_ != nullptr) {
+      drop_copy();
       if (PQtransactionStatus(conn_) != PQTRANS_IDLE) PQclear(PQexec(conn_, "ROLLBACK"));
       pool_->release(conn_);
     }
@@ -1506,6 +1507,9 @@ class PostgresDatabase final : public Database {
   }
 
   Result<PgResult> exec_on(PGconn* conn, const std::string& sql, const char* what) {
+    if (conn == conn_) {
+      if (auto ok = await_copy(); !ok) return tl::unexpected(ok.error());
+    }
     PgResult r(PQexec(conn, sql.c_str()));
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(conn, what, r.get());
@@ -1515,6 +1519,7 @@ class PostgresDatabase final : public Database {
 
   // Several statements in one round trip; every statement's result.
   Result<std::vector<PgResult>> exec_all(const std::string& sql, const char* what) {
+    if (auto ok = await_copy(); !ok) return tl::unexpected(ok.error());
     if (PQsendQuery(conn_, sql.c_str()) != 1) return error(conn_, what, nullptr);
     std::vector<PgResult> results;
     std::optional<Error> problem;
@@ -1538,6 +1543,7 @@ class PostgresDatabase final : public Database {
     return query_now(sql, params, what, result_format);
   }
   Result<PgResult> query_now(const char* sql, const Params& params, const char* what, int result_format = 0) {
+    if (auto ok = await_copy(); !ok) return tl::unexpected(ok.error());
     const auto values = params.pointers();
     PgResult r(PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, result_format));
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
@@ -1546,11 +1552,20 @@ class PostgresDatabase final : public Database {
   }
 
   Result<void> copy(const char* sql, const std::string& data, const char* what) {
+    if (auto ok = send_copy(sql, data, what); !ok) return ok;
+    return copy_result(what);
+  }
+  // A COPY's data sent; its result not read yet (copy_result).
+  Result<void> send_copy(const char* sql, const std::string& data, const char* what) {
+    if (auto ok = await_copy(); !ok) return ok;
     PgResult start(PQexec(conn_, sql));
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return error(conn_, what, start.get());
     if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1) {
       return error(conn_, what, nullptr);
     }
+    return {};
+  }
+  Result<void> copy_result(const char* what) {
     PgResult end(PQgetResult(conn_));
     Result<void> outcome;
     if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) outcome = error(conn_, what, end.get());
@@ -1639,6 +1654,7 @@ class PostgresDatabase final : public Database {
     const int lengths[] = {static_cast<int>(arrays[0].size()), static_cast<int>(arrays[1].size()),
                            static_cast<int>(arrays[2].size()), static_cast<int>(arrays[3].size())};
     const int formats[] = {1, 1, 1, 1};
+    if (auto ok = await_copy(); !ok) return ok;
     PgResult r(PQexecParams(conn_, kAddEmployerMonths, 4, nullptr, values, lengths, formats, 0));
     if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return error(conn_, "write employer-month totals", r.get());
     return {};
@@ -1792,6 +1808,7 @@ class PostgresDatabase final : public Database {
     settle_written(true);
     if (auto ok = exec("SELECT pg_advisory_lock(7461001)", "migrate"); !ok) return tl::unexpected(ok.error());
     auto outcome = migrate_locked();
+    drop_copy();
     PQclear(PQexec(conn_, "SELECT pg_advisory_unlock(7461001)"));
     return outcome;
   }
@@ -1814,6 +1831,7 @@ class PostgresDatabase final : public Database {
                               ";\nINSERT INTO schema_migrations (version, description) VALUES (" +
                               std::to_string(migration.version) + ", " + quote(migration.description) + ");\nCOMMIT";
       if (auto ok = exec(sql, "migrate"); !ok) {
+        drop_copy();
         PQclear(PQexec(conn_, "ROLLBACK"));
         Error e = ok.error();
         e.message = "migration " + std::to_string(migration.version) + " (" + migration.description +
@@ -1833,6 +1851,10 @@ class PostgresDatabase final : public Database {
   Result<void> commit() override {
     if (!in_tx_) return {};
     if (auto ok = flush(true); !ok) {
+      rollback();
+      return ok;
+    }
+    if (auto ok = await_copy(); !ok) {
       rollback();
       return ok;
     }
@@ -1860,6 +1882,7 @@ class PostgresDatabase final : public Database {
     pending_heads_.clear();
     pending_declarations_.clear();
     pending_spells_ = false;
+    drop_copy();
     if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
       PQclear(PQexec(conn_, "ROLLBACK"));
     }
@@ -1900,6 +1923,7 @@ class PostgresDatabase final : public Database {
         pending_lines_.clear();
         pending_heads_.clear();
         pending_declarations_.clear();
+        drop_copy();
         PQclear(PQexec(conn_, (std::string("ROLLBACK TO SAVEPOINT ") + name + "; RELEASE SAVEPOINT " + name).c_str()));
       }
       return outcome;
@@ -2622,6 +2646,25 @@ class PostgresDatabase final : public Database {
     return write_entries(entries, *ids, "book_many");
   }
 
+  // COPY text of packed entries with their ids.
+  static std::string packed_rows(std::span<const ledger::PackedEntry> entries, const std::vector<std::int64_t>& ids) {
+    std::string rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::PackedEntry& entry = entries[i];
+      // A contribution's key is computed from its declaration, flexible payments'
+      // from their first person and month (not stored).
+      const bool computed =
+          entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
+      const std::string_view key = computed ? std::string_view() : std::string_view(entry.idempotency_key);
+      copy_entry_row(rows, entry.person_id, ids[i], key, entry.kind, entry.month, entry.source_id,
+                     entry.corrects_entry_id);
+      rows += '\t';
+      append_packed_lines(rows, entry);
+      rows += '\n';
+    }
+    return rows;
+  }
+
   // One journal_entries row per packed entry (COPY), all or none.
   Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
     if (entries.empty()) return {};
@@ -2631,25 +2674,52 @@ class PostgresDatabase final : public Database {
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
-    std::string rows;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const ledger::PackedEntry& entry = entries[i];
-      // A contribution's key is computed from its declaration, flexible payments'
-      // from their first person and month (not stored).
-      const bool computed =
-          entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
-      const std::string_view key = computed ? std::string_view() : std::string_view(entry.idempotency_key);
-      copy_entry_row(rows, entry.person_id, (*ids)[i], key, entry.kind, entry.month, entry.source_id,
-                     entry.corrects_entry_id);
-      rows += '\t';
-      append_packed_lines(rows, entry);
-      rows += '\n';
-    }
+    const std::string rows = packed_rows(entries, *ids);
     return atomically("book_packed", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book packed entries", entries.size(), entries.front().idempotency_key,
                           "book_packed");
     });
+  }
+
+  // As book_packed, without waiting for the server: the rows go in one COPY
+  // inside the open transaction, with no savepoint, whose result is read by
+  // the next use of the connection (a month run prepares its next group of
+  // declarations while the server stores this one). A failure, a key booked
+  // already included, is reported then and leaves the transaction to roll back.
+  Result<void> book_packed_ahead(std::span<const ledger::PackedEntry> entries) override {
+    if (!in_tx_) return book_packed(entries);
+    if (entries.empty()) return {};
+    for (const ledger::PackedEntry& entry : entries) {
+      if (auto ok = ledger::check_packed(entry); !ok) return ok;
+      if (entry.kind != ledger::EntryKind::contribution) flexible_written();
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    std::string rows = packed_rows(entries, *ids);
+    if (auto ok = flush(false); !ok) return ok;
+    if (auto ok = send_copy(kCopyPacked, rows, "book packed entries"); !ok) return ok;
+    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key};
+    return {};
+  }
+  // The result of the COPY book_packed_ahead sent, if any.
+  Result<void> await_copy() {
+    if (!pending_copy_) return {};
+    const PendingCopy pending = std::move(*pending_copy_);
+    pending_copy_.reset();
+    auto ok = copy_result("book packed entries");
+    if (!ok && ok.error().code == ErrorCode::conflict) {
+      return fail(ErrorCode::conflict, pending.count == 1 ? pending.first_key : std::string("book_packed"),
+                  pending.count == 1 ? "this entry is already booked"
+                                     : "an entry of this batch is already booked (" + ok.error().message + ")");
+    }
+    return ok;
+  }
+  // Reads and drops the result of such a COPY (the transaction is being rolled back).
+  void drop_copy() noexcept {
+    if (!pending_copy_) return;
+    pending_copy_.reset();
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);
   }
 
   // One journal_entries row per packed settlement entry (COPY), all or none.
@@ -3118,6 +3188,12 @@ class PostgresDatabase final : public Database {
     bool payments_within = false;
   };
   SideReadState side_;
+  // A COPY of book_packed_ahead whose result is still to be read (await_copy).
+  struct PendingCopy {
+    std::size_t count = 0;
+    std::string first_key;
+  };
+  std::optional<PendingCopy> pending_copy_;
   // What the open transaction wrote that a read on another connection does not
   // see (side reads are started only when it cannot matter to them).
   bool tx_flexible_written_ = false;  // flexible payments or persons
@@ -3333,6 +3409,7 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
   if (in_tx_) {
     // Inside an open transaction: on its connection, one after the other.
     if (auto ok = flush(true); !ok) return tl::unexpected(ok.error());
+    if (auto ok = await_copy(); !ok) return tl::unexpected(ok.error());
     for (const Definition& definition : definitions) {
       auto check = run_check(conn_, definition);
       if (!check) return tl::unexpected(check.error());
