@@ -269,7 +269,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
     const auto book_settlements = [&]() -> Result<void> {
       if (settlements.empty()) return {};
       if (auto ok = batch.ensure_open(); !ok) return ok;
-      if (auto booked = database.book_settlements(settlements); !booked) return booked;
+      if (auto booked = database.book_settlements_ahead(settlements); !booked) return booked;
       const std::size_t count = settlement_lines;
       settlements.clear();
       settlement_lines = 0;

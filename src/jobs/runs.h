@@ -1,17 +1,21 @@
 // shebao jobs: the month run and the year run over a database.
 //
-// run_month(M) books, in this order, each step restartable:
+// run_month(M) books, each step restartable:
 //   1. reversals of contribution entries whose declaration was replaced by a
 //      correction (one reversal of the whole packed entry, linked to it);
 //   2. the contribution entry of every current declaration of M not yet
 //      booked — one packed entry per declaration (ledger::PackedEntry, three
 //      postings per line), so a crash leaves a declaration wholly booked or not
-//      at all;
+//      at all; between its groups of declarations (a quarter and half of the
+//      way through, when a backend's reads started with the declarations are
+//      done):
 //   3. the month's payments of flexible workers not booked yet, packed: one
 //      entry per scheme province and block of person ids
 //      (ledger::packed_flexible_entry), each block booked whole;
 //   4. employers' payments recorded up to the end of M, and late fees for the
-//      overdue days inside M of every unpaid or late month up to M.
+//      overdue days inside M, of every unpaid or late month before M (what
+//      steps 1 and 2, all of M, leave unchanged); after the declarations, the
+//      payments of M's own dues dated within M.
 // Every entry has an idempotency key, so running a month again books only
 // what is missing (a crash, a correction imported since, a late payment).
 //

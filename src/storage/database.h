@@ -263,6 +263,10 @@ class Database {
   virtual Result<void> book_packed_ahead(std::span<const ledger::PackedEntry> entries) {
     return book_packed(entries);
   }
+  // book_settlements, ahead as book_packed_ahead.
+  virtual Result<void> book_settlements_ahead(std::span<const ledger::SettlementEntry> entries) {
+    return book_settlements(entries);
+  }
   // Every personal account: balance at 1 January of `year` and the credits of
   // that year by month (for yearly interest), without the year's interest entries.
   virtual Result<std::vector<PersonalYear>> personal_year_activity(int year) = 0;

@@ -1406,6 +1406,9 @@ class SideReads {
   struct Statement {
     const char* sql;
     std::vector<std::string> params;
+    // Run on the side thread on the statement's result, before take() returns it
+    // (parsing the rows there, not on the caller's thread).
+    std::function<void(const PGresult*)> convert;
   };
   using ErrorOf = std::function<Error(PGconn*, const PGresult*)>;
 
@@ -1442,6 +1445,9 @@ class SideReads {
         if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
           problem = error_of_(*conn, r.get());
           result = tl::unexpected(*problem);
+        } else if (statements_[i].convert) {
+          statements_[i].convert(r.get());
+          result = std::move(r);
         } else {
           result = std::move(r);
         }
@@ -2425,23 +2431,27 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
-    Result<PgResult> r = fail(ErrorCode::internal, "", "");
     if (side_.reads && side_.flexible && side_.month == month.serial()) {
       side_.flexible = false;
-      r = side_.reads->take(0);
-    } else {
-      r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
+      auto r = side_.reads->take(0);
+      if (!r) return tl::unexpected(r.error());
+      return std::move(side_.rows->flexible);
     }
+    auto r = query(kFlexibleToBook, Params().add(static_cast<std::int64_t>(month.serial())), "flexible months");
     if (!r) return tl::unexpected(r.error());
+    return flexible_rows(r->get(), month);
+  }
+  // The rows of kFlexibleToBook.
+  static std::vector<collection::FlexibleMonth> flexible_rows(const PGresult* r, YearMonth month) {
     std::vector<collection::FlexibleMonth> rows;
-    rows.reserve(static_cast<std::size_t>(PQntuples(r->get())));
+    rows.reserve(static_cast<std::size_t>(PQntuples(r)));
     std::unordered_map<std::string, Decimal> ratios;  // a few values, each parsed once
-    for (int i = 0; i < PQntuples(r->get()); ++i) {
+    for (int i = 0; i < PQntuples(r); ++i) {
       collection::FlexibleMonth row;
-      row.person_id = int_of(r->get(), i, 0);
-      row.scheme_region = text_of(r->get(), i, 1);
-      if (!null_at(r->get(), i, 2)) {
-        auto [ratio, added] = ratios.try_emplace(text_of(r->get(), i, 2));
+      row.person_id = int_of(r, i, 0);
+      row.scheme_region = text_of(r, i, 1);
+      if (!null_at(r, i, 2)) {
+        auto [ratio, added] = ratios.try_emplace(text_of(r, i, 2));
         if (added) ratio->second = *Decimal::parse(ratio->first);
         row.base_ratio = ratio->second;
       }
@@ -2478,6 +2488,8 @@ class PostgresDatabase final : public Database {
       if (aside && side_.settle_before) {
         side_.settle_before = false;
         r = side_.reads->take(1);
+        if (!r) return tl::unexpected(r.error());
+        return std::move(side_.rows->before);
       } else {
         r = query(kEmployerDuesToSettleBefore,
                   Params().add(static_cast<std::int64_t>(month.serial())).add(Date::first_of(month).to_string()),
@@ -2699,7 +2711,23 @@ class PostgresDatabase final : public Database {
     std::string rows = packed_rows(entries, *ids);
     if (auto ok = flush(false); !ok) return ok;
     if (auto ok = send_copy(kCopyPacked, rows, "book packed entries"); !ok) return ok;
-    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key};
+    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book packed entries", "book_packed"};
+    return {};
+  }
+  // As book_packed_ahead, for book_settlements.
+  Result<void> book_settlements_ahead(std::span<const ledger::SettlementEntry> entries) override {
+    if (!in_tx_) return book_settlements(entries);
+    if (entries.empty()) return {};
+    for (const ledger::SettlementEntry& entry : entries) {
+      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
+    }
+    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
+    if (!ids) return tl::unexpected(ids.error());
+    const std::string rows = settlement_rows(entries, *ids);
+    if (auto ok = flush(false); !ok) return ok;
+    if (auto ok = send_copy(kCopyPacked, rows, "book settlement entries"); !ok) return ok;
+    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book settlement entries",
+                                "book_settlements"};
     return {};
   }
   // The result of the COPY book_packed_ahead sent, if any.
@@ -2707,9 +2735,9 @@ class PostgresDatabase final : public Database {
     if (!pending_copy_) return {};
     const PendingCopy pending = std::move(*pending_copy_);
     pending_copy_.reset();
-    auto ok = copy_result("book packed entries");
+    auto ok = copy_result(pending.what);
     if (!ok && ok.error().code == ErrorCode::conflict) {
-      return fail(ErrorCode::conflict, pending.count == 1 ? pending.first_key : std::string("book_packed"),
+      return fail(ErrorCode::conflict, pending.count == 1 ? pending.first_key : std::string(pending.name),
                   pending.count == 1 ? "this entry is already booked"
                                      : "an entry of this batch is already booked (" + ok.error().message + ")");
     }
@@ -2722,6 +2750,21 @@ class PostgresDatabase final : public Database {
     while (PGresult* more = PQgetResult(conn_)) PQclear(more);
   }
 
+  // COPY text of packed settlement entries with their ids.
+  static std::string settlement_rows(std::span<const ledger::SettlementEntry> entries,
+                                     const std::vector<std::int64_t>& ids) {
+    std::string rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ledger::SettlementEntry& entry = entries[i];
+      copy_entry_row(rows, entry.person_id, ids[i], entry.idempotency_key, ledger::EntryKind::settlement,
+                     entry.month, 0, std::nullopt);
+      rows += '\t';
+      append_settlement_lines(rows, entry);
+      rows += '\n';
+    }
+    return rows;
+  }
+
   // One journal_entries row per packed settlement entry (COPY), all or none.
   Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
     if (entries.empty()) return {};
@@ -2730,15 +2773,7 @@ class PostgresDatabase final : public Database {
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
-    std::string rows;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const ledger::SettlementEntry& entry = entries[i];
-      copy_entry_row(rows, entry.person_id, (*ids)[i], entry.idempotency_key, ledger::EntryKind::settlement,
-                     entry.month, 0, std::nullopt);
-      rows += '\t';
-      append_settlement_lines(rows, entry);
-      rows += '\n';
-    }
+    const std::string rows = settlement_rows(entries, *ids);
     return atomically("book_settlements", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book settlement entries", entries.size(),
@@ -3180,7 +3215,12 @@ class PostgresDatabase final : public Database {
   // cannot have changed it: flexible payments and persons end `flexible`;
   // payments, employers and an employer-month total before the month end
   // `settle_before`; payments end `payments_within`.
+  struct SideRows {  // the rows of statements 0 and 1, parsed on the side thread
+    std::vector<collection::FlexibleMonth> flexible;
+    std::vector<EmployerMonthDues> before;
+  };
   struct SideReadState {
+    std::shared_ptr<SideRows> rows;
     std::unique_ptr<SideReads> reads;
     int month = 0;
     bool flexible = false;
@@ -3192,6 +3232,8 @@ class PostgresDatabase final : public Database {
   struct PendingCopy {
     std::size_t count = 0;
     std::string first_key;
+    const char* what = "";  // the step, for an error
+    const char* name = "";  // the call, for a conflict of several entries
   };
   std::optional<PendingCopy> pending_copy_;
   // What the open transaction wrote that a read on another connection does not
@@ -3225,13 +3267,16 @@ class PostgresDatabase final : public Database {
     const bool settle = !tx_settle_written_ && tx_first_employer_month_ >= month.serial();
     if (!flexible && !settle) return;
     const std::string serial = std::to_string(month.serial());
+    auto rows = std::make_shared<SideRows>();
     std::vector<SideReads::Statement> statements{
-        {kFlexibleToBook, {serial}},
-        {kEmployerDuesToSettleBefore, {serial, Date::first_of(month).to_string()}},
-        {kPaymentsWithinMonth, {serial, Date::last_of(month).to_string()}}};
+        {kFlexibleToBook, {serial}, [rows, month](const PGresult* r) { rows->flexible = flexible_rows(r, month); }},
+        {kEmployerDuesToSettleBefore, {serial, Date::first_of(month).to_string()},
+         [rows](const PGresult* r) { rows->before = dues_rows(r); }},
+        {kPaymentsWithinMonth, {serial, Date::last_of(month).to_string()}, nullptr}};
     side_.reads = std::make_unique<SideReads>(*pool_, std::move(statements), [this](PGconn* conn, const PGresult* r) {
       return error(conn, "month run reads", r).value();
     });
+    side_.rows = std::move(rows);
     side_.month = month.serial();
     side_.flexible = flexible;
     side_.settle_before = settle;
