@@ -616,6 +616,26 @@ TEST_P(LedgerFlow, PaymentsAndLateFees) {
   EXPECT_EQ(db_->entries_exist({})->size(), 0u);
 }
 
+// A month run after a later one (runs out of order): the month paid in full
+// since, late, still gets its late fee for the days it was overdue in the month.
+TEST_P(LedgerFlow, ARunOfAnEarlierMonthAfterALaterOneStillBooksItsLateFee) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  write("pay.csv", "credit_code,month,paid_on\n" + kShenzhen + ",2026-09,2026-10-10\n" + kChengdu +
+                       ",2026-09,2026-11-20\n");
+  ASSERT_EQ(ingest::import_payments(dir_ / "pay.csv", *db_, options_)->accepted, 2);
+  run(YearMonth::of(2026, 9));
+  const auto november = run(YearMonth::of(2026, 11));
+  EXPECT_EQ(november.payments, 2);   // both paid by the end of November
+  EXPECT_EQ(november.late_fees, 1);  // Chengdu: 1..19 November
+  const auto october = run(YearMonth::of(2026, 10));
+  EXPECT_EQ(october.payments, 0);    // booked already
+  EXPECT_EQ(october.late_fees, 1);   // Chengdu, paid in full since: 16..31 October
+  // As when the months run in order: 7241.76 × 0.05 % × (16 + 19) days = 126.73.
+  EXPECT_EQ(stats().receivable_balance_fen, 12673);
+  expect_verified();
+}
+
 TEST_P(LedgerFlow, APaymentDatedWithinItsMonthIsBookedInThatMonthsRun) {
   write("sep.csv", september());
   import_declarations("sep.csv");
