@@ -221,8 +221,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       block_lines[collection::province_of(member.scheme_region)].push_back(*line);
     }
     close_block();
-    if (auto ok = book_flexible(); !ok) return ok;
-    return batch.commit();
+    return book_flexible();  // committed with the declarations' next batch
   };
 
   // Payments and late fees, packed per block of employers
@@ -301,8 +300,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       ++summary.late_fees;
     }
     close_settlement_block();
-    if (auto ok = book_settlements(); !ok) return ok;
-    return batch.commit();
+    return book_settlements();  // committed with the next batch, the run's last at the latest
   };
 
   // 3. Between the groups of declarations of step 4: the flexible workers, and
@@ -386,6 +384,7 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
 
   // 5. This month's own dues paid within it.
   if (auto ok = settle(storage::Database::SettlePart::within); !ok) return tl::unexpected(ok.error());
+  if (auto ok = batch.commit(); !ok) return tl::unexpected(ok.error());
   return summary;
 }
 
