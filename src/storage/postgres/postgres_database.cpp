@@ -2691,16 +2691,23 @@ class PostgresDatabase final : public Database {
     return rows;
   }
 
-  // One journal_entries row per packed entry (COPY), all or none.
-  Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
-    if (entries.empty()) return {};
+  // Checked packed entries with ids reserved, as COPY text.
+  Result<std::string> packed_copy(std::span<const ledger::PackedEntry> entries) {
     for (const ledger::PackedEntry& entry : entries) {
-      if (auto ok = ledger::check_packed(entry); !ok) return ok;
+      if (auto ok = ledger::check_packed(entry); !ok) return tl::unexpected(ok.error());
       if (entry.kind != ledger::EntryKind::contribution) flexible_written();
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
-    const std::string rows = packed_rows(entries, *ids);
+    return packed_rows(entries, *ids);
+  }
+
+  // One journal_entries row per packed entry (COPY), all or none.
+  Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
+    if (entries.empty()) return {};
+    auto copied = packed_copy(entries);
+    if (!copied) return tl::unexpected(copied.error());
+    const std::string& rows = *copied;
     return atomically("book_packed", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book packed entries", entries.size(), entries.front().idempotency_key,
@@ -2716,15 +2723,10 @@ class PostgresDatabase final : public Database {
   Result<void> book_packed_ahead(std::span<const ledger::PackedEntry> entries) override {
     if (!in_tx_) return book_packed(entries);
     if (entries.empty()) return {};
-    for (const ledger::PackedEntry& entry : entries) {
-      if (auto ok = ledger::check_packed(entry); !ok) return ok;
-      if (entry.kind != ledger::EntryKind::contribution) flexible_written();
-    }
-    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
-    if (!ids) return tl::unexpected(ids.error());
-    std::string rows = packed_rows(entries, *ids);
+    auto rows = packed_copy(entries);
+    if (!rows) return tl::unexpected(rows.error());
     if (auto ok = flush(false); !ok) return ok;
-    if (auto ok = send_copy(kCopyPacked, rows, "book packed entries"); !ok) return ok;
+    if (auto ok = send_copy(kCopyPacked, *rows, "book packed entries"); !ok) return ok;
     pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book packed entries", "book_packed"};
     return {};
   }
@@ -2732,14 +2734,10 @@ class PostgresDatabase final : public Database {
   Result<void> book_settlements_ahead(std::span<const ledger::SettlementEntry> entries) override {
     if (!in_tx_) return book_settlements(entries);
     if (entries.empty()) return {};
-    for (const ledger::SettlementEntry& entry : entries) {
-      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
-    }
-    auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
-    if (!ids) return tl::unexpected(ids.error());
-    const std::string rows = settlement_rows(entries, *ids);
+    auto rows = settlement_copy(entries);
+    if (!rows) return tl::unexpected(rows.error());
     if (auto ok = flush(false); !ok) return ok;
-    if (auto ok = send_copy(kCopyPacked, rows, "book settlement entries"); !ok) return ok;
+    if (auto ok = send_copy(kCopyPacked, *rows, "book settlement entries"); !ok) return ok;
     pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book settlement entries",
                                 "book_settlements"};
     return {};
@@ -2779,15 +2777,22 @@ class PostgresDatabase final : public Database {
     return rows;
   }
 
-  // One journal_entries row per packed settlement entry (COPY), all or none.
-  Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
-    if (entries.empty()) return {};
+  // Checked settlement entries with ids reserved, as COPY text.
+  Result<std::string> settlement_copy(std::span<const ledger::SettlementEntry> entries) {
     for (const ledger::SettlementEntry& entry : entries) {
-      if (auto ok = ledger::check_settlement(entry); !ok) return ok;
+      if (auto ok = ledger::check_settlement(entry); !ok) return tl::unexpected(ok.error());
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());
-    const std::string rows = settlement_rows(entries, *ids);
+    return settlement_rows(entries, *ids);
+  }
+
+  // One journal_entries row per packed settlement entry (COPY), all or none.
+  Result<void> book_settlements(std::span<const ledger::SettlementEntry> entries) override {
+    if (entries.empty()) return {};
+    auto copied = settlement_copy(entries);
+    if (!copied) return tl::unexpected(copied.error());
+    const std::string& rows = *copied;
     return atomically("book_settlements", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book settlement entries", entries.size(),
