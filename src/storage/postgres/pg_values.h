@@ -24,12 +24,21 @@ inline std::int64_t int_of(const PGresult* r, int row, int column) {
 }
 // An integer column (smallint, integer or bigint) of a binary-format result:
 // big-endian two's complement of the column's width.
-inline std::int64_t binary_int_of(const PGresult* r, int row, int column) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(PQgetvalue(r, row, column));
-  const int length = PQgetlength(r, row, column);
+// The unsigned value of `length` (at most 8) big-endian bytes: PostgreSQL's
+// binary formats.
+inline std::uint64_t big_endian(const char* data, int length) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
   std::uint64_t value = 0;
   for (int i = 0; i < length; ++i) value = (value << 8) | bytes[i];
-  if (length > 0 && length < 8 && (bytes[0] & 0x80) != 0) value |= ~std::uint64_t{0} << (8 * length);
+  return value;
+}
+inline std::int64_t binary_int_of(const PGresult* r, int row, int column) {
+  const char* data = PQgetvalue(r, row, column);
+  const int length = PQgetlength(r, row, column);
+  std::uint64_t value = big_endian(data, length);
+  if (length > 0 && length < 8 && (static_cast<unsigned char>(data[0]) & 0x80) != 0) {
+    value |= ~std::uint64_t{0} << (8 * length);
+  }
   return static_cast<std::int64_t>(value);
 }
 inline bool null_at(const PGresult* r, int row, int column) { return PQgetisnull(r, row, column) != 0; }

@@ -703,14 +703,17 @@ FROM settle s JOIN employers e ON e.employer_id = s.employer_id
 LEFT JOIN LATERAL (SELECT x.paid_on FROM payments x WHERE x.employer_id = s.employer_id AND x.month = s.month
                    AND s.paid_on IS NULL OFFSET 0) p ON TRUE
 ORDER BY 1, 3)SQL";
-// The payments of month $1 dated by its last day $2: of the month's own dues,
-// only these can be settled in its run (a month's dues fall due after it).
+// The employers whose payment of month $1 is dated by its last day $2: of the
+// month's own dues, only theirs can be settled in its run (a month's dues fall
+// due after it).
 constexpr const char* kPaymentsWithinMonth =
-    "SELECT employer_id, paid_on FROM payments WHERE month = $1 AND paid_on <= $2::date ORDER BY employer_id";
-// The month's own dues of those employers, not paid in full.
+    "SELECT employer_id FROM payments WHERE month = $1 AND paid_on <= $2::date ORDER BY employer_id";
+// The month's own dues of those employers, not paid in full, with that payment's date
+// (kEmployerDuesToSettle's columns).
 constexpr const char* kEmployerDuesOfMonth = R"SQL(
-SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
 FROM employer_months m JOIN employers e ON e.employer_id = m.employer_id
+JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month AND p.paid_on <= $3::date
 WHERE m.month = $1 AND m.employer_id = ANY($2::bigint[]) AND m.dues_fen <> m.paid_fen
 ORDER BY 1)SQL";
 // Tables a month run reads that were never analyzed (reltuples -1) or whose
@@ -1064,6 +1067,11 @@ struct IdBlocks {
 
 std::string date_literal(Date date) { return "'" + date.to_string() + "'"; }
 
+// A month run's connections plan without parallel workers or JIT and sort and
+// hash in memory (PostgresDatabase::refresh_statistics says why).
+constexpr const char* kMonthRunSettings =
+    "SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET work_mem TO '64MB'";
+
 // A declaration line as a month run reads it (kDeclaredPersonMonthsOf).
 struct DeclaredLine {
   std::int64_t declaration_id;
@@ -1072,6 +1080,13 @@ struct DeclaredLine {
   int month;
   std::int64_t wage_fen;
 };
+
+// Declaration lines in (declaration, person) order, the key's order.
+void sort_declared_lines(std::vector<DeclaredLine>& lines) {
+  std::sort(lines.begin(), lines.end(), [](const DeclaredLine& a, const DeclaredLine& b) {
+    return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
+  });
+}
 
 // The lines of a kDeclaredPersonMonthsOf result (binary format: no integer is
 // printed by the server and parsed here) in (declaration, person) order, the
@@ -1085,9 +1100,7 @@ std::vector<DeclaredLine> declared_lines_of(const PGresult* res) {
     lines.push_back(DeclaredLine{binary_int_of(res, i, 0), binary_int_of(res, i, 1), binary_int_of(res, i, 2),
                                  static_cast<int>(binary_int_of(res, i, 3)), binary_int_of(res, i, 4)});
   }
-  std::sort(lines.begin(), lines.end(), [](const DeclaredLine& a, const DeclaredLine& b) {
-    return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
-  });
+  sort_declared_lines(lines);
   return lines;
 }
 
@@ -1188,15 +1201,9 @@ class DeclaredLineStream {
   bool ended() const { return ended_ && buffer_.empty(); }
 
  private:
-  static std::uint16_t be16(const char* p) {
-    const auto* b = reinterpret_cast<const unsigned char*>(p);
-    return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
-  }
-  static std::uint32_t be32(const char* p) {
-    const auto* b = reinterpret_cast<const unsigned char*>(p);
-    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
-  }
-  static std::uint64_t be64(const char* p) { return (std::uint64_t{be32(p)} << 32) | be32(p + 4); }
+  static std::uint16_t be16(const char* p) { return static_cast<std::uint16_t>(pg::big_endian(p, 2)); }
+  static std::uint32_t be32(const char* p) { return static_cast<std::uint32_t>(pg::big_endian(p, 4)); }
+  static std::uint64_t be64(const char* p) { return pg::big_endian(p, 8); }
 
   std::string buffer_;
   bool header_read_ = false;
@@ -1278,7 +1285,7 @@ class LineReadAhead {
     if (!conn) return finish(conn.error());
     // enable_sort off: the lines of a span come in declaration order from the
     // index on it, never from a sort of the span.
-    PQclear(PQexec(*conn, "SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET enable_sort TO off"));
+    PQclear(PQexec(*conn, (std::string(kMonthRunSettings) + "; SET enable_sort TO off").c_str()));
     std::optional<Error> problem;
     const bool one_span = !ids_.empty() && ids_.back() - ids_.front() < 2 * static_cast<std::int64_t>(ids_.size());
     if (one_span) {
@@ -1303,11 +1310,6 @@ class LineReadAhead {
     }
     changed_.notify_all();
   }
-  static void sort_lines(std::vector<DeclaredLine>& lines) {
-    std::sort(lines.begin(), lines.end(), [](const DeclaredLine& a, const DeclaredLine& b) {
-      return a.declaration_id != b.declaration_id ? a.declaration_id < b.declaration_id : a.person_id < b.person_id;
-    });
-  }
 
   // The whole span in one COPY, cut into chunks of kChunk declarations.
   std::optional<Error> stream(PGconn* conn) {
@@ -1327,7 +1329,7 @@ class LineReadAhead {
           stopped = true;
           return;
         }
-        sort_lines(chunk.lines);
+        sort_declared_lines(chunk.lines);
         chunk_begin += kChunk;
         Chunk next;
         if (chunk_begin < ids_.size()) next.last_id = ids_[std::min(chunk_begin + kChunk, ids_.size()) - 1];
@@ -1447,7 +1449,7 @@ class SideReads {
     std::optional<Error> problem;
     if (!conn) problem = conn.error();
     if (!problem) {
-      PQclear(PQexec(*conn, "SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET work_mem TO '64MB'"));
+      PQclear(PQexec(*conn, kMonthRunSettings));
     }
     for (std::size_t i = 0; i < statements_.size(); ++i) {
       Result<PgResult> result = tl::unexpected(problem.value_or(Error{}));
@@ -2311,7 +2313,7 @@ class PostgresDatabase final : public Database {
   // spilling to temporary files at the default 4 MB.
   Result<void> refresh_statistics() {
     if (statistics_fresh_) return {};
-    if (auto ok = exec("SET max_parallel_workers_per_gather TO 0; SET jit TO off; SET work_mem TO '64MB'",
+    if (auto ok = exec(kMonthRunSettings,
                        "month run settings");
         !ok) {
       return tl::unexpected(ok.error());
@@ -2522,29 +2524,17 @@ class PostgresDatabase final : public Database {
                    "employer dues to settle");
     }
     if (!paid) return tl::unexpected(paid.error());
-    std::vector<EmployerMonthDues> rows;
-    if (PQntuples(paid->get()) == 0) return rows;
+    if (PQntuples(paid->get()) == 0) return std::vector<EmployerMonthDues>();
     std::vector<std::int64_t> employers;
-    std::unordered_map<std::int64_t, Date> paid_on;
-    for (int i = 0; i < PQntuples(paid->get()); ++i) {
-      employers.push_back(int_of(paid->get(), i, 0));
-      paid_on.emplace(employers.back(), *Date::parse(text_of(paid->get(), i, 1)));
-    }
+    for (int i = 0; i < PQntuples(paid->get()); ++i) employers.push_back(int_of(paid->get(), i, 0));
     auto own = query(kEmployerDuesOfMonth,
-                     Params().add(static_cast<std::int64_t>(month.serial())).add(id_array(employers)),
+                     Params()
+                         .add(static_cast<std::int64_t>(month.serial()))
+                         .add(id_array(employers))
+                         .add(Date::last_of(month).to_string()),
                      "employer dues to settle");
     if (!own) return tl::unexpected(own.error());
-    for (int i = 0; i < PQntuples(own->get()); ++i) {
-      EmployerMonthDues row;
-      row.employer_id = int_of(own->get(), i, 0);
-      row.employer_region = text_of(own->get(), i, 1);
-      row.month = YearMonth::from_serial(static_cast<int>(int_of(own->get(), i, 2)));
-      row.dues_fen = int_of(own->get(), i, 3);
-      row.paid_fen = int_of(own->get(), i, 4);
-      row.paid_on = paid_on.at(row.employer_id);
-      rows.push_back(std::move(row));
-    }
-    return rows;
+    return dues_rows(own->get());
   }
 
   static std::vector<EmployerMonthDues> dues_rows(const PGresult* r) {
