@@ -1,6 +1,8 @@
 // The portal's files served next to the API (server/static_files.h).
 #include "server/static_files.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,7 +22,7 @@ class StaticFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root = std::filesystem::temp_directory_path() /
-           ("shebao-static-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+           ("shebao-static-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(root / "assets");
     write("index.html", "<!doctype html><title>shebao</title>");

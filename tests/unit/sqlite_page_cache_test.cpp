@@ -104,8 +104,8 @@ class SqlitePageCache : public ::testing::Test {
     ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
     ASSERT_TRUE(install_page_cache());
     dir_ = std::filesystem::temp_directory_path() /
-           ("shebao-page-cache-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+           ("shebao-page-cache-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "cache.db").string();
