@@ -608,7 +608,7 @@ constexpr const char* kCopyDeclarationLines =
 // join, a scan that grew with every month booked.
 constexpr const char* kDeclarationsToBook = R"SQL(
 WITH d AS MATERIALIZED (SELECT declaration_id, employer_id FROM declarations WHERE month = $1 AND NOT superseded)
-SELECT d.declaration_id, r.employer_id, r.region, r.size, r.unit_type FROM d
+SELECT d.declaration_id, d.employer_id, r.region, r.size, r.unit_type FROM d
 LEFT JOIN employers r ON r.employer_id = d.employer_id
 WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id
                   AND e.source_id BETWEEN (SELECT min(declaration_id) FROM d) AND (SELECT max(declaration_id) FROM d))
@@ -1142,20 +1142,30 @@ std::string id_array(std::span<const std::int64_t> ids) {
 
 // The lines of the declarations with ids first..last, in declaration order,
 // as one binary COPY (the month's declarations are mostly one range of ids:
-// one index range scan and one statement instead of one per group).
+// one index range scan and one statement instead of one per group). A line's
+// employer and month are its declaration's (the import writes them so): they
+// are not sent (a third fewer bytes to send, receive and parse).
 std::string copy_declared_lines(std::int64_t first, std::int64_t last) {
-  return "COPY (SELECT l.declaration_id, l.person_id, l.employer_id, l.month, l.wage_fen FROM declaration_lines l "
+  return "COPY (SELECT l.declaration_id, l.person_id, l.wage_fen FROM declaration_lines l "
          "WHERE l.declaration_id BETWEEN " + std::to_string(first) + " AND " + std::to_string(last) +
          " ORDER BY l.declaration_id) TO STDOUT (FORMAT binary)";
 }
 
-// Rows of a binary COPY of copy_declared_lines, fed as they come.
+// Rows of a binary COPY of copy_declared_lines, fed as they come: a line's
+// declaration, person and wage (its employer and month left 0).
 class DeclaredLineStream {
  public:
-  // Appends the bytes of one CopyData message; calls `row` for each whole row.
-  // False when the data is not such a COPY's.
+  // Takes the bytes of one CopyData message (the server sends a row per
+  // message: parsed in place when nothing is left over from the one before);
+  // calls `row` for each whole row. False when the data is not such a COPY's.
   template <typename F>
   bool feed(const char* data, std::size_t size, F&& row) {
+    if (buffer_.empty() && header_read_) {
+      const std::size_t used = parse(data, size, row);
+      if (used == kFailed) return false;
+      buffer_.append(data + used, size - used);
+      return true;
+    }
     buffer_.append(data, size);
     std::size_t at = 0;
     if (!header_read_) {
@@ -1167,40 +1177,42 @@ class DeclaredLineStream {
       at = 19 + extension;
       header_read_ = true;
     }
-    while (buffer_.size() - at >= 2) {
-      const auto fields = static_cast<std::int16_t>(be16(buffer_.data() + at));
-      if (fields == -1) {  // the trailer
-        ended_ = true;
-        at += 2;
-        break;
-      }
-      if (fields != 5) return false;
-      // Five non-null integers: 8, 8, 8, 4 and 8 bytes, each after its length.
-      constexpr std::size_t kRow = 2 + 5 * 4 + 8 + 8 + 8 + 4 + 8;
-      if (buffer_.size() - at < kRow) break;
-      const char* p = buffer_.data() + at + 2;
-      DeclaredLine line{};
-      std::int64_t* targets[] = {&line.declaration_id, &line.person_id, &line.employer_id, nullptr, &line.wage_fen};
-      for (int f = 0; f < 5; ++f) {
-        const std::uint32_t length = be32(p);
-        if (length != (f == 3 ? 4u : 8u)) return false;
-        p += 4;
-        if (f == 3) {
-          line.month = static_cast<std::int32_t>(be32(p));
-        } else {
-          *targets[f] = static_cast<std::int64_t>(be64(p));
-        }
-        p += length;
-      }
-      row(line);
-      at += kRow;
-    }
-    buffer_.erase(0, at);
+    const std::size_t used = parse(buffer_.data() + at, buffer_.size() - at, row);
+    if (used == kFailed) return false;
+    buffer_.erase(0, at + used);
     return true;
   }
   bool ended() const { return ended_ && buffer_.empty(); }
 
  private:
+  static constexpr std::size_t kFailed = static_cast<std::size_t>(-1);
+  // Calls `row` for each whole row of data[0, size); the bytes used, or kFailed.
+  template <typename F>
+  std::size_t parse(const char* data, std::size_t size, F&& row) {
+    std::size_t at = 0;
+    while (size - at >= 2) {
+      const auto fields = static_cast<std::int16_t>(be16(data + at));
+      if (fields == -1) {  // the trailer
+        ended_ = true;
+        return at + 2;
+      }
+      if (fields != 3) return kFailed;
+      // Three non-null bigints, each after its length.
+      constexpr std::size_t kRow = 2 + 3 * (4 + 8);
+      if (size - at < kRow) break;
+      const char* p = data + at + 2;
+      std::int64_t values[3];
+      for (std::int64_t& value : values) {
+        if (be32(p) != 8u) return kFailed;
+        value = static_cast<std::int64_t>(be64(p + 4));
+        p += 12;
+      }
+      row(DeclaredLine{values[0], values[1], 0, 0, values[2]});
+      at += kRow;
+    }
+    return at;
+  }
+
   static std::uint16_t be16(const char* p) { return static_cast<std::uint16_t>(pg::big_endian(p, 2)); }
   static std::uint32_t be32(const char* p) { return static_cast<std::uint32_t>(pg::big_endian(p, 4)); }
   static std::uint64_t be64(const char* p) { return pg::big_endian(p, 8); }
@@ -1231,8 +1243,15 @@ class LineReadAhead {
   static constexpr std::size_t kAhead = 64;
   using ErrorOf = std::function<Error(PGconn*, const PGresult*)>;
 
-  LineReadAhead(ConnectionPool& pool, std::vector<std::int64_t> ids, ErrorOf error_of)
-      : pool_(pool), ids_(std::move(ids)), error_of_(std::move(error_of)), thread_([this] { run(); }) {}
+  // `employers[i]` is the employer of declaration `ids[i]`, `month` their month.
+  LineReadAhead(ConnectionPool& pool, std::vector<std::int64_t> ids, std::vector<std::int64_t> employers, int month,
+                ErrorOf error_of)
+      : pool_(pool),
+        ids_(std::move(ids)),
+        employers_(std::move(employers)),
+        month_(month),
+        error_of_(std::move(error_of)),
+        thread_([this] { run(); }) {}
   LineReadAhead(const LineReadAhead&) = delete;
   LineReadAhead& operator=(const LineReadAhead&) = delete;
   ~LineReadAhead() {
@@ -1345,7 +1364,11 @@ class LineReadAhead {
         if (stopped) return;
         close_chunks_before(line.declaration_id);
         while (wanted < ids_.size() && ids_[wanted] < line.declaration_id) ++wanted;
-        if (wanted < ids_.size() && ids_[wanted] == line.declaration_id) chunk.lines.push_back(line);
+        if (wanted < ids_.size() && ids_[wanted] == line.declaration_id) {
+          chunk.lines.push_back(line);
+          chunk.lines.back().employer_id = employers_[wanted];
+          chunk.lines.back().month = month_;
+        }
       });
       PQfreemem(data);
       if (!ok) {
@@ -1394,6 +1417,8 @@ class LineReadAhead {
 
   ConnectionPool& pool_;
   const std::vector<std::int64_t> ids_;
+  const std::vector<std::int64_t> employers_;
+  const int month_;
   const ErrorOf error_of_;
   // The taking side's (the backend's thread).
   std::size_t next_ = 0;  // ids_ handed over so far
@@ -2342,18 +2367,21 @@ class PostgresDatabase final : public Database {
     auto r = query(kDeclarationsToBook, Params().add(static_cast<std::int64_t>(month.serial())), "declarations to book");
     if (!r) return tl::unexpected(r.error());
     const PGresult* res = r->get();
-    std::vector<std::int64_t> ids;
+    std::vector<std::int64_t> ids, employers;
     ids.reserve(static_cast<std::size_t>(PQntuples(res)));
+    employers.reserve(ids.capacity());
     employer_attributes_.clear();  // read afresh with each month run's declarations
     for (int i = 0; i < PQntuples(res); ++i) {
       ids.push_back(int_of(res, i, 0));
-      if (!null_at(res, i, 1)) remember_employer(res, i, 1);
+      employers.push_back(int_of(res, i, 1));
+      if (!null_at(res, i, 2)) remember_employer(res, i, 1);  // null: no such employer
     }
     read_ahead_.reset();
     if (!ids.empty() && !declarations_written_) {
-      read_ahead_ = std::make_unique<LineReadAhead>(*pool_, ids, [this](PGconn* conn, const PGresult* r) {
-        return error(conn, "declared person-months", r).value();
-      });
+      read_ahead_ = std::make_unique<LineReadAhead>(*pool_, ids, std::move(employers), month.serial(),
+                                                    [this](PGconn* conn, const PGresult* r) {
+                                                      return error(conn, "declared person-months", r).value();
+                                                    });
     }
     if (!ids.empty()) start_side_reads(month);
     return ids;
