@@ -1426,6 +1426,63 @@ TEST_P(LedgerFlow, PackedEntriesBookedAheadReportAConflictByCommitAtTheLatest) {
   EXPECT_EQ((*db_->employer_dues(YearMonth::of(2026, 12)))[0].dues_fen, 300);
 }
 
+// Several calls' entries booked ahead go to the server as one stream (on
+// PostgreSQL one COPY left open between calls): a read in between sees them,
+// a rollback takes all of them back, a commit keeps all of them, and an entry
+// booked already in a later call fails the whole transaction.
+TEST_P(LedgerFlow, EntriesBookedAheadInSeveralCallsAreAllBookedOrNone) {
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  const auto contribution = [&](std::int64_t declaration_id) {
+    ledger::PackedEntry entry;
+    entry.kind = ledger::EntryKind::contribution;
+    entry.idempotency_key = ledger::packed_contribution_key(declaration_id);
+    entry.source_id = declaration_id;
+    entry.employer_id = shenzhen;
+    entry.person_id = -shenzhen;
+    entry.province = 44;
+    entry.month = YearMonth::of(2026, 9);
+    entry.lines = {{1, 100, -40, -60}};
+    return entry;
+  };
+  const std::vector<ledger::PackedEntry> first = {contribution(51), contribution(52)};
+  const std::vector<ledger::PackedEntry> second = {contribution(53)};
+
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_packed_ahead(first));
+  EXPECT_TRUE(*db_->entry_exists("contribution/52"));  // the transaction's own rows, read mid-stream
+  ASSERT_TRUE(db_->book_packed_ahead(second));
+  db_->rollback();
+  for (const char* key : {"contribution/51", "contribution/52", "contribution/53"}) {
+    EXPECT_FALSE(*db_->entry_exists(key)) << key;
+  }
+  EXPECT_EQ(stats().journal_entries, 0);
+
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_packed_ahead(first));
+  ASSERT_TRUE(db_->book_packed_ahead(second));
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, YearMonth::of(2026, 9), 300, 0));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_EQ(stats().journal_entries, 3);
+  EXPECT_EQ(stats().receivable_balance_fen, 300);
+
+  const std::vector<ledger::PackedEntry> fresh = {contribution(54)};
+  ASSERT_TRUE(db_->begin());
+  auto ahead = db_->book_packed_ahead(fresh);
+  if (ahead) ahead = db_->book_packed_ahead(second);  // 53 is booked already
+  Result<void> committed = ahead ? db_->commit() : Result<void>(tl::unexpected(ahead.error()));
+  if (!ahead) db_->rollback();
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error().code, ErrorCode::conflict) << committed.error().to_string();
+  EXPECT_FALSE(*db_->entry_exists("contribution/54"));
+  EXPECT_EQ(stats().journal_entries, 3);
+
+  // The connection goes on.
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->book_packed_ahead(fresh));
+  ASSERT_TRUE(db_->commit());
+  EXPECT_EQ(stats().journal_entries, 4);
+}
+
 // Contributions go in packed, one entry per declaration: a contribution as a
 // plain entry is refused, a malformed packed one too, and a declaration booked
 // twice is a conflict that leaves the whole batch out.

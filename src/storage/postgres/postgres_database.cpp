@@ -1050,7 +1050,14 @@ class ConnectionPool {
 
 // A reserved run of ids from a sequence with INCREMENT BY kIdBlock.
 constexpr std::int64_t kIdBlock = 1024;
+// The most blocks a growing IdBlocks takes at once.
+constexpr std::int64_t kMostIdBlocks = 64;
 struct IdBlocks {
+  // Growing: each reservation takes at least twice as many blocks as the one
+  // before (up to kMostIdBlocks), so a long run asks for ids a few times, not
+  // once per block (each ask ends the journal's open COPY, see book_packed_ahead).
+  bool growing = false;
+  std::int64_t next_refill = 1;  // blocks
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // [next, end)
   std::int64_t available() const {
     std::int64_t n = 0;
@@ -1834,7 +1841,11 @@ class PostgresDatabase final : public Database {
   Result<std::vector<std::int64_t>> reserve(const char* sequence, IdBlocks& blocks, std::int64_t count) {
     const std::int64_t missing = count - blocks.available();
     if (missing > 0) {
-      const std::int64_t wanted = (missing + kIdBlock - 1) / kIdBlock;
+      std::int64_t wanted = (missing + kIdBlock - 1) / kIdBlock;
+      if (blocks.growing) {
+        wanted = std::max(wanted, blocks.next_refill);
+        blocks.next_refill = std::min(kMostIdBlocks, 2 * blocks.next_refill);
+      }
       auto r = query_now((std::string("SELECT nextval('") + sequence + "') FROM generate_series(1, $1)").c_str(),
                          Params().add(wanted), "reserve ids");
       if (!r) return tl::unexpected(r.error());
@@ -2733,36 +2744,61 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  // As book_packed, without waiting for the server: the rows go in one COPY
-  // inside the open transaction, with no savepoint, whose result is read by
-  // the next use of the connection (a month run prepares its next group of
-  // declarations while the server stores this one). A failure, a key booked
-  // already included, is reported then and leaves the transaction to roll back.
+  // As book_packed, without waiting for the server: the rows go into the
+  // open transaction with no savepoint, as more rows of one COPY left open
+  // (streaming) until the connection is wanted for anything else (a read, the
+  // employer-month totals, a reservation of ids, the commit). The server
+  // stores them as they come while a month run prepares its next group of
+  // declarations, with no statement, no round trip and no wait between groups.
+  // A failure, a key booked already included, is reported by that next use of
+  // the connection and leaves the transaction to roll back.
   Result<void> book_packed_ahead(std::span<const ledger::PackedEntry> entries) override {
     if (!in_tx_) return book_packed(entries);
     if (entries.empty()) return {};
     auto rows = packed_copy(entries);
     if (!rows) return tl::unexpected(rows.error());
-    if (auto ok = flush(false); !ok) return ok;
-    if (auto ok = send_copy(kCopyPacked, *rows, "book packed entries"); !ok) return ok;
-    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book packed entries", "book_packed"};
-    return {};
+    return stream_packed(*rows, entries.size(), entries.front().idempotency_key, "book packed entries",
+                         "book_packed");
   }
-  // As book_packed_ahead, for book_settlements.
+  // As book_packed_ahead, for book_settlements (the same COPY).
   Result<void> book_settlements_ahead(std::span<const ledger::SettlementEntry> entries) override {
     if (!in_tx_) return book_settlements(entries);
     if (entries.empty()) return {};
     auto rows = settlement_copy(entries);
     if (!rows) return tl::unexpected(rows.error());
+    return stream_packed(*rows, entries.size(), entries.front().idempotency_key, "book settlement entries",
+                         "book_settlements");
+  }
+  // Rows of kCopyPacked onto the open COPY, started if none is.
+  Result<void> stream_packed(const std::string& rows, std::size_t count, const std::string& first_key,
+                             const char* what, const char* name) {
     if (auto ok = flush(false); !ok) return ok;
-    if (auto ok = send_copy(kCopyPacked, *rows, "book settlement entries"); !ok) return ok;
-    pending_copy_ = PendingCopy{entries.size(), entries.front().idempotency_key, "book settlement entries",
-                                "book_settlements"};
+    if (!copy_open_) {
+      if (auto ok = await_copy(); !ok) return ok;
+      PgResult start(PQexec(conn_, kCopyPacked));
+      if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return error(conn_, what, start.get());
+      copy_open_ = true;
+      pending_copy_ = PendingCopy{0, first_key, what, name};
+    }
+    pending_copy_->count += count;
+    // Flushed: the rows reach the server now, not when libpq's buffer fills.
+    if (PQputCopyData(conn_, rows.data(), static_cast<int>(rows.size())) != 1 || PQflush(conn_) != 0) {
+      return error(conn_, what, nullptr);
+    }
     return {};
   }
-  // The result of the COPY book_packed_ahead sent, if any.
+  // The result of the COPY book_packed_ahead sent, if any (ended first if open).
   Result<void> await_copy() {
     if (!pending_copy_) return {};
+    if (copy_open_) {
+      copy_open_ = false;
+      if (PQputCopyEnd(conn_, nullptr) != 1) {
+        const char* what = pending_copy_->what;
+        pending_copy_.reset();
+        while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+        return error(conn_, what, nullptr);
+      }
+    }
     const PendingCopy pending = std::move(*pending_copy_);
     pending_copy_.reset();
     auto ok = copy_result(pending.what);
@@ -2777,6 +2813,10 @@ class PostgresDatabase final : public Database {
   void drop_copy() noexcept {
     if (!pending_copy_) return;
     pending_copy_.reset();
+    if (copy_open_) {
+      copy_open_ = false;
+      PQputCopyEnd(conn_, "the transaction is rolled back");
+    }
     while (PGresult* more = PQgetResult(conn_)) PQclear(more);
   }
 
@@ -3224,7 +3264,7 @@ class PostgresDatabase final : public Database {
   std::optional<MonthCache> month_cache_;
   std::map<std::pair<std::int64_t, int>, std::string> payments_;  // (employer, month) → paid_on
   bool payments_loaded_ = false;
-  IdBlocks entry_ids_;
+  IdBlocks entry_ids_{.growing = true, .next_refill = 1, .ranges = {}};
   IdBlocks declaration_ids_;
   // Caches (a person's id never changes; employers are reloaded after a change).
   std::unordered_map<std::string, std::int64_t> person_ids_;
@@ -3273,6 +3313,7 @@ class PostgresDatabase final : public Database {
     const char* name = "";  // the call, for a conflict of several entries
   };
   std::optional<PendingCopy> pending_copy_;
+  bool copy_open_ = false;  // pending_copy_'s COPY still takes rows (stream_packed)
   // What the open transaction wrote that a read on another connection does not
   // see (side reads are started only when it cannot matter to them).
   bool tx_flexible_written_ = false;  // flexible payments or persons
