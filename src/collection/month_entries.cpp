@@ -56,8 +56,21 @@ Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared
   return packed_line(declared.person_id, *computed);
 }
 
+Result<rules::EmployeeContributionResult> DeclaredMonths::compute(const DeclaredPersonMonth& declared) {
+  auto key = std::make_tuple(declared.month.serial(), declared.employer_region,
+                             static_cast<int>(declared.employer_size), static_cast<int>(declared.unit_type));
+  if (const auto found = computed_.find(key); found != computed_.end()) {
+    return rules::with_monthly_wage(found->second, declared.declared_wage);
+  }
+  auto computed = compute_declared_month(declared, store_, nullptr);
+  if (!computed) return computed;
+  if (computed_.size() >= kMostKept) computed_.clear();
+  computed_.emplace(std::move(key), *computed);
+  return computed;
+}
+
 Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
-                                              const rules::ParameterStore& store) {
+                                              const rules::ParameterStore& store, DeclaredMonths* months) {
   const DeclaredPersonMonth& head = declared.front();
   ledger::PackedEntry entry;
   entry.idempotency_key = ledger::packed_contribution_key(head.declaration_id);
@@ -77,7 +90,9 @@ Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMont
     const bool same = shared_by != nullptr && one.month == shared_by->month &&
                       one.employer_region == shared_by->employer_region &&
                       one.employer_size == shared_by->employer_size && one.unit_type == shared_by->unit_type;
-    auto computed = same ? rules::with_monthly_wage(*shared, one.declared_wage) : compute_declared_month(one, store, nullptr);
+    auto computed = same     ? rules::with_monthly_wage(*shared, one.declared_wage)
+                    : months ? months->compute(one)
+                             : compute_declared_month(one, store, nullptr);
     if (!computed) return tl::unexpected(computed.error());
     if (!same) {
       shared = *computed;

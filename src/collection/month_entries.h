@@ -62,11 +62,29 @@ Result<rules::EmployeeContributionResult> compute_declared_month(const DeclaredP
 Result<ledger::PackedLine> contribution_line(const DeclaredPersonMonth& declared, const rules::ParameterStore& store,
                                              rules::Trace* trace);
 
+// compute_declared_month for many declarations: its result depends on the
+// month, the employer's region, size and unit type and the wage only, and the
+// wage changes the base and the amounts alone (rules::with_monthly_wage), so
+// the rules are resolved once per such quadruple and kept (a month's
+// declarations share a few dozen of them). An error is not kept: the next
+// person-month with the same quadruple resolves them again (and fails the same).
+class DeclaredMonths {
+ public:
+  explicit DeclaredMonths(const rules::ParameterStore& store) : store_(store) {}
+  Result<rules::EmployeeContributionResult> compute(const DeclaredPersonMonth& declared);
+
+ private:
+  static constexpr std::size_t kMostKept = 4096;  // forgotten all at once beyond this
+  const rules::ParameterStore& store_;
+  std::map<std::tuple<int, std::string, int, int>, rules::EmployeeContributionResult> computed_;
+};
+
 // The packed contribution entry of one declaration from its person-months (all
 // of one declaration, ascending person_id, at least one). Errors: the first
-// line's that cannot be computed.
+// line's that cannot be computed. With `months`, the rules resolved for earlier
+// declarations are reused (the same entry as without).
 Result<ledger::PackedEntry> declaration_entry(std::span<const DeclaredPersonMonth> declared,
-                                              const rules::ParameterStore& store);
+                                              const rules::ParameterStore& store, DeclaredMonths* months = nullptr);
 
 struct FlexibleMonth {
   std::int64_t person_id = 0;

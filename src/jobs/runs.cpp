@@ -46,7 +46,7 @@ struct DeclarationGroup {
 };
 
 // Pure: the rules' arithmetic only (runs on the second thread).
-void compute_group(DeclarationGroup& group, const rules::ParameterStore& rules) {
+void compute_group(DeclarationGroup& group, const rules::ParameterStore& rules, collection::DeclaredMonths& months) {
   group.entries.reserve(group.ids.size());
   std::size_t row = 0;
   for (const std::int64_t id : group.ids) {
@@ -57,7 +57,7 @@ void compute_group(DeclarationGroup& group, const rules::ParameterStore& rules) 
     while (row < group.rows.size() && group.rows[row].declaration_id == id) ++row;
     if (row > first_row) {
       const std::span<const collection::DeclaredPersonMonth> lines(group.rows.data() + first_row, row - first_row);
-      auto entry = collection::declaration_entry(lines, rules);
+      auto entry = collection::declaration_entry(lines, rules, &months);
       if (!entry) {
         outcome.problem = entry.error();
       } else {
@@ -117,7 +117,7 @@ class GroupComputer {
       lock.unlock();
       std::exception_ptr failure;
       try {
-        compute_group(*group, rules_);
+        compute_group(*group, rules_, months_);
       } catch (...) {
         failure = std::current_exception();
       }
@@ -129,6 +129,7 @@ class GroupComputer {
   }
 
   const rules::ParameterStore& rules_;
+  collection::DeclaredMonths months_{rules_};  // this thread's only
   std::mutex mutex_;
   std::condition_variable wake_;
   DeclarationGroup* pending_ = nullptr;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "collection/month_entries.h"
@@ -149,7 +150,7 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
       {month(2020, 5), EmployerSize::small, UnitType::enterprise, "CN-37", CovidRelief::exempt, "0"},
       {month(2020, 5), EmployerSize::large, UnitType::enterprise, "CN-37", CovidRelief::half, "800"},
       {month(2020, 7), EmployerSize::large, UnitType::enterprise, "CN-37", CovidRelief::none, "1600"},
-      {month(2020, 3), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
+      {month(2024, 3), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
       {month(2020, 6), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
       {month(2020, 7), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::none, "1600"},
       {month(2020, 9), EmployerSize::small, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
@@ -158,7 +159,7 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
       {month(2020, 12), EmployerSize::medium, UnitType::enterprise, "CN", CovidRelief::exempt, "0"},
       {month(2021, 1), EmployerSize::medium, UnitType::enterprise, "CN", CovidRelief::none, "1600"},
       {month(2020, 10), std::nullopt, UnitType::individual_business, "CN-37", CovidRelief::exempt, "0"},
-      {month(2020, 3), std::nullopt, UnitType::public_institution, "CN-42", CovidRelief::none, "1600"},
+      {month(2024, 3), std::nullopt, UnitType::public_institution, "CN-42", CovidRelief::none, "1600"},
   };
   for (const auto& example : examples) {
     auto query = employee(example.contribution_month, "10000", "8000", example.size);
@@ -215,7 +216,7 @@ TEST(EmployeeContribution, EmployerSizeIsRequiredForEnterprisesInReliefMonths) {
   ASSERT_FALSE(outside.has_value());
   EXPECT_EQ(outside.error().code, ErrorCode::invalid_input);
 
-  auto hubei = employee(month(2020, 3), "5000", "8000", std::nullopt);
+  auto hubei = employee(month(2024, 3), "5000", "8000", std::nullopt);
   hubei.province = "CN-42";
   auto in_hubei = rules::compute_employee_contribution(hubei, store(), nullptr);
   ASSERT_FALSE(in_hubei.has_value());
@@ -348,6 +349,101 @@ TEST(FlexibleContribution, EntriesOfManyWorkersEqualEachWorkersOwn) {
     EXPECT_EQ(shared->receivable_fen + shared->personal_fen + shared->pooled_fen, 0);
   }
   EXPECT_EQ(computed, 6);  // 2023-06 precedes the average wage series: both workers fail
+}
+
+// collection::DeclaredMonths keeps the rules resolved per month, employer
+// region, size and unit type: every declaration's entry is the one computed
+// without it. The shipped rules plus a province average that changes in 2026
+// (CN-44) and a province rate (CN-51), so that each part of the key changes
+// the amounts: months, regions, sizes and unit types (2020's relief by size,
+// not for public institutions), wages under the floor, inside the band and
+// over the ceiling. A declaration the rules cannot compute fails with the same
+// error each time.
+TEST(EmployeeContribution, DeclarationEntriesWithKeptRulesEqualThoseWithout) {
+  auto files = ingest::read_rules_files(SHEBAO_RULES_DIR);
+  ASSERT_TRUE(files) << files.error().to_string();
+  files->push_back(rules::RulesFile{"test/provinces.toml", R"(
+[[average_wage_for_base]]
+jurisdiction = "CN-44"
+from = 2020-01-01
+to = 2025-12-31
+value = "9000"
+rule = "TEST-AVG-44"
+status = "unconfirmed"
+source = "test"
+
+[[average_wage_for_base]]
+jurisdiction = "CN-44"
+from = 2026-01-01
+value = "12000"
+rule = "TEST-AVG-44"
+status = "unconfirmed"
+source = "test"
+
+[[employer_pension_rate]]
+jurisdiction = "CN-51"
+from = 2019-05-01
+value = "0.14"
+rule = "TEST-RATE-51"
+status = "unconfirmed"
+source = "test"
+)"});
+  auto loaded = rules::ParameterStore::load(*files);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  const rules::ParameterStore& rules = *loaded;
+  const auto line = [](std::int64_t declaration, std::int64_t person, const char* region, registry::EmployerSize size,
+                       registry::UnitType type, YearMonth m, const char* wage) {
+    collection::DeclaredPersonMonth one;
+    one.declaration_id = declaration;
+    one.person_id = person;
+    one.employer_id = declaration * 10;
+    one.employer_region = region;
+    one.employer_size = size;
+    one.unit_type = type;
+    one.month = m;
+    one.declared_wage = yuan(wage);
+    return one;
+  };
+  using registry::EmployerSize;
+  using registry::UnitType;
+  const auto enterprise = UnitType::enterprise;
+  const std::vector<std::vector<collection::DeclaredPersonMonth>> declarations = {
+      {line(1, 1, "440300", EmployerSize::small, enterprise, month(2026, 10), "1000"),
+       line(1, 2, "440300", EmployerSize::small, enterprise, month(2026, 10), "9000"),
+       line(1, 3, "440300", EmployerSize::small, enterprise, month(2026, 10), "90000")},
+      {line(2, 4, "440300", EmployerSize::small, enterprise, month(2025, 10), "90000")},   // another average
+      {line(3, 5, "440300", EmployerSize::small, enterprise, month(2026, 10), "12345.67")},
+      {line(4, 6, "510100", EmployerSize::small, enterprise, month(2026, 10), "12345.67")},  // another rate
+      {line(5, 7, "440300", EmployerSize::large, enterprise, month(2020, 3), "8000")},
+      {line(6, 8, "440300", EmployerSize::small, enterprise, month(2020, 3), "8000"),      // another relief
+       line(6, 9, "440300", EmployerSize::small, enterprise, month(2020, 3), "100")},
+      {line(7, 10, "440300", EmployerSize::small, UnitType::public_institution, month(2020, 3), "8000")},
+      {line(8, 11, "440300", EmployerSize::large, enterprise, month(2020, 3), "60000")},
+      {line(9, 12, "440300", EmployerSize::small, enterprise, month(2019, 6), "8000")},
+      {line(10, 13, "440300", EmployerSize::small, enterprise, month(2019, 6), "7000")},
+      {line(11, 14, "510100", EmployerSize::small, enterprise, month(2026, 10), "3000")},
+  };
+  collection::DeclaredMonths months(rules);
+  int failed = 0;
+  std::set<std::int64_t> amounts;  // of 8,000 yuan-ish declared by the first line: the key's parts differ
+  for (const auto& lines : declarations) {
+    SCOPED_TRACE(std::to_string(lines.front().declaration_id));
+    const auto own = collection::declaration_entry(lines, rules);
+    const auto kept = collection::declaration_entry(lines, rules, &months);
+    ASSERT_EQ(own.has_value(), kept.has_value());
+    if (!own) {
+      ++failed;
+      EXPECT_EQ(own.error().code, kept.error().code);
+      EXPECT_EQ(own.error().message, kept.error().message);
+      continue;
+    }
+    ASSERT_EQ(kept->lines.size(), own->lines.size());
+    for (std::size_t i = 0; i < own->lines.size(); ++i) EXPECT_EQ(kept->lines[i], own->lines[i]) << i;
+    EXPECT_EQ(kept->receivable_total(), own->receivable_total());
+    amounts.insert(own->lines.front().receivable_fen);
+  }
+  EXPECT_EQ(failed, 2);  // 2019-06 precedes every average wage series: both declarations fail
+  EXPECT_GE(amounts.size(), 7u);
 }
 
 TEST(FlexibleContribution, BandEdgesAreIncluded) {
