@@ -306,7 +306,9 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
 
   // 3. Between the groups of declarations of step 4: the flexible workers, and
   // the payments and late fees of the months before this one (what the
-  // contributions and reversals of this month leave unchanged).
+  // contributions and reversals of this month leave unchanged), from half way
+  // through once the database has them ready (a backend may be reading them
+  // beside the booking), after the last group at the latest.
   bool flexible_booked = false;
   bool before_settled = false;
   const auto between_groups = [&](std::size_t declarations_booked) -> Result<void> {
@@ -314,7 +316,9 @@ Result<MonthRunSummary> run_month(YearMonth month, storage::Database& database, 
       flexible_booked = true;
       if (auto ok = book_flexible_workers(); !ok) return ok;
     }
-    if (!before_settled && declarations_booked * 2 >= ids.size()) {
+    if (!before_settled && declarations_booked * 2 >= ids.size() &&
+        (declarations_booked == ids.size() ||
+         database.employer_dues_ready(month, storage::Database::SettlePart::before))) {
       before_settled = true;
       if (auto ok = settle(storage::Database::SettlePart::before); !ok) return ok;
     }

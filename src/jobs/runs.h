@@ -6,9 +6,9 @@
 //   2. the contribution entry of every current declaration of M not yet
 //      booked — one packed entry per declaration (ledger::PackedEntry, three
 //      postings per line), so a crash leaves a declaration wholly booked or not
-//      at all; between its groups of declarations (a quarter and half of the
-//      way through, when a backend's reads started with the declarations are
-//      done):
+//      at all; between its groups of declarations (from a quarter and from
+//      half of the way through, the latter once the backend has the rows ready,
+//      Database::employer_dues_ready; after the last group at the latest):
 //   3. the month's payments of flexible workers not booked yet, packed: one
 //      entry per scheme province and block of person ids
 //      (ledger::packed_flexible_entry), each block booked whole;

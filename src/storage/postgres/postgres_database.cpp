@@ -1467,6 +1467,11 @@ class SideReads {
   SideReads& operator=(const SideReads&) = delete;
   ~SideReads() { thread_.join(); }  // its statements are reads: they finish
 
+  // Whether statement i is done (take(i) returns at once).
+  bool ready(std::size_t i) {
+    std::lock_guard lock(mutex_);
+    return finished_ > i;
+  }
   // Statement i's result (once).
   Result<PgResult> take(std::size_t i) {
     std::unique_lock lock(mutex_);
@@ -2574,6 +2579,14 @@ class PostgresDatabase final : public Database {
                      "employer dues to settle");
     if (!own) return tl::unexpected(own.error());
     return dues_rows(own->get());
+  }
+
+  // The months before `month` are read on the side connection: ready once read.
+  bool employer_dues_ready(YearMonth month, SettlePart part) override {
+    if (part != SettlePart::before || !side_.reads || side_.month != month.serial() || !side_.settle_before) {
+      return true;
+    }
+    return side_.reads->ready(1);
   }
 
   static std::vector<EmployerMonthDues> dues_rows(const PGresult* r) {
