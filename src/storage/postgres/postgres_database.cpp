@@ -752,9 +752,13 @@ constexpr const char* kFlexibleExists =
     "SELECT 1 FROM journal_entries WHERE kind = 2 AND month = $1 AND person_id = $2";
 constexpr const char* kCopyEntries =
     "COPY journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id) FROM STDIN";
+// Binary format (binary_packed_row, between kBinaryCopyHeader and
+// kBinaryCopyTrailer): the server takes each field as it comes, with no scan of
+// the text for delimiters and escapes and no integer to parse (the json is
+// checked as in text format).
 constexpr const char* kCopyPacked =
     "COPY journal_entries (person_id, entry_id, idempotency_key, kind, month, source_id, corrects_entry_id, lines) "
-    "FROM STDIN";
+    "FROM STDIN (FORMAT binary)";
 constexpr const char* kCopyPostings =
     "COPY postings (person_id, entry_id, seq, account_kind, account_owner, amount_fen) FROM STDIN";
 constexpr const char* kPersonalYear = R"SQL(
@@ -933,6 +937,48 @@ void copy_entry_row(std::string& out, std::int64_t person_id, std::int64_t entry
   } else {
     out += "\\N";
   }
+}
+
+// COPY's binary format: the header (signature, flags 0, no extension) and the trailer.
+constexpr std::string_view kBinaryCopyHeader("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+constexpr std::string_view kBinaryCopyTrailer("\377\377", 2);
+
+// `value`'s low `bytes` bytes, most significant first (network order).
+[[gnu::always_inline]] inline void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
+  char buffer[8];
+  for (int i = 0; i < bytes; ++i) buffer[i] = static_cast<char>((value >> (8 * (bytes - 1 - i))) & 0xff);
+  out.append(buffer, static_cast<std::size_t>(bytes));
+}
+// A non-null integer field of a binary COPY row: its length, then its bytes.
+[[gnu::always_inline]] inline void put_binary_int(std::string& out, std::int64_t value, int bytes) {
+  put_big_endian(out, static_cast<std::uint32_t>(bytes), 4);
+  put_big_endian(out, static_cast<std::uint64_t>(value), bytes);
+}
+
+// One row of kCopyPacked in binary format: copy_entry_row's columns, then
+// `lines`, the json that append_lines(out) writes.
+template <typename AppendLines>
+void binary_packed_row(std::string& out, std::int64_t person_id, std::int64_t entry_id, std::string_view key,
+                       ledger::EntryKind kind, YearMonth month, std::int64_t source_id,
+                       const std::optional<std::int64_t>& corrects_entry_id, AppendLines&& append_lines) {
+  put_big_endian(out, 8, 2);  // fields
+  put_binary_int(out, person_id, 8);
+  put_binary_int(out, entry_id, 8);
+  put_big_endian(out, key.size(), 4);
+  out += key;
+  put_binary_int(out, static_cast<std::int64_t>(kind), 2);  // smallint
+  put_binary_int(out, month.serial(), 4);                  // integer
+  put_binary_int(out, source_id, 8);
+  if (corrects_entry_id) {
+    put_binary_int(out, *corrects_entry_id, 8);
+  } else {
+    put_big_endian(out, 0xffffffffu, 4);  // -1: null
+  }
+  const std::size_t length_at = out.size();
+  put_big_endian(out, 0, 4);
+  append_lines(out);
+  const std::uint64_t length = out.size() - length_at - 4;
+  for (int i = 0; i < 4; ++i) out[length_at + static_cast<std::size_t>(i)] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
 }
 
 // A server or libpq message on one line (they come with newlines and tabs).
@@ -2714,7 +2760,7 @@ class PostgresDatabase final : public Database {
     return write_entries(entries, *ids, "book_many");
   }
 
-  // COPY text of packed entries with their ids.
+  // kCopyPacked rows (binary, no header) of packed entries with their ids.
   static std::string packed_rows(std::span<const ledger::PackedEntry> entries, const std::vector<std::int64_t>& ids) {
     std::string rows;
     for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -2724,16 +2770,22 @@ class PostgresDatabase final : public Database {
       const bool computed =
           entry.kind == ledger::EntryKind::contribution || entry.kind == ledger::EntryKind::flexible_contribution;
       const std::string_view key = computed ? std::string_view() : std::string_view(entry.idempotency_key);
-      copy_entry_row(rows, entry.person_id, ids[i], key, entry.kind, entry.month, entry.source_id,
-                     entry.corrects_entry_id);
-      rows += '\t';
-      append_packed_lines(rows, entry);
-      rows += '\n';
+      binary_packed_row(rows, entry.person_id, ids[i], key, entry.kind, entry.month, entry.source_id,
+                        entry.corrects_entry_id, [&](std::string& out) { append_packed_lines(out, entry); });
     }
     return rows;
   }
+  // `rows` of kCopyPacked as a whole binary COPY's data.
+  static std::string whole_binary_copy(const std::string& rows) {
+    std::string data;
+    data.reserve(kBinaryCopyHeader.size() + rows.size() + kBinaryCopyTrailer.size());
+    data += kBinaryCopyHeader;
+    data += rows;
+    data += kBinaryCopyTrailer;
+    return data;
+  }
 
-  // Checked packed entries with ids reserved, as COPY text.
+  // Checked packed entries with ids reserved, as kCopyPacked rows.
   Result<std::string> packed_copy(std::span<const ledger::PackedEntry> entries) {
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return tl::unexpected(ok.error());
@@ -2749,7 +2801,7 @@ class PostgresDatabase final : public Database {
     if (entries.empty()) return {};
     auto copied = packed_copy(entries);
     if (!copied) return tl::unexpected(copied.error());
-    const std::string& rows = *copied;
+    const std::string rows = whole_binary_copy(*copied);
     return atomically("book_packed", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book packed entries", entries.size(), entries.front().idempotency_key,
@@ -2792,6 +2844,9 @@ class PostgresDatabase final : public Database {
       if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return error(conn_, what, start.get());
       copy_open_ = true;
       pending_copy_ = PendingCopy{0, first_key, what, name};
+      if (PQputCopyData(conn_, kBinaryCopyHeader.data(), static_cast<int>(kBinaryCopyHeader.size())) != 1) {
+        return error(conn_, what, nullptr);
+      }
     }
     pending_copy_->count += count;
     // Flushed: the rows reach the server now, not when libpq's buffer fills.
@@ -2805,7 +2860,8 @@ class PostgresDatabase final : public Database {
     if (!pending_copy_) return {};
     if (copy_open_) {
       copy_open_ = false;
-      if (PQputCopyEnd(conn_, nullptr) != 1) {
+      if (PQputCopyData(conn_, kBinaryCopyTrailer.data(), static_cast<int>(kBinaryCopyTrailer.size())) != 1 ||
+          PQputCopyEnd(conn_, nullptr) != 1) {
         const char* what = pending_copy_->what;
         pending_copy_.reset();
         while (PGresult* more = PQgetResult(conn_)) PQclear(more);
@@ -2833,22 +2889,20 @@ class PostgresDatabase final : public Database {
     while (PGresult* more = PQgetResult(conn_)) PQclear(more);
   }
 
-  // COPY text of packed settlement entries with their ids.
+  // kCopyPacked rows (binary, no header) of packed settlement entries with their ids.
   static std::string settlement_rows(std::span<const ledger::SettlementEntry> entries,
                                      const std::vector<std::int64_t>& ids) {
     std::string rows;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const ledger::SettlementEntry& entry = entries[i];
-      copy_entry_row(rows, entry.person_id, ids[i], entry.idempotency_key, ledger::EntryKind::settlement,
-                     entry.month, 0, std::nullopt);
-      rows += '\t';
-      append_settlement_lines(rows, entry);
-      rows += '\n';
+      binary_packed_row(rows, entry.person_id, ids[i], entry.idempotency_key, ledger::EntryKind::settlement,
+                        entry.month, 0, std::nullopt,
+                        [&](std::string& out) { append_settlement_lines(out, entry); });
     }
     return rows;
   }
 
-  // Checked settlement entries with ids reserved, as COPY text.
+  // Checked settlement entries with ids reserved, as kCopyPacked rows.
   Result<std::string> settlement_copy(std::span<const ledger::SettlementEntry> entries) {
     for (const ledger::SettlementEntry& entry : entries) {
       if (auto ok = ledger::check_settlement(entry); !ok) return tl::unexpected(ok.error());
@@ -2863,7 +2917,7 @@ class PostgresDatabase final : public Database {
     if (entries.empty()) return {};
     auto copied = settlement_copy(entries);
     if (!copied) return tl::unexpected(copied.error());
-    const std::string& rows = *copied;
+    const std::string rows = whole_binary_copy(*copied);
     return atomically("book_settlements", [&]() -> Result<void> {
       if (auto ok = flush(false); !ok) return ok;
       return copy_entries(kCopyPacked, rows, "book settlement entries", entries.size(),

@@ -6,8 +6,10 @@
 // `stats` with the same figures.
 //
 // Bulk paths: journal entries and postings, declaration lines and registry
-// persons are written with COPY (text format), and so are many hires at once
-// (through a temporary table); small writes (declaration heads, supersedes,
+// persons are written with COPY (text format; packed entries in binary
+// format, and inside a transaction as one COPY left open from one booking to
+// the next until the connection is wanted for anything else), and so are many
+// hires at once (through a temporary table); small writes (declaration heads, supersedes,
 // hires, leaves, payment dates, employer-month totals) are kept in the open
 // transaction's buffer and sent as one multi-statement round trip before the
 // next read or at commit (an import's leaves as one statement). An import reads
