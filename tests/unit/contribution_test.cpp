@@ -150,7 +150,7 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
       {month(2020, 5), EmployerSize::small, UnitType::enterprise, "CN-37", CovidRelief::exempt, "0"},
       {month(2020, 5), EmployerSize::large, UnitType::enterprise, "CN-37", CovidRelief::half, "800"},
       {month(2020, 7), EmployerSize::large, UnitType::enterprise, "CN-37", CovidRelief::none, "1600"},
-      {month(2024, 3), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
+      {month(2020, 3), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
       {month(2020, 6), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
       {month(2020, 7), EmployerSize::large, UnitType::enterprise, "CN-42", CovidRelief::none, "1600"},
       {month(2020, 9), EmployerSize::small, UnitType::enterprise, "CN-42", CovidRelief::exempt, "0"},
@@ -159,7 +159,7 @@ TEST(EmployeeContribution, CovidReliefOfTheEmployerShare) {
       {month(2020, 12), EmployerSize::medium, UnitType::enterprise, "CN", CovidRelief::exempt, "0"},
       {month(2021, 1), EmployerSize::medium, UnitType::enterprise, "CN", CovidRelief::none, "1600"},
       {month(2020, 10), std::nullopt, UnitType::individual_business, "CN-37", CovidRelief::exempt, "0"},
-      {month(2024, 3), std::nullopt, UnitType::public_institution, "CN-42", CovidRelief::none, "1600"},
+      {month(2020, 3), std::nullopt, UnitType::public_institution, "CN-42", CovidRelief::none, "1600"},
   };
   for (const auto& example : examples) {
     auto query = employee(example.contribution_month, "10000", "8000", example.size);
@@ -216,7 +216,7 @@ TEST(EmployeeContribution, EmployerSizeIsRequiredForEnterprisesInReliefMonths) {
   ASSERT_FALSE(outside.has_value());
   EXPECT_EQ(outside.error().code, ErrorCode::invalid_input);
 
-  auto hubei = employee(month(2024, 3), "5000", "8000", std::nullopt);
+  auto hubei = employee(month(2020, 3), "5000", "8000", std::nullopt);
   hubei.province = "CN-42";
   auto in_hubei = rules::compute_employee_contribution(hubei, store(), nullptr);
   ASSERT_FALSE(in_hubei.has_value());
