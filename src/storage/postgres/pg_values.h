@@ -1,6 +1,6 @@
 // shebao storage/postgres: reading values of a libpq result (text format, and
-// integers of a binary-format result), shared by postgres_database.cpp and
-// postgres_api_store.cpp.
+// integers of a binary-format result), and writing integers in PostgreSQL's
+// binary formats; shared by postgres_database.cpp and postgres_api_store.cpp.
 //
 // Pure: no I/O.
 #pragma once
@@ -22,8 +22,6 @@ inline std::int64_t int_of(const PGresult* r, int row, int column) {
   std::from_chars(text, text + PQgetlength(r, row, column), value);
   return value;
 }
-// An integer column (smallint, integer or bigint) of a binary-format result:
-// big-endian two's complement of the column's width.
 // The unsigned value of `length` (at most 8) big-endian bytes: PostgreSQL's
 // binary formats.
 inline std::uint64_t big_endian(const char* data, int length) {
@@ -32,6 +30,19 @@ inline std::uint64_t big_endian(const char* data, int length) {
   for (int i = 0; i < length; ++i) value = (value << 8) | bytes[i];
   return value;
 }
+// Writes `value`'s low `length` (at most 8) bytes to `to`, most significant
+// first: big_endian's inverse.
+inline void write_big_endian(char* to, std::uint64_t value, int length) {
+  for (int i = 0; i < length; ++i) to[i] = static_cast<char>((value >> (8 * (length - 1 - i))) & 0xff);
+}
+// Appends them to `out`.
+inline void put_big_endian(std::string& out, std::uint64_t value, int length) {
+  char buffer[8];
+  write_big_endian(buffer, value, length);
+  out.append(buffer, static_cast<std::size_t>(length));
+}
+// An integer column (smallint, integer or bigint) of a binary-format result:
+// big-endian two's complement of the column's width.
 inline std::int64_t binary_int_of(const PGresult* r, int row, int column) {
   const char* data = PQgetvalue(r, row, column);
   const int length = PQgetlength(r, row, column);

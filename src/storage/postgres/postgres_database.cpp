@@ -943,16 +943,11 @@ void copy_entry_row(std::string& out, std::int64_t person_id, std::int64_t entry
 constexpr std::string_view kBinaryCopyHeader("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
 constexpr std::string_view kBinaryCopyTrailer("\377\377", 2);
 
-// `value`'s low `bytes` bytes, most significant first (network order).
-[[gnu::always_inline]] inline void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
-  char buffer[8];
-  for (int i = 0; i < bytes; ++i) buffer[i] = static_cast<char>((value >> (8 * (bytes - 1 - i))) & 0xff);
-  out.append(buffer, static_cast<std::size_t>(bytes));
-}
-// A non-null integer field of a binary COPY row: its length, then its bytes.
-[[gnu::always_inline]] inline void put_binary_int(std::string& out, std::int64_t value, int bytes) {
-  put_big_endian(out, static_cast<std::uint32_t>(bytes), 4);
-  put_big_endian(out, static_cast<std::uint64_t>(value), bytes);
+// A non-null integer field of a binary COPY row (or array element): its
+// length, then its bytes.
+inline void put_binary_int(std::string& out, std::int64_t value, int bytes) {
+  pg::put_big_endian(out, static_cast<std::uint32_t>(bytes), 4);
+  pg::put_big_endian(out, static_cast<std::uint64_t>(value), bytes);
 }
 
 // One row of kCopyPacked in binary format: copy_entry_row's columns, then
@@ -961,10 +956,10 @@ template <typename AppendLines>
 void binary_packed_row(std::string& out, std::int64_t person_id, std::int64_t entry_id, std::string_view key,
                        ledger::EntryKind kind, YearMonth month, std::int64_t source_id,
                        const std::optional<std::int64_t>& corrects_entry_id, AppendLines&& append_lines) {
-  put_big_endian(out, 8, 2);  // fields
+  pg::put_big_endian(out, 8, 2);  // fields
   put_binary_int(out, person_id, 8);
   put_binary_int(out, entry_id, 8);
-  put_big_endian(out, key.size(), 4);
+  pg::put_big_endian(out, key.size(), 4);
   out += key;
   put_binary_int(out, static_cast<std::int64_t>(kind), 2);  // smallint
   put_binary_int(out, month.serial(), 4);                  // integer
@@ -972,13 +967,12 @@ void binary_packed_row(std::string& out, std::int64_t person_id, std::int64_t en
   if (corrects_entry_id) {
     put_binary_int(out, *corrects_entry_id, 8);
   } else {
-    put_big_endian(out, 0xffffffffu, 4);  // -1: null
+    pg::put_big_endian(out, 0xffffffffu, 4);  // -1: null
   }
   const std::size_t length_at = out.size();
-  put_big_endian(out, 0, 4);
+  pg::put_big_endian(out, 0, 4);
   append_lines(out);
-  const std::uint64_t length = out.size() - length_at - 4;
-  for (int i = 0; i < 4; ++i) out[length_at + static_cast<std::size_t>(i)] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
+  pg::write_big_endian(out.data() + length_at, out.size() - length_at - 4, 4);
 }
 
 // A server or libpq message on one line (they come with newlines and tabs).
@@ -1164,21 +1158,12 @@ std::string binary_array(const std::vector<Int>& values) {
   static_assert(sizeof(Int) == 8 || sizeof(Int) == 4);
   std::string out;
   out.reserve(20 + values.size() * (4 + sizeof(Int)));
-  const auto put32 = [&](std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
-  };
-  put32(1);                           // dimensions
-  put32(0);                           // no nulls
-  put32(sizeof(Int) == 8 ? 20 : 23);  // int8 or int4
-  put32(static_cast<std::uint32_t>(values.size()));
-  put32(1);  // lower bound
-  for (const Int value : values) {
-    put32(sizeof(Int));
-    const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
-    for (int shift = 8 * static_cast<int>(sizeof(Int)) - 8; shift >= 0; shift -= 8) {
-      out += static_cast<char>((bits >> shift) & 0xff);
-    }
-  }
+  pg::put_big_endian(out, 1, 4);                           // dimensions
+  pg::put_big_endian(out, 0, 4);                           // no nulls
+  pg::put_big_endian(out, sizeof(Int) == 8 ? 20 : 23, 4);  // int8 or int4
+  pg::put_big_endian(out, values.size(), 4);
+  pg::put_big_endian(out, 1, 4);  // lower bound
+  for (const Int value : values) put_binary_int(out, value, static_cast<int>(sizeof(Int)));
   return out;
 }
 
