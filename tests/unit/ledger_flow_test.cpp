@@ -213,6 +213,27 @@ DROP INDEX journal_settlement;
 )SQL";
   }
 
+  // SQL that turns SQLite's packed declaration lines (migration 14) back into
+  // the table of earlier versions, a row per line; nothing on PostgreSQL.
+  std::string unpack_declaration_lines() {
+    if (postgres()) return "";
+    return R"SQL(
+CREATE TABLE declaration_lines_v13 (
+  declaration_id INTEGER NOT NULL,
+  person_id INTEGER NOT NULL,
+  wage_fen INTEGER NOT NULL,
+  days_worked INTEGER NOT NULL,
+  event TEXT NOT NULL DEFAULT '',
+  event_date TEXT,
+  PRIMARY KEY (declaration_id, person_id)
+) WITHOUT ROWID;
+INSERT INTO declaration_lines_v13 SELECT * FROM declaration_lines;
+DROP VIEW declaration_lines;
+DROP TABLE declaration_line_packs;
+ALTER TABLE declaration_lines_v13 RENAME TO declaration_lines;
+)SQL";
+  }
+
   std::string september() {
     return "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," + kZhang +
            ",8000.00,30,hire,2026-09-01\n" + kShenzhen + ",2026-09," + kWang + ",3000.00,30,hire,2026-09-01\n" +
@@ -784,8 +805,9 @@ TEST_P(LedgerFlow, MigrationsAreVersionedAndIdempotent) {
   // employer-keyed index entries off the month run's path, 11 payments and
   // late fees packed, 12 employer-month totals updated in place (PostgreSQL's;
   // nothing to change on SQLite), 13 the change mark of persons' matching
-  // fields. The runner applies every missing one.
-  const int latest = 13;
+  // fields, 14 declaration lines packed per declaration (SQLite's; nothing to
+  // change on PostgreSQL). The runner applies every missing one.
+  const int latest = 14;
   EXPECT_EQ(*again, latest);
   db_.reset();
   auto reopened = storage::open_database(url_);
@@ -937,8 +959,8 @@ TEST_P(LedgerFlow, MigrationTenKeepsEmployerMonthsAndTheArrearsToSettle) {
                                "DROP FUNCTION persons_match_changed();"
                              : "DROP TRIGGER persons_match_changed;"
                                "DROP INDEX persons_match_changed;") +
-      "ALTER TABLE persons DROP COLUMN match_changed;"
-      "DELETE FROM schema_migrations WHERE version IN (10, 11, 12, 13);";
+      "ALTER TABLE persons DROP COLUMN match_changed;" +
+      unpack_declaration_lines() + "DELETE FROM schema_migrations WHERE version IN (10, 11, 12, 13, 14);";
   ASSERT_EQ(exec_raw(migration_nine), "");
   std::string version;
   ASSERT_EQ(exec_raw("SELECT MAX(version) FROM schema_migrations", &version), "");
@@ -1108,6 +1130,169 @@ TEST_P(LedgerFlow, MigrationElevenPacksPaymentsAndLateFeesBookedOnePerRow) {
   EXPECT_EQ(december.late_fees, 1);
   EXPECT_TRUE(*db_->entry_exists("late_fee/" + c + "/2026-10/2026-12"));
   expect_verified();
+}
+
+// SQLite keeps a declaration's lines as one pack (migration 14): a database
+// written at migration 13 (a row per line) migrates to packs byte for byte
+// equal to those the import writes (events and their dates kept), with the
+// same figures, the same person-months and balances; the view gives the old
+// rows; verify passes; a re-run books nothing and the next month books.
+TEST_P(LedgerFlow, MigrationFourteenPacksTheDeclarationLinesOfEachDeclaration) {
+  if (postgres()) GTEST_SKIP() << "PostgreSQL keeps a row per declaration line (its migration 14 changes nothing)";
+  declare_september_october_with_payments();
+  if (HasFatalFailure()) return;
+  // A correction of Shenzhen's October: Wang hired, Zhang paid more and leaving.
+  write("oct2.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-10," +
+                        kZhang + ",9000.00,31,leave,2026-10-31\n" + kShenzhen + ",2026-10," + kWang +
+                        ",3000.00,31,hire,2026-10-01\n");
+  EXPECT_EQ(import_declarations("oct2.csv").accepted, 2);
+  run(YearMonth::of(2026, 9));
+  run(YearMonth::of(2026, 10));
+  const auto packs_text = [&]() {
+    std::string text;
+    EXPECT_EQ(exec_raw("SELECT group_concat(declaration_id || ':' || lines, ' | ') FROM "
+                       "(SELECT * FROM declaration_line_packs ORDER BY declaration_id)",
+                       &text),
+              "");
+    return text;
+  };
+  const auto months_text = [&](std::int64_t person, int province) {
+    std::string text;
+    auto months = db_->person_months_in_province(person, province);
+    EXPECT_TRUE(months) << months.error().to_string();
+    if (!months) return text;
+    for (const auto& m : *months) {
+      text += std::to_string(m.declaration_id) + " " + m.month.to_string() + " " +
+              std::to_string(m.declared_wage.fen()) + "\n";
+    }
+    return text;
+  };
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  const auto wang = db_->find_person(kWang).value()->person_id;
+  const std::string zhang_months = months_text(zhang, 44);
+  EXPECT_EQ(std::count(zhang_months.begin(), zhang_months.end(), '\n'), 2) << zhang_months;  // September, October v2
+  EXPECT_NE(zhang_months.find("2026-10 900000"), std::string::npos) << zhang_months;
+  const std::string wang_months = months_text(wang, 44);
+  EXPECT_EQ(months_text(zhang, 51), "");
+  const auto before = stats();
+  EXPECT_EQ(before.declaration_lines, 3 + 2 + 2);  // September 3, October 2, the correction 2
+  const std::int64_t zhang_balance = *db_->personal_balance(zhang);
+  expect_verified();
+  db_.reset();
+  const std::string packed = packs_text();
+  // Four declarations (Shenzhen's September, Chengdu's September, October's two)
+  // and the correction; events and dates where a line has them.
+  EXPECT_NE(packed.find(",\"hire\",\"2026-09-01\"]"), std::string::npos) << packed;
+  EXPECT_NE(packed.find(",\"leave\",\"2026-10-31\"]"), std::string::npos) << packed;
+  std::string count;
+  ASSERT_EQ(exec_raw("SELECT COUNT(*) FROM declaration_line_packs", &count), "");
+  EXPECT_EQ(count, "5");
+  ASSERT_EQ(exec_raw(unpack_declaration_lines() + "DELETE FROM schema_migrations WHERE version = 14;"), "");
+  ASSERT_EQ(exec_raw("SELECT type FROM sqlite_master WHERE name = 'declaration_lines'", &count), "");
+  ASSERT_EQ(count, "table");
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  const auto after = stats();
+  EXPECT_EQ(after.declarations, before.declarations);
+  EXPECT_EQ(after.declaration_lines, before.declaration_lines);
+  EXPECT_EQ(after.journal_entries, before.journal_entries);
+  EXPECT_EQ(after.postings, before.postings);
+  EXPECT_EQ(after.personal_account_balance_fen, before.personal_account_balance_fen);
+  EXPECT_EQ(*db_->personal_balance(zhang), zhang_balance);
+  EXPECT_EQ(months_text(zhang, 44), zhang_months);
+  EXPECT_EQ(months_text(wang, 44), wang_months);
+  expect_verified();
+  EXPECT_EQ(run(YearMonth::of(2026, 10)).person_months, 0);
+  const auto again = stats();
+  EXPECT_EQ(again.journal_entries, before.journal_entries);
+  db_.reset();
+  EXPECT_EQ(packs_text(), packed);
+  ASSERT_EQ(exec_raw("SELECT type FROM sqlite_master WHERE name = 'declaration_lines'", &count), "");
+  EXPECT_EQ(count, "view");
+  reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  write("nov.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-11," +
+                       kWang + ",3100.00,30,,\n");
+  EXPECT_EQ(import_declarations("nov.csv").accepted, 1);
+  EXPECT_EQ(run(YearMonth::of(2026, 11)).person_months, 1);
+  expect_verified();
+}
+
+// A pack that is not of the form (SQLite, migration 14) is named by verify and
+// by the month run that reads it; nothing is booked from it. A declaration
+// naming a person twice is refused whole.
+TEST_P(LedgerFlow, MalformedDeclarationPacksAreFoundAndNotBooked) {
+  if (postgres()) GTEST_SKIP() << "packs are SQLite's";
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  std::string id;
+  const auto pack_failures = [&]() {
+    auto checks = db_->verify();
+    EXPECT_TRUE(checks) << checks.error().to_string();
+    std::string found;
+    for (const auto& check : *checks) {
+      if (check.name == "declaration lines are packed whole, each person once in order" && check.failures > 0) {
+        found = check.first_failure;
+      }
+    }
+    return found;
+  };
+  EXPECT_EQ(pack_failures(), "");
+  db_.reset();
+  ASSERT_EQ(exec_raw("SELECT declaration_id FROM declaration_line_packs WHERE json_array_length(lines) = 2", &id), "");
+  ASSERT_FALSE(id.empty());
+  std::string original;
+  ASSERT_EQ(exec_raw("SELECT lines FROM declaration_line_packs WHERE declaration_id = " + id, &original), "");
+  const auto tamper = [&](const std::string& lines) {
+    db_.reset();
+    EXPECT_EQ(exec_raw("UPDATE declaration_line_packs SET lines = '" + lines + "' WHERE declaration_id = " + id), "");
+    auto reopened = storage::open_database(url_);
+    EXPECT_TRUE(reopened);
+    db_ = std::move(*reopened);
+  };
+  // Persons out of order; the same person twice; a line of two numbers; a
+  // string for a wage; one line fewer than the declaration counts.
+  std::string first;
+  std::string second;
+  ASSERT_EQ(exec_raw("SELECT json_extract('" + original + "', '$[0]')", &first), "");
+  ASSERT_EQ(exec_raw("SELECT json_extract('" + original + "', '$[1]')", &second), "");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[" + second + "," + first + "]", "is not after"},
+      {"[" + first + "," + first + "]", "is not after"},
+      {"[[1,2]," + second + "]", "line 1 is malformed"},
+      {"[" + first + ",[9999,\"x\",30]]", "line 2 is malformed"},
+      {"[" + first + "]", "counts 2 lines, its pack 1"},
+  };
+  for (const auto& [lines, message] : cases) {
+    tamper(lines);
+    EXPECT_NE(pack_failures().find(message), std::string::npos) << lines << ": " << pack_failures();
+  }
+  // Not JSON at all: verify names it, and the month run stops at it, naming
+  // the declaration, with nothing booked.
+  tamper("[[1,2,3],");
+  EXPECT_NE(pack_failures().find(": its lines are not a JSON array"), std::string::npos) << pack_failures();
+  auto refused = jobs::run_month(YearMonth::of(2026, 9), *db_, rules_store(), {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().to_string().find("declaration " + id), std::string::npos) << refused.error().to_string();
+  EXPECT_EQ(stats().journal_entries, 0);
+  tamper(original);
+  EXPECT_EQ(pack_failures(), "");
+  EXPECT_EQ(run(YearMonth::of(2026, 9)).person_months, 3);
+  // Straight to storage, a declaration naming one person twice is refused
+  // whole: no declaration, no lines.
+  const auto before = stats();
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  const auto zhang = db_->find_person(kZhang).value()->person_id;
+  ASSERT_TRUE(db_->begin());
+  auto twice = db_->insert_declaration(shenzhen, YearMonth::of(2026, 10), 1, "h", "twice.csv",
+                                       {{zhang, 100, 31, "", std::nullopt}, {zhang, 200, 31, "", std::nullopt}});
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  EXPECT_NE(twice.error().message.find("declared twice"), std::string::npos) << twice.error().message;
+  EXPECT_EQ(stats().declarations, before.declarations);
+  EXPECT_EQ(stats().declaration_lines, before.declaration_lines);
 }
 
 // A month run's payments and late fees are booked packed only: as plain entries

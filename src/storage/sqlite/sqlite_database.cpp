@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite_database.h"
 
 #include "storage/packed_lines.h"
+#include "storage/sqlite/declaration_packs.h"
 #include "storage/sqlite/sqlite_page_cache.h"
 
 #include <sqlite3.h>
@@ -539,6 +540,34 @@ WHEN OLD.resident_id IS NOT NEW.resident_id OR OLD.name IS NOT NEW.name OR OLD.s
   WHERE person_id = NEW.person_id;
 END;
 )SQL"},
+    // --- A declaration's lines packed into one row (declaration_packs.h): the
+    // import wrote a row per line, a few million a month at national scale,
+    // each a descent of the table's key. The view declaration_lines gives the
+    // readers that do not need speed (verify, stats, analytics, the per-person
+    // reads) the old table's rows. The lines are grouped in the order of the
+    // old table's key (declaration, person). SQLite only; PostgreSQL records
+    // the version.
+    {14, "declaration lines packed per declaration",
+     R"SQL(
+CREATE TABLE declaration_line_packs (
+  declaration_id INTEGER PRIMARY KEY,
+  lines TEXT NOT NULL
+);
+INSERT INTO declaration_line_packs (declaration_id, lines)
+SELECT declaration_id,
+       json_group_array(json(CASE WHEN event = '' AND event_date IS NULL
+                                  THEN json_array(person_id, wage_fen, days_worked)
+                                  ELSE json_array(person_id, wage_fen, days_worked, event, event_date) END))
+FROM (SELECT * FROM declaration_lines ORDER BY declaration_id, person_id) GROUP BY declaration_id
+ORDER BY declaration_id;
+DROP TABLE declaration_lines;
+CREATE VIEW declaration_lines (declaration_id, person_id, wage_fen, days_worked, event, event_date) AS
+SELECT p.declaration_id, CASE WHEN j.type = 'array' THEN j.value ->> 0 END,
+       CASE WHEN j.type = 'array' THEN j.value ->> 1 END, CASE WHEN j.type = 'array' THEN j.value ->> 2 END,
+       CASE WHEN j.type = 'array' THEN COALESCE(j.value ->> 3, '') END, CASE WHEN j.type = 'array' THEN j.value ->> 4 END
+FROM declaration_line_packs p CROSS JOIN json_each(CASE WHEN json_valid(p.lines) THEN p.lines ELSE '[]' END) j
+WHERE j.type = 'array';
+)SQL"},
 };
 
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
@@ -662,9 +691,8 @@ ORDER BY version DESC LIMIT 1)SQL";
 constexpr const char* kSupersede = "UPDATE declarations SET superseded = 1 WHERE employer_id = ?1 AND month = ?2";
 constexpr const char* kInsertDeclaration = R"SQL(
 INSERT INTO declarations (employer_id, month, version, content_hash, source, line_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
-constexpr const char* kInsertDeclarationLine = R"SQL(
-INSERT INTO declaration_lines (declaration_id, person_id, wage_fen, days_worked, event, event_date)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
+constexpr const char* kInsertDeclarationPack =
+    "INSERT INTO declaration_line_packs (declaration_id, lines) VALUES (?1, ?2)";
 constexpr const char* kRecordPayment = R"SQL(
 INSERT INTO payments (employer_id, month, paid_on) VALUES (?1, ?2, ?3)
 ON CONFLICT (employer_id, month) DO UPDATE SET paid_on = excluded.paid_on WHERE paid_on <> excluded.paid_on)SQL";
@@ -682,9 +710,8 @@ constexpr const char* kDeclarationHeadsIn = R"SQL(
 SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, d.line_count
 FROM declarations d JOIN employers e ON e.employer_id = d.employer_id WHERE d.declaration_id IN (?)
 ORDER BY d.declaration_id)SQL";
-constexpr const char* kDeclarationLinesIn = R"SQL(
-SELECT declaration_id, person_id, wage_fen FROM declaration_lines WHERE declaration_id IN (?)
-ORDER BY declaration_id, person_id)SQL";
+constexpr const char* kDeclarationPacksIn = R"SQL(
+SELECT declaration_id, lines FROM declaration_line_packs WHERE declaration_id IN (?) ORDER BY declaration_id)SQL";
 std::string with_placeholders(const char* sql, std::size_t count) {
   std::string text(sql);
   std::string list;
@@ -897,11 +924,16 @@ constexpr const char* kTransfersOfPerson = R"SQL(
 SELECT transfer_id, person_id, from_province, to_province, requested_on, status, account_fen, pooled_fen,
        counted_months, reason FROM transfers WHERE person_id = ?1 ORDER BY transfer_id)SQL";
 constexpr const char* kResidentIdOf = "SELECT resident_id FROM persons WHERE person_id = ?1";
+// Through the person's employers (every declared person has a spell at the
+// employer: the import's check, and verify's), their current declarations and
+// the person's line in each pack.
 constexpr const char* kPersonMonthsInProvince = R"SQL(
 SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, l.wage_fen
-FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id
-JOIN employers e ON e.employer_id = d.employer_id
-WHERE l.person_id = ?1 AND d.superseded = 0 AND e.region LIKE ?2 ORDER BY d.month)SQL";
+FROM (SELECT DISTINCT employer_id FROM employment_spells WHERE person_id = ?1) s
+JOIN employers e ON e.employer_id = s.employer_id
+JOIN declarations d ON d.employer_id = s.employer_id
+JOIN declaration_lines l ON l.declaration_id = d.declaration_id
+WHERE l.person_id = ?1 AND d.superseded = 0 AND e.region LIKE ?2 ORDER BY d.month, d.declaration_id)SQL";
 constexpr const char* kPersonalBalance = SHEBAO_SQLITE_PERSON_LINES
     "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1) "
     "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
@@ -1337,51 +1369,32 @@ class SqliteDatabase final : public Database {
     q.bind(6, static_cast<std::int64_t>(lines.size()));
     if (auto ok = run(q, "insert declaration"); !ok) return tl::unexpected(ok.error());
     const std::int64_t declaration_id = sqlite3_last_insert_rowid(db_);
-    // Lines in groups of 64, 16 and 4 rows per statement (fewer statement runs:
-    // most declarations have a dozen lines or so), the rest one by one.
-    constexpr std::array<std::size_t, 3> kGroupRows = {kRowsPerInsert, 16, 4};
-    static const std::array<std::string, 3> group_sql = {multi_row_insert(kInsertDeclarationLine, kGroupRows[0]),
-                                                         multi_row_insert(kInsertDeclarationLine, kGroupRows[1]),
-                                                         multi_row_insert(kInsertDeclarationLine, kGroupRows[2])};
-    std::size_t done = 0;
-    for (std::size_t g = 0; g < kGroupRows.size(); ++g) {
-      const std::size_t rows = kGroupRows[g];
-      if (lines.size() - done < rows) continue;
-      auto m = statement(group_sql[g].c_str());
-      if (!m) return tl::unexpected(m.error());
-      Statement& group = **m;
-      for (; done + rows <= lines.size(); done += rows) {
-        std::array<DateText, kRowsPerInsert> dates;
-        for (std::size_t k = 0; k < rows; ++k) {
-          bind_line(group, static_cast<int>(k * 6), declaration_id, lines[done + k], dates[k]);
-        }
-        if (auto ok = run(group, "insert declaration lines"); !ok) return tl::unexpected(ok.error());
+    if (lines.empty()) return declaration_id;
+    // One row for all the lines (migration 14), in person order: the import
+    // hands them over in that order; a caller that does not is sorted here.
+    std::span<const DeclarationLine> in_order(lines);
+    std::vector<DeclarationLine> sorted;
+    const auto by_person = [](const DeclarationLine& a, const DeclarationLine& b) { return a.person_id < b.person_id; };
+    if (!std::is_sorted(lines.begin(), lines.end(), by_person)) {
+      sorted = lines;
+      std::sort(sorted.begin(), sorted.end(), by_person);
+      in_order = sorted;
+    }
+    for (std::size_t i = 1; i < in_order.size(); ++i) {
+      if (in_order[i].person_id == in_order[i - 1].person_id) {
+        return fail(ErrorCode::conflict, "declaration_lines",
+                    "person " + std::to_string(in_order[i].person_id) + " is declared twice in one declaration");
       }
     }
-    auto l = statement(kInsertDeclarationLine);
-    if (!l) return tl::unexpected(l.error());
-    Statement& line_statement = **l;
-    for (; done < lines.size(); ++done) {
-      DateText date;
-      bind_line(line_statement, 0, declaration_id, lines[done], date);
-      if (auto ok = run(line_statement, "insert declaration line"); !ok) return tl::unexpected(ok.error());
-    }
+    pack_text_.clear();
+    sqlite_packs::append_declaration_pack(pack_text_, in_order);
+    auto p = statement(kInsertDeclarationPack);
+    if (!p) return tl::unexpected(p.error());
+    Statement& pack = **p;
+    pack.bind(1, declaration_id);
+    pack.bind_static(2, pack_text_);
+    if (auto ok = run(pack, "insert declaration lines"); !ok) return tl::unexpected(ok.error());
     return declaration_id;
-  }
-
-  static void bind_line(Statement& q, int base, std::int64_t declaration_id, const DeclarationLine& line,
-                        DateText& date) {
-    q.bind(base + 1, declaration_id);
-    q.bind(base + 2, line.person_id);
-    q.bind(base + 3, line.wage_fen);
-    q.bind(base + 4, static_cast<std::int64_t>(line.days_worked));
-    q.bind_static(base + 5, line.event);
-    if (line.event_date) {
-      date = DateText(*line.event_date);
-      q.bind_static(base + 6, date.view());
-    } else {
-      q.bind_null(base + 6);
-    }
   }
 
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
@@ -1436,7 +1449,7 @@ class SqliteDatabase final : public Database {
   Result<std::vector<collection::DeclaredPersonMonth>> declared_person_months_of(
       std::span<const std::int64_t> declaration_ids) override {
     static const std::string heads_sql = with_placeholders(kDeclarationHeadsIn, kDeclarationsPerQuery);
-    static const std::string lines_sql = with_placeholders(kDeclarationLinesIn, kDeclarationsPerQuery);
+    static const std::string packs_sql = with_placeholders(kDeclarationPacksIn, kDeclarationsPerQuery);
     // The heads first (what every line of a declaration shares, and its line
     // count), so the rows are allocated once: growing them line by line copied
     // every row several times and touched fresh pages at each doubling.
@@ -1479,7 +1492,7 @@ class SqliteDatabase final : public Database {
     rows.reserve(line_count);
     for (std::size_t from = 0, query = 0; from < declaration_ids.size(); from += kDeclarationsPerQuery, ++query) {
       const std::vector<collection::DeclaredPersonMonth>& heads = heads_of_query[query];
-      auto s = statement(lines_sql.c_str());
+      auto s = statement(packs_sql.c_str());
       if (!s) return tl::unexpected(s.error());
       Statement& q = **s;
       bind_ids(q, query_ids(from));
@@ -1489,9 +1502,20 @@ class SqliteDatabase final : public Database {
         const std::int64_t declaration_id = q.int64(0);
         while (head < heads.size() && heads[head].declaration_id < declaration_id) ++head;
         if (head == heads.size() || heads[head].declaration_id != declaration_id) continue;  // no employer row
-        collection::DeclaredPersonMonth& row = rows.emplace_back(heads[head]);
-        row.person_id = q.int64(1);
-        row.declared_wage = Money::from_fen(q.int64(2));
+        const collection::DeclaredPersonMonth& shared = heads[head];
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 1));
+        const auto size = static_cast<std::size_t>(sqlite3_column_bytes(q.get(), 1));
+        const std::int64_t read = sqlite_packs::read_declaration_pack(
+            std::string_view(text == nullptr ? "" : text, size), [&](std::int64_t person_id, std::int64_t wage_fen) {
+              collection::DeclaredPersonMonth& row = rows.emplace_back(shared);
+              row.person_id = person_id;
+              row.declared_wage = Money::from_fen(wage_fen);
+            });
+        if (read < 0) {
+          q.reset();
+          return fail(ErrorCode::io_error, "declaration " + std::to_string(declaration_id),
+                      "its stored lines are not in the form of declaration_line_packs; run shebao verify");
+        }
       }
       if (rc != SQLITE_DONE) return step_error(q, "declared person-months");
       q.reset();
@@ -2584,6 +2608,7 @@ class SqliteDatabase final : public Database {
   sqlite3* db_;
   std::map<const char*, std::unique_ptr<Statement>> statements_;
   std::string packed_json_;  // reused by insert_packed
+  std::string pack_text_;    // reused by store_declaration
   PersonIdCache person_ids_;
   std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
   std::int64_t next_cache_check_ = 1024;
@@ -2715,6 +2740,37 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "OR EXISTS (SELECT 1 FROM json_each(r.lines, '$.lines') a JOIN json_each(o.lines, '$.lines') b "
        "ON b.key = a.key WHERE (a.value ->> 0) IS NOT (b.value ->> 0) OR (a.value ->> 1) IS NOT -(b.value ->> 1) "
        "OR (a.value ->> 2) IS NOT -(b.value ->> 2) OR (a.value ->> 3) IS NOT -(b.value ->> 3)))))"},
+      // A declaration's lines are one pack (migration 14, declaration_packs.h):
+      // valid JSON, one array per line of three integers (person, wage, days)
+      // and, on a line with an event, the event and its date; persons in
+      // ascending order, each once; as many lines as the declaration counts; no
+      // pack without its declaration.
+      {"declaration lines are packed whole, each person once in order",
+       "SELECT COUNT(*) FROM declarations",
+       "SELECT 'declaration ' || p.declaration_id || ': its lines are not a JSON array' FROM declaration_line_packs p "
+       "WHERE CASE WHEN json_valid(p.lines) THEN json_type(p.lines) IS NOT 'array' ELSE 1 END "
+       "UNION ALL SELECT 'declaration ' || declaration_id || ' counts ' || line_count || ' lines, its pack ' || n "
+       "FROM (SELECT d.declaration_id, d.line_count, CASE WHEN p.lines IS NULL THEN 0 WHEN json_valid(p.lines) "
+       "AND json_type(p.lines) = 'array' THEN json_array_length(p.lines) END AS n FROM declarations d "
+       "LEFT JOIN declaration_line_packs p ON p.declaration_id = d.declaration_id) WHERE n <> line_count "
+       "UNION ALL SELECT 'pack ' || p.declaration_id || ' has no declaration' FROM declaration_line_packs p "
+       "WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.declaration_id = p.declaration_id) "
+       "UNION ALL SELECT 'declaration ' || declaration_id || ' line ' || (line + 1) || CASE WHEN malformed "
+       "THEN ' is malformed' ELSE ': person ' || person || ' is not after ' || before END FROM (SELECT *, "
+       "type IS NOT 'array' OR t0 IS NOT 'integer' OR t1 IS NOT 'integer' OR t2 IS NOT 'integer' "
+       "OR length NOT IN (3, 5) OR (length = 5 AND (t3 IS NOT 'text' OR t4 NOT IN ('text', 'null'))) AS malformed "
+       "FROM ("
+       "SELECT p.declaration_id, j.key AS line, CASE WHEN j.type = 'array' THEN j.value ->> 0 END AS person, "
+       "LAG(CASE WHEN j.type = 'array' THEN j.value ->> 0 END) OVER (PARTITION BY p.declaration_id ORDER BY j.key) "
+       "AS before, "
+       "j.type AS type, CASE WHEN j.type = 'array' THEN json_array_length(j.value) END AS length, "
+       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[0]') END AS t0, "
+       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[1]') END AS t1, "
+       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[2]') END AS t2, "
+       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[3]') END AS t3, "
+       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[4]') END AS t4 "
+       "FROM declaration_line_packs p CROSS JOIN json_each(CASE WHEN json_valid(p.lines) "
+       "AND json_type(p.lines) = 'array' THEN p.lines ELSE '[]' END) j)) WHERE malformed OR person <= before"},
       // A declaration has at most one contribution entry (journal_contribution);
       // its lines, each person once (checked above), are the declaration's
       // lines: as many, and each one of them.
@@ -2783,7 +2839,10 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.persons, "SELECT COUNT(*) FROM persons"},
       {&stats.employers, "SELECT COUNT(*) FROM employers"},
       {&stats.declarations, "SELECT COUNT(*) FROM declarations"},
-      {&stats.declaration_lines, "SELECT COUNT(*) FROM declaration_lines"},
+      // A pack that is not valid JSON counts no line (verify names it).
+      {&stats.declaration_lines,
+       "SELECT COALESCE(SUM(CASE WHEN json_valid(lines) AND json_type(lines) = 'array' THEN json_array_length(lines) "
+       "END), 0) FROM declaration_line_packs"},
       {&stats.journal_entries, "SELECT COUNT(*) FROM journal_entries"},
       // Packed postings (migrations 8 and 9) counted one by one, as in `postings`.
       {&stats.postings,
