@@ -3,6 +3,7 @@
 #include "storage/packed_lines.h"
 #include "storage/sqlite/declaration_packs.h"
 #include "storage/sqlite/sqlite_page_cache.h"
+#include "storage/sqlite/wal_checkpointer.h"
 
 #include <sqlite3.h>
 
@@ -1066,8 +1067,17 @@ class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   ~SqliteDatabase() override {
+    checkpointer_.reset();  // its connection first: the close below is the last, and checkpoints what is left
     statements_.clear();
     sqlite3_close_v2(db_);
+  }
+
+  // Checkpoints on a thread of their own (wal_checkpointer.h), once a commit
+  // leaves `pages` pages in the WAL. A file database in WAL mode only.
+  void start_checkpointer(int pages) {
+    const char* file = sqlite3_db_filename(db_, "main");
+    if (file == nullptr || *file == '\0') return;
+    checkpointer_ = WalCheckpointer::start(db_, file, pages);
   }
 
   std::string_view backend() const override { return "sqlite"; }
@@ -2612,6 +2622,7 @@ class SqliteDatabase final : public Database {
   PersonIdCache person_ids_;
   std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
   std::int64_t next_cache_check_ = 1024;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
@@ -2876,6 +2887,8 @@ Result<Stats> SqliteDatabase::stats() {
   return stats;
 }
 
+const int kBackgroundCheckpointPages = getenv("CKPT") ? atoi(getenv("CKPT")) : 2048;  // TEMP
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload workload) {
@@ -2914,6 +2927,7 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload 
       return fail(ErrorCode::io_error, path, "cannot use the database: " + ok.error().message);
     }
   }
+  if (bulk && kBackgroundCheckpointPages > 0) database->start_checkpointer(kBackgroundCheckpointPages);
   return std::unique_ptr<Database>(std::move(database));
 }
 
