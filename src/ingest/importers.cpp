@@ -444,7 +444,7 @@ struct Unit {
   std::string credit_code;
   std::string month_text;
   std::optional<YearMonth> month;
-  std::optional<registry::Employer> employer;
+  std::optional<std::int64_t> employer_id;
   std::optional<Error> unit_error;  // every line of the unit is rejected with it
   std::vector<Record> records;
   std::size_t count = 0;
@@ -546,7 +546,7 @@ class DeclarationImport {
       unit_.credit_code.assign(credit_code);
       unit_.month_text.assign(month);
       unit_.month.reset();
-      unit_.employer.reset();
+      unit_.employer_id.reset();
       unit_.unit_error.reset();
       unit_.count = 0;
       const std::string key = unit_.credit_code + "|" + unit_.month_text;
@@ -591,13 +591,13 @@ class DeclarationImport {
       return {};
     }
     unit.month = *month;
-    auto employer = database_.find_employer(code->text());
-    if (!employer) return tl::unexpected(employer.error());
-    if (!*employer) {
+    auto employer_id = database_.find_employer_id(code->text());
+    if (!employer_id) return tl::unexpected(employer_id.error());
+    if (!*employer_id) {
       unit.unit_error = Error{ErrorCode::unknown_employer, "credit_code", "no registered employer with this code"};
       return {};
     }
-    unit.employer = **employer;
+    unit.employer_id = **employer_id;
     return {};
   }
 
@@ -661,7 +661,7 @@ class DeclarationImport {
       if (employees_known_) {
         employed_here = employees_.contains(*person_id);
       } else {
-        auto employed = database_.employed_in(*person_id, unit.employer->employer_id, *unit.month);
+        auto employed = database_.employed_in(*person_id, *unit.employer_id, *unit.month);
         if (!employed) return tl::unexpected(employed.error());
         employed_here = *employed;
       }
@@ -697,7 +697,7 @@ class DeclarationImport {
     // The employer's employees in the month, in one query when they are not many
     // more than the lines (a line's own hire or leave changes only its person,
     // who cannot appear again in the unit, so the set stays right for the others).
-    auto employees = database_.employees_in(unit.employer->employer_id, *unit.month, count * 8 + 256);
+    auto employees = database_.employees_in(*unit.employer_id, *unit.month, count * 8 + 256);
     if (!employees) return tl::unexpected(employees.error());
     employees_known_ = employees->has_value();
     if (employees_known_) {
@@ -745,24 +745,24 @@ class DeclarationImport {
     // the unit: applying them after every line is checked gives the same spells.
     for (const storage::DeclarationLine& line : lines_) {
       if (line.event == "hire") {
-        if (auto ok = database_.record_hire(line.person_id, unit.employer->employer_id, *line.event_date); !ok) {
+        if (auto ok = database_.record_hire(line.person_id, *unit.employer_id, *line.event_date); !ok) {
           return ok;
         }
       } else if (line.event == "leave") {
-        if (auto ok = database_.record_leave(line.person_id, unit.employer->employer_id, *line.event_date); !ok) {
+        if (auto ok = database_.record_leave(line.person_id, *unit.employer_id, *line.event_date); !ok) {
           return ok;
         }
       }
     }
     if (!lines_.empty()) {
       const std::string hash = content_hash(lines_);
-      auto latest = database_.latest_declaration(unit.employer->employer_id, *unit.month);
+      auto latest = database_.latest_declaration(*unit.employer_id, *unit.month);
       if (!latest) return tl::unexpected(latest.error());
       if (*latest && (*latest)->content_hash == hash) {
         ++summary_.unchanged_declarations;
       } else {
         const int version = *latest ? (*latest)->version + 1 : 1;
-        auto stored = database_.insert_declaration(unit.employer->employer_id, *unit.month, version, hash, source_, lines_);
+        auto stored = database_.insert_declaration(*unit.employer_id, *unit.month, version, hash, source_, lines_);
         if (!stored) return tl::unexpected(stored.error());
         if (*latest) {
           ++summary_.corrected_declarations;
@@ -870,10 +870,12 @@ Result<ImportSummary> import_payments(const std::filesystem::path& file, storage
       if (*paid_on < Date::first_of(*month)) {
         return line_error(ErrorCode::invalid_input, "paid_on", "paid before the month it pays");
       }
-      auto employer = database.find_employer(code->text());
-      if (!employer) return tl::unexpected(employer.error());
-      if (!*employer) return line_error(ErrorCode::unknown_employer, "credit_code", "no registered employer with this code");
-      return std::make_pair((*employer)->employer_id, std::make_pair(*month, *paid_on));
+      auto employer_id = database.find_employer_id(code->text());
+      if (!employer_id) return tl::unexpected(employer_id.error());
+      if (!*employer_id) {
+        return line_error(ErrorCode::unknown_employer, "credit_code", "no registered employer with this code");
+      }
+      return std::make_pair(**employer_id, std::make_pair(*month, *paid_on));
     }();
     if (!checked) {
       if (checked.error().code == ErrorCode::internal || checked.error().code == ErrorCode::io_error) {

@@ -132,6 +132,15 @@ class Database {
   virtual Result<void> record_leave(std::int64_t person_id, std::int64_t employer_id, Date leave_date) = 0;
 
   // --- fast paths for ingest (the defaults use the methods above; a backend may do better) ---
+  // The employer_id of a registered credit code, without reading the rest of
+  // the employer. A backend may answer from a cache of committed employers (an
+  // employer's id and code never change, and employers are never deleted).
+  virtual Result<std::optional<std::int64_t>> find_employer_id(std::string_view credit_code) {
+    auto employer = find_employer(credit_code);
+    if (!employer) return tl::unexpected(employer.error());
+    if (!*employer) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>((*employer)->employer_id);
+  }
   // The person_id of a registered resident ID, without reading the rest of the person.
   // A backend may answer from a cache of committed persons (a person's id never changes).
   virtual Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) {

@@ -1132,6 +1132,39 @@ TEST_P(LedgerFlow, MigrationElevenPacksPaymentsAndLateFeesBookedOnePerRow) {
   expect_verified();
 }
 
+// An employer's id by its credit code (what the imports look up for every
+// declaration and payment): the registered ones, none for an unknown code, and
+// none for an employer whose registration was rolled back, though it was found
+// inside that transaction.
+TEST_P(LedgerFlow, EmployerIdsAreFoundByCreditCodeAndNotKeptFromARolledBackTransaction) {
+  const std::int64_t shenzhen = (*db_->find_employer(kShenzhen))->employer_id;
+  auto found = db_->find_employer_id(kShenzhen);
+  ASSERT_TRUE(found) << found.error().to_string();
+  EXPECT_EQ(*found, std::optional<std::int64_t>(shenzhen));
+  EXPECT_EQ(*db_->find_employer_id(kShenzhen), std::optional<std::int64_t>(shenzhen));  // again, kept or not
+  EXPECT_EQ(*db_->find_employer_id(kChengdu), std::optional<std::int64_t>((*db_->find_employer(kChengdu))->employer_id));
+  const std::string unknown = credit_code("91440300MA5F00009");
+  EXPECT_EQ(*db_->find_employer_id(unknown), std::nullopt);
+  registry::Employer added;
+  added.credit_code = unknown;
+  added.name = "回滚示例";
+  added.region = "440300";
+  ASSERT_TRUE(db_->begin());
+  auto id = db_->upsert_employer(added);
+  ASSERT_TRUE(id) << id.error().to_string();
+  EXPECT_EQ(*db_->find_employer_id(unknown), std::optional<std::int64_t>(*id));
+  db_->rollback();
+  EXPECT_EQ(*db_->find_employer_id(unknown), std::nullopt);
+  EXPECT_EQ(*db_->find_employer_id(kShenzhen), std::optional<std::int64_t>(shenzhen));
+  // A declaration for the employer not registered is refused as unknown.
+  write("dec.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + unknown + ",2026-10," +
+                       kZhang + ",8000.00,31,hire,2026-10-01\n");
+  const auto summary = import_declarations("dec.csv");
+  EXPECT_EQ(summary.accepted, 0);
+  EXPECT_EQ(summary.rejected, 1);
+  EXPECT_NE(read(dir_ / "dec.csv.feedback.csv").find("2,rejected,credit_code,unknown_employer"), std::string::npos);
+}
+
 // SQLite keeps a declaration's lines as one pack (migration 14): a database
 // written at migration 13 (a row per line) migrates to packs byte for byte
 // equal to those the import writes (events and their dates kept), with the

@@ -662,6 +662,7 @@ constexpr const char* kMaxPersonId = "SELECT COALESCE(MAX(person_id), 0) FROM pe
 constexpr const char* kAllPersonIds = "SELECT resident_id, person_id FROM persons";
 constexpr const char* kFindEmployer =
     "SELECT employer_id, credit_code, name, region, size, unit_type FROM employers WHERE credit_code = ?1";
+constexpr const char* kFindEmployerId = "SELECT employer_id FROM employers WHERE credit_code = ?1";
 constexpr const char* kEmployedIn = R"SQL(
 SELECT 1 FROM employment_spells WHERE person_id = ?1 AND employer_id = ?2 AND hire_date <= ?4
   AND (leave_date IS NULL OR leave_date >= ?3) LIMIT 1)SQL";
@@ -1137,8 +1138,9 @@ class SqliteDatabase final : public Database {
   Result<void> commit() override { return exec("COMMIT"); }
   void rollback() noexcept override {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    // The cache may have been loaded inside the transaction undone.
+    // The caches may have been filled inside the transaction undone.
     person_ids_.clear();
+    employer_ids_.clear();
   }
 
   // --- registry ---
@@ -1220,6 +1222,29 @@ class SqliteDatabase final : public Database {
     employer.unit_type = *registry::parse_unit_type(q.text(5));
     q.reset();
     return std::optional<Employer>(std::move(employer));
+  }
+
+  // From the unique index of credit codes alone; an id found is kept for the
+  // connection's life (until a rollback: it may have been found inside the
+  // transaction undone). Each employer is looked up once per month's file.
+  Result<std::optional<std::int64_t>> find_employer_id(std::string_view credit_code) override {
+    if (const auto kept = employer_ids_.find(credit_code); kept != employer_ids_.end()) {
+      return std::optional<std::int64_t>(kept->second);
+    }
+    auto s = statement(kFindEmployerId);
+    if (!s) return tl::unexpected(s.error());
+    Statement& q = **s;
+    q.bind(1, credit_code);
+    const int rc = sqlite3_step(q.get());
+    if (rc == SQLITE_DONE) {
+      q.reset();
+      return std::optional<std::int64_t>();
+    }
+    if (rc != SQLITE_ROW) return step_error(q, "find employer id");
+    const std::int64_t employer_id = q.int64(0);
+    q.reset();
+    employer_ids_.emplace(std::string(credit_code), employer_id);
+    return std::optional<std::int64_t>(employer_id);
   }
 
   Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) override {
@@ -2623,6 +2648,12 @@ class SqliteDatabase final : public Database {
   std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
   std::int64_t next_cache_check_ = 1024;
   std::unique_ptr<WalCheckpointer> checkpointer_;
+  // find_employer_id's: credit code -> employer_id (heterogeneous lookup by view).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> employer_ids_;
 };
 
 Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
