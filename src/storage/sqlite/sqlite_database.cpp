@@ -2918,7 +2918,11 @@ Result<Stats> SqliteDatabase::stats() {
   return stats;
 }
 
-const int kBackgroundCheckpointPages = getenv("CKPT") ? atoi(getenv("CKPT")) : 2048;  // TEMP
+// The bulk jobs' checkpoints (wal_checkpointer.h): the thread copies back once
+// a commit leaves 16 MiB in the WAL. Measured on a month run at a million
+// persons (the twelfth, copies of one database, six alternating runs each):
+// median wall time 0.77 s with SQLite's own checkpoints, 0.705 s with these.
+constexpr int kBackgroundCheckpointPages = 2048;
 
 }  // namespace
 
@@ -2958,7 +2962,7 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload 
       return fail(ErrorCode::io_error, path, "cannot use the database: " + ok.error().message);
     }
   }
-  if (bulk && kBackgroundCheckpointPages > 0) database->start_checkpointer(kBackgroundCheckpointPages);
+  if (bulk) database->start_checkpointer(kBackgroundCheckpointPages);
   return std::unique_ptr<Database>(std::move(database));
 }
 
