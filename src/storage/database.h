@@ -332,12 +332,14 @@ class Database {
 };
 
 // What a connection is for. `bulk` (imports, year runs, reports): SQLite maps
-// the file into memory and keeps a large page cache. `month_run`: the large
-// page cache without the mapping; a month run's inserts reach every leaf of the
+// the file into memory and keeps a large page cache. `month_run`: a page cache
+// of 32 MiB without the mapping; a month run's inserts reach every leaf of the
 // per-person and per-account indexes, which grow with every month booked, and
 // each mapped page touched (with the kernel's read-around, its neighbours too)
 // would stay in the process's memory, so memory would grow with the history;
-// unmapped, it is bounded by the page cache. `requests` (one connection
+// unmapped, it is bounded by the page cache, which is small because a month
+// run reads most pages once (sqlite_database.cpp, open_sqlite). Both checkpoint
+// the WAL on a thread of their own (sqlite/wal_checkpointer.h). `requests` (one connection
 // per server thread, many short reads while the audit log commits every few
 // milliseconds): no mapping and a small page cache, because SQLite drops both
 // whenever another connection has changed the file, and unmapping on every

@@ -41,8 +41,17 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
   auto& checkpointer = *static_cast<WalCheckpointer*>(self);
   if (pages_in_wal < checkpointer.pages_) return SQLITE_OK;
   if (pages_in_wal >= 4 * checkpointer.pages_) {
+    // After the thread's checkpoint under way, if any (a checkpoint started
+    // meanwhile would make this one a no-op), so that this one copies every
+    // frame and the next transaction starts the WAL over.
+    std::unique_lock lock(checkpointer.mutex_);
+    checkpointer.idle_.wait(lock, [&] { return !checkpointer.running_; });
+    checkpointer.running_ = true;
+    lock.unlock();
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    std::lock_guard lock(checkpointer.mutex_);
+    lock.lock();
+    checkpointer.running_ = false;
+    checkpointer.pending_ = false;
     ++checkpointer.counts_.inline_fallback;
     return SQLITE_OK;
   }
@@ -57,15 +66,18 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
 void WalCheckpointer::loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return pending_ || stopping_; });
+    wake_.wait(lock, [this] { return stopping_ || (pending_ && !running_); });
     if (stopping_) return;
     pending_ = false;
+    running_ = true;
     lock.unlock();
-    // SQLITE_BUSY (another checkpoint running) or an I/O error leaves the
-    // frames in the WAL: the next checkpoint, or the writer's close, copies them.
+    // An I/O error leaves the frames in the WAL: the next checkpoint, or the
+    // writer's close, copies them.
     sqlite3_wal_checkpoint_v2(own_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
+    running_ = false;
     ++counts_.background;
+    idle_.notify_all();
   }
 }
 

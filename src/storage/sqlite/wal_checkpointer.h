@@ -12,8 +12,11 @@
 // a commit has left at least `pages` pages in the WAL, wakes a thread with its
 // own connection to the same file, which runs a PASSIVE checkpoint (copies
 // what no reader still needs, never waits for a lock, never blocks the
-// writer). Should the WAL still reach four times `pages` (the thread behind),
-// the committing thread checkpoints too, as SQLite would have. Checkpoints are
+// writer). While the writer keeps committing, the WAL cannot start over (the
+// thread is always a commit behind), so once it reaches four times `pages` the
+// committing thread waits for the thread's checkpoint under way, if any, and
+// checkpoints the rest itself, as SQLite would have: the next transaction then
+// writes the WAL from its start, which bounds it. Checkpoints are
 // SQLite's own, with the same durability at any point (the WAL is synced
 // before the database file is written); a process killed mid-checkpoint leaves
 // the work to the next one.
@@ -60,8 +63,10 @@ class WalCheckpointer {
   sqlite3* own_;
   int pages_;
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;  // the thread: a checkpoint is wanted, or stop
+  std::condition_variable idle_;  // the writer: the thread's checkpoint is done
   bool pending_ = false;
+  bool running_ = false;  // a checkpoint is under way (the thread's or the writer's)
   bool stopping_ = false;
   Counts counts_;
   std::thread thread_;
