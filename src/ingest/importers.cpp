@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <set>
 #include <span>
+#include <thread>
 #include <unordered_set>
 
 #include "core/ids.h"
@@ -437,17 +441,17 @@ struct PendingLine {
   storage::DeclarationLine stored;
 };
 
-// The lines of one (employer, month) unit. `records` is a pool whose buffers
-// are reused from unit to unit: the unit's lines are the first `count`.
-struct Unit {
-  bool open = false;
-  std::string credit_code;
-  std::string month_text;
+// One (employer, month) unit as the reading thread hands it over, checked as
+// far as it can be without the database; or one record rejected as read.
+struct ReadUnit {
+  // A record rejected as read (a wrong field count): its line and error; no unit.
+  std::optional<std::pair<int, Error>> malformed;
+  std::string credit_code;  // canonical, when the unit's own checks passed
   std::optional<YearMonth> month;
-  std::optional<std::int64_t> employer_id;
   std::optional<Error> unit_error;  // every line of the unit is rejected with it
-  std::vector<Record> records;
-  std::size_t count = 0;
+  std::vector<int> record_lines;    // of every record, in file order
+  std::vector<PendingLine> pending;  // the lines whose own fields passed, in file order
+  std::vector<std::pair<int, Error>> rejected;  // the others, in file order
 };
 
 // Person ids seen in a unit: open addressing, emptied in O(1) by a generation count.
@@ -527,82 +531,93 @@ std::string content_hash(const std::vector<storage::DeclarationLine>& lines) {
   return text;
 }
 
-class DeclarationImport {
+// The reading side of a declaration import: groups records into units
+// (employer, month) and checks each unit and line as far as it can without the
+// database. Pure; runs on the reading thread.
+class UnitParser {
  public:
-  DeclarationImport(storage::Database& database, const ImportOptions& options, Feedback& feedback,
-                    ImportSummary& summary, std::string source, const RecordReader& reader)
-      : database_(database), options_(options), feedback_(feedback), summary_(summary), batch_(database, options.batch_lines),
-        source_(std::move(source)), json_(reader.is_json()), fields_(reader) {}
+  UnitParser(const ImportOptions& options, const RecordReader& reader)
+      : options_(options), json_(reader.is_json()), fields_(reader) {}
 
-  // Takes the record's contents; `record` gets buffers to reuse in exchange.
-  Result<void> add(Record& record) {
+  // Takes the record's contents (`record` gets a buffer to reuse in exchange);
+  // a unit the record ends is handed to `done`.
+  template <typename Done>
+  void add(Record& record, Done&& done) {
     auto credit_code = fields_.get(record, DeclarationField::credit_code).value_or("");
     auto month = fields_.get(record, DeclarationField::month).value_or("");
-    if (unit_.open && (unit_.credit_code != credit_code || unit_.month_text != month)) {
-      if (auto ok = flush(); !ok) return ok;
+    if (open_ && (credit_code_ != credit_code || month_text_ != month)) done(close());
+    if (!open_) {
+      open_ = true;
+      credit_code_.assign(credit_code);
+      month_text_.assign(month);
+      count_ = 0;
+      split_ = !seen_units_.insert(credit_code_ + "|" + month_text_).second;
     }
-    if (!unit_.open) {
-      unit_.open = true;
-      unit_.credit_code.assign(credit_code);
-      unit_.month_text.assign(month);
-      unit_.month.reset();
-      unit_.employer_id.reset();
-      unit_.unit_error.reset();
-      unit_.count = 0;
-      const std::string key = unit_.credit_code + "|" + unit_.month_text;
-      if (!seen_units_.insert(key).second) {
-        unit_.unit_error = Error{ErrorCode::split_declaration, "credit_code",
-                                 "lines of this employer and month appeared earlier in the file, not contiguous"};
-      }
-    }
-    if (unit_.count == unit_.records.size()) unit_.records.emplace_back();
-    std::swap(unit_.records[unit_.count++], record);
-    return {};
+    if (count_ == records_.size()) records_.emplace_back();
+    std::swap(records_[count_++], record);
   }
-
-  Result<void> finish() {
-    if (auto ok = flush(); !ok) return ok;
-    return batch_.commit();
+  // The unit still open, if any.
+  std::optional<ReadUnit> finish() {
+    if (!open_) return std::nullopt;
+    return close();
   }
 
  private:
-  Result<void> check_unit(Unit& unit) {
-    if (unit.unit_error) return {};
-    if (unit.credit_code.empty()) {
-      unit.unit_error = Error{ErrorCode::invalid_input, "credit_code", "required value is missing"};
-      return {};
+  ReadUnit close() {
+    open_ = false;
+    ReadUnit unit;
+    unit.record_lines.reserve(count_);
+    for (std::size_t i = 0; i < count_; ++i) unit.record_lines.push_back(records_[i].line());
+    check_unit(unit);
+    if (unit.unit_error) return unit;
+    // Each line's own fields; the checks that need the database follow on the
+    // storing side, in line order.
+    unit.pending.reserve(count_);
+    for (std::size_t i = 0; i < count_; ++i) {
+      auto line = parse_line(unit, records_[i]);
+      if (!line) {
+        unit.rejected.emplace_back(records_[i].line(), std::move(line.error()));
+        continue;
+      }
+      unit.pending.push_back(std::move(*line));
     }
-    auto code = CreditCode::parse(unit.credit_code);
+    return unit;
+  }
+
+  void check_unit(ReadUnit& unit) {
+    if (split_) {
+      unit.unit_error = Error{ErrorCode::split_declaration, "credit_code",
+                              "lines of this employer and month appeared earlier in the file, not contiguous"};
+      return;
+    }
+    if (credit_code_.empty()) {
+      unit.unit_error = Error{ErrorCode::invalid_input, "credit_code", "required value is missing"};
+      return;
+    }
+    auto code = CreditCode::parse(credit_code_);
     if (!code) {
       unit.unit_error = with_field(code.error(), "credit_code");
-      return {};
+      return;
     }
-    if (unit.month_text.empty()) {
+    if (month_text_.empty()) {
       unit.unit_error = Error{ErrorCode::invalid_input, "month", "required value is missing"};
-      return {};
+      return;
     }
-    auto month = YearMonth::parse(unit.month_text);
+    auto month = YearMonth::parse(month_text_);
     if (!month) {
       unit.unit_error = with_field(month.error(), "month");
-      return {};
+      return;
     }
     if (*month > options_.today.year_month()) {
-      unit.unit_error = Error{ErrorCode::future_month, "month", unit.month_text + " is in the future"};
-      return {};
+      unit.unit_error = Error{ErrorCode::future_month, "month", month_text_ + " is in the future"};
+      return;
     }
+    unit.credit_code = std::string(code->text());
     unit.month = *month;
-    auto employer_id = database_.find_employer_id(code->text());
-    if (!employer_id) return tl::unexpected(employer_id.error());
-    if (!*employer_id) {
-      unit.unit_error = Error{ErrorCode::unknown_employer, "credit_code", "no registered employer with this code"};
-      return {};
-    }
-    unit.employer_id = **employer_id;
-    return {};
   }
 
   // Validates one line of a valid unit, as far as it can without the database.
-  Result<PendingLine> parse_line(const Unit& unit, const Record& record) {
+  Result<PendingLine> parse_line(const ReadUnit& unit, const Record& record) {
     if (json_) {
       // A CSV record has the header's columns, checked once for the file.
       if (auto ok = check_record_keys(record, kDeclarationRequired, kDeclarationOptional); !ok) {
@@ -647,9 +662,127 @@ class DeclarationImport {
     return pending;
   }
 
+  const ImportOptions& options_;
+  bool json_;
+  DeclarationFields fields_;
+  bool open_ = false;
+  bool split_ = false;
+  std::string credit_code_;
+  std::string month_text_;
+  std::vector<Record> records_;  // a pool: the open unit's records are the first count_
+  std::size_t count_ = 0;
+  std::unordered_set<std::string> seen_units_;
+};
+
+// The reading thread's units on their way to the storing thread, in file
+// order, handed over in groups of about kGroupLines lines (a lock and a wake-up
+// per group, not per unit); bounded, so that a file larger than memory streams
+// through.
+class UnitQueue {
+ public:
+  // Adds a unit to the group being filled, handed over when full. False when
+  // the storing side has stopped (the reader then stops too).
+  bool push(ReadUnit unit) {
+    filling_lines_ += unit.record_lines.size();
+    filling_.push_back(std::move(unit));
+    return filling_lines_ < kGroupLines || hand_over();
+  }
+  // The reader's end: the file read to its end, or an error that ends the import.
+  void close(std::optional<Error> error) {
+    if (!error) hand_over();
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    error_ = std::move(error);
+    ready_.notify_one();
+  }
+  // The next group; empty at the end (then error() says whether reading failed).
+  std::vector<ReadUnit> pop() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !groups_.empty() || closed_; });
+    if (groups_.empty()) return {};
+    std::vector<ReadUnit> group = std::move(groups_.front());
+    groups_.pop_front();
+    room_.notify_one();
+    return group;
+  }
+  std::optional<Error> error() {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+  // The storing side stops early (an error): the reader stops at its next group.
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    room_.notify_one();
+  }
+
+ private:
+  static constexpr std::size_t kGroupLines = 4096;
+  static constexpr std::size_t kMaxGroups = 16;
+  bool hand_over() {
+    if (filling_.empty()) return true;
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return stopped_ || groups_.size() < kMaxGroups; });
+    if (stopped_) return false;
+    groups_.push_back(std::move(filling_));
+    filling_.clear();
+    filling_lines_ = 0;
+    ready_.notify_one();
+    return true;
+  }
+
+  std::vector<ReadUnit> filling_;  // the reader's own
+  std::size_t filling_lines_ = 0;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<std::vector<ReadUnit>> groups_;
+  bool closed_ = false;
+  bool stopped_ = false;
+  std::optional<Error> error_;
+};
+
+// The storing side of a declaration import: the checks that need the database
+// and the writes, one unit at a time in file order, with the feedback.
+class DeclarationImport {
+ public:
+  DeclarationImport(storage::Database& database, const ImportOptions& options, Feedback& feedback,
+                    ImportSummary& summary, std::string source)
+      : database_(database), feedback_(feedback), summary_(summary), batch_(database, options.batch_lines),
+        source_(std::move(source)) {}
+
+  Result<void> store(ReadUnit& unit) {
+    if (unit.malformed) {
+      feedback_.rejected(unit.malformed->first, unit.malformed->second);
+      ++summary_.rejected;
+      return {};
+    }
+    std::optional<std::int64_t> employer_id;
+    if (!unit.unit_error) {
+      auto found = database_.find_employer_id(unit.credit_code);
+      if (!found) return tl::unexpected(found.error());
+      if (!*found) {
+        unit.unit_error = Error{ErrorCode::unknown_employer, "credit_code", "no registered employer with this code"};
+      }
+      employer_id = *found;
+    }
+    if (unit.unit_error) {
+      for (const int line : unit.record_lines) {
+        feedback_.rejected(line, *unit.unit_error);
+        ++summary_.rejected;
+      }
+      return {};
+    }
+    return store_lines(unit, *employer_id);
+  }
+
+  Result<void> finish() { return batch_.commit(); }
+
+ private:
   // The rest of a line's checks, with its person's id (looked up for the
   // unit's lines at once), in line order.
-  Result<void> check_person(const Unit& unit, PendingLine& pending, std::optional<std::int64_t> person_id) {
+  Result<void> check_person(const ReadUnit& unit, std::int64_t employer_id, PendingLine& pending,
+                            std::optional<std::int64_t> person_id) {
     if (!person_id) return line_error(ErrorCode::unknown_person, "resident_id", "no registered person with this ID");
     pending.stored.person_id = *person_id;
     if (persons_in_unit_.contains(*person_id)) {
@@ -661,7 +794,7 @@ class DeclarationImport {
       if (employees_known_) {
         employed_here = employees_.contains(*person_id);
       } else {
-        auto employed = database_.employed_in(*person_id, *unit.employer_id, *unit.month);
+        auto employed = database_.employed_in(*person_id, employer_id, *unit.month);
         if (!employed) return tl::unexpected(employed.error());
         employed_here = *employed;
       }
@@ -674,69 +807,48 @@ class DeclarationImport {
     return {};
   }
 
-  Result<void> flush() {
-    if (!unit_.open) return {};
-    unit_.open = false;
-    Unit& unit = unit_;
-    const std::size_t count = unit.count;
-    if (auto ok = check_unit(unit); !ok) return ok;
-    if (unit.unit_error) {
-      for (std::size_t i = 0; i < count; ++i) {
-        feedback_.rejected(unit.records[i].line(), *unit.unit_error);
-        ++summary_.rejected;
-      }
-      return {};
-    }
+  Result<void> store_lines(ReadUnit& unit, std::int64_t employer_id) {
+    const std::size_t count = unit.record_lines.size();
     if (auto ok = batch_.ensure_open(); !ok) return ok;
     // Hire and leave events are registry facts: they are applied with the lines
     // in the same transaction, so a rejected line changes nothing.
     accepted_lines_.clear();
     lines_.clear();
-    rejected_.clear();
+    std::vector<std::pair<int, Error>>& rejected = unit.rejected;
     persons_in_unit_.clear(count);
     // The employer's employees in the month, in one query when they are not many
     // more than the lines (a line's own hire or leave changes only its person,
     // who cannot appear again in the unit, so the set stays right for the others).
-    auto employees = database_.employees_in(*unit.employer_id, *unit.month, count * 8 + 256);
+    auto employees = database_.employees_in(employer_id, *unit.month, count * 8 + 256);
     if (!employees) return tl::unexpected(employees.error());
     employees_known_ = employees->has_value();
     if (employees_known_) {
       employees_.clear((*employees)->size());
       for (const std::int64_t id : **employees) employees_.insert(id);
     }
-    // Each line's own fields first, then the persons of the lines that passed
-    // (looked up at once), then the checks that need them, in line order: a
-    // line's first error is the one it would meet checked alone.
-    pending_.clear();
-    for (std::size_t i = 0; i < count; ++i) {
-      const Record& record = unit.records[i];
-      auto line = parse_line(unit, record);
-      if (!line) {
-        rejected_.emplace_back(record.line(), std::move(line.error()));
-        continue;
-      }
-      pending_.push_back(std::move(*line));
-    }
+    // The persons of the lines whose own fields passed (looked up at once),
+    // then the checks that need them, in line order: a line's first error is
+    // the one it would meet checked alone.
     resident_ids_.clear();
-    for (const PendingLine& pending : pending_) {
+    for (const PendingLine& pending : unit.pending) {
       resident_ids_.emplace_back(pending.resident_id.data(), pending.resident_id.size());
     }
     if (auto found = database_.find_person_ids(resident_ids_, person_ids_); !found) return found;
-    const bool parse_rejections = !rejected_.empty();
-    for (std::size_t i = 0; i < pending_.size(); ++i) {
-      PendingLine& pending = pending_[i];
-      if (auto ok = check_person(unit, pending, person_ids_[i]); !ok) {
+    const bool parse_rejections = !rejected.empty();
+    for (std::size_t i = 0; i < unit.pending.size(); ++i) {
+      PendingLine& pending = unit.pending[i];
+      if (auto ok = check_person(unit, employer_id, pending, person_ids_[i]); !ok) {
         if (ok.error().code == ErrorCode::internal || ok.error().code == ErrorCode::io_error) {
           return tl::unexpected(ok.error());
         }
-        rejected_.emplace_back(pending.line, std::move(ok.error()));
+        rejected.emplace_back(pending.line, std::move(ok.error()));
         continue;
       }
       accepted_lines_.push_back(pending.line);
       lines_.push_back(std::move(pending.stored));
     }
     if (parse_rejections) {
-      std::sort(rejected_.begin(), rejected_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     }
     // In person order: the content hash's order, and the order of the storage's
     // keys (declaration lines, employment spells), which then go in side by side.
@@ -745,24 +857,20 @@ class DeclarationImport {
     // the unit: applying them after every line is checked gives the same spells.
     for (const storage::DeclarationLine& line : lines_) {
       if (line.event == "hire") {
-        if (auto ok = database_.record_hire(line.person_id, *unit.employer_id, *line.event_date); !ok) {
-          return ok;
-        }
+        if (auto ok = database_.record_hire(line.person_id, employer_id, *line.event_date); !ok) return ok;
       } else if (line.event == "leave") {
-        if (auto ok = database_.record_leave(line.person_id, *unit.employer_id, *line.event_date); !ok) {
-          return ok;
-        }
+        if (auto ok = database_.record_leave(line.person_id, employer_id, *line.event_date); !ok) return ok;
       }
     }
     if (!lines_.empty()) {
       const std::string hash = content_hash(lines_);
-      auto latest = database_.latest_declaration(*unit.employer_id, *unit.month);
+      auto latest = database_.latest_declaration(employer_id, *unit.month);
       if (!latest) return tl::unexpected(latest.error());
       if (*latest && (*latest)->content_hash == hash) {
         ++summary_.unchanged_declarations;
       } else {
         const int version = *latest ? (*latest)->version + 1 : 1;
-        auto stored = database_.insert_declaration(*unit.employer_id, *unit.month, version, hash, source_, lines_);
+        auto stored = database_.insert_declaration(employer_id, *unit.month, version, hash, source_, lines_);
         if (!stored) return tl::unexpected(stored.error());
         if (*latest) {
           ++summary_.corrected_declarations;
@@ -773,12 +881,12 @@ class DeclarationImport {
     }
     // Feedback in line order.
     std::size_t a = 0, r = 0;
-    while (a < accepted_lines_.size() || r < rejected_.size()) {
-      if (r == rejected_.size() || (a < accepted_lines_.size() && accepted_lines_[a] < rejected_[r].first)) {
+    while (a < accepted_lines_.size() || r < rejected.size()) {
+      if (r == rejected.size() || (a < accepted_lines_.size() && accepted_lines_[a] < rejected[r].first)) {
         feedback_.accepted(accepted_lines_[a++]);
         ++summary_.accepted;
       } else {
-        feedback_.rejected(rejected_[r].first, rejected_[r].second);
+        feedback_.rejected(rejected[r].first, rejected[r].second);
         ++r;
         ++summary_.rejected;
       }
@@ -787,25 +895,18 @@ class DeclarationImport {
   }
 
   storage::Database& database_;
-  const ImportOptions& options_;
   Feedback& feedback_;
   ImportSummary& summary_;
   Batch batch_;
   std::string source_;
-  bool json_;
-  DeclarationFields fields_;
-  Unit unit_;
-  std::unordered_set<std::string> seen_units_;
   // Per unit, kept to reuse their memory.
   PersonSet persons_in_unit_;
   PersonSet employees_;  // the unit's employer's employees in its month, when employees_known_
   bool employees_known_ = false;
-  std::vector<PendingLine> pending_;
-  std::vector<std::string_view> resident_ids_;  // of pending_
+  std::vector<std::string_view> resident_ids_;  // of the unit's pending lines
   std::vector<std::optional<std::int64_t>> person_ids_;
   std::vector<int> accepted_lines_;
   std::vector<storage::DeclarationLine> lines_;
-  std::vector<std::pair<int, Error>> rejected_;
 };
 
 }  // namespace
@@ -823,10 +924,60 @@ Result<ImportSummary> import_declarations(const std::filesystem::path& file, sto
   summary.feedback_path = feedback_path_for(file, options);
   Feedback feedback;
   if (auto ok = feedback.open(summary.feedback_path); !ok) return tl::unexpected(ok.error());
-  DeclarationImport import(database, options, feedback, summary, file.filename().string(), **reader);
-  auto read = for_each_record(**reader, options, feedback, summary, [&](Record& record) { return import.add(record); });
-  if (!read) return tl::unexpected(read.error());
-  if (auto ok = import.finish(); !ok) return tl::unexpected(ok.error());
+  // Two threads: this one reads the file and checks what it can without the
+  // database (UnitParser); the storing one (DeclarationImport) takes the units
+  // in file order. The storing thread is the database's only user.
+  UnitQueue queue;
+  DeclarationImport import(database, options, feedback, summary, file.filename().string());
+  Result<void> stored;
+  std::thread storing([&] {
+    stored = [&]() -> Result<void> {
+      try {
+        for (auto group = queue.pop(); !group.empty(); group = queue.pop()) {
+          for (ReadUnit& unit : group) {
+            if (auto ok = import.store(unit); !ok) return ok;
+          }
+        }
+        if (auto error = queue.error()) return tl::unexpected(*error);
+        return import.finish();
+      } catch (const std::exception& e) {
+        return fail(ErrorCode::internal, file.string(), std::string("import stopped: ") + e.what());
+      }
+    }();
+    if (!stored) queue.stop();
+  });
+  std::optional<Error> read_error;
+  try {
+    UnitParser parser(options, **reader);
+    Record record;
+    std::int64_t lines = 0;
+    bool going = true;
+    const auto hand_over = [&](ReadUnit unit) { going = going && queue.push(std::move(unit)); };
+    while (going) {
+      auto got = (*reader)->next(record);
+      if (!got) {
+        // A malformed record: rejected in its place in the feedback.
+        Error error = got.error();
+        const int line = std::stoi(error.field.substr(error.field.rfind(':') + 1));
+        error.field = "";
+        ReadUnit malformed;
+        malformed.malformed.emplace(line, std::move(error));
+        hand_over(std::move(malformed));
+        continue;
+      }
+      if (!*got) break;
+      report_progress(**reader, options, ++lines);
+      parser.add(record, hand_over);
+    }
+    if (going) {
+      if (auto last = parser.finish()) hand_over(std::move(*last));
+    }
+  } catch (const std::exception& e) {
+    read_error = Error{ErrorCode::internal, file.string(), std::string("reading stopped: ") + e.what()};
+  }
+  queue.close(read_error);
+  storing.join();
+  if (!stored) return tl::unexpected(stored.error());
   if (auto ok = feedback.close(); !ok) return tl::unexpected(ok.error());
   return summary;
 }

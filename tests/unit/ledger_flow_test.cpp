@@ -1132,6 +1132,53 @@ TEST_P(LedgerFlow, MigrationElevenPacksPaymentsAndLateFeesBookedOnePerRow) {
   expect_verified();
 }
 
+// A declaration import reads the file on one thread and stores on another. A
+// storage failure in the middle of a large file stops both: the import fails
+// with the storage's error (no hang while the reader waits to hand over more),
+// the open transaction is rolled back whole, and the lines before the failing
+// unit got their feedback.
+TEST_P(LedgerFlow, AStorageFailureMidFileStopsTheReaderAndKeepsNothingHalfDone) {
+  if (postgres()) GTEST_SKIP() << "the failure is made with a SQLite trigger";
+  db_.reset();
+  ASSERT_EQ(exec_raw("CREATE TRIGGER refuse_chengdu BEFORE INSERT ON declarations "
+                     "WHEN NEW.employer_id = (SELECT employer_id FROM employers WHERE credit_code = '" + kChengdu +
+                     "') BEGIN SELECT RAISE(ABORT, 'declarations of this employer are refused'); END;"),
+            "");
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  std::string file = "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2026-09," +
+                     kZhang + ",8000.00,30,hire,2026-09-01\n" + kChengdu + ",2026-09," + kLi +
+                     ",40000.00,20,hire,2026-09-10\n";
+  // Far more lines after it than the threads hand over at once.
+  for (int i = 0; i < 150000; ++i) file += kShenzhen + ",2026-08," + kWang + ",3000.00,31,,\n";
+  write("big.csv", file);
+  auto failed = ingest::import_declarations(dir_ / "big.csv", *db_, options_);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().to_string().find("declarations of this employer are refused"), std::string::npos)
+      << failed.error().to_string();
+  const auto after = stats();
+  EXPECT_EQ(after.declarations, 0);
+  EXPECT_EQ(after.declaration_lines, 0);
+  auto spells = db_->employees_in((*db_->find_employer(kShenzhen))->employer_id, YearMonth::of(2026, 9), 10);
+  ASSERT_TRUE(spells && *spells);
+  EXPECT_TRUE((*spells)->empty());  // Zhang's hire went with the transaction
+  const std::string feedback = read(dir_ / "big.csv.feedback.csv");
+  EXPECT_NE(feedback.find("\n2,accepted,,,\n"), std::string::npos) << feedback.substr(0, 200);
+  EXPECT_EQ(feedback.find("\n3,"), std::string::npos) << feedback.substr(0, 200);
+  // Without the trigger the same file imports: the two declarations, and the
+  // 150,000 lines of a person not employed there rejected.
+  db_.reset();
+  ASSERT_EQ(exec_raw("DROP TRIGGER refuse_chengdu"), "");
+  reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  db_ = std::move(*reopened);
+  const auto summary = import_declarations("big.csv");
+  EXPECT_EQ(summary.accepted, 2);
+  EXPECT_EQ(summary.rejected, 150000);
+  EXPECT_EQ(stats().declarations, 2);
+}
+
 // An employer's id by its credit code (what the imports look up for every
 // declaration and payment): the registered ones, none for an unknown code, and
 // none for an employer whose registration was rolled back, though it was found
