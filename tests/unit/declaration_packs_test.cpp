@@ -66,5 +66,52 @@ TEST(DeclarationPacks, AnythingNotOfTheFormIsRefused) {
   }
 }
 
+// The binary search finds every person of packs of every size (events on some
+// lines, persons far apart and near), exactly the line's text, and nobody
+// else: not those between, before or after.
+TEST(DeclarationPacks, EachPersonsLineIsFoundByBinarySearchAndNoOneElse) {
+  std::uint64_t seed = 42;
+  const auto next = [&]() {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return seed >> 33;
+  };
+  for (const std::size_t size : {0, 1, 2, 3, 7, 12, 100, 1000, 5000}) {
+    std::vector<DeclarationLine> lines;
+    std::int64_t person = 1 + static_cast<std::int64_t>(next() % 5);
+    for (std::size_t i = 0; i < size; ++i) {
+      DeclarationLine line{person, static_cast<std::int64_t>(next() % 5000000), static_cast<int>(next() % 32), "",
+                           std::nullopt};
+      if (next() % 7 == 0) {
+        line.event = next() % 2 ? "hire" : "leave";
+        if (next() % 3) line.event_date = Date::of(2026, 10, 1 + static_cast<int>(next() % 28));
+      }
+      lines.push_back(line);
+      person += 2 + static_cast<std::int64_t>(next() % (next() % 2 ? 3 : 100000));
+    }
+    std::string text;
+    append_declaration_pack(text, lines);
+    for (const DeclarationLine& line : lines) {
+      std::string alone;
+      append_declaration_pack(alone, std::span(&line, 1));
+      const std::string_view expected = std::string_view(alone).substr(1, alone.size() - 2);
+      EXPECT_EQ(find_declaration_line(text, line.person_id), expected) << size << " " << line.person_id;
+      EXPECT_EQ(find_declaration_line(text, line.person_id + 1), "") << size;  // persons are 2 or more apart
+      EXPECT_EQ(find_declaration_line(text, line.person_id - 1), "") << size;
+    }
+    EXPECT_EQ(find_declaration_line(text, 0), "");
+    EXPECT_EQ(find_declaration_line(text, person + 1000), "");
+  }
+}
+
+// Text that is not a pack, or whose line is not of the form, gives no line.
+// (The search reads only the lines it probes: the form of the whole pack is
+// verify's check.)
+TEST(DeclarationPacks, ALineIsNotFoundInTextNotOfTheForm) {
+  for (const char* text : {"", "[", "]", "[[5,1,2],", "{\"a\":[[5,1,2]]}", "[[5,1]]", "[[5,x,2]]", "[[5,1,2,3]]"}) {
+    EXPECT_EQ(find_declaration_line(text, 5), "") << text;
+  }
+  EXPECT_EQ(find_declaration_line("[[5,1,2]]", 5), "[5,1,2]");
+}
+
 }  // namespace
 }  // namespace shebao::storage::sqlite_packs

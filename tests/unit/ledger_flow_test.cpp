@@ -1371,6 +1371,13 @@ TEST_P(LedgerFlow, MalformedDeclarationPacksAreFoundAndNotBooked) {
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code, ErrorCode::conflict);
   EXPECT_NE(twice.error().message.find("declared twice"), std::string::npos) << twice.error().message;
+  // An event other than a hire or a leave (the import's check) is refused too:
+  // a pack's lines are found by the brackets between them.
+  ASSERT_TRUE(db_->begin());
+  auto promoted = db_->insert_declaration(shenzhen, YearMonth::of(2026, 10), 1, "h", "promote.csv",
+                                          {{zhang, 100, 31, "],[1", Date::of(2026, 10, 1)}});
+  ASSERT_FALSE(promoted);
+  EXPECT_EQ(promoted.error().code, ErrorCode::invalid_input);
   EXPECT_EQ(stats().declarations, before.declarations);
   EXPECT_EQ(stats().declaration_lines, before.declaration_lines);
 }

@@ -10,6 +10,7 @@
 
 #include "ledger/ledger.h"
 #include "storage/api_store.h"
+#include "storage/sqlite/declaration_packs.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sqlite/sqlite_page_cache.h"
 
@@ -68,11 +69,12 @@ SELECT x.month, 2 AS kind, '' AS credit_code, '' AS name,
 FROM person_lines x JOIN journal_entries f ON f.entry_id = x.entry_id LEFT JOIN persons p ON p.person_id = ?1
 WHERE x.kind = 2 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id)
 UNION ALL
-SELECT x.month, 1, m.credit_code, m.name, m.region, COALESCE(l.wage_fen, 0), m.size, m.unit_type, -x.personal_fen,
+SELECT x.month, 1, m.credit_code, m.name, m.region, COALESCE(declaration_line(l.lines, ?1) ->> 1, 0), m.size,
+       m.unit_type, -x.personal_fen,
        -x.pooled_fen, 0, x.entry_id
 FROM person_lines x JOIN declarations d ON d.declaration_id = x.declaration_id
 JOIN employers m ON m.employer_id = d.employer_id
-LEFT JOIN declaration_lines l ON l.declaration_id = d.declaration_id AND l.person_id = ?1
+LEFT JOIN declaration_line_packs l ON l.declaration_id = d.declaration_id
 WHERE x.kind = 1 AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.corrects_entry_id = x.entry_id))
 ORDER BY month, entry_id)SQL";
 // The personal account's postings: rows of `postings` and packed lines.
@@ -743,6 +745,11 @@ Result<std::unique_ptr<ApiStore>> open_sqlite_api_store(const std::string& path)
     std::string message = db ? sqlite3_errmsg(db) : "cannot open";
     sqlite3_close_v2(db);
     return fail(ErrorCode::io_error, path, "cannot open the database: " + message);
+  }
+  if (sqlite_packs::register_declaration_pack_functions(db) != SQLITE_OK) {
+    std::string message = sqlite3_errmsg(db);
+    sqlite3_close_v2(db);
+    return fail(ErrorCode::io_error, path, "cannot use the database: " + message);
   }
   sqlite3_busy_timeout(db, 10000);
   auto store = std::make_unique<SqliteApiStore>(db);

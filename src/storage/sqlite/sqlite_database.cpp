@@ -571,6 +571,12 @@ WHERE j.type = 'array';
 )SQL"},
 };
 
+// The number of lines of declaration `d`'s pack (migration 14): 0 without a
+// pack, NULL for a pack that is not a JSON array (verify names it).
+#define SHEBAO_PACK_LINE_COUNT(d)                                                                        \
+  "COALESCE((SELECT CASE WHEN json_valid(l.lines) AND json_type(l.lines) = 'array' "                      \
+  "THEN json_array_length(l.lines) END FROM declaration_line_packs l WHERE l.declaration_id = " d "), 0)"
+
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
 #define SHEBAO_ENTRY_KEY(e)                                                                                  \
   "CASE " e ".kind WHEN 1 THEN 'contribution/' || " e ".source_id "                                            \
@@ -928,14 +934,15 @@ SELECT transfer_id, person_id, from_province, to_province, requested_on, status,
 constexpr const char* kResidentIdOf = "SELECT resident_id FROM persons WHERE person_id = ?1";
 // Through the person's employers (every declared person has a spell at the
 // employer: the import's check, and verify's), their current declarations and
-// the person's line in each pack.
+// the person's line in each pack (declaration_line(): a binary search).
 constexpr const char* kPersonMonthsInProvince = R"SQL(
-SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, l.wage_fen
+SELECT declaration_id, employer_id, region, size, unit_type, month, line ->> 1 FROM (
+SELECT d.declaration_id, d.employer_id, e.region, e.size, e.unit_type, d.month, declaration_line(l.lines, ?1) AS line
 FROM (SELECT DISTINCT employer_id FROM employment_spells WHERE person_id = ?1) s
 JOIN employers e ON e.employer_id = s.employer_id
 JOIN declarations d ON d.employer_id = s.employer_id
-JOIN declaration_lines l ON l.declaration_id = d.declaration_id
-WHERE l.person_id = ?1 AND d.superseded = 0 AND e.region LIKE ?2 ORDER BY d.month, d.declaration_id)SQL";
+JOIN declaration_line_packs l ON l.declaration_id = d.declaration_id
+WHERE d.superseded = 0 AND e.region LIKE ?2) WHERE line IS NOT NULL ORDER BY month, declaration_id)SQL";
 constexpr const char* kPersonalBalance = SHEBAO_SQLITE_PERSON_LINES
     "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 1 AND account_owner = ?1) "
     "+ (SELECT COALESCE(SUM(personal_fen), 0) FROM person_lines)";
@@ -1415,8 +1422,12 @@ class SqliteDatabase final : public Database {
       std::sort(sorted.begin(), sorted.end(), by_person);
       in_order = sorted;
     }
-    for (std::size_t i = 1; i < in_order.size(); ++i) {
-      if (in_order[i].person_id == in_order[i - 1].person_id) {
+    for (std::size_t i = 0; i < in_order.size(); ++i) {
+      const std::string& event = in_order[i].event;
+      if (!event.empty() && event != "hire" && event != "leave") {
+        return fail(ErrorCode::invalid_input, "event", "\"" + event + "\" is not hire or leave");
+      }
+      if (i > 0 && in_order[i].person_id == in_order[i - 1].person_id) {
         return fail(ErrorCode::conflict, "declaration_lines",
                     "person " + std::to_string(in_order[i].person_id) + " is declared twice in one declaration");
       }
@@ -2819,16 +2830,16 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
       {"every line of a booked declaration has exactly one contribution entry",
        "SELECT COUNT(*) FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id "
        "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)",
-       "SELECT 'declaration ' || e.source_id || ' has ' || "
-       "(SELECT COUNT(*) FROM declaration_lines l WHERE l.declaration_id = e.source_id) || ' lines, its entry ' || "
-       "json_array_length(e.lines, '$.lines') FROM journal_entries e WHERE e.kind = 1 "
-       "AND (SELECT COUNT(*) FROM declaration_lines l WHERE l.declaration_id = e.source_id) "
+       "SELECT 'declaration ' || e.source_id || ' has ' || " SHEBAO_PACK_LINE_COUNT("e.source_id") " || "
+       "' lines, its entry ' || json_array_length(e.lines, '$.lines') FROM journal_entries e WHERE e.kind = 1 "
+       "AND " SHEBAO_PACK_LINE_COUNT("e.source_id") " "
        "IS NOT json_array_length(e.lines, '$.lines')"},
       {"no contribution entry without its declaration line",
        "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
        "SELECT " SHEBAO_ENTRY_KEY("e") " || ' person ' || (j.value ->> 0) FROM journal_entries e "
        "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 1 AND NOT EXISTS ("
-       "SELECT 1 FROM declaration_lines l WHERE l.declaration_id = e.source_id AND l.person_id = j.value ->> 0)"},
+       "SELECT 1 FROM declaration_line_packs l WHERE l.declaration_id = e.source_id "
+       "AND declaration_line(l.lines, j.value ->> 0) IS NOT NULL)"},
       // The per-person reads reach a person's packed lines through the person's
       // employers (SHEBAO_SQLITE_PERSON_LINES).
       {"every declared person has an employment spell at the employer",
@@ -2939,6 +2950,11 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload 
     return fail(ErrorCode::io_error, path, "cannot open the database: " + message);
   }
   sqlite3_busy_timeout(db, 10000);
+  if (sqlite_packs::register_declaration_pack_functions(db) != SQLITE_OK) {
+    std::string message = sqlite3_errmsg(db);
+    sqlite3_close_v2(db);
+    return fail(ErrorCode::io_error, path, "cannot use the database: " + message);
+  }
   auto database = std::make_unique<SqliteDatabase>(db);
   // page_size only takes effect on a new, empty file (8 KiB pages: shallower
   // B-trees, fewer page writes for the bulk jobs); it must precede the switch to WAL.

@@ -34,7 +34,8 @@
 // person ?1's lines of packed entries: contributions and their reversals, and
 // flexible payments (kind 2, migration 9; declaration_id 0). Contributions: the
 // path goes through the person's employers (employment_by_person), their
-// declarations, the person's line in each (the key of declaration_lines) and the
+// declarations, the person's line in each (declaration_line(), a binary search
+// of the declaration's pack, migration 14) and the
 // declaration's packed entry (journal_contribution) and its reversal
 // (journal_by_correction): every declared person has a spell at the employer
 // (the import's check; verify checks it too). Flexible payments: the kind-2
@@ -46,8 +47,8 @@
   "FROM (SELECT DISTINCT employer_id FROM employment_spells WHERE person_id = ?1) s "                           \
   "JOIN declarations d ON d.employer_id = s.employer_id "                                                       \
   "JOIN journal_entries c ON c.kind = 1 AND c.source_id = d.declaration_id "                                    \
-  "WHERE EXISTS (SELECT 1 FROM declaration_lines l WHERE l.declaration_id = d.declaration_id "                   \
-  "AND l.person_id = ?1)), "                                                                                    \
+  "WHERE EXISTS (SELECT 1 FROM declaration_line_packs l WHERE l.declaration_id = d.declaration_id "              \
+  "AND declaration_line(l.lines, ?1) IS NOT NULL)), "                                                           \
   "person_entries AS (SELECT entry_id FROM person_contributions UNION ALL "                                     \
   "SELECT r.entry_id FROM person_contributions c JOIN journal_entries r ON r.corrects_entry_id = c.entry_id " \
   "UNION ALL SELECT f.entry_id FROM journal_entries f INDEXED BY journal_flexible_by_person "                  \
