@@ -113,5 +113,21 @@ TEST(DeclarationPacks, ALineIsNotFoundInTextNotOfTheForm) {
   EXPECT_EQ(find_declaration_line("[[5,1,2]]", 5), "[5,1,2]");
 }
 
+// What verify reports of a pack (declaration_pack_problem).
+TEST(DeclarationPacks, APacksProblemIsNamedWithItsLine) {
+  std::string good;
+  const std::vector<DeclarationLine> lines = {{3, 1, 2, "", std::nullopt}, {9, 4, 5, "hire", Date::of(2026, 1, 2)}};
+  append_declaration_pack(good, lines);
+  EXPECT_EQ(declaration_pack_problem(good), "");
+  EXPECT_EQ(declaration_pack_problem("[]"), "");
+  EXPECT_EQ(declaration_pack_problem(""), "its lines are not a JSON array");
+  EXPECT_EQ(declaration_pack_problem("[[3,1,2],"), "its lines are not a JSON array");
+  EXPECT_EQ(declaration_pack_problem("[[3,1,2],[3,1,2]]"), "line 2: person 3 is not after 3");
+  EXPECT_EQ(declaration_pack_problem("[[9,1,2],[3,1,2]]"), "line 2: person 3 is not after 9");
+  EXPECT_EQ(declaration_pack_problem("[[3,1,2],[9,\"x\",2]]"), "line 2 is malformed");
+  EXPECT_EQ(declaration_pack_problem("[[3,1]]"), "line 1 is malformed");
+  EXPECT_EQ(declaration_pack_problem("[[3,1,2]x]"), "line 2 is malformed");
+}
+
 }  // namespace
 }  // namespace shebao::storage::sqlite_packs

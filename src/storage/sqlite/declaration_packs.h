@@ -191,9 +191,39 @@ inline std::string_view find_declaration_line(std::string_view text, std::int64_
   return {};
 }
 
-// Registers declaration_line(lines, person_id) on `db`: find_declaration_line
-// in SQL (the line's JSON text, or NULL), for the readers that look one person
-// up in a pack (the per-person reads, verify); returns SQLite's result code.
+// What is wrong with a pack, or empty when nothing is: a line not of the form,
+// or a person not after the line before's (each person once, ascending).
+// Lines are counted from 1.
+inline std::string declaration_pack_problem(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return "its lines are not a JSON array";
+  if (text == "[]") return {};
+  std::int64_t line = 0;
+  std::int64_t before = 0;
+  for (std::size_t at = 1;;) {
+    ++line;
+    std::int64_t person_id = 0;
+    std::int64_t wage_fen = 0;
+    std::size_t end = 0;
+    if (!detail::parse_pack_line(text, at, person_id, wage_fen, end)) return "line " + std::to_string(line) + " is malformed";
+    if (line > 1 && person_id <= before) {
+      return "line " + std::to_string(line) + ": person " + std::to_string(person_id) + " is not after " +
+             std::to_string(before);
+    }
+    before = person_id;
+    if (end < text.size() && text[end] == ',') {
+      at = end + 1;
+      continue;
+    }
+    if (end + 1 == text.size()) return {};
+    return "line " + std::to_string(line + 1) + " is malformed";
+  }
+}
+
+// Registers on `db`, for the readers that look one person up in a pack (the
+// per-person reads, verify):
+//   declaration_line(lines, person_id)  find_declaration_line: the line's JSON text, or NULL;
+//   declaration_pack_problem(lines)     declaration_pack_problem, or NULL when none;
+// returns SQLite's result code.
 int register_declaration_pack_functions(sqlite3* db);
 
 }  // namespace shebao::storage::sqlite_packs

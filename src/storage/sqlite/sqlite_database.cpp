@@ -2800,30 +2800,14 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
       // pack without its declaration.
       {"declaration lines are packed whole, each person once in order",
        "SELECT COUNT(*) FROM declarations",
-       "SELECT 'declaration ' || p.declaration_id || ': its lines are not a JSON array' FROM declaration_line_packs p "
-       "WHERE CASE WHEN json_valid(p.lines) THEN json_type(p.lines) IS NOT 'array' ELSE 1 END "
+       "SELECT 'declaration ' || p.declaration_id || ': ' || declaration_pack_problem(p.lines) "
+       "FROM declaration_line_packs p WHERE declaration_pack_problem(p.lines) IS NOT NULL "
        "UNION ALL SELECT 'declaration ' || declaration_id || ' counts ' || line_count || ' lines, its pack ' || n "
-       "FROM (SELECT d.declaration_id, d.line_count, CASE WHEN p.lines IS NULL THEN 0 WHEN json_valid(p.lines) "
-       "AND json_type(p.lines) = 'array' THEN json_array_length(p.lines) END AS n FROM declarations d "
+       "FROM (SELECT d.declaration_id, d.line_count, CASE WHEN p.lines IS NULL THEN 0 "
+       "WHEN declaration_pack_problem(p.lines) IS NULL THEN json_array_length(p.lines) END AS n FROM declarations d "
        "LEFT JOIN declaration_line_packs p ON p.declaration_id = d.declaration_id) WHERE n <> line_count "
        "UNION ALL SELECT 'pack ' || p.declaration_id || ' has no declaration' FROM declaration_line_packs p "
-       "WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.declaration_id = p.declaration_id) "
-       "UNION ALL SELECT 'declaration ' || declaration_id || ' line ' || (line + 1) || CASE WHEN malformed "
-       "THEN ' is malformed' ELSE ': person ' || person || ' is not after ' || before END FROM (SELECT *, "
-       "type IS NOT 'array' OR t0 IS NOT 'integer' OR t1 IS NOT 'integer' OR t2 IS NOT 'integer' "
-       "OR length NOT IN (3, 5) OR (length = 5 AND (t3 IS NOT 'text' OR t4 NOT IN ('text', 'null'))) AS malformed "
-       "FROM ("
-       "SELECT p.declaration_id, j.key AS line, CASE WHEN j.type = 'array' THEN j.value ->> 0 END AS person, "
-       "LAG(CASE WHEN j.type = 'array' THEN j.value ->> 0 END) OVER (PARTITION BY p.declaration_id ORDER BY j.key) "
-       "AS before, "
-       "j.type AS type, CASE WHEN j.type = 'array' THEN json_array_length(j.value) END AS length, "
-       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[0]') END AS t0, "
-       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[1]') END AS t1, "
-       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[2]') END AS t2, "
-       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[3]') END AS t3, "
-       "CASE WHEN j.type = 'array' THEN json_type(j.value, '$[4]') END AS t4 "
-       "FROM declaration_line_packs p CROSS JOIN json_each(CASE WHEN json_valid(p.lines) "
-       "AND json_type(p.lines) = 'array' THEN p.lines ELSE '[]' END) j)) WHERE malformed OR person <= before"},
+       "WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.declaration_id = p.declaration_id)"},
       // A declaration has at most one contribution entry (journal_contribution);
       // its lines, each person once (checked above), are the declaration's
       // lines: as many, and each one of them.
