@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -1177,6 +1180,78 @@ TEST_P(LedgerFlow, AStorageFailureMidFileStopsTheReaderAndKeepsNothingHalfDone) 
   EXPECT_EQ(summary.accepted, 2);
   EXPECT_EQ(summary.rejected, 150000);
   EXPECT_EQ(stats().declarations, 2);
+}
+
+// A month run's reads that a backend starts ahead with the month's
+// declarations (the flexible workers to book, the employer-months to settle
+// before the month) are the same as reading them when asked, and a write
+// between that changes them is seen: the read ahead is not used then.
+TEST_P(LedgerFlow, ReadsStartedAheadOfAMonthRunSeeTheWritesMadeSince) {
+  declare_september_october_with_payments();
+  if (HasFatalFailure()) return;
+  run(YearMonth::of(2026, 9));
+  const YearMonth october = YearMonth::of(2026, 10);
+  const auto dues_text = [&](YearMonth month) {
+    std::string text;
+    auto rows = db_->employer_dues_to_settle(month, storage::Database::SettlePart::before);
+    EXPECT_TRUE(rows) << rows.error().to_string();
+    if (!rows) return text;
+    for (const auto& row : *rows) {
+      text += std::to_string(row.employer_id) + " " + row.month.to_string() + " " + std::to_string(row.dues_fen) +
+              " " + std::to_string(row.paid_fen) + " " + (row.paid_on ? row.paid_on->to_string() : "-") + "\n";
+    }
+    return text;
+  };
+  const auto flexible_text = [&](YearMonth month) {
+    std::string text;
+    auto rows = db_->flexible_months_to_book(month);
+    EXPECT_TRUE(rows) << rows.error().to_string();
+    if (!rows) return text;
+    for (const auto& row : *rows) text += std::to_string(row.person_id) + " " + row.scheme_region + "\n";
+    return text;
+  };
+  // Read when asked, with nothing started ahead.
+  const std::string dues = dues_text(october);
+  const std::string flexible = flexible_text(october);
+  EXPECT_NE(dues, "");
+  EXPECT_NE(flexible, "");
+  // Started ahead, nothing written since: the same rows, whether ready yet or not.
+  ASSERT_FALSE(db_->declarations_to_book(october)->empty());
+  EXPECT_EQ(flexible_text(october), flexible);
+  EXPECT_EQ(dues_text(october), dues);
+  EXPECT_TRUE(db_->employer_dues_ready(october, storage::Database::SettlePart::before));  // taken: nothing to wait for
+  // Started ahead and read (waited for), then an employer-month before October
+  // paid in part and a flexible worker registered: both are in what is asked.
+  ASSERT_FALSE(db_->declarations_to_book(october)->empty());
+  for (int i = 0; i < 10000 && !db_->employer_dues_ready(october, storage::Database::SettlePart::before); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const std::int64_t chengdu = (*db_->find_employer(kChengdu))->employer_id;
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->add_employer_month(chengdu, YearMonth::of(2026, 9), 0, 12345));
+  registry::Person added = *db_->find_person(kLiu).value();
+  added.person_id = 0;
+  added.resident_id = resident_id("44030019900707008");
+  added.name = "新灵活";
+  ASSERT_TRUE(db_->upsert_person(added));
+  ASSERT_TRUE(db_->commit());
+  const std::string dues_after = dues_text(october);
+  EXPECT_NE(dues_after, dues);
+  EXPECT_NE(dues_after.find(" 12345 "), std::string::npos) << dues_after;
+  const std::string flexible_after = flexible_text(october);
+  EXPECT_EQ(std::count(flexible_after.begin(), flexible_after.end(), '\n'),
+            std::count(flexible.begin(), flexible.end(), '\n') + 1)
+      << flexible_after;
+  // Inside a transaction that wrote an employer-month before October, the
+  // reads are not started ahead (another connection would not see the write).
+  ASSERT_TRUE(db_->begin());
+  ASSERT_TRUE(db_->add_employer_month(chengdu, YearMonth::of(2026, 9), 0, 1));
+  ASSERT_FALSE(db_->declarations_to_book(october)->empty());
+  EXPECT_TRUE(db_->employer_dues_ready(october, storage::Database::SettlePart::before));
+  const std::string dues_in_transaction = dues_text(october);
+  EXPECT_NE(dues_in_transaction.find(" 12346 "), std::string::npos) << dues_in_transaction;
+  db_->rollback();
+  EXPECT_EQ(dues_text(october), dues_after);
 }
 
 // An employer's id by its credit code (what the imports look up for every

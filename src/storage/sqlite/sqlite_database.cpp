@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -1071,11 +1072,88 @@ class PersonIdCache {
 constexpr std::int64_t kPersonCacheLookupsPerPerson = 8;  // load after persons / 8 lookups
 constexpr std::int64_t kPersonCacheLimit = 8'000'000;
 
+// The rows of kFlexibleToBook (bound), into `rows`; SQLite's last result code
+// (SQLITE_DONE when every row was read).
+int flexible_rows_of(Statement& q, YearMonth month, std::vector<collection::FlexibleMonth>& rows) {
+  int rc;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    collection::FlexibleMonth row;
+    row.person_id = q.int64(0);
+    row.scheme_region = q.text(1);
+    row.base_ratio = q.is_null(2) ? Decimal() : *Decimal::parse(q.text(2));
+    row.month = month;
+    rows.push_back(std::move(row));
+  }
+  return rc;
+}
+
+// The rows of kEmployerDues or kEmployerDuesToSettle (bound), into `rows`;
+// SQLite's last result code.
+int dues_rows_of(Statement& q, std::vector<EmployerMonthDues>& rows) {
+  int rc;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    EmployerMonthDues row;
+    row.employer_id = q.int64(0);
+    row.employer_region = q.text(1);
+    row.month = YearMonth::from_serial(static_cast<int>(q.int64(2)));
+    row.dues_fen = q.int64(3);
+    row.paid_fen = q.int64(4);
+    if (!q.is_null(5)) row.paid_on = *Date::parse(q.text(5));
+    rows.push_back(std::move(row));
+  }
+  return rc;
+}
+
+// What a month run reads on a connection of its own while it books its
+// declarations (SqliteDatabase::start_side_reads): the flexible workers to
+// book, and the employer-months to settle before the month. A part that could
+// not be read is marked so, and the run reads it itself.
+struct SideRows {
+  bool flexible_read = false;
+  std::vector<collection::FlexibleMonth> flexible;
+  bool before_read = false;
+  std::vector<EmployerMonthDues> before;
+};
+
+SideRows read_side_rows(const std::string& path, YearMonth month, bool flexible, bool before) {
+  SideRows rows;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(db);
+    return rows;
+  }
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_exec(db, "PRAGMA cache_size = -16384", nullptr, nullptr, nullptr);
+  if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK) {  // one snapshot for both
+    if (flexible) {
+      Statement q;
+      if (q.prepare(db, kFlexibleToBook)) {
+        q.bind(1, static_cast<std::int64_t>(month.serial()));
+        rows.flexible_read = flexible_rows_of(q, month, rows.flexible) == SQLITE_DONE;
+      }
+    }
+    if (before) {
+      Statement q;
+      if (q.prepare(db, kEmployerDuesToSettle)) {
+        const DateText first(Date::first_of(month));
+        q.bind(1, static_cast<std::int64_t>(month.serial() - 1));
+        q.bind_static(2, first.view());
+        q.bind(3, static_cast<std::int64_t>(std::numeric_limits<int>::min()));
+        rows.before_read = dues_rows_of(q, rows.before) == SQLITE_DONE;
+      }
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close_v2(db);
+  return rows;
+}
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   ~SqliteDatabase() override {
-    checkpointer_.reset();  // its connection first: the close below is the last, and checkpoints what is left
+    if (side_.reading.valid()) side_.reading.wait();  // its connection's read ends first
+    checkpointer_.reset();  // its connection next: the close below is the last, and checkpoints what is left
     statements_.clear();
     sqlite3_close_v2(db_);
   }
@@ -1142,9 +1220,14 @@ class SqliteDatabase final : public Database {
   }
 
   Result<void> begin() override { return exec("BEGIN IMMEDIATE"); }
-  Result<void> commit() override { return exec("COMMIT"); }
+  Result<void> commit() override {
+    auto committed = exec("COMMIT");
+    if (committed) transaction_ended();
+    return committed;
+  }
   void rollback() noexcept override {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    transaction_ended();
     // The caches may have been filled inside the transaction undone.
     person_ids_.clear();
     employer_ids_.clear();
@@ -1152,6 +1235,7 @@ class SqliteDatabase final : public Database {
 
   // --- registry ---
   Result<std::int64_t> upsert_person(const Person& person) override {
+    flexible_written();
     auto s = statement(kUpsertPerson);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
@@ -1170,6 +1254,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::int64_t> upsert_employer(const Employer& employer) override {
+    settle_written();
     auto s = statement(kUpsertEmployer);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
@@ -1444,6 +1529,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<bool> record_payment(std::int64_t employer_id, YearMonth month, Date paid_on) override {
+    settle_written();
     auto s = statement(kRecordPayment);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
@@ -1465,6 +1551,7 @@ class SqliteDatabase final : public Database {
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) ids.push_back(q.int64(0));
     if (rc != SQLITE_DONE) return step_error(q, "declarations to book");
     q.reset();
+    if (!ids.empty()) start_side_reads(month);
     return ids;
   }
 
@@ -1599,21 +1686,16 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
+    if (side_.month == month.serial() && side_.flexible) {
+      side_.flexible = false;
+      if (SideRows* rows = side_rows(); rows != nullptr && rows->flexible_read) return std::move(rows->flexible);
+    }
     auto s = statement(kFlexibleToBook);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
     q.bind(1, static_cast<std::int64_t>(month.serial()));
     std::vector<collection::FlexibleMonth> rows;
-    int rc;
-    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      collection::FlexibleMonth row;
-      row.person_id = q.int64(0);
-      row.scheme_region = q.text(1);
-      row.base_ratio = q.is_null(2) ? Decimal() : *Decimal::parse(q.text(2));
-      row.month = month;
-      rows.push_back(std::move(row));
-    }
-    if (rc != SQLITE_DONE) return step_error(q, "flexible months");
+    if (flexible_rows_of(q, month, rows) != SQLITE_DONE) return step_error(q, "flexible months");
     q.reset();
     return rows;
   }
@@ -1629,8 +1711,21 @@ class SqliteDatabase final : public Database {
     return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial());
   }
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) override {
-    if (part == SettlePart::before) return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial() - 1);
+    if (part == SettlePart::before) {
+      if (side_.month == month.serial() && side_.settle_before) {
+        side_.settle_before = false;
+        if (SideRows* rows = side_rows(); rows != nullptr && rows->before_read) return std::move(rows->before);
+      }
+      return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial() - 1);
+    }
     return dues_to_settle(month, month.serial(), month.serial());
+  }
+  // The months before `month` are read on a connection of their own: ready once read.
+  bool employer_dues_ready(YearMonth month, SettlePart part) override {
+    if (part != SettlePart::before || side_.month != month.serial() || !side_.settle_before || side_.rows) {
+      return true;
+    }
+    return side_.reading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
   }
   // kEmployerDuesToSettle for `month`, of the months first..last only.
   Result<std::vector<EmployerMonthDues>> dues_to_settle(YearMonth month, int first_month, int last_month) {
@@ -1645,24 +1740,14 @@ class SqliteDatabase final : public Database {
 
   Result<std::vector<EmployerMonthDues>> dues_rows(Statement& q) {
     std::vector<EmployerMonthDues> rows;
-    int rc;
-    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      EmployerMonthDues row;
-      row.employer_id = q.int64(0);
-      row.employer_region = q.text(1);
-      row.month = YearMonth::from_serial(static_cast<int>(q.int64(2)));
-      row.dues_fen = q.int64(3);
-      row.paid_fen = q.int64(4);
-      if (!q.is_null(5)) row.paid_on = *Date::parse(q.text(5));
-      rows.push_back(std::move(row));
-    }
-    if (rc != SQLITE_DONE) return step_error(q, "employer dues");
+    if (dues_rows_of(q, rows) != SQLITE_DONE) return step_error(q, "employer dues");
     q.reset();
     return rows;
   }
 
   Result<void> add_employer_month(std::int64_t employer_id, YearMonth month, std::int64_t dues_delta_fen,
                                   std::int64_t paid_delta_fen) override {
+    employer_month_written(month.serial());
     auto s = statement(kAddEmployerMonth);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
@@ -1749,6 +1834,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::int64_t> book(const ledger::JournalEntry& entry) override {
+    flexible_written();
     if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
     if (auto ok = check_key(entry); !ok) return tl::unexpected(ok.error());
     if (auto ok = run_sql("SAVEPOINT book"); !ok) return tl::unexpected(ok.error());
@@ -1822,6 +1908,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<void> book_many(std::span<const ledger::JournalEntry> entries) override {
+    flexible_written();
     if (entries.empty()) return {};
     for (const ledger::JournalEntry& entry : entries) {
       if (auto ok = ledger::check_entry(entry); !ok) return tl::unexpected(ok.error());
@@ -1833,6 +1920,9 @@ class SqliteDatabase final : public Database {
   Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return ok;
+      if (entry.kind != ledger::EntryKind::contribution && entry.kind != ledger::EntryKind::reversal) {
+        flexible_written();
+      }
     }
     return in_savepoint(kBookPacked, [&] { return insert_packed(entries); });
   }
@@ -2659,6 +2749,62 @@ class SqliteDatabase final : public Database {
   std::int64_t person_lookups_ = 0;   // single lookups so far; -1: never load the cache
   std::int64_t next_cache_check_ = 1024;
   std::unique_ptr<WalCheckpointer> checkpointer_;
+  // A month run's reads on a connection of their own (read_side_rows), started
+  // with the month's declarations. A part is taken once, and only while this
+  // connection's writes since cannot have changed it: flexible payments and
+  // persons end `flexible`; payments, employers and an employer-month total
+  // before the month end `settle_before`.
+  struct SideReadState {
+    std::future<SideRows> reading;
+    std::optional<SideRows> rows;  // once read
+    int month = std::numeric_limits<int>::min();
+    bool flexible = false;
+    bool settle_before = false;
+  };
+  SideReadState side_;
+  // What the open transaction wrote that a read on another connection does
+  // not see (side reads start only when it cannot matter to them).
+  bool tx_flexible_written_ = false;
+  bool tx_settle_written_ = false;
+  int tx_first_employer_month_ = std::numeric_limits<int>::max();
+
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  void flexible_written() {
+    if (in_transaction()) tx_flexible_written_ = true;
+    side_.flexible = false;
+  }
+  void settle_written() {
+    if (in_transaction()) tx_settle_written_ = true;
+    side_.settle_before = false;
+  }
+  void employer_month_written(int month) {
+    if (in_transaction()) tx_first_employer_month_ = std::min(tx_first_employer_month_, month);
+    if (month < side_.month) side_.settle_before = false;
+  }
+  void transaction_ended() {
+    tx_flexible_written_ = false;
+    tx_settle_written_ = false;
+    tx_first_employer_month_ = std::numeric_limits<int>::max();
+  }
+  // Starts the side reads of `month`'s run (see SideReadState); a file
+  // database only. The read of the previous run, if any, is waited for.
+  void start_side_reads(YearMonth month) {
+    side_ = SideReadState{};
+    const char* file = sqlite3_db_filename(db_, "main");
+    if (file == nullptr || *file == '\0') return;
+    const bool flexible = !tx_flexible_written_;
+    const bool before = !tx_settle_written_ && tx_first_employer_month_ >= month.serial();
+    if (!flexible && !before) return;
+    side_.reading = std::async(std::launch::async, read_side_rows, std::string(file), month, flexible, before);
+    side_.month = month.serial();
+    side_.flexible = flexible;
+    side_.settle_before = before;
+  }
+  // The side reads' rows, waited for; null when none were started.
+  SideRows* side_rows() {
+    if (!side_.rows && side_.reading.valid()) side_.rows = side_.reading.get();
+    return side_.rows ? &*side_.rows : nullptr;
+  }
   // find_employer_id's: credit code -> employer_id (heterogeneous lookup by view).
   struct TextHash {
     using is_transparent = void;
