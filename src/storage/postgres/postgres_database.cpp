@@ -2,6 +2,7 @@
 #include "storage/postgres/pg_values.h"
 
 #include "storage/packed_lines.h"
+#include "storage/read_ahead.h"
 
 #include <libpq-fe.h>
 
@@ -2527,8 +2528,7 @@ class PostgresDatabase final : public Database {
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
-    if (side_.reads && side_.flexible && side_.month == month.serial()) {
-      side_.flexible = false;
+    if (side_.reads && side_marks_.take_flexible(month)) {
       auto r = side_.reads->take(0);
       if (!r) return tl::unexpected(r.error());
       return std::move(side_.rows->flexible);
@@ -2578,11 +2578,9 @@ class PostgresDatabase final : public Database {
   // still hold; the dues read here, where the run's own are).
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) override {
     if (auto ok = refresh_statistics(); !ok) return tl::unexpected(ok.error());
-    const bool aside = side_.reads && side_.month == month.serial();
     if (part == SettlePart::before) {
       Result<PgResult> r = fail(ErrorCode::internal, "", "");
-      if (aside && side_.settle_before) {
-        side_.settle_before = false;
+      if (side_.reads && side_marks_.take_settle_before(month)) {
         r = side_.reads->take(1);
         if (!r) return tl::unexpected(r.error());
         return std::move(side_.rows->before);
@@ -2595,8 +2593,7 @@ class PostgresDatabase final : public Database {
       return dues_rows(r->get());
     }
     Result<PgResult> paid = fail(ErrorCode::internal, "", "");
-    if (aside && side_.payments_within) {
-      side_.payments_within = false;
+    if (side_.reads && side_marks_.take_payments_within(month)) {
       paid = side_.reads->take(2);
     } else {
       paid = query(kPaymentsWithinMonth,
@@ -2619,9 +2616,7 @@ class PostgresDatabase final : public Database {
 
   // The months before `month` are read on the side connection: ready once read.
   bool employer_dues_ready(YearMonth month, SettlePart part) override {
-    if (part != SettlePart::before || !side_.reads || side_.month != month.serial() || !side_.settle_before) {
-      return true;
-    }
+    if (part != SettlePart::before || !side_.reads || !side_marks_.settle_before_pending(month)) return true;
     return side_.reads->ready(1);
   }
 
@@ -3346,9 +3341,7 @@ class PostgresDatabase final : public Database {
   // flexible_months_to_book), 1 the employer-months to settle before the month
   // and 2 the month's payments dated within it (for employer_dues_to_settle).
   // A result is taken once, and only while this connection's writes since
-  // cannot have changed it: flexible payments and persons end `flexible`;
-  // payments, employers and an employer-month total before the month end
-  // `settle_before`; payments end `payments_within`.
+  // cannot have changed it (side_marks_, storage/read_ahead.h).
   struct SideRows {  // the rows of statements 0 and 1, parsed on the side thread
     std::vector<collection::FlexibleMonth> flexible;
     std::vector<EmployerMonthDues> before;
@@ -3356,12 +3349,9 @@ class PostgresDatabase final : public Database {
   struct SideReadState {
     std::shared_ptr<SideRows> rows;
     std::unique_ptr<SideReads> reads;
-    int month = 0;
-    bool flexible = false;
-    bool settle_before = false;
-    bool payments_within = false;
   };
   SideReadState side_;
+  ReadAhead side_marks_;
   // A COPY of book_packed_ahead whose result is still to be read (await_copy).
   struct PendingCopy {
     std::size_t count = 0;
@@ -3371,35 +3361,16 @@ class PostgresDatabase final : public Database {
   };
   std::optional<PendingCopy> pending_copy_;
   bool copy_open_ = false;  // pending_copy_'s COPY still takes rows (stream_packed)
-  // What the open transaction wrote that a read on another connection does not
-  // see (side reads are started only when it cannot matter to them).
-  bool tx_flexible_written_ = false;  // flexible payments or persons
-  bool tx_settle_written_ = false;    // payments or employers
-  int tx_first_employer_month_ = std::numeric_limits<int>::max();  // earliest employer-month total changed
-
-  void flexible_written() {
-    if (in_tx_) tx_flexible_written_ = true;
-    side_.flexible = false;
-  }
-  void settle_written(bool payments) {
-    if (in_tx_) tx_settle_written_ = true;
-    side_.settle_before = false;
-    if (payments) side_.payments_within = false;
-  }
-  void employer_month_written(int month) {
-    if (in_tx_) tx_first_employer_month_ = std::min(tx_first_employer_month_, month);
-    if (month < side_.month) side_.settle_before = false;
-  }
-  void transaction_ended() {
-    tx_flexible_written_ = false;
-    tx_settle_written_ = false;
-    tx_first_employer_month_ = std::numeric_limits<int>::max();
-  }
+  void flexible_written() { side_marks_.flexible_written(in_tx_); }
+  void settle_written(bool payments) { side_marks_.settle_written(in_tx_, payments); }
+  void employer_month_written(int month) { side_marks_.employer_month_written(in_tx_, month); }
+  void transaction_ended() { side_marks_.transaction_ended(); }
   // Starts the side reads of `month`'s run (see SideReadState).
   void start_side_reads(YearMonth month) {
     side_ = SideReadState{};
-    const bool flexible = !tx_flexible_written_;
-    const bool settle = !tx_settle_written_ && tx_first_employer_month_ >= month.serial();
+    side_marks_.stopped();
+    const bool flexible = side_marks_.may_read_flexible();
+    const bool settle = side_marks_.may_read_settle(month);
     if (!flexible && !settle) return;
     const std::string serial = std::to_string(month.serial());
     auto rows = std::make_shared<SideRows>();
@@ -3412,10 +3383,7 @@ class PostgresDatabase final : public Database {
       return error(conn, "month run reads", r).value();
     });
     side_.rows = std::move(rows);
-    side_.month = month.serial();
-    side_.flexible = flexible;
-    side_.settle_before = settle;
-    side_.payments_within = settle;
+    side_marks_.started(month, flexible, settle);
   }
 };
 

@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite_database.h"
 
 #include "storage/packed_lines.h"
+#include "storage/read_ahead.h"
 #include "storage/sqlite/declaration_packs.h"
 #include "storage/sqlite/sqlite_page_cache.h"
 #include "storage/sqlite/wal_checkpointer.h"
@@ -1323,20 +1324,26 @@ class SqliteDatabase final : public Database {
     if (const auto kept = employer_ids_.find(credit_code); kept != employer_ids_.end()) {
       return std::optional<std::int64_t>(kept->second);
     }
-    auto s = statement(kFindEmployerId);
+    auto found = id_of(kFindEmployerId, credit_code, "find employer id");
+    if (found && *found) employer_ids_.emplace(std::string(credit_code), **found);
+    return found;
+  }
+
+  // The id that `sql` (one text parameter, one integer column) finds for `key`, if any.
+  Result<std::optional<std::int64_t>> id_of(const char* sql, std::string_view key, const char* what) {
+    auto s = statement(sql);
     if (!s) return tl::unexpected(s.error());
     Statement& q = **s;
-    q.bind(1, credit_code);
+    q.bind(1, key);
     const int rc = sqlite3_step(q.get());
     if (rc == SQLITE_DONE) {
       q.reset();
       return std::optional<std::int64_t>();
     }
-    if (rc != SQLITE_ROW) return step_error(q, "find employer id");
-    const std::int64_t employer_id = q.int64(0);
+    if (rc != SQLITE_ROW) return step_error(q, what);
+    const std::int64_t id = q.int64(0);
     q.reset();
-    employer_ids_.emplace(std::string(credit_code), employer_id);
-    return std::optional<std::int64_t>(employer_id);
+    return std::optional<std::int64_t>(id);
   }
 
   Result<std::optional<std::int64_t>> find_person_id(std::string_view resident_id) override {
@@ -1350,20 +1357,9 @@ class SqliteDatabase final : public Database {
         if (auto found = person_ids_.find(key)) return found;
       }
     }
-    auto s = statement(kFindPersonId);
-    if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
-    q.bind(1, resident_id);
-    const int rc = sqlite3_step(q.get());
-    if (rc == SQLITE_DONE) {
-      q.reset();
-      return std::optional<std::int64_t>();
-    }
-    if (rc != SQLITE_ROW) return step_error(q, "find person id");
-    const std::int64_t person_id = q.int64(0);
-    q.reset();
-    if (cacheable && person_ids_.loaded()) person_ids_.insert(key, person_id);
-    return std::optional<std::int64_t>(person_id);
+    auto found = id_of(kFindPersonId, resident_id, "find person id");
+    if (found && *found && cacheable && person_ids_.loaded()) person_ids_.insert(key, **found);
+    return found;
   }
 
   // The cache's slots lie far apart in memory (one miss each): each is asked
@@ -1686,8 +1682,7 @@ class SqliteDatabase final : public Database {
   }
 
   Result<std::vector<collection::FlexibleMonth>> flexible_months_to_book(YearMonth month) override {
-    if (side_.month == month.serial() && side_.flexible) {
-      side_.flexible = false;
+    if (side_marks_.take_flexible(month)) {
       if (SideRows* rows = side_rows(); rows != nullptr && rows->flexible_read) return std::move(rows->flexible);
     }
     auto s = statement(kFlexibleToBook);
@@ -1712,8 +1707,7 @@ class SqliteDatabase final : public Database {
   }
   Result<std::vector<EmployerMonthDues>> employer_dues_to_settle(YearMonth month, SettlePart part) override {
     if (part == SettlePart::before) {
-      if (side_.month == month.serial() && side_.settle_before) {
-        side_.settle_before = false;
+      if (side_marks_.take_settle_before(month)) {
         if (SideRows* rows = side_rows(); rows != nullptr && rows->before_read) return std::move(rows->before);
       }
       return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial() - 1);
@@ -1722,7 +1716,7 @@ class SqliteDatabase final : public Database {
   }
   // The months before `month` are read on a connection of their own: ready once read.
   bool employer_dues_ready(YearMonth month, SettlePart part) override {
-    if (part != SettlePart::before || side_.month != month.serial() || !side_.settle_before || side_.rows) {
+    if (part != SettlePart::before || !side_marks_.settle_before_pending(month) || side_.rows || !side_.reading.valid()) {
       return true;
     }
     return side_.reading.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
@@ -2750,55 +2744,33 @@ class SqliteDatabase final : public Database {
   std::int64_t next_cache_check_ = 1024;
   std::unique_ptr<WalCheckpointer> checkpointer_;
   // A month run's reads on a connection of their own (read_side_rows), started
-  // with the month's declarations. A part is taken once, and only while this
-  // connection's writes since cannot have changed it: flexible payments and
-  // persons end `flexible`; payments, employers and an employer-month total
-  // before the month end `settle_before`.
+  // with the month's declarations; a part is taken once, and only while this
+  // connection's writes since cannot have changed it (side_marks_,
+  // storage/read_ahead.h). The month's payments are read by the run itself.
   struct SideReadState {
     std::future<SideRows> reading;
     std::optional<SideRows> rows;  // once read
-    int month = std::numeric_limits<int>::min();
-    bool flexible = false;
-    bool settle_before = false;
   };
   SideReadState side_;
-  // What the open transaction wrote that a read on another connection does
-  // not see (side reads start only when it cannot matter to them).
-  bool tx_flexible_written_ = false;
-  bool tx_settle_written_ = false;
-  int tx_first_employer_month_ = std::numeric_limits<int>::max();
+  ReadAhead side_marks_;
 
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
-  void flexible_written() {
-    if (in_transaction()) tx_flexible_written_ = true;
-    side_.flexible = false;
-  }
-  void settle_written() {
-    if (in_transaction()) tx_settle_written_ = true;
-    side_.settle_before = false;
-  }
-  void employer_month_written(int month) {
-    if (in_transaction()) tx_first_employer_month_ = std::min(tx_first_employer_month_, month);
-    if (month < side_.month) side_.settle_before = false;
-  }
-  void transaction_ended() {
-    tx_flexible_written_ = false;
-    tx_settle_written_ = false;
-    tx_first_employer_month_ = std::numeric_limits<int>::max();
-  }
+  void flexible_written() { side_marks_.flexible_written(in_transaction()); }
+  void settle_written() { side_marks_.settle_written(in_transaction(), true); }
+  void employer_month_written(int month) { side_marks_.employer_month_written(in_transaction(), month); }
+  void transaction_ended() { side_marks_.transaction_ended(); }
   // Starts the side reads of `month`'s run (see SideReadState); a file
   // database only. The read of the previous run, if any, is waited for.
   void start_side_reads(YearMonth month) {
     side_ = SideReadState{};
+    side_marks_.stopped();
     const char* file = sqlite3_db_filename(db_, "main");
     if (file == nullptr || *file == '\0') return;
-    const bool flexible = !tx_flexible_written_;
-    const bool before = !tx_settle_written_ && tx_first_employer_month_ >= month.serial();
+    const bool flexible = side_marks_.may_read_flexible();
+    const bool before = side_marks_.may_read_settle(month);
     if (!flexible && !before) return;
     side_.reading = std::async(std::launch::async, read_side_rows, std::string(file), month, flexible, before);
-    side_.month = month.serial();
-    side_.flexible = flexible;
-    side_.settle_before = before;
+    side_marks_.started(month, flexible, before);
   }
   // The side reads' rows, waited for; null when none were started.
   SideRows* side_rows() {
