@@ -608,10 +608,11 @@ constexpr const char* kAnalyticsLatestEmployeeMonth =
     "SELECT d.month FROM declarations d WHERE EXISTS (SELECT 1 FROM journal_entries j WHERE j.kind = 1 "
     "AND j.source_id = d.declaration_id) ORDER BY d.month DESC LIMIT 1";
 constexpr const char* kAnalyticsLatestFlexibleMonth = "SELECT MAX(month) FROM journal_entries WHERE kind = 2";
-// The persons of a packed contribution entry are its declaration's lines (verify checks it).
+// The persons of a packed contribution entry are its declaration's lines (verify
+// checks it): the declaration's pack, read by its own parser (declaration_packs.h).
 constexpr const char* kAnalyticsEmployeeContributions =
-    "SELECT e.entry_id, l.declaration_id, l.person_id FROM journal_entries e INDEXED BY journal_contribution "
-    "JOIN declaration_lines l ON l.declaration_id = e.source_id WHERE e.kind = 1";
+    "SELECT e.entry_id, l.declaration_id, l.lines FROM journal_entries e INDEXED BY journal_contribution "
+    "JOIN declaration_line_packs l ON l.declaration_id = e.source_id WHERE e.kind = 1";
 // The persons of the packed flexible payments (migration 9), from their lines,
 // and the scheme province the entry was booked in.
 constexpr const char* kAnalyticsFlexibleContributions =
@@ -631,8 +632,8 @@ constexpr const char* kAnalyticsLateFees =
     "CROSS JOIN json_each(e.lines, '$.settlements') l WHERE e.kind = 9 AND e.month <= ?1 AND (l.value ->> 0) = 4) "
     "GROUP BY employer_id";
 constexpr const char* kAnalyticsDeclaredLines =
-    "SELECT l.person_id, d.employer_id, l.wage_fen FROM declarations d "
-    "JOIN declaration_lines l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
+    "SELECT d.employer_id, l.lines FROM declarations d "
+    "JOIN declaration_line_packs l ON l.declaration_id = d.declaration_id WHERE d.month = ?1 AND d.superseded = 0";
 
 constexpr const char* kAnalyticsSimulationPersons =
     "SELECT person_id, resident_id, birth_date, scheme, scheme_region, flexible_base_ratio, retirement_category, "
@@ -978,6 +979,11 @@ class Statement {
   }
   void bind_null(int index) { sqlite3_bind_null(stmt_, index); }
   std::int64_t int64(int column) { return sqlite3_column_int64(stmt_, column); }
+  // A text column as it lies in SQLite's buffer (valid until the next step or reset).
+  std::string_view text_view(int column) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return {text == nullptr ? "" : text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+  }
   std::string text(int column) {
     const unsigned char* value = sqlite3_column_text(stmt_, column);
     return value ? std::string(reinterpret_cast<const char*>(value)) : std::string();
@@ -2233,7 +2239,13 @@ class SqliteDatabase final : public Database {
         if (declaration <= 0 || static_cast<std::uint64_t>(declaration) >= declarations.size()) continue;
         const auto [month, province] = declarations[static_cast<std::size_t>(declaration)];
         if (month < 0) continue;
-        note(q.int64(2), month, province);
+        if (sqlite_packs::read_declaration_pack(q.text_view(2), [&](std::int64_t person_id, std::int64_t) {
+              note(person_id, month, province);
+            }) < 0) {
+          q.reset();
+          return fail(ErrorCode::io_error, "declaration " + std::to_string(declaration),
+                      "its stored lines are not in the form of declaration_line_packs; run shebao verify");
+        }
       }
       if (rc != SQLITE_DONE) return step_error(q, "contribution entries");
       q.reset();
@@ -2332,7 +2344,14 @@ class SqliteDatabase final : public Database {
     std::vector<analytics::DeclaredLineFact> lines;
     int rc;
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      lines.push_back(analytics::DeclaredLineFact{q.int64(0), q.int64(1), q.int64(2)});
+      const std::int64_t employer_id = q.int64(0);
+      if (sqlite_packs::read_declaration_pack(q.text_view(1), [&](std::int64_t person_id, std::int64_t wage_fen) {
+            lines.push_back(analytics::DeclaredLineFact{person_id, employer_id, wage_fen});
+          }) < 0) {
+        q.reset();
+        return fail(ErrorCode::io_error, "declarations of " + month.to_string(),
+                    "stored lines not in the form of declaration_line_packs; run shebao verify");
+      }
     }
     if (rc != SQLITE_DONE) return step_error(q, "declaration lines");
     q.reset();
