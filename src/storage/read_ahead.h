@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "core/calendar.h"
+#include "ledger/ledger.h"
 
 namespace shebao::storage {
 
@@ -48,6 +49,11 @@ class ReadAhead {
   bool take_payments_within(YearMonth month) { return take(month, payments_within_); }
   // Whether the months before `month` are still to be taken from the read.
   bool settle_before_pending(YearMonth month) const { return month_ == month.serial() && settle_before_; }
+
+  // Whether booking an entry of `kind` can change the flexible workers still
+  // to book: only flexible payments can (a contribution, a reversal or a
+  // settlement cannot).
+  static bool changes_flexible(ledger::EntryKind kind) { return kind == ledger::EntryKind::flexible_contribution; }
 
   // This connection's writes, inside a transaction or not.
   void flexible_written(bool in_transaction) {

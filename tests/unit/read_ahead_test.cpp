@@ -51,6 +51,15 @@ TEST(ReadAhead, WritesSinceTheStartEndThePartsTheyChange) {
   EXPECT_FALSE(marks.take_flexible(kOctober));
 }
 
+// Of the entries booked, only flexible payments change the flexible workers to book.
+TEST(ReadAhead, OnlyFlexiblePaymentsChangeTheFlexibleWorkersToBook) {
+  EXPECT_TRUE(ReadAhead::changes_flexible(ledger::EntryKind::flexible_contribution));
+  for (const auto kind : {ledger::EntryKind::contribution, ledger::EntryKind::reversal, ledger::EntryKind::settlement,
+                          ledger::EntryKind::interest}) {
+    EXPECT_FALSE(ReadAhead::changes_flexible(kind)) << static_cast<int>(kind);
+  }
+}
+
 // What the open transaction wrote keeps a read from covering it (another
 // connection would not see it) until the transaction ends.
 TEST(ReadAhead, TheOpenTransactionsWritesKeepThePartsFromStarting) {

@@ -2774,7 +2774,7 @@ class PostgresDatabase final : public Database {
   Result<std::string> packed_copy(std::span<const ledger::PackedEntry> entries) {
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return tl::unexpected(ok.error());
-      if (entry.kind != ledger::EntryKind::contribution) flexible_written();
+      if (ReadAhead::changes_flexible(entry.kind)) flexible_written();
     }
     auto ids = reserve("entry_ids", entry_ids_, static_cast<std::int64_t>(entries.size()));
     if (!ids) return tl::unexpected(ids.error());

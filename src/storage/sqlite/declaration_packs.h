@@ -196,27 +196,19 @@ inline std::string_view find_declaration_line(std::string_view text, std::int64_
 // Lines are counted from 1.
 inline std::string declaration_pack_problem(std::string_view text) {
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return "its lines are not a JSON array";
-  if (text == "[]") return {};
   std::int64_t line = 0;
   std::int64_t before = 0;
-  for (std::size_t at = 1;;) {
-    ++line;
-    std::int64_t person_id = 0;
-    std::int64_t wage_fen = 0;
-    std::size_t end = 0;
-    if (!detail::parse_pack_line(text, at, person_id, wage_fen, end)) return "line " + std::to_string(line) + " is malformed";
-    if (line > 1 && person_id <= before) {
-      return "line " + std::to_string(line) + ": person " + std::to_string(person_id) + " is not after " +
-             std::to_string(before);
+  std::string order;  // the first person not after the line before's
+  const std::int64_t count = read_declaration_pack(text, [&](std::int64_t person_id, std::int64_t) {
+    if (++line > 1 && person_id <= before && order.empty()) {
+      order = "line " + std::to_string(line) + ": person " + std::to_string(person_id) + " is not after " +
+              std::to_string(before);
     }
     before = person_id;
-    if (end < text.size() && text[end] == ',') {
-      at = end + 1;
-      continue;
-    }
-    if (end + 1 == text.size()) return {};
-    return "line " + std::to_string(line + 1) + " is malformed";
-  }
+  });
+  if (!order.empty()) return order;
+  if (count < 0) return "line " + std::to_string(line + 1) + " is malformed";
+  return {};
 }
 
 // Registers on `db`, for the readers that look one person up in a pack (the

@@ -1920,9 +1920,7 @@ class SqliteDatabase final : public Database {
   Result<void> book_packed(std::span<const ledger::PackedEntry> entries) override {
     for (const ledger::PackedEntry& entry : entries) {
       if (auto ok = ledger::check_packed(entry); !ok) return ok;
-      if (entry.kind != ledger::EntryKind::contribution && entry.kind != ledger::EntryKind::reversal) {
-        flexible_written();
-      }
+      if (ReadAhead::changes_flexible(entry.kind)) flexible_written();
     }
     return in_savepoint(kBookPacked, [&] { return insert_packed(entries); });
   }
