@@ -3,6 +3,7 @@
 #include "storage/packed_lines.h"
 #include "storage/read_ahead.h"
 #include "storage/sqlite/declaration_packs.h"
+#include "storage/sqlite/entry_packs.h"
 #include "storage/sqlite/sqlite_page_cache.h"
 #include "storage/sqlite/wal_checkpointer.h"
 
@@ -574,10 +575,9 @@ WHERE j.type = 'array';
 };
 
 // The number of lines of declaration `d`'s pack (migration 14): 0 without a
-// pack, NULL for a pack that is not a JSON array (verify names it).
-#define SHEBAO_PACK_LINE_COUNT(d)                                                                        \
-  "COALESCE((SELECT CASE WHEN json_valid(l.lines) AND json_type(l.lines) = 'array' "                      \
-  "THEN json_array_length(l.lines) END FROM declaration_line_packs l WHERE l.declaration_id = " d "), 0)"
+// pack or for a pack not of the form (verify names it).
+#define SHEBAO_PACK_LINE_COUNT(d) \
+  "COALESCE((SELECT declaration_pack_size(l.lines) FROM declaration_line_packs l WHERE l.declaration_id = " d "), 0)"
 
 // The idempotency key of a journal entry row `e` (see migrations 2, 8 and 9).
 #define SHEBAO_ENTRY_KEY(e)                                                                                  \
@@ -2814,67 +2814,47 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
       {"journal entries sum to zero", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || entry_id || ' sums to ' || SUM(amount_fen) FROM postings GROUP BY entry_id "
        "HAVING SUM(amount_fen) <> 0 "
-       "UNION ALL SELECT 'entry ' || e.entry_id || ': the postings of person ' || (j.value ->> 0) || ' sum to ' || "
-       "((j.value ->> 1) + (j.value ->> 2) + (j.value ->> 3)) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
-       "AND (j.value ->> 1) + (j.value ->> 2) + (j.value ->> 3) <> 0"},
+       // Each packed entry read once (entry_packs.h); one not of the form is the
+       // form check's.
+       "UNION ALL SELECT 'entry ' || e.entry_id || ': ' || packed_unbalanced_line(e.lines) FROM journal_entries e "
+       "WHERE e.lines IS NOT NULL AND e.kind <> 9 AND packed_unbalanced_line(e.lines) IS NOT NULL"},
       {"journal entries have at least two postings", "SELECT COUNT(*) FROM journal_entries",
        "SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_ENTRY_KEY("e") " || ') has ' || COUNT(p.entry_id) || ' postings' "
        "FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.entry_id WHERE e.lines IS NULL "
        "GROUP BY e.entry_id HAVING COUNT(p.entry_id) < 2 "
        "UNION ALL SELECT 'entry ' || e.entry_id || ' (' || " SHEBAO_ENTRY_KEY("e") " || ') has ' || "
-       "SUM(((j.value ->> 1) <> 0) + ((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)) || ' postings' "
-       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
-       "GROUP BY e.entry_id HAVING SUM(((j.value ->> 1) <> 0) + ((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)) < 2"},
+       "packed_posting_count(e.lines) || ' postings' FROM journal_entries e "
+       "WHERE e.lines IS NOT NULL AND e.kind <> 9 AND packed_posting_count(e.lines) < 2"},
       {"packed entries are well-formed",
        "SELECT COUNT(*) FROM journal_entries WHERE lines IS NOT NULL OR kind IN (1, 2)",
        // Kind 1 or 2, or kind 8 reversing a packed entry, exactly when `lines`
-       // is set; valid JSON of the form of migration 8; its employer the negated
-       // person_id (kind 2: employer 0, person_id its first line's person, every
-       // line's person in that person's block and not before it, no source, no
-       // correction); no posting row; each person once.
-       "SELECT 'entry ' || e.entry_id || ' of kind ' || e.kind || ' has a malformed packed form' "
-       "FROM journal_entries e WHERE (e.lines IS NOT NULL) <> (e.kind IN (1, 2, 9) OR (e.kind = 8 AND EXISTS ("
-       "SELECT 1 FROM journal_entries o WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
-       "OR (e.lines IS NOT NULL AND e.kind <> 9 AND (NOT json_valid(e.lines) OR json_type(e.lines, '$.lines') IS NOT 'array' "
-       "OR json_type(e.lines, '$.employer') IS NOT 'integer' OR json_type(e.lines, '$.province') IS NOT 'integer' "
-       "OR (e.lines ->> '$.employer') <> CASE WHEN e.kind = 2 THEN 0 ELSE -e.person_id END "
-       "OR (e.kind = 2 AND ((e.lines ->> '$.lines[0][0]') IS NOT e.person_id OR e.source_id <> 0 "
-       "OR e.corrects_entry_id IS NOT NULL OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j "
-       "WHERE (j.value ->> 0) < e.person_id OR (j.value ->> 0) / " SHEBAO_FLEXIBLE_BLOCK " <> e.person_id / "
-       SHEBAO_FLEXIBLE_BLOCK "))) "
-       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
-       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.lines') j WHERE json_array_length(j.value) "
-       "NOT IN (4, CASE WHEN e.kind = 2 THEN 5 ELSE 4 END) "  // a flexible line may keep its base
-       "OR json_type(j.value, '$[0]') IS NOT 'integer' OR json_type(j.value, '$[1]') IS NOT 'integer' "
-       "OR json_type(j.value, '$[2]') IS NOT 'integer' OR json_type(j.value, '$[3]') IS NOT 'integer' "
-       "OR (json_array_length(j.value) = 5 AND json_type(j.value, '$[4]') IS NOT 'integer')))) "
-       "UNION ALL SELECT 'entry ' || e.entry_id || ' names person ' || (j.value ->> 0) || ' twice' "
-       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL "
-       "GROUP BY e.entry_id, j.value ->> 0 HAVING COUNT(*) > 1 "
+       // is set; no posting row; the form of migration 8 (packed_entry_problem,
+       // entry_packs.h: its employer the negated person_id, for kind 2 employer
+       // 0, person_id its first line's person, every line's person in that
+       // person's block and not before it, no source, no correction; each
+       // person once).
+       "SELECT 'entry ' || entry_id || ' of kind ' || kind || ' ' || problem FROM (SELECT e.entry_id, e.kind, CASE "
+       "WHEN (e.lines IS NOT NULL) <> (e.kind IN (1, 2, 9) OR (e.kind = 8 AND EXISTS (SELECT 1 FROM journal_entries o "
+       "WHERE o.entry_id = e.corrects_entry_id AND o.lines IS NOT NULL))) "
+       "THEN CASE WHEN e.lines IS NULL THEN 'has no packed lines' ELSE 'has packed lines, which its kind has not' END "
+       "WHEN e.lines IS NULL OR e.kind = 9 THEN NULL "
+       "WHEN EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) THEN 'has posting rows beside its lines' "
+       "ELSE packed_entry_problem(e.kind, e.person_id, e.source_id, e.corrects_entry_id, e.lines) END AS problem "
+       "FROM journal_entries e) WHERE problem IS NOT NULL "
        // Payments and late fees packed (kind 9, migration 11): the form of
-       // storage/packed_lines.h, at least one line, no source, no correction, no
-       // posting row; key and person_id those of the first line; employers
-       // positive, ascending, in the first one's block; amounts positive; a
-       // payment's date a date and its month up to the run month.
-       "UNION ALL SELECT 'entry ' || e.entry_id || ' of kind 9 has a malformed packed form' "
-       "FROM journal_entries e INDEXED BY journal_settlement WHERE e.kind = 9 AND (NOT json_valid(e.lines) "
-       "OR json_type(e.lines, '$.settlements') IS NOT 'array' OR json_array_length(e.lines, '$.settlements') = 0 "
-       "OR e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL "
-       "OR -e.person_id IS NOT (e.lines ->> '$.settlements[0][1]') "
-       "OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) "
-       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.settlements') j WHERE j.key = 0 "
-       "AND e.idempotency_key IS NOT " SHEBAO_SETTLEMENT_KEY("e", "j") ") "
-       "OR EXISTS (SELECT 1 FROM json_each(e.lines, '$.settlements') j WHERE json_type(j.value) IS NOT 'array' "
-       "OR json_type(j.value, '$[1]') IS NOT 'integer' OR json_type(j.value, '$[2]') IS NOT 'integer' "
-       "OR json_type(j.value, '$[3]') IS NOT 'integer' OR json_type(j.value, '$[4]') IS NOT 'integer' "
-       "OR (j.value ->> 1) <= 0 OR (j.value ->> 4) <= 0 OR (j.value ->> 3) < 12 OR (j.value ->> 3) >= 120000 "
-       "OR (j.value ->> 1) / " SHEBAO_EMPLOYER_BLOCK " <> -e.person_id / " SHEBAO_EMPLOYER_BLOCK " "
-       "OR (j.key > 0 AND (j.value ->> 1) < json_extract(e.lines, '$.settlements[' || (j.key - 1) || '][1]')) "
-       "OR NOT ((json_type(j.value, '$[0]') = 'integer' AND (j.value ->> 0) = 3 AND json_array_length(j.value) = 7 "
-       "AND json_type(j.value, '$[5]') = 'text' AND date(j.value ->> 5) IS (j.value ->> 5) "
-       "AND json_type(j.value, '$[6]') = 'integer' AND (j.value ->> 3) <= e.month) "
-       "OR (json_type(j.value, '$[0]') = 'integer' AND (j.value ->> 0) = 4 AND json_array_length(j.value) = 5))))"},
+       // storage/packed_lines.h (settlement_entry_problem: at least one line;
+       // person_id the first line's employer, negated; employers positive,
+       // ascending, in the first one's block; amounts positive; a payment's date
+       // a date and its month up to the run month); no source, no correction, no
+       // posting row; the key that of the first line.
+       "UNION ALL SELECT 'entry ' || entry_id || ' of kind 9 ' || problem FROM (SELECT e.entry_id, CASE "
+       "WHEN settlement_entry_problem(e.person_id, e.month, e.lines) IS NOT NULL "
+       "THEN settlement_entry_problem(e.person_id, e.month, e.lines) "
+       "WHEN e.source_id <> 0 OR e.corrects_entry_id IS NOT NULL THEN 'has a source or a correction' "
+       "WHEN EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) THEN 'has posting rows beside its lines' "
+       "WHEN EXISTS (SELECT 1 FROM json_each(e.lines, '$.settlements') j WHERE j.key = 0 "
+       "AND e.idempotency_key IS NOT " SHEBAO_SETTLEMENT_KEY("e", "j") ") THEN 'has a key not its first line''s' "
+       "END AS problem FROM journal_entries e INDEXED BY journal_settlement WHERE e.kind = 9) WHERE problem IS NOT NULL"},
       // A payment's or late fee's key (its line's, migration 11, or its row's) is booked once.
       {"a payment or late fee is booked once",
        "SELECT (SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)) + (SELECT "
@@ -2939,7 +2919,7 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "FROM declaration_line_packs p WHERE declaration_pack_problem(p.lines) IS NOT NULL "
        "UNION ALL SELECT 'declaration ' || declaration_id || ' counts ' || line_count || ' lines, its pack ' || n "
        "FROM (SELECT d.declaration_id, d.line_count, CASE WHEN p.lines IS NULL THEN 0 "
-       "WHEN declaration_pack_problem(p.lines) IS NULL THEN json_array_length(p.lines) END AS n FROM declarations d "
+       "WHEN declaration_pack_problem(p.lines) IS NULL THEN declaration_pack_size(p.lines) END AS n FROM declarations d "
        "LEFT JOIN declaration_line_packs p ON p.declaration_id = d.declaration_id) WHERE n <> line_count "
        "UNION ALL SELECT 'pack ' || p.declaration_id || ' has no declaration' FROM declaration_line_packs p "
        "WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.declaration_id = p.declaration_id)"},
@@ -2947,25 +2927,27 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
       // its lines, each person once (checked above), are the declaration's
       // lines: as many, and each one of them.
       {"every line of a booked declaration has exactly one contribution entry",
-       "SELECT COUNT(*) FROM declaration_lines l JOIN declarations d ON d.declaration_id = l.declaration_id "
-       "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = d.declaration_id)",
+       "SELECT COALESCE(SUM(declaration_pack_size(p.lines)), 0) FROM declaration_line_packs p "
+       "WHERE EXISTS (SELECT 1 FROM journal_entries e WHERE e.kind = 1 AND e.source_id = p.declaration_id)",
        "SELECT 'declaration ' || e.source_id || ' has ' || " SHEBAO_PACK_LINE_COUNT("e.source_id") " || "
-       "' lines, its entry ' || json_array_length(e.lines, '$.lines') FROM journal_entries e WHERE e.kind = 1 "
-       "AND " SHEBAO_PACK_LINE_COUNT("e.source_id") " "
-       "IS NOT json_array_length(e.lines, '$.lines')"},
+       "' lines, its entry ' || COALESCE(packed_line_count(e.lines), 'none') FROM journal_entries e "
+       "WHERE e.kind = 1 AND " SHEBAO_PACK_LINE_COUNT("e.source_id") " IS NOT packed_line_count(e.lines)"},
       {"no contribution entry without its declaration line",
        "SELECT COUNT(*) FROM journal_entries WHERE kind = 1",
-       "SELECT " SHEBAO_ENTRY_KEY("e") " || ' person ' || (j.value ->> 0) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.kind = 1 AND NOT EXISTS ("
-       "SELECT 1 FROM declaration_line_packs l WHERE l.declaration_id = e.source_id "
-       "AND declaration_line(l.lines, j.value ->> 0) IS NOT NULL)"},
+       // Each entry read once with its declaration's pack (entry_packs.h).
+       "SELECT 'contribution/' || source_id || ' person ' || missing FROM (SELECT e.source_id, "
+       "entry_persons_without(e.lines, (SELECT l.lines FROM declaration_line_packs l "
+       "WHERE l.declaration_id = e.source_id)) AS missing FROM journal_entries e WHERE e.kind = 1) "
+       "WHERE missing IS NOT NULL"},
       // The per-person reads reach a person's packed lines through the person's
       // employers (SHEBAO_SQLITE_PERSON_LINES).
       {"every declared person has an employment spell at the employer",
-       "SELECT COUNT(*) FROM declaration_lines",
-       "SELECT 'declaration ' || l.declaration_id || ' person ' || l.person_id FROM declaration_lines l "
-       "JOIN declarations d ON d.declaration_id = l.declaration_id WHERE NOT EXISTS ("
-       "SELECT 1 FROM employment_spells s WHERE s.employer_id = d.employer_id AND s.person_id = l.person_id)"},
+       "SELECT COALESCE(SUM(declaration_pack_size(lines)), 0) FROM declaration_line_packs",
+       // A pack read once, with the persons of its employer's spells.
+       "SELECT 'declaration ' || declaration_id || ' person ' || missing FROM (SELECT d.declaration_id, "
+       "pack_persons_without(p.lines, (SELECT group_concat(s.person_id) FROM employment_spells s "
+       "WHERE s.employer_id = d.employer_id)) AS missing FROM declarations d "
+       "JOIN declaration_line_packs p ON p.declaration_id = d.declaration_id) WHERE missing IS NOT NULL"},
       {"employer-month dues equal the booked receivables",
        "SELECT COUNT(*) FROM employer_months",
        // Each (employer, month) of either side: the kept totals minus the booked
@@ -2979,9 +2961,8 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
        "GROUP BY p.account_owner, e.month "
        // A packed entry's employer is -person_id (checked with its form above);
        // packed flexible payments (kind 2) have none.
-       "UNION ALL SELECT -e.person_id, e.month, -SUM(j.value ->> 1), 0 "
-       "FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL AND e.kind <> 2 "
-       "GROUP BY e.entry_id "
+       "UNION ALL SELECT -e.person_id, e.month, -packed_amount_sum(e.lines, 1), 0 "
+       "FROM journal_entries e WHERE e.lines IS NOT NULL AND e.kind NOT IN (2, 9) "
        // Packed payments (migration 11): each line names its employer and month.
        "UNION ALL SELECT j.value ->> 1, j.value ->> 3, 0, -SUM(j.value ->> 4) "
        "FROM journal_entries e INDEXED BY journal_settlement CROSS JOIN json_each(e.lines, '$.settlements') j "
@@ -3069,7 +3050,8 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, Workload 
     return fail(ErrorCode::io_error, path, "cannot open the database: " + message);
   }
   sqlite3_busy_timeout(db, 10000);
-  if (sqlite_packs::register_declaration_pack_functions(db) != SQLITE_OK) {
+  if (sqlite_packs::register_declaration_pack_functions(db) != SQLITE_OK ||
+      sqlite_packs::register_entry_pack_functions(db) != SQLITE_OK) {
     std::string message = sqlite3_errmsg(db);
     sqlite3_close_v2(db);
     return fail(ErrorCode::io_error, path, "cannot use the database: " + message);
