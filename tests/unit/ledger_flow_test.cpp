@@ -1457,6 +1457,99 @@ TEST_P(LedgerFlow, MalformedDeclarationPacksAreFoundAndNotBooked) {
   EXPECT_EQ(stats().declaration_lines, before.declaration_lines);
 }
 
+// verify reads packed entries with its own readers (storage/sqlite/entry_packs.h):
+// each kind of damage is named by its check, in words that say what is wrong,
+// and text that is not JSON at all is a failure, not an error of verify.
+TEST_P(LedgerFlow, VerifyNamesWhatIsWrongWithPackedEntries) {
+  if (postgres()) GTEST_SKIP() << "SQLite's readers of the packed forms";
+  declare_september_october_with_payments();
+  if (HasFatalFailure()) return;
+  run(YearMonth::of(2026, 9));
+  run(YearMonth::of(2026, 10));
+  run(YearMonth::of(2026, 11));
+  expect_verified();
+  db_.reset();
+  std::string contribution;  // the entry of Shenzhen's September: Zhang and Wang
+  ASSERT_EQ(exec_raw("SELECT entry_id FROM journal_entries WHERE kind = 1 AND json_array_length(lines, '$.lines') = 2 "
+                     "ORDER BY entry_id LIMIT 1",
+                     &contribution),
+            "");
+  std::string settlement;  // a payments' and late fees' entry
+  ASSERT_EQ(exec_raw("SELECT MIN(entry_id) FROM journal_entries WHERE kind = 9", &settlement), "");
+  ASSERT_FALSE(contribution.empty());
+  ASSERT_FALSE(settlement.empty());
+  // Applies `change` (SQL), returns the first failure of check `name` and
+  // whether verify ran, then puts the database back as it was.
+  const auto failure_after = [&](const std::string& change, const std::string& name) {
+    std::string saved;
+    EXPECT_EQ(exec_raw("BEGIN; CREATE TABLE saved_entries AS SELECT * FROM journal_entries; "
+                       "CREATE TABLE saved_spells AS SELECT * FROM employment_spells; COMMIT;"),
+              "");
+    EXPECT_EQ(exec_raw(change), "") << change;
+    auto reopened = storage::open_database(url_);
+    EXPECT_TRUE(reopened);
+    db_ = std::move(*reopened);
+    auto checks = db_->verify();
+    EXPECT_TRUE(checks) << change << ": " << checks.error().to_string();
+    std::string found;
+    if (checks) {
+      for (const auto& check : *checks) {
+        if (check.name == name) found = check.first_failure;
+      }
+    }
+    db_.reset();
+    EXPECT_EQ(exec_raw("BEGIN; DELETE FROM journal_entries; INSERT INTO journal_entries SELECT * FROM saved_entries; "
+                       "DELETE FROM employment_spells; INSERT INTO employment_spells SELECT * FROM saved_spells; "
+                       "DROP TABLE saved_entries; DROP TABLE saved_spells; COMMIT;"),
+              "");
+    return found;
+  };
+  const std::string entry = "UPDATE journal_entries SET lines = ";
+  const std::string of_contribution = " WHERE entry_id = " + contribution;
+  const std::string of_settlement = " WHERE entry_id = " + settlement;
+  const std::string form = "packed entries are well-formed";
+  std::string first_person;
+  ASSERT_EQ(exec_raw("SELECT lines ->> '$.lines[0][0]' FROM journal_entries" + of_contribution, &first_person), "");
+  EXPECT_EQ(failure_after(entry + "json_insert(lines, '$.lines[#]', json_extract(lines, '$.lines[0]'))" + of_contribution,
+                          form),
+            "entry " + contribution + " of kind 1 names person " + first_person + " twice");
+  EXPECT_EQ(failure_after(entry + "json_remove(lines, '$.lines[0][3]')" + of_contribution, form),
+            "entry " + contribution + " of kind 1 line 1 has 3 numbers");
+  EXPECT_EQ(failure_after(entry + "'{\"employer\":'" + of_contribution, form),
+            "entry " + contribution + " of kind 1 malformed packed form: \"employer\" is not an integer");
+  EXPECT_EQ(failure_after(entry + "NULL" + of_contribution, form), "entry " + contribution + " of kind 1 has no packed lines");
+  EXPECT_EQ(failure_after(entry + "json_set(lines, '$.settlements[0][4]', 0)" + of_settlement, form),
+            "entry " + settlement + " of kind 9 line 1: an employer or amount not above zero");
+  EXPECT_EQ(failure_after("UPDATE journal_entries SET idempotency_key = 'payment/x'" + of_settlement, form),
+            "entry " + settlement + " of kind 9 has a key not its first line's");
+  EXPECT_EQ(failure_after("UPDATE journal_entries SET source_id = 4" + of_settlement, form),
+            "entry " + settlement + " of kind 9 has a source or a correction");
+  // A person booked whom the declaration does not name; a declared person
+  // without a spell at the employer.
+  std::string declaration;
+  ASSERT_EQ(exec_raw("SELECT source_id FROM journal_entries WHERE entry_id = " + contribution, &declaration), "");
+  EXPECT_EQ(failure_after(entry + "json_set(lines, '$.lines[1][0]', 99999999)" + of_contribution,
+                          "no contribution entry without its declaration line"),
+            "contribution/" + declaration + " person 99999999");
+  std::string zhang;
+  ASSERT_EQ(exec_raw("SELECT person_id FROM persons WHERE resident_id = '" + kZhang + "'", &zhang), "");
+  ASSERT_FALSE(zhang.empty());
+  EXPECT_EQ(failure_after("DELETE FROM employment_spells WHERE person_id = " + zhang,
+                          "every declared person has an employment spell at the employer"),
+            "declaration " + declaration + " person " + zhang);
+  // A receivable changed by a fen: the line does not balance, and the
+  // employer's month no longer matches what it owes.
+  EXPECT_NE(failure_after(entry + "json_set(lines, '$.lines[0][1]', (lines ->> '$.lines[0][1]') - 1)" + of_contribution,
+                          "employer-month dues equal the booked receivables")
+                .find("employer "),
+            std::string::npos);
+  // Each failure above was the damage's own: the database as it was verifies.
+  auto reopened = storage::open_database(url_);
+  ASSERT_TRUE(reopened);
+  db_ = std::move(*reopened);
+  expect_verified();
+}
+
 // A month run's payments and late fees are booked packed only: as plain entries
 // they are refused, and so is a packed entry not of the form (check_settlement);
 // a packed entry booked twice is a conflict.
