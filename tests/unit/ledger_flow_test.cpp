@@ -689,8 +689,8 @@ TEST_P(LedgerFlow, MonthRunReadsSeeTheTransactionsOwnEarlierWrites) {
   auto ids = db_->declarations_to_book(september_month);
   ASSERT_TRUE(ids) << ids.error().to_string();
   EXPECT_EQ(ids->size(), 2u);
-  // Zhang becomes a flexible worker; Shenzhen owes for August; Chengdu owes for
-  // September and pays within it.
+  // Zhang becomes a flexible worker; Shenzhen owes for August, and for
+  // September, paid after it; Chengdu owes for September and pays within it.
   registry::Person zhang = **db_->find_person(kZhang);
   zhang.scheme = registry::Scheme::flexible;
   zhang.scheme_region = "440300";
@@ -699,6 +699,8 @@ TEST_P(LedgerFlow, MonthRunReadsSeeTheTransactionsOwnEarlierWrites) {
   ASSERT_TRUE(db_->add_employer_month(shenzhen, YearMonth::of(2026, 8), 50000, 0));
   ASSERT_TRUE(db_->add_employer_month(chengdu, september_month, 70000, 0));
   ASSERT_TRUE(db_->record_payment(chengdu, september_month, Date::of(2026, 9, 30)));
+  ASSERT_TRUE(db_->add_employer_month(shenzhen, september_month, 30000, 0));
+  ASSERT_TRUE(db_->record_payment(shenzhen, september_month, Date::of(2026, 10, 1)));
 
   auto flexible = db_->flexible_months_to_book(september_month);
   ASSERT_TRUE(flexible) << flexible.error().to_string();
@@ -721,12 +723,17 @@ TEST_P(LedgerFlow, MonthRunReadsSeeTheTransactionsOwnEarlierWrites) {
   EXPECT_EQ((*within)[0].month, september_month);
   EXPECT_EQ((*within)[0].dues_fen, 70000);
   EXPECT_EQ((*within)[0].paid_on, Date::of(2026, 9, 30));
-  // The two parts are the rows of the whole, in order.
+  // The two parts are rows of the whole, in order; the within part leaves out
+  // Shenzhen's September, which no payment dated by 30 September settles.
   auto whole = db_->employer_dues_to_settle(september_month);
   ASSERT_TRUE(whole);
-  ASSERT_EQ(whole->size(), 2u);
+  ASSERT_EQ(whole->size(), 3u);
   EXPECT_EQ((*whole)[0].employer_id, shenzhen);
-  EXPECT_EQ((*whole)[1].employer_id, chengdu);
+  EXPECT_EQ((*whole)[0].month, YearMonth::of(2026, 8));
+  EXPECT_EQ((*whole)[1].employer_id, shenzhen);
+  EXPECT_EQ((*whole)[1].month, september_month);
+  EXPECT_EQ((*whole)[1].paid_on, Date::of(2026, 10, 1));
+  EXPECT_EQ((*whole)[2].employer_id, chengdu);
   db_->rollback();
 
   // Without such writes, the same reads (taken from the side connection on

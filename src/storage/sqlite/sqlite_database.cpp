@@ -771,6 +771,16 @@ FROM payments p INDEXED BY payments_by_date CROSS JOIN employer_months m
 JOIN employers e ON e.employer_id = m.employer_id
 WHERE p.paid_on > ?2 AND p.month BETWEEN ?3 AND ?1 AND m.dues_fen = m.paid_fen
 ORDER BY 1, 3)SQL";
+// The employer-months of month ?1 that a payment dated by its last day (?2)
+// settles at least in part: all a month run settles of its own month (its dues
+// fall due in the next), so neither the months without such a payment nor those
+// paid in full are read (Database::SettlePart::within). The month's rows in key
+// order, each with its payment.
+constexpr const char* kEmployerDuesWithinMonth = R"SQL(
+SELECT m.employer_id, e.region, m.month, m.dues_fen, m.paid_fen, p.paid_on
+FROM employer_months m JOIN payments p ON p.employer_id = m.employer_id AND p.month = m.month
+JOIN employers e ON e.employer_id = m.employer_id
+WHERE m.month = ?1 AND m.dues_fen <> m.paid_fen AND p.paid_on <= ?2 ORDER BY m.employer_id)SQL";
 constexpr const char* kAddEmployerMonth = R"SQL(
 INSERT INTO employer_months (employer_id, month, dues_fen, paid_fen) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (employer_id, month) DO UPDATE SET dues_fen = dues_fen + excluded.dues_fen,
@@ -1718,7 +1728,12 @@ class SqliteDatabase final : public Database {
       }
       return dues_to_settle(month, std::numeric_limits<int>::min(), month.serial() - 1);
     }
-    return dues_to_settle(month, month.serial(), month.serial());
+    auto s = statement(kEmployerDuesWithinMonth);
+    if (!s) return tl::unexpected(s.error());
+    const DateText last(Date::last_of(month));
+    (*s)->bind(1, static_cast<std::int64_t>(month.serial()));
+    (*s)->bind_static(2, last.view());
+    return dues_rows(**s);
   }
   // The months before `month` are read on a connection of their own: ready once read.
   bool employer_dues_ready(YearMonth month, SettlePart part) override {
