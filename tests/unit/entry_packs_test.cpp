@@ -281,6 +281,21 @@ TEST_F(EntryPackFunctions, ProblemsOfEntriesAndSettlements) {
   EXPECT_EQ(value("SELECT settlement_entry_problem(-1025, NULL, " + settlements + ")"), "has no person, month or lines");
 }
 
+TEST_F(EntryPackFunctions, SettlementAmountsAreSummedByKind) {
+  const std::string lines = "'" +
+                            settlement_text({payment(1025, kRun - 1, "2026-10-02"), late_fee(1025, kRun - 2),
+                                             payment(1030, kRun, "2026-10-30"), late_fee(1031, kRun - 3)}) +
+                            "'";
+  EXPECT_EQ(value("SELECT settlement_amount_sum(" + lines + ", 3)"), "10000");  // two payments of 5000
+  EXPECT_EQ(value("SELECT settlement_amount_sum(" + lines + ", 4)"), "50");     // two late fees of 25
+  EXPECT_EQ(value("SELECT settlement_amount_sum(" + lines + ", 5)"), "0");
+  EXPECT_EQ(value("SELECT settlement_amount_sum('{\"settlements\":[', 3)"), "NULL");
+  EXPECT_EQ(value("SELECT settlement_amount_sum(NULL, 3)"), "NULL");
+  EXPECT_EQ(value("SELECT settlement_amount_sum('{\"settlements\":[[4,1,1,24300,9223372036854775807],"
+                  "[4,1,1,24300,1]]}', 4)"),
+            "error: settlement_amount_sum: the sum exceeds 64 bits");
+}
+
 TEST_F(EntryPackFunctions, PersonsOfAnEntryOrPackMissingElsewhere) {
   std::string pack;
   const std::vector<DeclarationLine> declared = {{7, 100, 31, "", std::nullopt}, {9, 100, 31, "", std::nullopt},

@@ -234,6 +234,30 @@ void packed_amount_sum(sqlite3_context* context, int, sqlite3_value** arguments)
   sqlite3_result_int64(context, sum);
 }
 
+void settlement_amount_sum(sqlite3_context* context, int, sqlite3_value** arguments) {
+  if (sqlite3_value_type(arguments[0]) == SQLITE_NULL || sqlite3_value_type(arguments[1]) == SQLITE_NULL) {
+    sqlite3_result_null(context);
+    return;
+  }
+  const std::int64_t kind = sqlite3_value_int64(arguments[1]);
+  std::vector<SettlementItems> lines;
+  if (!read_settlement_lines(text_of(arguments[0]), lines).empty()) {
+    sqlite3_result_null(context);
+    return;
+  }
+  std::int64_t sum = 0;
+  for (const SettlementItems& line : lines) {
+    if (line.count < 5 || !line.items[0].is_integer || line.items[0].number != kind || !line.items[4].is_integer) {
+      continue;
+    }
+    if (__builtin_add_overflow(sum, line.items[4].number, &sum)) {
+      sqlite3_result_error(context, "settlement_amount_sum: the sum exceeds 64 bits", -1);
+      return;
+    }
+  }
+  sqlite3_result_int64(context, sum);
+}
+
 void entry_persons_without(sqlite3_context* context, int, sqlite3_value** arguments) {
   std::vector<EntryLineNumbers> lines;
   if (!entry_lines_of(context, arguments[0], lines)) return;
@@ -454,6 +478,7 @@ int register_entry_pack_functions(sqlite3* db) {
       {"packed_posting_count", 1, &packed_posting_count},
       {"packed_line_count", 1, &packed_line_count},
       {"packed_amount_sum", 2, &packed_amount_sum},
+      {"settlement_amount_sum", 2, &settlement_amount_sum},
       {"entry_persons_without", 2, &entry_persons_without},
       {"declaration_pack_size", 1, &declaration_pack_size},
       {"pack_persons_without", 2, &pack_persons_without},

@@ -1,4 +1,4 @@
-// shebao storage (SQLite): packed journal entries read by `verify`.
+// shebao storage (SQLite): packed journal entries read by `verify` and `stats`.
 //
 // The packed forms (storage/packed_lines.h) are JSON so that the database's own
 // functions can read them; SQLite's, though, parse a value again at every call,
@@ -74,8 +74,8 @@ std::string read_settlement_lines(std::string_view text, std::vector<SettlementI
 // amounts positive; months between year 1 and 9999.
 std::string settlement_entry_problem(std::int64_t person_id, int month, std::string_view text);
 
-// Registers on `db` the functions verify calls (each NULL where its text is
-// not of the form, which the form's own check reports):
+// Registers on `db` the functions verify and stats call (each NULL where its
+// text is not of the form, which verify's check of the form reports):
 //   packed_entry_problem(kind, person_id, source_id, corrects_entry_id, lines)
 //       packed_entry_problem, or NULL when there is none;
 //   settlement_entry_problem(person_id, month, lines)   likewise;
@@ -84,6 +84,8 @@ std::string settlement_entry_problem(std::int64_t person_id, int month, std::str
 //   packed_posting_count(lines)     the nonzero amounts (postings) of the entry;
 //   packed_line_count(lines)        the entry's number of lines;
 //   packed_amount_sum(lines, i)     the sum of amount i (1..3) of every line;
+//   settlement_amount_sum(lines, k) the sum of the amounts of a settlement
+//       entry's lines of kind k (3 payments, 4 late fees);
 //   entry_persons_without(lines, pack)   the first person of the entry's lines
 //       without a line in the declaration pack `pack` (declaration_packs.h),
 //       "P" or "P and K more", or NULL;

@@ -3007,34 +3007,29 @@ Result<Stats> SqliteDatabase::stats() {
       {&stats.persons, "SELECT COUNT(*) FROM persons"},
       {&stats.employers, "SELECT COUNT(*) FROM employers"},
       {&stats.declarations, "SELECT COUNT(*) FROM declarations"},
-      // A pack that is not valid JSON counts no line (verify names it).
-      {&stats.declaration_lines,
-       "SELECT COALESCE(SUM(CASE WHEN json_valid(lines) AND json_type(lines) = 'array' THEN json_array_length(lines) "
-       "END), 0) FROM declaration_line_packs"},
+      // Packed lines and amounts read by entry_packs.h's functions, an entry
+      // at a time; a pack or entry not of the form counts nothing (verify names it).
+      {&stats.declaration_lines, "SELECT COALESCE(SUM(declaration_pack_size(lines)), 0) FROM declaration_line_packs"},
       {&stats.journal_entries, "SELECT COUNT(*) FROM journal_entries"},
       // Packed postings (migrations 8 and 9) counted one by one, as in `postings`.
       {&stats.postings,
-       "SELECT (SELECT COUNT(*) FROM postings) + (SELECT COALESCE(SUM(((j.value ->> 1) <> 0) + "
-       "((j.value ->> 2) <> 0) + ((j.value ->> 3) <> 0)), 0) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.lines') j WHERE e.lines IS NOT NULL) + (SELECT "
+       "SELECT (SELECT COUNT(*) FROM postings) + (SELECT COALESCE(SUM(packed_posting_count(lines)), 0) "
+       "FROM journal_entries WHERE lines IS NOT NULL AND kind <> 9) + (SELECT "
        "2 * COALESCE(SUM(json_array_length(e.lines, '$.settlements')), 0) FROM journal_entries e WHERE e.kind = 9)"},
       {&stats.personal_account_balance_fen,
        "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 1) - (SELECT "
-       "COALESCE(SUM(j.value ->> 2), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL)"},
+       "COALESCE(SUM(packed_amount_sum(lines, 2)), 0) FROM journal_entries WHERE lines IS NOT NULL AND kind <> 9)"},
       {&stats.pooled_fund_balance_fen,
        "SELECT (SELECT COALESCE(-SUM(amount_fen), 0) FROM postings WHERE account_kind = 2) - (SELECT "
-       "COALESCE(SUM(j.value ->> 3), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL) + (SELECT COALESCE(SUM(j.value ->> 4), 0) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9 AND (j.value ->> 0) = 4)"},
+       "COALESCE(SUM(packed_amount_sum(lines, 3)), 0) FROM journal_entries WHERE lines IS NOT NULL AND kind <> 9) + "
+       "(SELECT COALESCE(SUM(settlement_amount_sum(lines, 4)), 0) FROM journal_entries WHERE kind = 9)"},
       // Amount 0 of a packed flexible payment (kind 2) is the collection bank;
       // a packed payment's line (kind 9) credits the receivable, a late fee's debits it.
       {&stats.receivable_balance_fen,
        "SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM postings WHERE account_kind = 3) + (SELECT "
-       "COALESCE(SUM(j.value ->> 1), 0) FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.lines IS NOT NULL AND e.kind <> 2) + (SELECT COALESCE(SUM(CASE j.value ->> 0 WHEN 4 THEN "
-       "j.value ->> 4 ELSE -(j.value ->> 4) END), 0) FROM journal_entries e "
-       "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9)"},
+       "COALESCE(SUM(packed_amount_sum(lines, 1)), 0) FROM journal_entries WHERE lines IS NOT NULL "
+       "AND kind NOT IN (2, 9)) + (SELECT COALESCE(SUM(settlement_amount_sum(lines, 4) - "
+       "settlement_amount_sum(lines, 3)), 0) FROM journal_entries WHERE kind = 9)"},
   };
   for (const Field& field : fields) {
     auto value = scalar(field.sql);
