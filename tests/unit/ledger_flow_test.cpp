@@ -772,6 +772,30 @@ TEST_P(LedgerFlow, YearlyInterestNeedsThePublishedRate) {
   expect_verified();
 }
 
+// The year's activity is read from the packed entries too: one whose lines are
+// not of the form stops the interest run, naming the entry, with nothing credited.
+TEST_P(LedgerFlow, YearlyInterestStopsAtAPackedEntryNotOfTheForm) {
+  if (postgres()) GTEST_SKIP() << "SQLite's reader of the packed form";
+  write("dec.csv", "credit_code,month,resident_id,wage,days_worked,event,event_date\n" + kShenzhen + ",2024-03," +
+                       kZhang + ",8000.00,31,hire,2024-03-01\n");
+  import_declarations("dec.csv");
+  run(YearMonth::of(2024, 3));
+  std::string entry;
+  db_.reset();
+  ASSERT_EQ(exec_raw("SELECT MIN(entry_id) FROM journal_entries WHERE kind = 1", &entry), "");
+  ASSERT_EQ(exec_raw("UPDATE journal_entries SET lines = json_set(lines, '$.lines[0][2]', 'x') WHERE entry_id = " +
+                     entry),
+            "");
+  db_ = std::move(*storage::open_database(url_));
+  const auto before = stats();
+  auto refused = jobs::run_year(2024, *db_, rules_store(), {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().to_string().find("journal entry " + entry), std::string::npos) << refused.error().to_string();
+  EXPECT_NE(refused.error().to_string().find("line 1 holds something other than an integer"), std::string::npos)
+      << refused.error().to_string();
+  EXPECT_EQ(stats().journal_entries, before.journal_entries);
+}
+
 TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
   write("sep.csv", september());
   import_declarations("sep.csv");

@@ -807,15 +807,16 @@ constexpr const char* kSettlementKeys =
     "CROSS JOIN json_each(e.lines, '$.settlements') j WHERE e.kind = 9 AND e.month BETWEEN ?1 AND ?2";
 constexpr const char* kInsertPosting = R"SQL(
 INSERT INTO postings (entry_id, seq, person_id, account_kind, account_owner, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6))SQL";
-constexpr const char* kPersonalYear = R"SQL(
-SELECT owner, month, SUM(amount_fen) FROM (
-  SELECT p.account_owner AS owner, e.month AS month, p.amount_fen AS amount_fen
-  FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id
-  WHERE p.account_kind = 1 AND e.month < ?2 AND NOT (e.kind = 5 AND e.month >= ?1)
-  UNION ALL
-  SELECT j.value ->> 0, e.month, j.value ->> 2 FROM journal_entries e CROSS JOIN json_each(e.lines, '$.lines') j
-  WHERE e.lines IS NOT NULL AND e.month < ?2)
-GROUP BY owner, month ORDER BY owner, month)SQL";
+// A year's personal-account activity (run-year), months ?1 to ?2 - 1 and the
+// opening before them: the posting rows, without the year's own interest
+// entries; and the packed entries (contributions, reversals, flexible payments:
+// amount 2 of each line), whose lines personal_year_activity reads in C++
+// (entry_packs.h), an entry at a time.
+constexpr const char* kPersonalYearPostings = R"SQL(
+SELECT p.account_owner, e.month, SUM(p.amount_fen) FROM postings p JOIN journal_entries e ON e.entry_id = p.entry_id
+WHERE p.account_kind = 1 AND e.month < ?2 AND NOT (e.kind = 5 AND e.month >= ?1) GROUP BY p.account_owner, e.month)SQL";
+constexpr const char* kPersonalYearPacked =
+    "SELECT entry_id, month, lines FROM journal_entries WHERE lines IS NOT NULL AND kind <> 9 AND month < ?2";
 constexpr const char* kPersonRegion =
     "SELECT person_id, CASE WHEN scheme_region <> '' THEN scheme_region ELSE hukou_region END FROM persons";
 
@@ -1957,32 +1958,66 @@ class SqliteDatabase final : public Database {
       if (rc != SQLITE_DONE) return step_error(**s, "person regions");
       (*s)->reset();
     }
-    auto s = statement(kPersonalYear);
-    if (!s) return tl::unexpected(s.error());
-    Statement& q = **s;
     const int first = YearMonth::of(year, 1).serial();
-    q.bind(1, static_cast<std::int64_t>(first));
-    q.bind(2, static_cast<std::int64_t>(first + 12));
-    std::vector<PersonalYear> rows;
-    int rc;
-    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-      const std::int64_t owner = q.int64(0);
-      const int month_serial = static_cast<int>(q.int64(1));
-      const std::int64_t credit = -q.int64(2);  // personal accounts are credit-normal
-      if (rows.empty() || rows.back().person_id != owner) {
-        PersonalYear row;
-        row.person_id = owner;
-        row.region = regions[owner];
-        rows.push_back(std::move(row));
+    // Per person: the sum of the months before the year (slot 0) and of each
+    // of its months (1..12), in debits (personal accounts are credit-normal).
+    std::unordered_map<std::int64_t, std::size_t> slot_of;
+    std::vector<std::pair<std::int64_t, std::array<std::int64_t, 13>>> sums;
+    const auto add = [&](std::int64_t owner, int month_serial, std::int64_t amount) {
+      const auto [at, added] = slot_of.try_emplace(owner, sums.size());
+      if (added) sums.emplace_back(owner, std::array<std::int64_t, 13>{});
+      std::int64_t& sum = sums[at->second].second[month_serial < first ? 0 : month_serial - first + 1];
+      return !__builtin_add_overflow(sum, amount, &sum);
+    };
+    const auto overflow = [&](std::int64_t owner) {
+      return fail(ErrorCode::internal, "personal year",
+                  "the amounts of person " + std::to_string(owner) + " exceed 64 bits");
+    };
+    for (const char* sql : {kPersonalYearPostings, kPersonalYearPacked}) {
+      auto s = statement(sql);
+      if (!s) return tl::unexpected(s.error());
+      Statement& q = **s;
+      q.bind(1, static_cast<std::int64_t>(first));
+      q.bind(2, static_cast<std::int64_t>(first + 12));
+      const bool packed = sql == kPersonalYearPacked;
+      std::vector<sqlite_packs::EntryLineNumbers> lines;
+      int rc;
+      while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+        if (!packed) {
+          if (!add(q.int64(0), static_cast<int>(q.int64(1)), q.int64(2))) return overflow(q.int64(0));
+          continue;
+        }
+        std::int64_t employer = 0;
+        std::int64_t province = 0;
+        if (std::string problem = sqlite_packs::read_entry_lines(q.text_view(2), employer, province, lines);
+            !problem.empty()) {
+          const std::int64_t entry_id = q.int64(0);
+          q.reset();
+          return fail(ErrorCode::internal, "journal entry " + std::to_string(entry_id),
+                      "its packed lines are not of the form (" + problem + "); run `shebao verify`");
+        }
+        const int month_serial = static_cast<int>(q.int64(1));
+        for (const sqlite_packs::EntryLineNumbers& line : lines) {
+          if (line.count < 3) continue;  // not of the form: verify names it
+          if (!add(line.values[0], month_serial, line.values[2])) return overflow(line.values[0]);
+        }
       }
-      if (month_serial < first) {
-        rows.back().opening_fen += credit;
-      } else if (credit != 0) {
-        rows.back().credits.emplace_back(month_serial - first + 1, credit);
-      }
+      if (rc != SQLITE_DONE) return step_error(q, "personal year");
+      q.reset();
     }
-    if (rc != SQLITE_DONE) return step_error(q, "personal year");
-    q.reset();
+    std::sort(sums.begin(), sums.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<PersonalYear> rows;
+    rows.reserve(sums.size());
+    for (const auto& [owner, months] : sums) {
+      PersonalYear row;
+      row.person_id = owner;
+      row.region = regions[owner];
+      row.opening_fen = -months[0];
+      for (int month = 1; month <= 12; ++month) {
+        if (months[month] != 0) row.credits.emplace_back(month, -months[month]);
+      }
+      rows.push_back(std::move(row));
+    }
     return rows;
   }
 
