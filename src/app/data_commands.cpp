@@ -174,7 +174,10 @@ int run_year_command(const DataOptions& options, const std::string& year_text) {
 int verify_command(const DataOptions& options) {
   auto database = open(options);
   if (!database) return report(database.error());
-  auto checks = (*database)->verify();
+  // A progress line on a terminal: at a national scale the checks take a while.
+  Progress progress("verify: checks", 0);
+  auto checks = (*database)->verify([&](std::size_t done, std::size_t total) { progress.update(done, total); });
+  progress.finish();
   if (!checks) return report(checks.error());
   bool all = true;
   for (const storage::VerifyCheck& check : *checks) {

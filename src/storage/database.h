@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -327,7 +328,11 @@ class Database {
                                                                      YearMonth up_to) = 0;
 
   // --- checks ---
-  virtual Result<std::vector<VerifyCheck>> verify() = 0;
+  // Every ledger invariant (`shebao verify`). `progress`, when set, is called on
+  // the calling thread as each check ends: (checks ended, checks in all).
+  using VerifyProgress = std::function<void(std::size_t done, std::size_t total)>;
+  virtual Result<std::vector<VerifyCheck>> verify(const VerifyProgress& progress) = 0;
+  Result<std::vector<VerifyCheck>> verify() { return verify(VerifyProgress()); }
   virtual Result<Stats> stats() = 0;
 };
 

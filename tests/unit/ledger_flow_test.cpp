@@ -796,6 +796,31 @@ TEST_P(LedgerFlow, YearlyInterestStopsAtAPackedEntryNotOfTheForm) {
   EXPECT_EQ(stats().journal_entries, before.journal_entries);
 }
 
+// verify tells its caller as each check ends (the command's progress line):
+// once per check, counting up to all of them, with the same results.
+TEST_P(LedgerFlow, VerifyReportsEachCheckAsItEnds) {
+  write("sep.csv", september());
+  import_declarations("sep.csv");
+  run(YearMonth::of(2026, 9));
+  std::vector<std::pair<std::size_t, std::size_t>> reported;
+  auto checks = db_->verify([&](std::size_t done, std::size_t total) { reported.emplace_back(done, total); });
+  ASSERT_TRUE(checks) << checks.error().to_string();
+  ASSERT_GT(checks->size(), 10u);
+  ASSERT_EQ(reported.size(), checks->size());
+  for (std::size_t i = 0; i < reported.size(); ++i) {
+    EXPECT_EQ(reported[i].first, i + 1);
+    EXPECT_EQ(reported[i].second, checks->size());
+  }
+  auto quiet = db_->verify();
+  ASSERT_TRUE(quiet);
+  ASSERT_EQ(quiet->size(), checks->size());
+  for (std::size_t i = 0; i < checks->size(); ++i) {
+    EXPECT_EQ((*quiet)[i].name, (*checks)[i].name);
+    EXPECT_EQ((*quiet)[i].checked, (*checks)[i].checked);
+    EXPECT_EQ((*quiet)[i].failures, 0) << (*quiet)[i].name << ": " << (*quiet)[i].first_failure;
+  }
+}
+
 TEST_P(LedgerFlow, VerifyFindsTamperedPostings) {
   write("sep.csv", september());
   import_declarations("sep.csv");

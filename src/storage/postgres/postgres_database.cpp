@@ -3239,7 +3239,8 @@ class PostgresDatabase final : public Database {
     return facts;
   }
 
-  Result<std::vector<VerifyCheck>> verify() override;
+  using Database::verify;
+  Result<std::vector<VerifyCheck>> verify(const VerifyProgress& progress) override;
   Result<Stats> stats() override;
 
  private:
@@ -3387,7 +3388,7 @@ class PostgresDatabase final : public Database {
   }
 };
 
-Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
+Result<std::vector<VerifyCheck>> PostgresDatabase::verify(const VerifyProgress& progress) {
   struct Definition {
     const char* name;
     const char* count_sql;
@@ -3562,6 +3563,7 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
       auto check = run_check(conn_, definition);
       if (!check) return tl::unexpected(check.error());
       checks.push_back(std::move(*check));
+      if (progress) progress(checks.size(), std::size(definitions));
     }
     return checks;
   }
@@ -3579,8 +3581,10 @@ Result<std::vector<VerifyCheck>> PostgresDatabase::verify() {
     }));
   }
   std::optional<Error> problem;
+  std::size_t ended = 0;
   for (auto& future : running) {
     auto check = future.get();
+    if (progress) progress(++ended, running.size());  // in the checks' order: the next may have ended already
     if (!check) {
       if (!problem) problem = check.error();
       continue;

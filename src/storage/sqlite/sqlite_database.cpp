@@ -2114,7 +2114,8 @@ class SqliteDatabase final : public Database {
   }
 
   // --- checks ---
-  Result<std::vector<VerifyCheck>> verify() override;
+  using Database::verify;
+  Result<std::vector<VerifyCheck>> verify(const VerifyProgress& progress) override;
   // --- analytics ---
   Result<std::optional<YearMonth>> latest_contribution_month() override {
     std::optional<YearMonth> latest;
@@ -2852,7 +2853,7 @@ class SqliteDatabase final : public Database {
   std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> employer_ids_;
 };
 
-Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
+Result<std::vector<VerifyCheck>> SqliteDatabase::verify(const VerifyProgress& progress) {
   struct Definition {
     const char* name;
     const char* count_sql;
@@ -3028,6 +3029,7 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify() {
     auto result = check(definition.name, definition.count_sql, definition.failure_sql);
     if (!result) return tl::unexpected(result.error());
     checks.push_back(std::move(*result));
+    if (progress) progress(checks.size(), std::size(definitions));
   }
   return checks;
 }
