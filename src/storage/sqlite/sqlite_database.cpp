@@ -1984,7 +1984,11 @@ class SqliteDatabase final : public Database {
       int rc;
       while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
         if (!packed) {
-          if (!add(q.int64(0), static_cast<int>(q.int64(1)), q.int64(2))) return overflow(q.int64(0));
+          if (!add(q.int64(0), static_cast<int>(q.int64(1)), q.int64(2))) {
+            const std::int64_t owner = q.int64(0);
+            q.reset();
+            return overflow(owner);
+          }
           continue;
         }
         std::int64_t employer = 0;
@@ -1999,7 +2003,10 @@ class SqliteDatabase final : public Database {
         const int month_serial = static_cast<int>(q.int64(1));
         for (const sqlite_packs::EntryLineNumbers& line : lines) {
           if (line.count < 3) continue;  // not of the form: verify names it
-          if (!add(line.values[0], month_serial, line.values[2])) return overflow(line.values[0]);
+          if (!add(line.values[0], month_serial, line.values[2])) {
+            q.reset();
+            return overflow(line.values[0]);
+          }
         }
       }
       if (rc != SQLITE_DONE) return step_error(q, "personal year");
