@@ -102,6 +102,24 @@ std::string read_object(JsonCursor& cursor, std::string_view lines_name, OnMembe
   return {};
 }
 
+// Reads line `index` of a packed form: an array of at most `max` items, item i
+// read by item(i) (false when it is not one the form allows); `count` counts
+// them. Returns what is wrong, or empty.
+template <typename ReadItem>
+std::string read_line(JsonCursor& cursor, std::size_t index, int max, const char* too_many, const char* not_allowed,
+                      int& count, ReadItem&& item) {
+  const auto malformed = [&](const char* what) { return "line " + std::to_string(index + 1) + what; };
+  if (!cursor.take('[')) return malformed(" is not an array");
+  if (cursor.take(']')) return {};
+  for (;;) {
+    if (count == max) return malformed(too_many);
+    if (!item(count++)) return malformed(not_allowed);
+    if (cursor.take(',')) continue;
+    if (cursor.take(']')) return {};
+    return malformed(" is malformed");
+  }
+}
+
 // The first of `persons` (ascending, each once, as the writers write them; in
 // any order, sorted first) that appears twice, or 0.
 std::int64_t repeated_person(std::vector<std::int64_t>& persons) {
@@ -342,16 +360,9 @@ std::string read_entry_lines(std::string_view text, std::int64_t& employer, std:
       },
       [&](std::size_t index) -> std::string {
         EntryLineNumbers& line = lines.emplace_back();
-        const auto malformed = [&](const char* what) { return "line " + std::to_string(index + 1) + what; };
-        if (!cursor.take('[')) return malformed(" is not an array");
-        if (cursor.take(']')) return {};
-        for (;;) {
-          if (line.count == EntryLineNumbers::kMax) return malformed(" has more than five numbers");
-          if (!cursor.integer(line.values[line.count++])) return malformed(" holds something other than an integer");
-          if (cursor.take(',')) continue;
-          if (cursor.take(']')) return {};
-          return malformed(" is malformed");
-        }
+        return read_line(cursor, index, EntryLineNumbers::kMax, " has more than five numbers",
+                         " holds something other than an integer", line.count,
+                         [&](int i) { return cursor.integer(line.values[i]); });
       });
   if (!problem.empty()) return problem;
   if (!employer_seen) return "no member \"employer\"";
@@ -405,20 +416,12 @@ std::string read_settlement_lines(std::string_view text, std::vector<SettlementI
       [&](std::string_view key) -> std::string { return "unknown member \"" + std::string(key) + "\""; },
       [&](std::size_t index) -> std::string {
         SettlementItems& line = lines.emplace_back();
-        const auto malformed = [&](const char* what) { return "line " + std::to_string(index + 1) + what; };
-        if (!cursor.take('[')) return malformed(" is not an array");
-        if (cursor.take(']')) return {};
-        for (;;) {
-          if (line.count == SettlementItems::kMax) return malformed(" has more than seven items");
-          SettlementItems::Item& item = line.items[line.count++];
-          item.is_integer = cursor.integer(item.number);
-          if (!item.is_integer && !cursor.string(item.text)) {
-            return malformed(" holds something other than an integer or a string");
-          }
-          if (cursor.take(',')) continue;
-          if (cursor.take(']')) return {};
-          return malformed(" is malformed");
-        }
+        return read_line(cursor, index, SettlementItems::kMax, " has more than seven items",
+                         " holds something other than an integer or a string", line.count, [&](int i) {
+                           SettlementItems::Item& item = line.items[i];
+                           item.is_integer = cursor.integer(item.number);
+                           return item.is_integer || cursor.string(item.text);
+                         });
       });
 }
 
