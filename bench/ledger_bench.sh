@@ -17,7 +17,8 @@
 # Writes bench/results/ledger_bench.txt and ledger_bench_postgresql.txt (see bench/README.md).
 #
 # Usage: bench/ledger_bench.sh BUILD_DIR [PERSONS]    (default 1000000 persons, 12 months)
-# Environment: KEEP=1 keeps the work directory; VERIFY=0 skips `shebao verify` at the end;
+# Environment: KEEP=1 keeps the work directory; VERIFY=0 skips `shebao verify` of the SQLite
+#              database at the end, VERIFY=1 also runs it on the PostgreSQL one (slow);
 #              BACKENDS="sqlite postgresql" (default) chooses the backends.
 set -euo pipefail
 build=$(cd "$1" && pwd)
