@@ -65,10 +65,10 @@ class JsonCursor {
   const char* end_;
 };
 
-// Reads the object `{... "name":[line,...] ...}` of a packed form: `on_member`
-// reads every other member's value (false when it is not the expected one),
-// `on_line` each line of the array member `lines_name` (from its '[' on,
-// its index given). Returns what is wrong, or empty.
+// Reads the object `{... "name":[line,...] ...}` of a packed form: on_member(key)
+// reads every other member's value, on_line(index) each line of the array
+// member `lines_name` (from its '[' on); each returns what is wrong, or empty.
+// Returns the first thing wrong, or empty.
 template <typename OnMember, typename OnLine>
 std::string read_object(JsonCursor& cursor, std::string_view lines_name, OnMember&& on_member, OnLine&& on_line) {
   if (!cursor.take('{')) return "not a JSON object";
