@@ -296,6 +296,57 @@ TEST_F(EntryPackFunctions, SettlementAmountsAreSummedByKind) {
             "error: settlement_amount_sum: the sum exceeds 64 bits");
 }
 
+TEST_F(EntryPackFunctions, RepeatedPersonsAndKeysAreFoundAcrossEntries) {
+  ASSERT_EQ(sqlite3_exec(db_,
+                         "CREATE TABLE e (grp INTEGER, month INTEGER, lines TEXT, key TEXT);"
+                         "INSERT INTO e VALUES (1, 24321, '{\"employer\":0,\"province\":1,\"lines\":[[5,0,0,0],[9,0,0,0]]}', '');"
+                         "INSERT INTO e VALUES (1, 24321, '{\"employer\":0,\"province\":1,\"lines\":[[6,0,0,0],[9,0,0,0]]}', '');"
+                         "INSERT INTO e VALUES (2, 24321, '{\"employer\":0,\"province\":1,\"lines\":[[5,0,0,0]]}', '');"
+                         "INSERT INTO e VALUES (2, 24321, 'not JSON', '');"
+                         "INSERT INTO e VALUES (2, 24321, NULL, '');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  // Person 9 in two entries of group 1; group 2's person 5 once (the text that
+  // is not JSON and the NULL count nothing).
+  EXPECT_EQ(value("SELECT repeated_line_person(lines) FROM e WHERE grp = 1"), "person 9 is in 2 lines");
+  EXPECT_EQ(value("SELECT repeated_line_person(lines) FROM e WHERE grp = 2"), "NULL");
+  EXPECT_EQ(value("SELECT repeated_line_person(lines) FROM e WHERE grp = 3"), "NULL");  // no row at all
+  EXPECT_EQ(value("SELECT repeated_line_person(lines) FROM e"), "person 5 is in 2 lines (and 1 more persons twice or more)");
+
+  const std::string october = std::to_string(kRun);
+  const std::string lines = settlement_text({payment(1025, kRun - 1, "2026-10-02"), late_fee(1025, kRun - 2)});
+  ASSERT_EQ(sqlite3_exec(db_,
+                         ("CREATE TABLE s (month INTEGER, lines TEXT, key TEXT);"
+                          "INSERT INTO s VALUES (" + october + ", '" + lines + "', 'payment/1025/2026-09/2026-10-02/100');"
+                          "INSERT INTO s VALUES (" + october + ", NULL, 'late_fee/7/2026-01/2026-03');")
+                             .c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(value("SELECT repeated_settlement_key(month, lines, key) FROM s"), "NULL");
+  // The same payment as a row of its own (kind 3, before migration 11); then
+  // the same late fee booked again by the same run month's next entry.
+  ASSERT_EQ(sqlite3_exec(db_, "INSERT INTO s VALUES (24300, NULL, 'payment/1025/2026-09/2026-10-02/100')", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(value("SELECT repeated_settlement_key(month, lines, key) FROM s"),
+            "payment/1025/2026-09/2026-10-02/100 is booked 2 times");
+  ASSERT_EQ(sqlite3_exec(db_, ("INSERT INTO s VALUES (" + october + ", '" + lines + "', 'x')").c_str(), nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(value("SELECT repeated_settlement_key(month, lines, key) FROM s"),
+            "late_fee/1025/2026-08/2026-10 is booked 2 times (and 1 more keys twice or more)");
+  // A late fee's key names the run month it accrued in: the next run's is another.
+  ASSERT_EQ(sqlite3_exec(db_, "DELETE FROM s WHERE key = 'x'", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db_,
+                         ("INSERT INTO s VALUES (" + std::to_string(kRun + 1) + ", '" +
+                          settlement_text({late_fee(1025, kRun - 2)}) + "', 'y')")
+                             .c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(value("SELECT repeated_settlement_key(month, lines, key) FROM s"),
+            "payment/1025/2026-09/2026-10-02/100 is booked 2 times");
+}
+
 TEST_F(EntryPackFunctions, PersonsOfAnEntryOrPackMissingElsewhere) {
   std::string pack;
   const std::vector<DeclarationLine> declared = {{7, 100, 31, "", std::nullopt}, {9, 100, 31, "", std::nullopt},

@@ -1580,6 +1580,25 @@ TEST_P(LedgerFlow, VerifyNamesWhatIsWrongWithPackedEntries) {
             "entry " + settlement + " of kind 9 has a key not its first line's");
   EXPECT_EQ(failure_after("UPDATE journal_entries SET source_id = 4" + of_settlement, form),
             "entry " + settlement + " of kind 9 has a source or a correction");
+  // A payment's or late fee's line booked twice; a flexible worker's month twice.
+  std::string first_key;
+  ASSERT_EQ(exec_raw("SELECT idempotency_key FROM journal_entries" + of_settlement, &first_key), "");
+  EXPECT_EQ(failure_after(entry + "json_insert(lines, '$.settlements[#]', json_extract(lines, '$.settlements[0]'))" +
+                              of_settlement,
+                          "a payment or late fee is booked once"),
+            first_key + " is booked 2 times");
+  std::string flexible;
+  ASSERT_EQ(exec_raw("SELECT MIN(entry_id) FROM journal_entries WHERE kind = 2 AND month = " +
+                         std::to_string(YearMonth::of(2026, 9).serial()),
+                     &flexible),
+            "");
+  ASSERT_FALSE(flexible.empty());
+  std::string flexible_person;
+  ASSERT_EQ(exec_raw("SELECT person_id FROM journal_entries WHERE entry_id = " + flexible, &flexible_person), "");
+  EXPECT_EQ(failure_after(entry + "json_insert(lines, '$.lines[#]', json_extract(lines, '$.lines[0]'))" +
+                              " WHERE entry_id = " + flexible,
+                          "a flexible worker's month is booked once"),
+            "person " + flexible_person + " is in 2 lines of month 2026-09");
   // A person booked whom the declaration does not name; a declared person
   // without a spell at the employer.
   std::string declaration;

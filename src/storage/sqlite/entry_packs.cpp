@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <memory>
+#include <new>
+#include <utility>
 
 #include "core/calendar.h"
 #include "ledger/ledger.h"
@@ -276,6 +280,156 @@ void settlement_amount_sum(sqlite3_context* context, int, sqlite3_value** argume
   sqlite3_result_int64(context, sum);
 }
 
+// An aggregate's state: a vector of T kept in SQLite's aggregate context,
+// created at the first row and freed by the final call.
+template <typename T>
+std::vector<T>* aggregate_state(sqlite3_context* context, bool create) {
+  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, create ? sizeof(void*) : 0));
+  if (state == nullptr) return nullptr;
+  if (*state == nullptr && create) *state = new std::vector<T>();
+  return *state;
+}
+template <typename T>
+std::unique_ptr<std::vector<T>> take_aggregate_state(sqlite3_context* context) {
+  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, 0));
+  if (state == nullptr) return nullptr;
+  return std::unique_ptr<std::vector<T>>(std::exchange(*state, nullptr));
+}
+
+// The first value of `values` (sorted here) that appears more than once, how
+// many times, and how many other values repeat; nullopt when none does.
+template <typename T>
+bool first_repeated(std::vector<T>& values, T& first, std::int64_t& times, std::int64_t& others) {
+  std::sort(values.begin(), values.end());
+  bool found = false;
+  others = 0;
+  for (std::size_t i = 0; i < values.size();) {
+    std::size_t j = i + 1;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    if (j - i > 1) {
+      if (!found) {
+        found = true;
+        first = values[i];
+        times = static_cast<std::int64_t>(j - i);
+      } else {
+        ++others;
+      }
+    }
+    i = j;
+  }
+  return found;
+}
+
+// repeated_line_person(lines): aggregate over packed entries; the persons of
+// all their lines, and the first named more than once.
+void repeated_line_person_step(sqlite3_context* context, int, sqlite3_value** arguments) {
+  try {
+    auto* persons = aggregate_state<std::int64_t>(context, true);
+    if (persons == nullptr) {
+      sqlite3_result_error_nomem(context);
+      return;
+    }
+    if (sqlite3_value_type(arguments[0]) == SQLITE_NULL) return;
+    std::int64_t employer = 0;
+    std::int64_t province = 0;
+    std::vector<EntryLineNumbers> lines;
+    if (!read_entry_lines(text_of(arguments[0]), employer, province, lines).empty()) return;  // the form check's
+    for (const EntryLineNumbers& line : lines) {
+      if (line.count > 0) persons->push_back(line.values[0]);
+    }
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  }
+}
+
+void repeated_line_person_final(sqlite3_context* context) {
+  try {
+    auto persons = take_aggregate_state<std::int64_t>(context);
+    std::int64_t person = 0;
+    std::int64_t times = 0;
+    std::int64_t others = 0;
+    if (!persons || !first_repeated(*persons, person, times, others)) {
+      sqlite3_result_null(context);
+      return;
+    }
+    std::string text = "person " + std::to_string(person) + " is in " + std::to_string(times) + " lines";
+    if (others > 0) text += " (and " + std::to_string(others) + " more persons twice or more)";
+    result_text_or_null(context, text);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  }
+}
+
+// "YYYY-MM" of a month serial (year * 12 + month - 1), as SQL's
+// printf('%04d-%02d', m / 12, m % 12 + 1) writes it.
+void append_month(std::string& out, std::int64_t serial) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%04lld-%02lld", static_cast<long long>(serial / 12),
+                static_cast<long long>(serial % 12 + 1));
+  out += text;
+}
+
+// repeated_settlement_key(month, lines, key): aggregate over journal entries;
+// the key of every line of a packed settlement entry (kind 9: `lines` and its
+// run month, keys as ledger::settlement_key and the SQL of verify write them)
+// or the row's own key (`lines` NULL), and the first key met more than once.
+void repeated_settlement_key_step(sqlite3_context* context, int, sqlite3_value** arguments) {
+  try {
+    auto* keys = aggregate_state<std::string>(context, true);
+    if (keys == nullptr) {
+      sqlite3_result_error_nomem(context);
+      return;
+    }
+    if (sqlite3_value_type(arguments[1]) == SQLITE_NULL) {
+      if (sqlite3_value_type(arguments[2]) != SQLITE_NULL) keys->emplace_back(text_of(arguments[2]));
+      return;
+    }
+    std::vector<SettlementItems> lines;
+    if (!read_settlement_lines(text_of(arguments[1]), lines).empty()) return;  // the form check's
+    const std::int64_t run_month = sqlite3_value_int64(arguments[0]);
+    for (const SettlementItems& line : lines) {
+      if (line.count < 5 || !line.items[0].is_integer || !line.items[1].is_integer || !line.items[3].is_integer) {
+        continue;  // the form check's
+      }
+      const bool payment = line.items[0].number == 3;
+      std::string key = payment ? "payment/" : "late_fee/";
+      key += std::to_string(line.items[1].number);
+      key += '/';
+      append_month(key, line.items[3].number);
+      key += '/';
+      if (payment) {
+        if (line.count < 7) continue;
+        key += line.items[5].text;
+        key += '/';
+        key += line.items[6].is_integer ? std::to_string(line.items[6].number) : std::string(line.items[6].text);
+      } else {
+        append_month(key, run_month);
+      }
+      keys->push_back(std::move(key));
+    }
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  }
+}
+
+void repeated_settlement_key_final(sqlite3_context* context) {
+  try {
+    auto keys = take_aggregate_state<std::string>(context);
+    std::string key;
+    std::int64_t times = 0;
+    std::int64_t others = 0;
+    if (!keys || !first_repeated(*keys, key, times, others)) {
+      sqlite3_result_null(context);
+      return;
+    }
+    std::string text = key + " is booked " + std::to_string(times) + " times";
+    if (others > 0) text += " (and " + std::to_string(others) + " more keys twice or more)";
+    result_text_or_null(context, text);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  }
+}
+
 void entry_persons_without(sqlite3_context* context, int, sqlite3_value** arguments) {
   std::vector<EntryLineNumbers> lines;
   if (!entry_lines_of(context, arguments[0], lines)) return;
@@ -489,6 +643,21 @@ int register_entry_pack_functions(sqlite3* db) {
   for (const Function& function : functions) {
     const int rc = sqlite3_create_function_v2(db, function.name, function.arguments, kFlags, nullptr, function.call,
                                               nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  struct Aggregate {
+    const char* name;
+    int arguments;
+    void (*step)(sqlite3_context*, int, sqlite3_value**);
+    void (*final)(sqlite3_context*);
+  };
+  const Aggregate aggregates[] = {
+      {"repeated_line_person", 1, &repeated_line_person_step, &repeated_line_person_final},
+      {"repeated_settlement_key", 3, &repeated_settlement_key_step, &repeated_settlement_key_final},
+  };
+  for (const Aggregate& aggregate : aggregates) {
+    const int rc = sqlite3_create_function_v2(db, aggregate.name, aggregate.arguments, kFlags, nullptr, nullptr,
+                                              aggregate.step, aggregate.final, nullptr);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

@@ -93,6 +93,13 @@ std::string settlement_entry_problem(std::int64_t person_id, int month, std::str
 //   pack_persons_without(pack, persons)   the first person of the pack not in
 //       `persons` (integers joined by commas, as group_concat gives them), "P"
 //       or "P and K more", or NULL;
+// and the aggregates
+//   repeated_line_person(lines)     over packed entries: "person P is in K
+//       lines" of the first person in more than one of their lines, or NULL;
+//   repeated_settlement_key(month, lines, key)   over journal entries: each
+//       line's key of a packed settlement entry of run month `month` (lines
+//       set; ledger::settlement_key's form), or the row's `key` (lines NULL);
+//       "KEY is booked K times" of the first key met more than once, or NULL;
 // returns SQLite's result code.
 int register_entry_pack_functions(sqlite3* db);
 

@@ -2917,15 +2917,17 @@ Result<std::vector<VerifyCheck>> SqliteDatabase::verify(const VerifyProgress& pr
       {"a payment or late fee is booked once",
        "SELECT (SELECT COUNT(*) FROM journal_entries WHERE kind IN (3, 4)) + (SELECT "
        "COALESCE(SUM(json_array_length(e.lines, '$.settlements')), 0) FROM journal_entries e WHERE e.kind = 9)",
-       "SELECT key || ' is booked ' || COUNT(*) || ' times' FROM (SELECT " SHEBAO_SETTLEMENT_KEY("e", "j") " AS key "
-       "FROM journal_entries e INDEXED BY journal_settlement CROSS JOIN json_each(e.lines, '$.settlements') j "
-       "WHERE e.kind = 9 UNION ALL SELECT idempotency_key FROM journal_entries WHERE kind IN (3, 4)) "
-       "GROUP BY key HAVING COUNT(*) > 1"},
-      // A person's line is in one of the month's packed flexible payments at most.
+       // Every key at once (repeated_settlement_key, entry_packs.h: the lines'
+       // keys as SHEBAO_SETTLEMENT_KEY writes them, the rows' own).
+       "SELECT repeated FROM (SELECT repeated_settlement_key(e.month, CASE WHEN e.kind = 9 THEN e.lines END, "
+       "e.idempotency_key) AS repeated FROM journal_entries e WHERE e.kind IN (3, 4, 9)) WHERE repeated IS NOT NULL"},
+      // A person's line is in one of the month's packed flexible payments at
+      // most. An entry's lines lie in its first person's block (checked with its
+      // form): the persons of each month and block at once (repeated_line_person).
       {"a flexible worker's month is booked once", "SELECT COUNT(*) FROM journal_entries WHERE kind = 2",
-       "SELECT 'person ' || (j.value ->> 0) || ' month ' || e.month || ' is in ' || COUNT(*) || ' entries' "
-       "FROM journal_entries e INDEXED BY journal_flexible CROSS JOIN json_each(e.lines, '$.lines') j "
-       "WHERE e.kind = 2 GROUP BY e.month, j.value ->> 0 HAVING COUNT(*) > 1"},
+       "SELECT repeated || ' of month ' || printf('%04d-%02d', month / 12, month % 12 + 1) FROM (SELECT e.month, "
+       "repeated_line_person(e.lines) AS repeated FROM journal_entries e INDEXED BY journal_flexible WHERE e.kind = 2 "
+       "GROUP BY e.month, e.person_id / " SHEBAO_FLEXIBLE_BLOCK ") WHERE repeated IS NOT NULL"},
       {"no posting without its journal entry", "SELECT COUNT(*) FROM postings",
        "SELECT 'posting ' || p.entry_id || '#' || p.seq FROM postings p "
        "WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.entry_id = p.entry_id)"},
