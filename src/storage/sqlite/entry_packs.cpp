@@ -297,7 +297,7 @@ std::unique_ptr<std::vector<T>> take_aggregate_state(sqlite3_context* context) {
 }
 
 // The first value of `values` (sorted here) that appears more than once, how
-// many times, and how many other values repeat; nullopt when none does.
+// many times, and how many other values repeat; false when none does.
 template <typename T>
 bool first_repeated(std::vector<T>& values, T& first, std::int64_t& times, std::int64_t& others) {
   std::sort(values.begin(), values.end());
