@@ -281,12 +281,13 @@ void settlement_amount_sum(sqlite3_context* context, int, sqlite3_value** argume
 }
 
 // An aggregate's state: a vector of T kept in SQLite's aggregate context,
-// created at the first row and freed by the final call.
+// created at the first row (null when SQLite has no memory for it) and freed
+// by the final call (take_aggregate_state).
 template <typename T>
-std::vector<T>* aggregate_state(sqlite3_context* context, bool create) {
-  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, create ? sizeof(void*) : 0));
+std::vector<T>* aggregate_state(sqlite3_context* context) {
+  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, sizeof(void*)));
   if (state == nullptr) return nullptr;
-  if (*state == nullptr && create) *state = new std::vector<T>();
+  if (*state == nullptr) *state = new std::vector<T>();
   return *state;
 }
 template <typename T>
@@ -324,7 +325,7 @@ bool first_repeated(std::vector<T>& values, T& first, std::int64_t& times, std::
 // all their lines, and the first named more than once.
 void repeated_line_person_step(sqlite3_context* context, int, sqlite3_value** arguments) {
   try {
-    auto* persons = aggregate_state<std::int64_t>(context, true);
+    auto* persons = aggregate_state<std::int64_t>(context);
     if (persons == nullptr) {
       sqlite3_result_error_nomem(context);
       return;
@@ -375,7 +376,7 @@ void append_month(std::string& out, std::int64_t serial) {
 // or the row's own key (`lines` NULL), and the first key met more than once.
 void repeated_settlement_key_step(sqlite3_context* context, int, sqlite3_value** arguments) {
   try {
-    auto* keys = aggregate_state<std::string>(context, true);
+    auto* keys = aggregate_state<std::string>(context);
     if (keys == nullptr) {
       sqlite3_result_error_nomem(context);
       return;
