@@ -280,85 +280,80 @@ void settlement_amount_sum(sqlite3_context* context, int, sqlite3_value** argume
   sqlite3_result_int64(context, sum);
 }
 
-// An aggregate's state: a vector of T kept in SQLite's aggregate context,
-// created at the first row (null when SQLite has no memory for it) and freed
-// by the final call (take_aggregate_state).
-template <typename T>
-std::vector<T>* aggregate_state(sqlite3_context* context) {
-  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, sizeof(void*)));
-  if (state == nullptr) return nullptr;
-  if (*state == nullptr) *state = new std::vector<T>();
-  return *state;
-}
-template <typename T>
-std::unique_ptr<std::vector<T>> take_aggregate_state(sqlite3_context* context) {
-  auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, 0));
-  if (state == nullptr) return nullptr;
-  return std::unique_ptr<std::vector<T>>(std::exchange(*state, nullptr));
+// The aggregates below collect values into a vector kept in SQLite's
+// aggregate context (created at the first row, freed by the final call) and
+// report the first value met more than once.
+
+// One row of such an aggregate: add(values) with the vector; SQLite's "out of
+// memory" when there is none.
+template <typename T, typename Add>
+void collect_step(sqlite3_context* context, Add&& add) {
+  try {
+    auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, sizeof(void*)));
+    if (state == nullptr) {
+      sqlite3_result_error_nomem(context);
+      return;
+    }
+    if (*state == nullptr) *state = new std::vector<T>();
+    add(**state);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  }
 }
 
-// The first value of `values` (sorted here) that appears more than once, how
-// many times, and how many other values repeat; false when none does.
-template <typename T>
-bool first_repeated(std::vector<T>& values, T& first, std::int64_t& times, std::int64_t& others) {
-  std::sort(values.begin(), values.end());
-  bool found = false;
-  others = 0;
-  for (std::size_t i = 0; i < values.size();) {
-    std::size_t j = i + 1;
-    while (j < values.size() && values[j] == values[i]) ++j;
-    if (j - i > 1) {
-      if (!found) {
-        found = true;
-        first = values[i];
-        times = static_cast<std::int64_t>(j - i);
-      } else {
-        ++others;
-      }
+// The final call: describe(value, times) of the first value (in sorted order)
+// met more than once, and "(and N more <others> twice or more)" when others
+// are; NULL when none is (or no row came).
+template <typename T, typename Describe>
+void repeated_final(sqlite3_context* context, const char* others_name, Describe&& describe) {
+  try {
+    auto** state = static_cast<std::vector<T>**>(sqlite3_aggregate_context(context, 0));
+    const std::unique_ptr<std::vector<T>> values(state == nullptr ? nullptr : std::exchange(*state, nullptr));
+    if (!values) {
+      sqlite3_result_null(context);
+      return;
     }
-    i = j;
+    std::sort(values->begin(), values->end());
+    std::string text;
+    std::int64_t others = 0;
+    for (std::size_t i = 0; i < values->size();) {
+      std::size_t j = i + 1;
+      while (j < values->size() && (*values)[j] == (*values)[i]) ++j;
+      if (j - i > 1) {
+        if (text.empty()) {
+          text = describe((*values)[i], static_cast<std::int64_t>(j - i));
+        } else {
+          ++others;
+        }
+      }
+      i = j;
+    }
+    if (others > 0) text += " (and " + std::to_string(others) + " more " + others_name + " twice or more)";
+    result_text_or_null(context, text);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
   }
-  return found;
 }
 
 // repeated_line_person(lines): aggregate over packed entries; the persons of
 // all their lines, and the first named more than once.
 void repeated_line_person_step(sqlite3_context* context, int, sqlite3_value** arguments) {
-  try {
-    auto* persons = aggregate_state<std::int64_t>(context);
-    if (persons == nullptr) {
-      sqlite3_result_error_nomem(context);
-      return;
-    }
+  collect_step<std::int64_t>(context, [&](std::vector<std::int64_t>& persons) {
     if (sqlite3_value_type(arguments[0]) == SQLITE_NULL) return;
     std::int64_t employer = 0;
     std::int64_t province = 0;
     std::vector<EntryLineNumbers> lines;
     if (!read_entry_lines(text_of(arguments[0]), employer, province, lines).empty()) return;  // the form check's
     for (const EntryLineNumbers& line : lines) {
-      if (line.count > 0) persons->push_back(line.values[0]);
+      if (line.count > 0) persons.push_back(line.values[0]);
     }
-  } catch (const std::bad_alloc&) {
-    sqlite3_result_error_nomem(context);
-  }
+  });
 }
 
 void repeated_line_person_final(sqlite3_context* context) {
-  try {
-    auto persons = take_aggregate_state<std::int64_t>(context);
-    std::int64_t person = 0;
-    std::int64_t times = 0;
-    std::int64_t others = 0;
-    if (!persons || !first_repeated(*persons, person, times, others)) {
-      sqlite3_result_null(context);
-      return;
-    }
-    std::string text = "person " + std::to_string(person) + " is in " + std::to_string(times) + " lines";
-    if (others > 0) text += " (and " + std::to_string(others) + " more persons twice or more)";
-    result_text_or_null(context, text);
-  } catch (const std::bad_alloc&) {
-    sqlite3_result_error_nomem(context);
-  }
+  repeated_final<std::int64_t>(context, "persons", [](std::int64_t person, std::int64_t times) {
+    return "person " + std::to_string(person) + " is in " + std::to_string(times) + " lines";
+  });
 }
 
 // "YYYY-MM" of a month serial (year * 12 + month - 1), as SQL's
@@ -375,14 +370,9 @@ void append_month(std::string& out, std::int64_t serial) {
 // run month, keys as ledger::settlement_key and the SQL of verify write them)
 // or the row's own key (`lines` NULL), and the first key met more than once.
 void repeated_settlement_key_step(sqlite3_context* context, int, sqlite3_value** arguments) {
-  try {
-    auto* keys = aggregate_state<std::string>(context);
-    if (keys == nullptr) {
-      sqlite3_result_error_nomem(context);
-      return;
-    }
+  collect_step<std::string>(context, [&](std::vector<std::string>& keys) {
     if (sqlite3_value_type(arguments[1]) == SQLITE_NULL) {
-      if (sqlite3_value_type(arguments[2]) != SQLITE_NULL) keys->emplace_back(text_of(arguments[2]));
+      if (sqlite3_value_type(arguments[2]) != SQLITE_NULL) keys.emplace_back(text_of(arguments[2]));
       return;
     }
     std::vector<SettlementItems> lines;
@@ -406,29 +396,15 @@ void repeated_settlement_key_step(sqlite3_context* context, int, sqlite3_value**
       } else {
         append_month(key, run_month);
       }
-      keys->push_back(std::move(key));
+      keys.push_back(std::move(key));
     }
-  } catch (const std::bad_alloc&) {
-    sqlite3_result_error_nomem(context);
-  }
+  });
 }
 
 void repeated_settlement_key_final(sqlite3_context* context) {
-  try {
-    auto keys = take_aggregate_state<std::string>(context);
-    std::string key;
-    std::int64_t times = 0;
-    std::int64_t others = 0;
-    if (!keys || !first_repeated(*keys, key, times, others)) {
-      sqlite3_result_null(context);
-      return;
-    }
-    std::string text = key + " is booked " + std::to_string(times) + " times";
-    if (others > 0) text += " (and " + std::to_string(others) + " more keys twice or more)";
-    result_text_or_null(context, text);
-  } catch (const std::bad_alloc&) {
-    sqlite3_result_error_nomem(context);
-  }
+  repeated_final<std::string>(context, "keys", [](const std::string& key, std::int64_t times) {
+    return key + " is booked " + std::to_string(times) + " times";
+  });
 }
 
 void entry_persons_without(sqlite3_context* context, int, sqlite3_value** arguments) {
